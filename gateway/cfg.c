@@ -1,0 +1,469 @@
+/* cfg — see cfg.h. Keys are declared once, in cfg_keys[]; defaults go
+ * through the same parsers as file values, so a default can never be a value
+ * the file could not hold. */
+#include "cfg.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CHABAR_LOCALSTATEDIR
+#define CHABAR_LOCALSTATEDIR "/var"
+#endif
+
+#define CFG_FILE_MAX (256 * 1024)
+
+struct cfg_key;
+typedef int (*cfg_parse_fn)(struct cfg *c, const struct cfg_key *k, const char *value,
+			    char *why, size_t why_size);
+
+struct cfg_key {
+	const char *section;
+	const char *name;
+	cfg_parse_fn parse;
+	size_t offset;
+	const char *fallback;       /* default; NULL: the key is required */
+	unsigned min, max;          /* for numbers */
+	const char *const *choices; /* for enums, NULL-terminated */
+	bool restart;               /* a new value needs a restart */
+};
+
+static int parse_listen(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_string(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_secret(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_uint(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_choice(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_allow(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+
+static const char *const sync_names[] = { "normal", "full", NULL };
+static const char *const target_names[] = { "stderr", "syslog", NULL };
+static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
+
+#define OFF(field) offsetof(struct cfg, field)
+static const struct cfg_key cfg_keys[] = {
+	{ "chabard", "listen", parse_listen, 0, "127.0.0.1:13080", 0, 0, NULL, true },
+	{ "chabard", "database", parse_string, OFF(database),
+	  CHABAR_LOCALSTATEDIR "/lib/chabar/chabar.db", 0, 0, NULL, true },
+	{ "chabard", "synchronous", parse_choice, OFF(synchronous), "normal", 0, 0, sync_names, true },
+	{ "chabard", "log", parse_choice, OFF(log_target), "stderr", 0, 0, target_names, true },
+	{ "chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false },
+	{ "chabard", "max_body", parse_uint, OFF(max_body), "65536", 1024, 16u << 20, NULL, false },
+	{ "chabard", "max_header", parse_uint, OFF(max_header), "16384", 4096, 1u << 20, NULL, true },
+	{ "chabard", "max_connections", parse_uint, OFF(max_connections), "512", 1, 60000, NULL, true },
+	{ "chabard", "idle_timeout", parse_uint, OFF(idle_timeout), "30", 1, 3600, NULL, true },
+	{ "chabard", "listen_backlog", parse_uint, OFF(listen_backlog), "1024", 512, 65535, NULL, true },
+	{ "chabard", "drain_timeout", parse_uint, OFF(drain_timeout), "10", 0, 600, NULL, false },
+	{ "kannel", "key", parse_secret, OFF(kannel_key), NULL, 0, 0, NULL, false },
+	{ "kannel", "allow", parse_allow, 0, "", 0, 0, NULL, false },
+	{ "kannel", "help_text", parse_string, OFF(help_text),
+	  "chabar: send CHECKIN to check in, or HELP for help.", 0, 0, NULL, false },
+};
+#undef OFF
+#define KEY_COUNT (sizeof cfg_keys / sizeof cfg_keys[0])
+_Static_assert(KEY_COUNT <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
+
+/* What the reader and the inih handler share while one file is parsed. */
+struct cfg_parse {
+	struct cfg *cfg;
+	struct diag *diag;
+	const char *name;
+	const char *pos, *end; /* the text still to read */
+	int line;              /* number of the line last handed to inih */
+	int set_at[KEY_COUNT]; /* line each key was set on, 0 if not */
+};
+
+static int set_text(char **field, const char *value)
+{
+	char *copy = strdup(value);
+	if (!copy)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int parse_string(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			size_t why_size)
+{
+	if (*value == '\0') {
+		snprintf(why, why_size, "must not be empty");
+		return -1;
+	}
+	if (set_text((char **)((char *)c + k->offset), value) < 0) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_secret(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			size_t why_size)
+{
+	if (strlen(value) < 16) {
+		snprintf(why, why_size, "must be at least 16 characters (a random shared secret)");
+		return -1;
+	}
+	if (parse_string(c, k, value, why, why_size) < 0)
+		return -1;
+	crypto_generichash(c->kannel_key_hash, sizeof c->kannel_key_hash,
+			   (const unsigned char *)value, strlen(value), NULL, 0);
+	return 0;
+}
+
+static int parse_uint(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+		      size_t why_size)
+{
+	char *rest;
+	errno = 0;
+	unsigned long n = strtoul(value, &rest, 10);
+	if (*value < '0' || *value > '9' || *rest != '\0' || errno) {
+		snprintf(why, why_size, "\"%s\" is not a whole number", value);
+		return -1;
+	}
+	if (n < k->min || n > k->max) {
+		snprintf(why, why_size, "%lu is outside %u..%u", n, k->min, k->max);
+		return -1;
+	}
+	*(unsigned *)((char *)c + k->offset) = (unsigned)n;
+	return 0;
+}
+
+static int parse_choice(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			size_t why_size)
+{
+	for (int i = 0; k->choices[i]; i++) {
+		if (strcmp(value, k->choices[i]) == 0) {
+			*(int *)((char *)c + k->offset) = i;
+			return 0;
+		}
+	}
+	int n = snprintf(why, why_size, "\"%s\" is not one of", value);
+	for (int i = 0; k->choices[i] && n > 0 && (size_t)n < why_size; i++)
+		n += snprintf(why + n, why_size - (size_t)n, " %s", k->choices[i]);
+	return -1;
+}
+
+/* Parses a numeric IPv4 or IPv6 address (no DNS: the loop never blocks). */
+static int parse_address(const char *text, struct in6_addr *out)
+{
+	struct in_addr v4;
+	if (inet_pton(AF_INET, text, &v4) == 1) {
+		memset(out, 0, sizeof *out);
+		out->s6_addr[10] = 0xff;
+		out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &v4, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
+}
+
+static int parse_listen(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			size_t why_size)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(value, ':');
+	size_t host_len = colon ? (size_t)(colon - value) : 0;
+	if (!colon || host_len == 0 || host_len >= sizeof host) {
+		snprintf(why, why_size, "\"%s\" is not address:port", value);
+		return -1;
+	}
+	memcpy(host, value, host_len);
+	host[host_len] = '\0';
+	char *rest;
+	errno = 0;
+	unsigned long port = strtoul(colon + 1, &rest, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *rest || errno || port > 65535) {
+		snprintf(why, why_size, "\"%s\" is not a port number", colon + 1);
+		return -1;
+	}
+	/* [::1]:13080 */
+	char *bare = host;
+	if (host[0] == '[' && host[host_len - 1] == ']') {
+		host[host_len - 1] = '\0';
+		bare = host + 1;
+	}
+	memset(&c->listen, 0, sizeof c->listen);
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&c->listen;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&c->listen;
+	if (inet_pton(AF_INET, bare, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, bare, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+	} else {
+		snprintf(why, why_size, "\"%s\" is not a numeric IP address", bare);
+		return -1;
+	}
+	return set_text(&c->listen_text, value);
+}
+
+static int parse_allow(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+		       size_t why_size)
+{
+	char word[INET6_ADDRSTRLEN];
+	unsigned count = 0;
+	const char *p = value;
+	while (*p) {
+		size_t n = strcspn(p, " ,\t");
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (n >= sizeof word) {
+			snprintf(why, why_size, "\"%.*s\" is not an IP address", (int)n, p);
+			return -1;
+		}
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (count == CFG_ALLOW_MAX) {
+			snprintf(why, why_size, "more than %d addresses", CFG_ALLOW_MAX);
+			return -1;
+		}
+		if (parse_address(word, &c->allow[count].addr) < 0) {
+			snprintf(why, why_size, "\"%s\" is not a numeric IP address", word);
+			return -1;
+		}
+		count++;
+		p += n;
+	}
+	c->allow_count = count;
+	return 0;
+}
+
+static const struct cfg_key *find_key(const char *section, const char *name, bool *section_known)
+{
+	*section_known = false;
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		if (strcmp(cfg_keys[i].section, section) != 0)
+			continue;
+		*section_known = true;
+		if (strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	}
+	return NULL;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfg_parse *p = user;
+	bool section_known;
+	const struct cfg_key *k = find_key(section, name, &section_known);
+	if (!section_known) {
+		diag_error(p->diag, p->name, p->line, "unknown section [%s]", section);
+		return 1; /* reported here: inih need not count it again */
+	}
+	if (!k) {
+		diag_error(p->diag, p->name, p->line, "unknown key \"%s\" in [%s]", name, section);
+		return 1;
+	}
+	size_t i = (size_t)(k - cfg_keys);
+	if (p->set_at[i]) {
+		diag_error(p->diag, p->name, p->line, "%s is set twice (first on line %d)", name,
+			   p->set_at[i]);
+		return 1;
+	}
+	p->set_at[i] = p->line;
+	char why[256];
+	if (k->parse(p->cfg, k, value, why, sizeof why) < 0) {
+		diag_error(p->diag, p->name, p->line, "%s: %s", name, why);
+		return 1;
+	}
+	if (set_text(&p->cfg->raw[i], value) < 0)
+		diag_error(p->diag, p->name, p->line, "out of memory");
+	return 1;
+}
+
+/* inih reports only its first syntax error, and with its fixed line buffer
+ * a long line would be split without a word. So the reader hands inih one
+ * line at a time, counts lines for the handler, and reports every syntax
+ * error and over-long line itself, following inih's own rules. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct cfg_parse *p = stream;
+	if (p->pos >= p->end)
+		return NULL;
+	const char *nl = memchr(p->pos, '\n', (size_t)(p->end - p->pos));
+	size_t len = nl ? (size_t)(nl - p->pos) : (size_t)(p->end - p->pos);
+	const char *line = p->pos;
+	p->pos += len + (nl != NULL);
+	p->line++;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len + 2 > (size_t)size) {
+		diag_error(p->diag, p->name, p->line, "line longer than %d bytes", size - 2);
+		buf[0] = '\0';
+		return buf;
+	}
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+
+	const char *s = line;
+	const char *e = line + len;
+	if (s == e || *s == ' ' || *s == '\t')
+		return buf; /* blank, or a continuation line */
+	if (*s == ';' || *s == '#')
+		return buf;
+	if (*s == '[') {
+		if (!memchr(s, ']', len))
+			diag_error(p->diag, p->name, p->line, "section header without ']'");
+	} else if (!memchr(s, '=', (size_t)(e - s)) && !memchr(s, ':', (size_t)(e - s))) {
+		diag_error(p->diag, p->name, p->line, "expected key = value");
+	}
+	return buf;
+}
+
+static void apply_defaults(struct cfg_parse *p)
+{
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		if (p->set_at[i])
+			continue;
+		if (!k->fallback) {
+			diag_error(p->diag, p->name, 0, "[%s] %s is required", k->section, k->name);
+			continue;
+		}
+		char why[256];
+		if (k->parse(p->cfg, k, k->fallback, why, sizeof why) < 0 ||
+		    set_text(&p->cfg->raw[i], k->fallback) < 0)
+			diag_error(p->diag, p->name, 0, "default of %s: %s", k->name, why);
+	}
+}
+
+static void free_fields(struct cfg *c)
+{
+	free(c->listen_text);
+	free(c->database);
+	free(c->kannel_key);
+	free(c->help_text);
+}
+
+struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d)
+{
+	struct cfg *c = calloc(1, sizeof *c);
+	if (!c) {
+		diag_error(d, name, 0, "out of memory");
+		return NULL;
+	}
+	struct cfg_parse *p = calloc(1, sizeof *p);
+	if (!p) {
+		free(c);
+		diag_error(d, name, 0, "out of memory");
+		return NULL;
+	}
+	int errors_before = d->errors;
+	p->cfg = c;
+	p->diag = d;
+	p->name = name;
+	p->pos = text;
+	p->end = text + strlen(text);
+	int first = ini_parse_stream(read_line, p, on_key, p);
+	if (first != 0 && d->errors == errors_before)
+		diag_error(d, name, first > 0 ? first : 0, "cannot parse");
+	apply_defaults(p);
+	free(p);
+	c->refs = 1;
+	if (d->errors != errors_before) {
+		cfg_unref(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct cfg *cfg_load(const char *path, struct diag *d)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		diag_error(d, path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	char *text = malloc(CFG_FILE_MAX + 1);
+	size_t n = text ? fread(text, 1, CFG_FILE_MAX + 1, f) : 0;
+	int failed = ferror(f);
+	fclose(f);
+	if (!text || failed || n > CFG_FILE_MAX) {
+		diag_error(d, path, 0, "%s", !text ? "out of memory" :
+					     failed ? "read error" :
+						      "larger than 256 KiB");
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	if (memchr(text, '\0', n)) {
+		diag_error(d, path, 0, "contains a NUL byte");
+		free(text);
+		return NULL;
+	}
+	struct cfg *c = cfg_load_string(text, path, d);
+	free(text);
+	return c;
+}
+
+struct cfg *cfg_ref(struct cfg *c)
+{
+	c->refs++;
+	return c;
+}
+
+void cfg_unref(struct cfg *c)
+{
+	if (!c || --c->refs > 0)
+		return;
+	free_fields(c);
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		free(c->raw[i]);
+	sodium_memzero(c->kannel_key_hash, sizeof c->kannel_key_hash);
+	free(c);
+}
+
+int cfg_peer_allowed(const struct cfg *c, const struct sockaddr *addr)
+{
+	if (c->allow_count == 0)
+		return 1;
+	struct in6_addr peer;
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)addr;
+		memset(&peer, 0, sizeof peer);
+		peer.s6_addr[10] = 0xff;
+		peer.s6_addr[11] = 0xff;
+		memcpy(&peer.s6_addr[12], &v4->sin_addr, 4);
+	} else if (addr->sa_family == AF_INET6) {
+		peer = ((const struct sockaddr_in6 *)addr)->sin6_addr;
+	} else {
+		return 0;
+	}
+	for (unsigned i = 0; i < c->allow_count; i++)
+		if (memcmp(&peer, &c->allow[i].addr, sizeof peer) == 0)
+			return 1;
+	return 0;
+}
+
+void cfg_restart_keys(const struct cfg *a, const struct cfg *b, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		if (!cfg_keys[i].restart || strcmp(a->raw[i], b->raw[i]) == 0)
+			continue;
+		int n = snprintf(out + used, size - used, "%s%s", used ? "," : "", cfg_keys[i].name);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+size_t cfg_key_count(void)
+{
+	return KEY_COUNT;
+}
+
+const char *cfg_key_name(size_t i, const char **section)
+{
+	*section = cfg_keys[i].section;
+	return cfg_keys[i].name;
+}

@@ -1,0 +1,78 @@
+/*
+ * cfg — chabard's configuration: an INI file read with inih, every key
+ * declared once in the table in cfg.c (name, type, default, bounds).
+ *
+ * Lifecycle: cfg_load() → struct cfg with one reference → cfg_ref() /
+ * cfg_unref() by whoever keeps it (the daemon, a reload in progress). The
+ * struct is immutable once loaded. Loop thread only.
+ */
+#ifndef CHABAR_CFG_H
+#define CHABAR_CFG_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "log.h"
+
+#define CFG_ALLOW_MAX 32
+#define CFG_KEY_HASH_SIZE 32
+#define CFG_KEYS_MAX 32
+
+enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
+
+/* One allowed peer address, IPv4 stored as IPv4-mapped IPv6. */
+struct cfg_addr {
+	struct in6_addr addr;
+};
+
+struct cfg {
+	int refs;
+	char *raw[CFG_KEYS_MAX]; /* each key's value as written, to compare on reload */
+
+	/* [chabard] */
+	struct sockaddr_storage listen; /* numeric address, port may be 0 */
+	char *listen_text;              /* as written, for logs */
+	char *database;
+	enum cfg_sync synchronous;
+	enum log_target log_target;
+	enum log_level log_level;
+	unsigned max_body;
+	unsigned max_header;
+	unsigned max_connections;
+	unsigned idle_timeout;
+	unsigned listen_backlog;
+	unsigned drain_timeout;
+
+	/* [kannel] */
+	char *kannel_key;
+	/* BLAKE2b of kannel_key, computed once so each request hashes only the
+	 * key it presents and compares in constant time. */
+	unsigned char kannel_key_hash[CFG_KEY_HASH_SIZE];
+	struct cfg_addr allow[CFG_ALLOW_MAX];
+	unsigned allow_count; /* 0: any peer */
+	char *help_text;
+};
+
+/* Reads path. Every error is reported to d as file:line; returns NULL if
+ * there was any, else a config holding one reference. */
+struct cfg *cfg_load(const char *path, struct diag *d);
+/* The same from a string in memory; name is used in messages. */
+struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d);
+
+struct cfg *cfg_ref(struct cfg *c);
+void cfg_unref(struct cfg *c);
+
+/* True if addr (an AF_INET or AF_INET6 sockaddr) may call us. */
+int cfg_peer_allowed(const struct cfg *c, const struct sockaddr *addr);
+
+/* Names of keys whose new value only takes effect on restart and that
+ * differ between a and b, comma-separated into out (empty if none). */
+void cfg_restart_keys(const struct cfg *a, const struct cfg *b, char *out, size_t size);
+
+/* Iterate over the declared keys, for documentation checks. */
+size_t cfg_key_count(void);
+const char *cfg_key_name(size_t i, const char **section);
+
+#endif

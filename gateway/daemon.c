@@ -1,0 +1,141 @@
+/* daemon — see daemon.h. */
+#include "config.h"
+
+#include "daemon.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "routes.h"
+
+#define DRAIN_POLL_SECONDS 0.05
+
+static void http_limits_from(const struct cfg *c, struct http_limits *l)
+{
+	l->max_body = c->max_body;
+	l->max_header = c->max_header;
+	l->max_connections = c->max_connections;
+	l->idle_timeout = c->idle_timeout;
+	l->listen_backlog = c->listen_backlog;
+}
+
+/* SIGHUP: a config that fails to load changes nothing (convention 3). */
+static void reload(struct daemon *d)
+{
+	struct diag diag;
+	diag_init(&diag, NULL);
+	struct cfg *fresh = cfg_load(d->cfg_path, &diag);
+	if (!fresh) {
+		log_msg(LOG_LEVEL_ERROR, "reload_failed", "config=%s errors=%d kept=previous",
+			d->cfg_path, diag.errors);
+		return;
+	}
+	char restart[256];
+	cfg_restart_keys(d->cfg, fresh, restart, sizeof restart);
+	if (restart[0])
+		log_msg(LOG_LEVEL_WARN, "reload_needs_restart", "keys=%s", restart);
+	cfg_unref(d->cfg);
+	d->cfg = fresh;
+	log_set_level(fresh->log_level);
+	http_set_max_body(d->http, fresh->max_body);
+	log_msg(LOG_LEVEL_INFO, "reloaded", "config=%s", d->cfg_path);
+}
+
+static void on_drain_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	unsigned active = http_active_requests(d->http);
+	if (active == 0 || ev_now(loop) >= d->drain_deadline) {
+		if (active)
+			log_msg(LOG_LEVEL_WARN, "drain_timeout", "abandoned=%u", active);
+		ev_timer_stop(loop, w);
+		ev_break(loop, EVBREAK_ALL);
+	}
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	if (w->signum == SIGHUP) {
+		reload(d);
+		return;
+	}
+	if (ev_is_active(&d->drain))
+		return; /* already draining */
+	log_msg(LOG_LEVEL_INFO, "stopping", "signal=%d active=%u", w->signum,
+		http_active_requests(d->http));
+	http_quiesce(d->http);
+	d->drain_deadline = ev_now(loop) + d->cfg->drain_timeout;
+	ev_timer_start(loop, &d->drain);
+	ev_feed_event(loop, &d->drain, EV_TIMER); /* nothing in flight: stop now */
+}
+
+static void watch_signal(struct daemon *d, ev_signal *w, int signum)
+{
+	ev_signal_init(w, on_signal, signum);
+	w->data = d;
+	ev_signal_start(d->loop, w);
+}
+
+struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg *cfg, char *err,
+			  size_t err_size)
+{
+	struct daemon *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, err_size, "out of memory");
+		cfg_unref(cfg);
+		return NULL;
+	}
+	d->loop = loop;
+	d->cfg_path = cfg_path;
+	d->cfg = cfg;
+	d->started = ev_now(loop);
+	const char *names[METRICS_ROUTES_MAX];
+	for (size_t i = 0; i < routes_count && i < METRICS_ROUTES_MAX; i++)
+		names[i] = routes[i].path;
+	metrics_init(&d->metrics, names, routes_count);
+
+	d->store = store_open(cfg->database, cfg->synchronous, err, err_size);
+	if (!d->store) {
+		daemon_free(d);
+		return NULL;
+	}
+	struct http_limits limits;
+	http_limits_from(cfg, &limits);
+	d->http = http_new(loop, (const struct sockaddr *)&cfg->listen, &limits, routes,
+			   routes_count, &d->metrics, d, err, err_size);
+	if (!d->http) {
+		daemon_free(d);
+		return NULL;
+	}
+	watch_signal(d, &d->sigterm, SIGTERM);
+	watch_signal(d, &d->sigint, SIGINT);
+	watch_signal(d, &d->sighup, SIGHUP);
+	ev_timer_init(&d->drain, on_drain_tick, DRAIN_POLL_SECONDS, DRAIN_POLL_SECONDS);
+	d->drain.data = d;
+	log_msg(LOG_LEVEL_INFO, "started", "version=%s listen=%s port=%u database=%s schema=%d",
+		PACKAGE_VERSION, cfg->listen_text, http_port(d->http), cfg->database,
+		store_schema_version(d->store));
+	return d;
+}
+
+void daemon_run(struct daemon *d)
+{
+	ev_run(d->loop, 0);
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	ev_signal_stop(d->loop, &d->sigterm);
+	ev_signal_stop(d->loop, &d->sigint);
+	ev_signal_stop(d->loop, &d->sighup);
+	ev_timer_stop(d->loop, &d->drain);
+	http_free(d->http);
+	store_free(d->store);
+	cfg_unref(d->cfg);
+	free(d);
+}

@@ -1,0 +1,41 @@
+/*
+ * daemon — the one context struct of chabard: the loop, the current
+ * config, the store, the HTTP server, metrics and the signal watchers.
+ * Everything the route handlers need, they reach through it.
+ *
+ * Lifecycle: daemon_new() (opens the database, binds the port; fails
+ * before ev_run, where fatal is allowed) → daemon_run() until SIGTERM or
+ * SIGINT has drained requests → daemon_free(). Loop thread only.
+ */
+#ifndef CHABAR_DAEMON_H
+#define CHABAR_DAEMON_H
+
+#include <ev.h>
+#include <stdbool.h>
+
+#include "cfg.h"
+#include "http.h"
+#include "metrics.h"
+#include "store.h"
+
+struct daemon {
+	struct ev_loop *loop;
+	const char *cfg_path;
+	struct cfg *cfg; /* replaced on a good SIGHUP reload */
+	struct store *store;
+	struct http_server *http;
+	struct metrics metrics;
+	ev_signal sigterm, sigint, sighup;
+	ev_timer drain;
+	ev_tstamp started;
+	ev_tstamp drain_deadline;
+};
+
+/* Takes over the caller's reference to cfg. NULL with err on failure. */
+struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg *cfg, char *err,
+			  size_t err_size);
+/* Runs the loop until a stop signal has drained the server. */
+void daemon_run(struct daemon *d);
+void daemon_free(struct daemon *d);
+
+#endif

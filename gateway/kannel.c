@@ -1,0 +1,121 @@
+/* kannel — see kannel.h. */
+#include "kannel.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "utf.h"
+
+/* Ids, SMSC names and charsets are short printable tokens; anything else
+ * is not from Kannel. */
+static bool printable_token(const char *s, size_t len)
+{
+	if (len == 0 || len > KANNEL_ID_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* An optional token field: absent or empty is NULL, malformed an error. */
+static int optional_token(const struct form *f, const char *name, const char **out)
+{
+	size_t len;
+	const char *v = form_get(f, name, &len);
+	*out = NULL;
+	if (!v || len == 0)
+		return 0;
+	if (!printable_token(v, len))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **error)
+{
+	memset(mo, 0, sizeof *mo);
+	size_t len;
+	const char *from = form_get(f, "from", &len);
+	if (!from || len == 0) {
+		*error = "missing from";
+		return -1;
+	}
+	if (msisdn_normalize(from, len, mo->from) < 0) {
+		*error = "bad from";
+		return -1;
+	}
+	const char *to = form_get(f, "to", &len);
+	if (to && len && msisdn_normalize(to, len, mo->to) < 0) {
+		*error = "bad to";
+		return -1;
+	}
+	mo->text = form_get(f, "text", &mo->text_len);
+	if (!mo->text) {
+		mo->text = "";
+		mo->text_len = 0;
+	}
+	if (mo->text_len > KANNEL_TEXT_MAX) {
+		mo->text_len = KANNEL_TEXT_MAX;
+		mo->text_truncated = true;
+	}
+	const char *coding = form_get(f, "coding", &len);
+	if (coding && len) {
+		if (len != 1 || coding[0] < '0' || coding[0] > '2') {
+			*error = "bad coding";
+			return -1;
+		}
+		mo->coding = (enum kannel_coding)(coding[0] - '0');
+	}
+	if (optional_token(f, "id", &mo->id) < 0 || optional_token(f, "smsc", &mo->smsc) < 0 ||
+	    optional_token(f, "charset", &mo->charset) < 0) {
+		*error = "bad id, smsc or charset";
+		return -1;
+	}
+	const char *ts = form_get(f, "ts", &len);
+	if (ts && len) {
+		char *rest;
+		long long v = strtoll(ts, &rest, 10);
+		if (*rest || v < 0) {
+			*error = "bad ts";
+			return -1;
+		}
+		mo->ts = v;
+	}
+	const char *meta = form_get(f, "meta", &len);
+	mo->meta = meta && len ? meta : NULL;
+	mo->key = form_get(f, "key", &mo->key_len);
+	return 0;
+}
+
+long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size)
+{
+	if (mo->coding == KANNEL_CODING_UCS2)
+		return utf16be_to_utf8((const unsigned char *)mo->text, mo->text_len, out, out_size);
+	if (mo->coding == KANNEL_CODING_8BIT || mo->text_len >= out_size ||
+	    memchr(mo->text, '\0', mo->text_len) || !utf8_valid(mo->text, mo->text_len))
+		return -1;
+	memcpy(out, mo->text, mo->text_len);
+	out[mo->text_len] = '\0';
+	return (long)mo->text_len;
+}
+
+bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len)
+{
+	if (!key)
+		return false;
+	/* Hashing first makes the comparison independent of the key's length. */
+	unsigned char presented[CFG_KEY_HASH_SIZE];
+	crypto_generichash(presented, sizeof presented, (const unsigned char *)key, key_len, NULL, 0);
+	return sodium_memcmp(presented, cfg->kannel_key_hash, sizeof presented) == 0;
+}
+
+const char *kannel_reply_coding(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] >= 0x80)
+			return "2";
+	return NULL;
+}

@@ -1,0 +1,115 @@
+/* log — see log.h. Lines are formatted into one buffer and written with a
+ * single write() so concurrent writers to the same stderr do not interleave. */
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 2048
+
+static struct {
+	enum log_target target;
+	enum log_level level;
+	time_t stamp_second; /* the second stamp[] was formatted for */
+	char stamp[32];
+} logger = { LOG_TARGET_STDERR, LOG_LEVEL_INFO, 0, "" };
+
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void log_open(enum log_target target, enum log_level level)
+{
+	if (target == LOG_TARGET_SYSLOG && logger.target != LOG_TARGET_SYSLOG)
+		openlog("chabard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	logger.target = target;
+	logger.level = level;
+}
+
+void log_set_level(enum log_level level)
+{
+	logger.level = level;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return level >= logger.level;
+}
+
+/* The timestamp changes once a second; formatting it per line would be
+ * per-message work that can be shared. */
+static const char *timestamp(void)
+{
+	time_t now = time(NULL);
+	if (now != logger.stamp_second) {
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(logger.stamp, sizeof logger.stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		logger.stamp_second = now;
+	}
+	return logger.stamp;
+}
+
+void log_vmsg(enum log_level level, const char *event, const char *fields, va_list ap)
+{
+	if (!log_enabled(level))
+		return;
+	char line[LOG_LINE_MAX];
+	int used;
+	if (logger.target == LOG_TARGET_STDERR)
+		used = snprintf(line, sizeof line, "%s level=%s event=%s", timestamp(),
+				level_names[level], event);
+	else
+		used = snprintf(line, sizeof line, "level=%s event=%s", level_names[level], event);
+	if (fields && used > 0 && (size_t)used < sizeof line - 1) {
+		line[used++] = ' ';
+		int more = vsnprintf(line + used, sizeof line - (size_t)used, fields, ap);
+		if (more > 0)
+			used += more;
+	}
+	if (used < 0)
+		return;
+	if ((size_t)used >= sizeof line - 1)
+		used = sizeof line - 2; /* truncated: keep the newline */
+	if (logger.target == LOG_TARGET_SYSLOG) {
+		static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
+		line[used] = '\0';
+		syslog(prio[level], "%s", line);
+		return;
+	}
+	line[used++] = '\n';
+	/* Nothing useful can be done if stderr is gone. */
+	ssize_t ignored = write(STDERR_FILENO, line, (size_t)used);
+	(void)ignored;
+}
+
+void log_msg(enum log_level level, const char *event, const char *fields, ...)
+{
+	va_list ap;
+	va_start(ap, fields);
+	log_vmsg(level, event, fields, ap);
+	va_end(ap);
+}
+
+void fatal(const char *fields, ...)
+{
+	va_list ap;
+	va_start(ap, fields);
+	log_vmsg(LOG_LEVEL_ERROR, "fatal", fields, ap);
+	va_end(ap);
+	exit(1);
+}
+
+const char *log_mask_msisdn(const char *msisdn, char out[LOG_MASK_SIZE])
+{
+	size_t n = msisdn ? strlen(msisdn) : 0;
+	if (n == 0) {
+		memcpy(out, "-", 2);
+		return out;
+	}
+	const char *tail = n > 3 ? msisdn + n - 3 : msisdn;
+	snprintf(out, LOG_MASK_SIZE, "***%s", tail);
+	return out;
+}

@@ -1,0 +1,61 @@
+/*
+ * metrics — counters and one histogram, rendered in Prometheus' text
+ * format for GET /metrics. Counting is a few array increments, cheap enough
+ * for every request.
+ *
+ * Lifecycle: a struct metrics embedded in the daemon, metrics_init() once;
+ * counters survive config reloads. Loop thread only.
+ */
+#ifndef CHABAR_METRICS_H
+#define CHABAR_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define METRICS_ROUTES_MAX 8 /* routes in the table, plus "unrouted" */
+
+/* HTTP statuses chabard answers with; anything else counts as "other". */
+#define METRICS_STATUSES(X) \
+	X(200) X(400) X(403) X(404) X(405) X(408) X(413) X(431) X(500) X(503)
+
+/* Upper bounds (seconds) of the SQLite commit latency buckets. */
+#define METRICS_COMMIT_BUCKETS(X) \
+	X(0.0001) X(0.00025) X(0.0005) X(0.001) X(0.0025) X(0.005) X(0.01) X(0.025) X(0.1) X(1.0)
+
+enum {
+#define X(code) METRICS_STATUS_##code,
+	METRICS_STATUSES(X)
+#undef X
+	METRICS_STATUS_OTHER,
+	METRICS_STATUS_SLOTS
+};
+
+enum {
+#define X(le) +1
+	METRICS_COMMIT_SLOTS = 0 METRICS_COMMIT_BUCKETS(X)
+#undef X
+};
+
+struct metrics {
+	const char *route_names[METRICS_ROUTES_MAX];
+	size_t route_count;
+	uint64_t requests[METRICS_ROUTES_MAX][METRICS_STATUS_SLOTS];
+	uint64_t inbound;         /* messages stored */
+	uint64_t inbound_repeats; /* Kannel retries answered from the store */
+	uint64_t replies;
+	uint64_t store_errors;
+	uint64_t commit_buckets[METRICS_COMMIT_SLOTS];
+	uint64_t commit_count;
+	double commit_seconds;
+};
+
+/* names: route paths in route-table order; the last slot is "unrouted". */
+void metrics_init(struct metrics *m, const char *const *names, size_t count);
+void metrics_request(struct metrics *m, size_t route, int status);
+void metrics_commit(struct metrics *m, double seconds);
+/* Appends the exposition text; gauges are passed in by the caller. */
+int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions, struct buf *out);
+
+#endif

@@ -1,0 +1,59 @@
+/* migrate — see migrate.h. */
+#include "migrate.h"
+
+#include <stdio.h>
+
+#include "log.h"
+
+int migrate_version(sqlite3 *db, char *err, size_t err_size)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, err_size, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	int version = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	else
+		snprintf(err, err_size, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return version;
+}
+
+static int apply_one(sqlite3 *db, const struct migrate_script *s, char *err, size_t err_size)
+{
+	char *msg = NULL;
+	char set_version[64];
+	snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", s->version);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, s->sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, set_version, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, err_size, "migration %s: %s", s->name, msg ? msg : "failed");
+		sqlite3_free(msg);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	log_msg(LOG_LEVEL_INFO, "migrated", "version=%d name=%s", s->version, s->name);
+	return 0;
+}
+
+int migrate_apply(sqlite3 *db, const struct migrate_script *scripts, int count, char *err,
+		  size_t err_size)
+{
+	int version = migrate_version(db, err, err_size);
+	if (version < 0)
+		return -1;
+	if (version > count) {
+		snprintf(err, err_size,
+			 "database schema version %d is newer than this chabar knows (%d): "
+			 "run a newer chabar or restore a matching backup",
+			 version, count);
+		return -1;
+	}
+	for (int i = version; i < count; i++)
+		if (apply_one(db, &scripts[i], err, err_size) < 0)
+			return -1;
+	return 0;
+}

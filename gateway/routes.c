@@ -1,0 +1,215 @@
+/* routes — see routes.h. */
+#include "config.h"
+
+#include "routes.h"
+
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "form.h"
+#include "kannel.h"
+#include "log.h"
+
+#define METRICS_TEXT_MAX (64 * 1024)
+
+static const char *const version_text = PACKAGE_VERSION;
+
+static void health(void *ctx, struct http_exchange *ex)
+{
+	struct daemon *d = ctx;
+	bool db_ok = store_ping(d->store) == 0;
+	char body[256];
+	int n = snprintf(body, sizeof body,
+			 "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,\"database\":\"%s\"}\n",
+			 db_ok ? "ok" : "degraded", version_text, ev_now(d->loop) - d->started,
+			 db_ok ? "ok" : "error");
+	http_reply(ex, db_ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
+}
+
+static void metrics(void *ctx, struct http_exchange *ex)
+{
+	struct daemon *d = ctx;
+	struct buf out;
+	buf_init(&out, METRICS_TEXT_MAX);
+	int64_t sessions = store_count_open_sessions(d->store, (int64_t)ev_now(d->loop));
+	if (metrics_render(&d->metrics, ev_now(d->loop) - d->started, sessions, &out) < 0)
+		http_reply_text(ex, 500, "metrics too large\n");
+	else
+		http_reply(ex, 200, "text/plain; version=0.0.4", out.data, out.len, NULL, 0);
+	buf_cleanup(&out);
+}
+
+/* post-url mode: the body is the text and Kannel's headers carry the rest.
+ * Query fields (from the post-url itself) come first, so they win. */
+static int add_post_url_fields(struct form *f, struct http_exchange *ex, char *body,
+			       size_t body_len)
+{
+	static const struct {
+		const char *header, *field;
+	} kannel_headers[] = {
+		{ "X-Kannel-From", "from" },	 { "X-Kannel-To", "to" },
+		{ "X-Kannel-SMSC", "smsc" },	 { "X-Kannel-Coding", "coding" },
+		{ "X-Kannel-Time", "ts" },	 { "X-Kannel-Meta-Data", "meta" },
+	};
+	if (form_add(f, "text", body, body_len) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof kannel_headers / sizeof kannel_headers[0]; i++) {
+		const char *v = http_header_value(ex, kannel_headers[i].header);
+		if (v && form_add(f, kannel_headers[i].field, v, strlen(v)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Collects the request's fields: the query string, then a form body, or a
+ * raw body as post-url sends it. */
+static int read_fields(struct form *f, struct http_exchange *ex)
+{
+	size_t len;
+	char *query = http_query(ex, &len);
+	form_init(f);
+	if (form_parse(f, query, len) < 0)
+		return -1;
+	if (http_method(ex) != HTTP_POST)
+		return 0;
+	char *body = http_body(ex, &len);
+	if (!body)
+		return -1;
+	const char *type = http_header_value(ex, "Content-Type");
+	if (type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0)
+		return form_parse(f, body, len);
+	return add_post_url_fields(f, ex, body, len);
+}
+
+static void reply_message(struct daemon *d, struct http_exchange *ex, const char *text, size_t len)
+{
+	struct http_header headers[1];
+	size_t count = 0;
+	const char *coding = kannel_reply_coding(text, len);
+	if (coding)
+		headers[count++] = (struct http_header){ "X-Kannel-Coding", coding };
+	http_reply(ex, 200, "text/plain; charset=UTF-8", text, len, headers, count);
+	d->metrics.replies++;
+}
+
+/* Stores the MO and its reply in one transaction; 0 once committed. */
+static int store_mo(struct daemon *d, const struct kannel_mo *mo, const char *reply,
+		    size_t reply_len)
+{
+	char utf8[KANNEL_TEXT_MAX * 2 + 4]; /* UCS-2 grows by at most 3/2 */
+	long utf8_len = kannel_mo_text_utf8(mo, utf8, sizeof utf8);
+	int64_t now = (int64_t)ev_now(d->loop);
+	struct store_message in = {
+		.kannel_id = mo->id,
+		.channel = "sms",
+		.msisdn = mo->from,
+		.peer = mo->to[0] ? mo->to : NULL,
+		.text = utf8_len >= 0 ? utf8 : mo->text,
+		.text_len = utf8_len >= 0 ? (size_t)utf8_len : mo->text_len,
+		.text_is_utf8 = utf8_len >= 0,
+		.coding = (int)mo->coding,
+		.smsc = mo->smsc,
+		.meta = mo->meta,
+		.sent_at = mo->ts,
+		.status = "received",
+		.created_at = now,
+	};
+	struct store_message out = {
+		.outbound = true,
+		.channel = "sms",
+		.msisdn = mo->from,
+		.peer = in.peer,
+		.text = reply,
+		.text_len = reply_len,
+		.text_is_utf8 = true,
+		.coding = kannel_reply_coding(reply, reply_len) ? KANNEL_CODING_UCS2 : 0,
+		.smsc = mo->smsc,
+		.status = "replied",
+		.created_at = now,
+	};
+	if (store_begin(d->store) < 0 || store_add_message(d->store, &in, &out.in_reply_to) < 0 ||
+	    store_add_message(d->store, &out, NULL) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	ev_tstamp began = ev_time();
+	if (store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	metrics_commit(&d->metrics, ev_time() - began);
+	return 0;
+}
+
+static void kannel_mo(void *ctx, struct http_exchange *ex)
+{
+	struct daemon *d = ctx;
+	const struct cfg *cfg = d->cfg;
+	const struct sockaddr *peer = http_peer(ex);
+	if (!peer || !cfg_peer_allowed(cfg, peer)) {
+		http_log_field(ex, "reason=peer_not_allowed");
+		http_reply_text(ex, 403, "forbidden\n");
+		return;
+	}
+	struct form fields;
+	struct kannel_mo mo;
+	const char *error = "too many fields";
+	if (read_fields(&fields, ex) < 0 || kannel_mo_parse(&mo, &fields, &error) < 0) {
+		http_log_field(ex, "reason=\"%s\"", error);
+		char body[64];
+		snprintf(body, sizeof body, "%s\n", error);
+		http_reply_text(ex, 400, body);
+		return;
+	}
+	/* The key is checked after parsing so that a bad request and a bad key
+	 * are told apart in the log, never the other way round in the reply. */
+	if (!kannel_key_ok(cfg, mo.key, mo.key_len)) {
+		http_log_field(ex, "reason=bad_key");
+		http_reply_text(ex, 403, "forbidden\n");
+		return;
+	}
+	char masked[LOG_MASK_SIZE];
+	http_log_field(ex, "from=%s id=%s coding=%d bytes=%zu%s", log_mask_msisdn(mo.from, masked),
+		       mo.id ? mo.id : "-", (int)mo.coding, mo.text_len,
+		       mo.text_truncated ? " truncated=1" : "");
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"", mo.from,
+			(int)(mo.text_len > 160 ? 160 : mo.text_len), mo.text);
+
+	if (mo.id) {
+		struct store_reply earlier;
+		int found = store_find_reply(d->store, mo.id, &earlier);
+		if (found == 1) {
+			d->metrics.inbound_repeats++;
+			http_log_field(ex, "repeat=1");
+			reply_message(d, ex, earlier.text, earlier.len);
+			return;
+		}
+		if (found < 0)
+			goto unavailable;
+	}
+	const char *reply = cfg->help_text;
+	size_t reply_len = strlen(reply);
+	if (store_mo(d, &mo, reply, reply_len) < 0)
+		goto unavailable;
+	d->metrics.inbound++;
+	reply_message(d, ex, reply, reply_len);
+	return;
+
+unavailable:
+	/* Not stored, so not acknowledged: Kannel will try again. */
+	d->metrics.store_errors++;
+	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(d->store));
+	http_log_field(ex, "reason=store_error");
+	http_reply_text(ex, 503, "temporarily unavailable\n");
+}
+
+const struct http_route routes[] = {
+	{ "/health", HTTP_GET | HTTP_HEAD, health },
+	{ "/metrics", HTTP_GET, metrics },
+	{ "/kannel/mo", HTTP_GET | HTTP_POST, kannel_mo },
+};
+const size_t routes_count = sizeof routes / sizeof routes[0];

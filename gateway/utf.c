@@ -1,0 +1,89 @@
+/* utf — see utf.h. */
+#include "utf.h"
+
+#include <stdint.h>
+
+bool utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n;
+		uint32_t cp, min;
+		if ((c & 0xe0) == 0xc0) {
+			n = 1, cp = c & 0x1f, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2, cp = c & 0x0f, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3, cp = c & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		if (i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static size_t put_utf8(uint32_t cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+long utf16be_to_utf8(const unsigned char *in, size_t len, char *out, size_t out_size)
+{
+	if (len % 2 != 0 || out_size == 0)
+		return -1;
+	size_t used = 0;
+	for (size_t i = 0; i < len; i += 2) {
+		uint32_t cp = (uint32_t)in[i] << 8 | in[i + 1];
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return -1; /* a low surrogate without its high half */
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (i + 3 >= len)
+				return -1;
+			uint32_t low = (uint32_t)in[i + 2] << 8 | in[i + 3];
+			if (low < 0xdc00 || low > 0xdfff)
+				return -1;
+			cp = 0x10000 + ((cp - 0xd800) << 10 | (low - 0xdc00));
+			i += 2;
+		}
+		if (used + 4 >= out_size)
+			return -1;
+		used += put_utf8(cp, out + used);
+	}
+	out[used] = '\0';
+	return (long)used;
+}

@@ -1,0 +1,19 @@
+/*
+ * utf — the two Unicode checks and conversions inbound SMS need: is this
+ * UTF-8, and UCS-2/UTF-16BE (Kannel's coding 2) to UTF-8. Pure.
+ */
+#ifndef CHABAR_UTF_H
+#define CHABAR_UTF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+bool utf8_valid(const char *s, size_t len);
+
+/* Converts UTF-16BE to UTF-8 into out (out_size bytes, NUL-terminated).
+ * Returns the UTF-8 length, or -1 for an odd length, a broken surrogate
+ * pair or a result that does not fit. */
+long utf16be_to_utf8(const unsigned char *in, size_t len, char *out, size_t out_size);
+
+#endif

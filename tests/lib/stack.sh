@@ -1,0 +1,669 @@
+# shellcheck shell=bash
+#
+# tests/lib/stack.sh - start a real local Kannel stack (bearerbox, smsbox,
+# fakesmsc) and chabard on 127.0.0.1, for integration tests, the demo and
+# benchmarks.  Source it from bash:
+#
+#     . "$(dirname "$0")/../lib/stack.sh"
+#     stack_init "$(mktemp -d)"
+#     trap stop_all EXIT
+#     write_kannel_conf && write_chabar_conf "$STACK_DIR/chabar.conf"
+#     start_kannel && start_chabard "$STACK_DIR/chabar.conf" && start_fakesmsc
+#     send_mo +996555123456 384 CHECKIN
+#     wait_mt 'text ' 10
+#
+# Everything it starts is a direct child of the sourcing shell and is stopped
+# by PID (never by name).  Readiness is always detected by polling (HTTP
+# answers, bearerbox's status page, fakesmsc's log), never by fixed sleeps.
+#
+# Settings are environment variables; any left unset gets a default from
+# stack_defaults (free ports, random secrets):
+#
+#   KANNEL_ADMIN_PORT KANNEL_ADMIN_PASSWORD   bearerbox admin HTTP
+#   KANNEL_SMSBOX_PORT                        bearerbox <-> smsbox
+#   KANNEL_FAKE_PORT  KANNEL_SMSC_ID          the fake SMSC fakesmsc connects to
+#   KANNEL_SENDSMS_PORT KANNEL_SENDSMS_USER KANNEL_SENDSMS_PASSWORD
+#   KANNEL_LOG_LEVEL    (log files, default 1 = info; 0 = debug halves throughput)
+#   KANNEL_CONSOLE_LEVEL (-v for bearerbox/smsbox console output, default 2)
+#   KANNEL_CONF_EXTRA   text appended verbatim to kannel.conf (smpp-tlv groups...)
+#   CHABAR_PORT CHABAR_KEY CHABAR_DB CHABAR_HELP_TEXT CHABAR_LOG_LEVEL
+#   CHABAR_ALLOW CHABAR_SYNCHRONOUS CHABAR_CONF_EXTRA
+#   BEARERBOX SMSBOX FAKESMSC CHABARD         binaries
+#   STACK_TIMEOUT      default readiness timeout in seconds (default 15)
+#   STACK_STOP_WAIT    seconds between SIGTERM and SIGKILL (default 10)
+#   STACK_CORE_LIMIT   ulimit -c for started processes (default 0: fakesmsc
+#                      aborts on exit, see start_fakesmsc, and would litter
+#                      the build dir with core files)
+#
+# Files in STACK_DIR: kannel.conf, pids ("name pid signal" per line),
+# ports (ports handed out), bearerbox.log/smsbox.log (Kannel log files),
+# *.out (console output of each process), fakesmsc.in (FIFO of MO lines),
+# fakesmsc.log (fakesmsc's console log), fakesmsc.out (MT lines received).
+
+# Debian package locations (kannel, kannel-extras); override to use others.
+: "${BEARERBOX:=/usr/sbin/bearerbox}"
+: "${SMSBOX:=/usr/sbin/smsbox}"
+: "${FAKESMSC:=/usr/lib/kannel/test/fakesmsc}"
+: "${STACK_TIMEOUT:=15}"
+: "${STACK_STOP_WAIT:=10}"
+: "${STACK_CORE_LIMIT:=0}"
+
+STACK_DIR=${STACK_DIR:-}
+STACK_FIFO_FD=${STACK_FIFO_FD:-}
+STACK_LAST_PID=
+
+# --------------------------------------------------------------------------
+# stack_init DIR
+#   Use DIR (created if needed) as the working directory for configs, logs,
+#   pids.  Registers no trap: the caller decides (usually `trap stop_all EXIT`).
+stack_init() {
+    if [ -z "${1:-}" ]; then
+        echo "stack_init: directory required" >&2
+        return 1
+    fi
+    mkdir -p "$1" || return 1
+    STACK_DIR=$(cd "$1" && pwd) || return 1
+    : >"$STACK_DIR/pids"
+    : >"$STACK_DIR/ports"
+    export STACK_DIR
+}
+
+# stack_log MESSAGE...
+#   Diagnostics go to stderr prefixed with '# ', so they are TAP comments.
+stack_log() {
+    printf '# %s\n' "$*" >&2
+}
+
+# stack_curl ARGS...
+#   curl for talking to 127.0.0.1: silent, bounded, and never through a proxy
+#   (an http_proxy in the environment would otherwise swallow local requests).
+stack_curl() {
+    curl -s --noproxy '*' --max-time "${STACK_CURL_TIMEOUT:-10}" "$@"
+}
+
+# --------------------------------------------------------------------------
+# free_port
+#   Print a TCP port in 20000-60999 on which nothing listens on 127.0.0.1.
+#   Probes with bash's /dev/tcp (a refused connect means free) and remembers
+#   the ports it handed out in STACK_DIR/ports, so two calls before anything
+#   binds never return the same port.  Fails after 200 attempts.
+free_port() {
+    local port i
+    for ((i = 0; i < 200; i++)); do
+        # RANDOM is 15 bits; combine two for an even spread over 41000 ports.
+        port=$((20000 + (RANDOM * 32768 + RANDOM) % 41000))
+        if [ -n "$STACK_DIR" ] && grep -qx "$port" "$STACK_DIR/ports" 2>/dev/null; then
+            continue
+        fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            continue # something answers: taken
+        fi
+        [ -n "$STACK_DIR" ] && echo "$port" >>"$STACK_DIR/ports"
+        echo "$port"
+        return 0
+    done
+    echo "free_port: no free port found" >&2
+    return 1
+}
+
+# _stack_secret: 32 hex characters from /dev/urandom (URL- and INI-safe).
+_stack_secret() {
+    od -An -tx1 -N16 /dev/urandom | tr -d ' \n'
+}
+
+# stack_uuid: a random UUID (version 4 layout), e.g. for fake Kannel ids.
+stack_uuid() {
+    local h
+    h=$(_stack_secret)
+    printf '%s-%s-4%s-a%s-%s\n' "${h:0:8}" "${h:8:4}" "${h:13:3}" "${h:17:3}" "${h:20:12}"
+}
+
+# stack_defaults
+#   Give every unset setting (see the header) a value: free ports, random
+#   passwords and key, files in STACK_DIR.  Exported so helper programs see
+#   them.  Called by write_kannel_conf and write_chabar_conf; must run in the
+#   main shell (not in $(...)) so the values stick.
+stack_defaults() {
+    if [ -z "$STACK_DIR" ]; then
+        echo "stack: call stack_init first" >&2
+        return 1
+    fi
+    local v
+    for v in KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT KANNEL_FAKE_PORT \
+             KANNEL_SENDSMS_PORT CHABAR_PORT; do
+        if [ -z "${!v:-}" ]; then
+            printf -v "$v" '%s' "$(free_port)" || return 1
+            [ -n "${!v}" ] || return 1
+        fi
+    done
+    : "${KANNEL_ADMIN_PASSWORD:=$(_stack_secret)}"
+    : "${KANNEL_SENDSMS_USER:=chabar}"
+    : "${KANNEL_SENDSMS_PASSWORD:=$(_stack_secret)}"
+    : "${KANNEL_SMSC_ID:=fake}"
+    : "${KANNEL_LOG_LEVEL:=1}"
+    : "${KANNEL_CONSOLE_LEVEL:=2}"
+    : "${CHABAR_KEY:=$(_stack_secret)}"
+    : "${CHABAR_DB:=$STACK_DIR/chabar.db}"
+    : "${CHABAR_HELP_TEXT:=Send CHECKIN to check in.}"
+    : "${CHABAR_LOG_LEVEL:=info}"
+    : "${CHABAR_ALLOW:=127.0.0.1}"
+    : "${CHABAR_SYNCHRONOUS:=normal}"
+    export KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT KANNEL_FAKE_PORT \
+        KANNEL_SENDSMS_PORT KANNEL_ADMIN_PASSWORD KANNEL_SENDSMS_USER \
+        KANNEL_SENDSMS_PASSWORD KANNEL_SMSC_ID KANNEL_LOG_LEVEL \
+        KANNEL_CONSOLE_LEVEL CHABAR_PORT CHABAR_KEY CHABAR_DB \
+        CHABAR_HELP_TEXT CHABAR_LOG_LEVEL CHABAR_ALLOW CHABAR_SYNCHRONOUS
+}
+
+# --------------------------------------------------------------------------
+# wait_http URL [SECONDS [CODE]]
+#   Poll URL (curl, every 0.1 s) until it gives any HTTP answer, or exactly
+#   status CODE when given.  SECONDS defaults to STACK_TIMEOUT (whole-second
+#   resolution).  Returns 1 on timeout.
+wait_http() {
+    local url=$1 secs=${2:-$STACK_TIMEOUT} want=${3:-} code
+    local end=$((SECONDS + secs))
+    while :; do
+        code=$(stack_curl -o /dev/null --max-time 2 -w '%{http_code}' "$url" 2>/dev/null)
+        if [ -n "$want" ]; then
+            [ "$code" = "$want" ] && return 0
+        elif [ -n "$code" ] && [ "$code" != 000 ]; then
+            return 0
+        fi
+        ((SECONDS >= end)) && return 1
+        sleep 0.1
+    done
+}
+
+# _stack_alive PID: the process exists and is not a zombie.
+_stack_alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    local st
+    if [ -r "/proc/$1/stat" ]; then
+        read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null
+        [ "$st" != Z ] || return 1
+    fi
+    return 0
+}
+
+# _stack_wait SECONDS PID WHAT CMD...
+#   Poll CMD every 0.1 s until it succeeds.  Gives up early if PID (when not
+#   empty) has died, so a crashing box fails fast instead of timing out.
+_stack_wait() {
+    local secs=$1 pid=$2 what=$3
+    shift 3
+    local end=$((SECONDS + secs))
+    while :; do
+        "$@" && return 0
+        if [ -n "$pid" ] && ! _stack_alive "$pid"; then
+            stack_log "$what: process $pid exited"
+            return 1
+        fi
+        if ((SECONDS >= end)); then
+            stack_log "$what: not ready after ${secs}s"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# stack_tail FILE...: last lines of each file as TAP comments (diagnostics).
+stack_tail() {
+    local f
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        stack_log "--- tail of $f"
+        tail -n "${STACK_TAIL_LINES:-15}" "$f" | sed 's/^/#   /' >&2
+    done
+}
+
+# _stack_launch NAME SIGNAL STDIN OUTFILE CMD...
+#   Start CMD in the background as a direct child and record
+#   "NAME PID SIGNAL" in STACK_DIR/pids (SIGNAL is what stop_all sends
+#   first).  No check on the program name at stop time: CHABARD may be a
+#   libtool or valgrind wrapper whose process name differs.
+#   The subshell drops the held FIFO descriptor and execs, so PID is CMD's.
+#   Sets STACK_LAST_PID.
+_stack_launch() {
+    local name=$1 sig=$2 in=$3 out=$4
+    shift 4
+    (
+        ulimit -c "$STACK_CORE_LIMIT" 2>/dev/null
+        if [ -n "$STACK_FIFO_FD" ]; then exec {STACK_FIFO_FD}>&-; fi
+        exec "$@"
+    ) <"$in" >>"$out" 2>&1 &
+    STACK_LAST_PID=$!
+    printf "%s %s %s\n" "$name" "$STACK_LAST_PID" "$sig" >>"$STACK_DIR/pids"
+}
+
+# stack_spawn NAME SIGNAL CMD...
+#   Start any extra process (a benchmark load generator, a second responder)
+#   so that stop_all stops it: stdin /dev/null, output to STACK_DIR/NAME.out.
+#   SIGNAL is TERM or INT (e.g. INT for a non-interactive fakesmsc run, which
+#   then prints its statistics).  Prints nothing; PID is in STACK_LAST_PID.
+stack_spawn() {
+    local name=$1 sig=$2
+    shift 2
+    _stack_launch "$name" "$sig" /dev/null "$STACK_DIR/$name.out" "$@"
+}
+
+# stack_pid NAME: PID recorded for NAME (last one if several).
+stack_pid() {
+    awk -v n="$1" '$1 == n { p = $2 } END { if (p == "") exit 1; print p }' \
+        "$STACK_DIR/pids"
+}
+
+# --------------------------------------------------------------------------
+# write_kannel_conf
+#   Write STACK_DIR/kannel.conf from the settings above: bearerbox core
+#   (everything bound to 127.0.0.1), a fake SMSC, smsbox with retries, a
+#   sendsms-user and the catch-all sms-service calling chabard's /kannel/mo.
+write_kannel_conf() {
+    stack_defaults || return 1
+    local d=$STACK_DIR
+    local url="http://127.0.0.1:$CHABAR_PORT/kannel/mo?key=$CHABAR_KEY"
+    url="$url&from=%p&to=%P&text=%b&smsc=%i&id=%I&coding=%c&charset=%C&ts=%T&meta=%D"
+    cat >"$d/kannel.conf" <<EOF
+# Generated by tests/lib/stack.sh for a throwaway local stack.
+# See contrib/kannel.conf for the annotated production version.
+
+group = core
+admin-port = $KANNEL_ADMIN_PORT
+admin-interface = 127.0.0.1
+admin-password = "$KANNEL_ADMIN_PASSWORD"
+admin-deny-ip = "*.*.*.*"
+admin-allow-ip = "127.0.0.1"
+smsbox-port = $KANNEL_SMSBOX_PORT
+smsbox-interface = 127.0.0.1
+box-deny-ip = "*.*.*.*"
+box-allow-ip = "127.0.0.1"
+# info, not debug: debug logging halves smsbox throughput (field notes).
+log-file = "$d/bearerbox.log"
+log-level = $KANNEL_LOG_LEVEL
+
+# fakesmsc connects here; our-host binds the listener to loopback
+# (without it the fake SMSC listens on 0.0.0.0).
+group = smsc
+smsc = fake
+smsc-id = $KANNEL_SMSC_ID
+port = $KANNEL_FAKE_PORT
+our-host = 127.0.0.1
+connect-allow-ip = "127.0.0.1"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+sendsms-port = $KANNEL_SENDSMS_PORT
+sendsms-interface = 127.0.0.1
+log-file = "$d/smsbox.log"
+log-level = $KANNEL_LOG_LEVEL
+# UCS-2 MOs reach chabard already as UTF-8 (%c=0, %C=UTF-8).
+mo-recode = true
+# Without these smsbox never retries a failed get-url; with them the same
+# MO (same %I) can arrive up to 4 times, chabard deduplicates on id.
+http-request-retry = 3
+http-queue-delay = 2
+# An outage stays silent instead of texting "Could not fetch content".
+reply-couldnotfetch = ""
+# 10-25 % faster than the default 512 (field notes).
+max-pending-requests = 64
+
+group = sendsms-user
+username = "$KANNEL_SENDSMS_USER"
+password = "$KANNEL_SENDSMS_PASSWORD"
+max-messages = 3
+concatenation = true
+user-deny-ip = "*.*.*.*"
+user-allow-ip = "127.0.0.1"
+
+group = sms-service
+keyword = default
+catch-all = true
+get-url = "$url"
+accept-x-kannel-headers = true
+max-messages = 3
+concatenation = true
+omit-empty = true
+EOF
+    if [ -n "${KANNEL_CONF_EXTRA:-}" ]; then
+        printf '\n%s\n' "$KANNEL_CONF_EXTRA" >>"$d/kannel.conf"
+    fi
+}
+
+# write_chabar_conf FILE
+#   Write a chabard INI config listening on 127.0.0.1:CHABAR_PORT with the
+#   database CHABAR_DB (default STACK_DIR/chabar.db) and the shared key.
+#   CHABAR_CONF_EXTRA is appended verbatim (may open further sections).
+write_chabar_conf() {
+    local f=${1:?write_chabar_conf FILE}
+    stack_defaults || return 1
+    cat >"$f" <<EOF
+; Generated by tests/lib/stack.sh
+[chabard]
+listen = 127.0.0.1:$CHABAR_PORT
+database = $CHABAR_DB
+synchronous = $CHABAR_SYNCHRONOUS
+log = stderr
+log_level = $CHABAR_LOG_LEVEL
+max_body = 65536
+max_header = 8192
+max_connections = 256
+idle_timeout = 30
+; at least smsbox's max-pending-requests, or throughput collapses
+listen_backlog = 512
+
+[kannel]
+key = $CHABAR_KEY
+allow = $CHABAR_ALLOW
+help_text = $CHABAR_HELP_TEXT
+EOF
+    if [ -n "${CHABAR_CONF_EXTRA:-}" ]; then
+        printf '\n%s\n' "$CHABAR_CONF_EXTRA" >>"$f"
+    fi
+}
+
+# --------------------------------------------------------------------------
+# kannel_status_url / kannel_status
+#   bearerbox's plain-text status page, which lists "Box connections:"
+#   ("smsbox:(none), IP 127.0.0.1 ...") and each SMSC with its state
+#   ("fake[fake]    FAKE:PORT (online 1s, ..." or "(connecting, ...").
+kannel_status_url() {
+    printf 'http://127.0.0.1:%s/status.txt?password=%s\n' \
+        "$KANNEL_ADMIN_PORT" "$KANNEL_ADMIN_PASSWORD"
+}
+kannel_status() {
+    stack_curl --max-time 2 "$(kannel_status_url)"
+}
+
+# _kannel_status_has ERE: the status page has a line matching ERE.
+_kannel_status_has() {
+    kannel_status 2>/dev/null | grep -Eq -- "$1"
+}
+
+# _stack_require FILE...: each is an executable file.
+_stack_require() {
+    local f ok=0
+    for f in "$@"; do
+        if [ ! -x "$f" ]; then
+            stack_log "missing executable: $f"
+            ok=1
+        fi
+    done
+    return $ok
+}
+
+# start_kannel
+#   Start bearerbox, then smsbox, in the foreground sense (no daemon mode,
+#   so the PIDs are ours), with STACK_DIR/kannel.conf (written first if
+#   missing).  Ready when the status page lists the smsbox and smsbox's
+#   sendsms port answers HTTP.  The fake SMSC shows "online" only once
+#   fakesmsc is connected: start_fakesmsc waits for that.
+start_kannel() {
+    local conf=$STACK_DIR/kannel.conf t=$STACK_TIMEOUT
+    _stack_require "$BEARERBOX" "$SMSBOX" || return 1
+    [ -f "$conf" ] || write_kannel_conf || return 1
+
+    _stack_launch bearerbox TERM /dev/null "$STACK_DIR/bearerbox.out" \
+        "$BEARERBOX" -v "$KANNEL_CONSOLE_LEVEL" "$conf"
+    local bb=$STACK_LAST_PID
+    if ! _stack_wait "$t" "$bb" bearerbox _kannel_status_has '^Status: running'; then
+        stack_tail "$STACK_DIR/bearerbox.out" "$STACK_DIR/bearerbox.log"
+        return 1
+    fi
+
+    _stack_launch smsbox TERM /dev/null "$STACK_DIR/smsbox.out" \
+        "$SMSBOX" -v "$KANNEL_CONSOLE_LEVEL" "$conf"
+    local sb=$STACK_LAST_PID
+    if ! _stack_wait "$t" "$sb" smsbox _kannel_status_has '^ *smsbox:' ||
+        ! wait_http "http://127.0.0.1:$KANNEL_SENDSMS_PORT/cgi-bin/sendsms" "$t"; then
+        stack_tail "$STACK_DIR/smsbox.out" "$STACK_DIR/smsbox.log" \
+            "$STACK_DIR/bearerbox.log"
+        return 1
+    fi
+}
+
+# --------------------------------------------------------------------------
+# start_fakesmsc
+#   Connect Kannel's fakesmsc to the fake SMSC in interactive mode: with no
+#   message arguments it reads MO lines from stdin, here the FIFO
+#   STACK_DIR/fakesmsc.in.  This shell holds the FIFO open read-write on
+#   STACK_FIFO_FD, so opening it never blocks and fakesmsc never sees EOF.
+#   Flags: -H/-r bearerbox host and fake SMSC port; -i 0 because the send
+#   interval (default 1 s) also paces interactive input; -v 0 because
+#   fakesmsc prints received MTs only as DEBUG lines ("Got message N: <...>").
+#   Its console log is STACK_DIR/fakesmsc.log; mt_lines extracts the MTs into
+#   STACK_DIR/fakesmsc.out.  Ready when the status page shows the SMSC online.
+#   Only one fakesmsc can be connected at a time.
+#   fakesmsc 1.4.5 in interactive mode frees its message buffer twice on exit
+#   (SIGINT or bearerbox going away) and dies with SIGABRT, so it is stopped
+#   with SIGTERM (no handler: plain exit) and core dumps are off.
+start_fakesmsc() {
+    local fifo=$STACK_DIR/fakesmsc.in
+    _stack_require "$FAKESMSC" || return 1
+    rm -f "$fifo" && mkfifo "$fifo" || return 1
+    exec {STACK_FIFO_FD}<>"$fifo" || return 1
+    : >"$STACK_DIR/fakesmsc.out"
+    _stack_launch fakesmsc TERM "$fifo" "$STACK_DIR/fakesmsc.log" \
+        "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -v 0
+    local id=$KANNEL_SMSC_ID
+    if ! _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" fakesmsc \
+        _kannel_status_has "^ *$id\\[$id\\] .*\\(online"; then
+        stack_tail "$STACK_DIR/fakesmsc.log" "$STACK_DIR/bearerbox.log"
+        return 1
+    fi
+}
+
+# _fakesmsc_sent_count: how many MOs fakesmsc has written to bearerbox.
+_fakesmsc_sent_count() {
+    local n
+    n=$(grep -ac 'fakesmsc: sent message' "$STACK_DIR/fakesmsc.log" 2>/dev/null)
+    echo "${n:-0}"
+}
+
+# _fakesmsc_poke: write an empty line.  fakesmsc ignores it but it wakes
+#   fakesmsc's select() on stdin, which otherwise reads bearerbox's MTs only
+#   once a second, and releases a line stuck in its stdio buffer (it select()s
+#   on the descriptor but reads with fgets, so a second line that arrived in
+#   the same read() would wait for the next input).
+_fakesmsc_poke() {
+    printf '\n' >&"$STACK_FIFO_FD"
+}
+
+# fakesmsc_send LINE
+#   Send one raw fakesmsc MO line ("FROM TO text|data|ucs2|udh ... PAYLOAD")
+#   and wait until fakesmsc reports it written to bearerbox, so lines never
+#   queue up behind each other.  fakesmsc reads lines into a 256-byte buffer:
+#   longer lines would be split into two MOs, so they are refused here.
+fakesmsc_send() {
+    local line=$1 before end i=0
+    if [ -z "$STACK_FIFO_FD" ]; then
+        echo "fakesmsc_send: fakesmsc is not running" >&2
+        return 1
+    fi
+    case $line in *$'\n'* | *$'\r'*)
+        echo "fakesmsc_send: line breaks cannot be sent" >&2
+        return 1 ;;
+    esac
+    local LC_ALL=C # ${#line} in bytes
+    if ((${#line} > 254)); then
+        echo "fakesmsc_send: line longer than 254 bytes" >&2
+        return 1
+    fi
+    before=$(_fakesmsc_sent_count)
+    printf '%s\n' "$line" >&"$STACK_FIFO_FD" || return 1
+    end=$((SECONDS + STACK_TIMEOUT))
+    while (($(_fakesmsc_sent_count) <= before)); do
+        if ((SECONDS >= end)); then
+            echo "fakesmsc_send: fakesmsc did not send the line" >&2
+            return 1
+        fi
+        # only needed when a poke line was still buffered ahead of ours
+        ((++i % 5 == 0)) && _fakesmsc_poke
+        sleep 0.1
+    done
+}
+
+# send_mo FROM TO TEXT
+#   An MO in the GSM default alphabet as fakesmsc "text" (sent verbatim;
+#   TEXT may contain spaces but no line breaks).
+send_mo() {
+    fakesmsc_send "$1 $2 text $3"
+}
+
+# _stack_urlencode_bytes: read bytes on stdin, print every byte as %XX.
+_stack_urlencode_bytes() {
+    od -An -tx1 -v | tr -d ' \n' | sed 's/../%&/g'
+}
+
+# send_mo_ucs2 FROM TO UTF8TEXT
+#   An MO with UCS-2 coding: TEXT converted to UTF-16BE and URL-encoded, sent
+#   as a fakesmsc "ucs2" line.  At most about 80 characters fit in a line.
+send_mo_ucs2() {
+    local enc
+    enc=$(printf '%s' "$3" | iconv -f UTF-8 -t UTF-16BE | _stack_urlencode_bytes) ||
+        return 1
+    fakesmsc_send "$1 $2 ucs2 $enc"
+}
+
+# mt_lines
+#   Print every MT fakesmsc has received, one per line, as fakesmsc shows
+#   them ("FROM TO text ...", "... data %XX..", "... ucs-2 %XX..",
+#   "... udh %XX.. data %XX.."), and refresh STACK_DIR/fakesmsc.out with
+#   them.  (fakesmsc itself only logs them, as "Got message N: <LINE>".)
+#   An MT whose raw text contains a line break shows up broken in two.
+mt_lines() {
+    LC_ALL=C sed -n 's/^.* Got message [0-9]*: <\(.*\)>$/\1/p' \
+        "$STACK_DIR/fakesmsc.log" >"$STACK_DIR/fakesmsc.out"
+    cat "$STACK_DIR/fakesmsc.out"
+}
+
+# mt_count: number of MTs received so far (use as AFTER for wait_mt).
+mt_count() {
+    mt_lines | wc -l | tr -d ' '
+}
+
+# wait_mt PATTERN [SECONDS [AFTER]]
+#   Poll until an MT line matching PATTERN (grep -E) arrives, skipping the
+#   first AFTER lines (default 0; pass a previous mt_count to only see new
+#   MTs).  Prints the first matching line.  Returns 1 on timeout.
+wait_mt() {
+    local pat=$1 secs=${2:-$STACK_TIMEOUT} after=${3:-0} line
+    local end=$((SECONDS + secs))
+    while :; do
+        if line=$(mt_lines | tail -n "+$((after + 1))" | grep -a -E -m1 -- "$pat"); then
+            printf '%s\n' "$line"
+            return 0
+        fi
+        ((SECONDS >= end)) && return 1
+        _fakesmsc_poke
+        sleep 0.1
+    done
+}
+
+# _stack_urldecode STRING: form-decode ('+' is space, %XX a byte) to stdout.
+_stack_urldecode() {
+    local s=${1//+/ }
+    s=${s//\\/\\\\} # keep literal backslashes from printf %b
+    printf '%b' "${s//%/\\x}"
+}
+
+# decode_mt LINE [ucs2]
+#   Print the text of one fakesmsc MT line as UTF-8 (plus a newline).
+#   What Kannel 1.4.5's fake SMSC actually writes:
+#     "FROM TO text RAW"      7-bit text, verbatim (not URL-encoded: a '+'
+#                             is a plus; non-ASCII arrives as raw UTF-8)
+#     "FROM TO data ENC"      8-bit, form-encoded bytes
+#     "FROM TO ucs-2 ENC"     UCS-2, form-encoded UTF-16BE
+#     "FROM TO udh UDH data ENC"  one part of a concatenated message; the
+#                             coding is not shown, so pass "ucs2" as second
+#                             argument for UCS-2 parts (bytes otherwise).
+decode_mt() {
+    local line=$1 how=${2:-} rest type payload
+    rest=${line#* }
+    rest=${rest#* }
+    type=${rest%% *}
+    payload=${rest#"$type"}
+    payload=${payload# }
+    case $type in
+    text) printf '%s\n' "$payload" ;;
+    data) _stack_urldecode "$payload"; echo ;;
+    ucs-2 | ucs2) _stack_urldecode "$payload" | iconv -f UTF-16BE -t UTF-8; echo ;;
+    udh)
+        payload=${payload#* }     # drop the UDH
+        payload=${payload#data }
+        if [ "$how" = ucs2 ]; then
+            _stack_urldecode "$payload" | iconv -f UTF-16BE -t UTF-8
+        else
+            _stack_urldecode "$payload"
+        fi
+        echo ;;
+    *)
+        echo "decode_mt: unknown line: $line" >&2
+        return 1 ;;
+    esac
+}
+
+# --------------------------------------------------------------------------
+# start_chabard CONF
+#   Start "$CHABARD -f -c CONF" (CHABARD defaults to
+#   $top_builddir/gateway/chabard), output to STACK_DIR/chabard.out.  Ready
+#   when /health on the configured listen port answers 200.
+start_chabard() {
+    local conf=${1:?start_chabard CONF} port
+    : "${CHABARD:=${top_builddir:-.}/gateway/chabard}"
+    _stack_require "$CHABARD" || return 1
+    # the port from the config itself, in case it was not written by us
+    port=$(sed -n 's/^[[:space:]]*listen[[:space:]]*=[^:]*:\([0-9]*\).*/\1/p' "$conf" | head -n1)
+    port=${port:-$CHABAR_PORT}
+    _stack_launch chabard TERM /dev/null "$STACK_DIR/chabard.out" \
+        "$CHABARD" -f -c "$conf"
+    if ! _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" chabard \
+        wait_http "http://127.0.0.1:$port/health" 1 200; then
+        stack_tail "$STACK_DIR/chabard.out"
+        return 1
+    fi
+}
+
+# --------------------------------------------------------------------------
+# stop_all
+#   Stop every process recorded in STACK_DIR/pids, newest first, by PID only:
+#   its recorded signal (TERM, or INT where asked), then up to
+#   STACK_STOP_WAIT seconds for all of them together, then SIGKILL.
+#   Closes the FIFO descriptor.  Safe to call twice and from `trap ... EXIT`.
+stop_all() {
+    [ -n "$STACK_DIR" ] && [ -f "$STACK_DIR/pids" ] || return 0
+    local lines=() waiting=() still=() i name pid sig end
+    mapfile -t lines <"$STACK_DIR/pids"
+    : >"$STACK_DIR/pids" # a second call finds nothing to do
+    for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+        read -r name pid sig <<<"${lines[i]}"
+        [ -n "$pid" ] && _stack_alive "$pid" || continue
+        kill -s "$sig" "$pid" 2>/dev/null && waiting+=("$pid")
+    done
+    # Phase 1: the polite signal had STACK_STOP_WAIT seconds; phase 2:
+    # SIGKILL the rest and give the kernel and bash 5 s to reap them.
+    local phase=1
+    end=$((SECONDS + STACK_STOP_WAIT))
+    while ((${#waiting[@]})); do
+        still=()
+        for pid in "${waiting[@]}"; do
+            _stack_alive "$pid" && still+=("$pid")
+        done
+        waiting=("${still[@]}")
+        ((${#waiting[@]})) || break
+        if ((SECONDS >= end)); then
+            ((phase == 2)) && break
+            for pid in "${waiting[@]}"; do
+                stack_log "stop_all: pid $pid still running, sending SIGKILL"
+                kill -KILL "$pid" 2>/dev/null
+            done
+            phase=2
+            end=$((SECONDS + 5))
+        fi
+        sleep 0.1
+    done
+    if [ -n "$STACK_FIFO_FD" ]; then
+        exec {STACK_FIFO_FD}>&-
+        STACK_FIFO_FD=
+    fi
+    return 0
+}
