@@ -280,6 +280,8 @@ box-allow-ip = "127.0.0.1"
 # info, not debug: debug logging halves smsbox throughput (field notes).
 log-file = "$d/bearerbox.log"
 log-level = $KANNEL_LOG_LEVEL
+# said explicitly to keep a warning out of the log
+dlr-storage = internal
 
 # fakesmsc connects here; our-host binds the listener to loopback
 # (without it the fake SMSC listens on 0.0.0.0).
@@ -636,7 +638,7 @@ stop_all() {
     : >"$STACK_DIR/pids" # a second call finds nothing to do
     for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
         read -r name pid sig <<<"${lines[i]}"
-        [ -n "$pid" ] && _stack_alive "$pid" || continue
+        if [ -z "$pid" ] || ! _stack_alive "$pid"; then continue; fi
         kill -s "$sig" "$pid" 2>/dev/null && waiting+=("$pid")
     done
     # Phase 1: the polite signal had STACK_STOP_WAIT seconds; phase 2:

@@ -1,0 +1,206 @@
+/* Unit tests for gateway/cfg.c: defaults, every value type, every error,
+ * reload comparison, peer allowlist, and that contrib/chabar.conf documents
+ * every key. */
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <stdlib.h>
+
+#include "cfg.h"
+#include "tap.h"
+
+#define KEY_LINE "[kannel]\nkey = 0123456789abcdef0123\n"
+
+/* Loads text, capturing diagnostics into out[]. */
+static struct cfg *load(const char *text, struct diag *d, char *out, size_t size)
+{
+	FILE *f = fmemopen(out, size, "w");
+	setvbuf(f, NULL, _IONBF, 0);
+	diag_init(d, f);
+	struct cfg *c = cfg_load_string(text, "t.conf", d);
+	fclose(f);
+	return c;
+}
+
+static void expect_error(const char *text, const char *message, const char *what)
+{
+	char out[2048] = "";
+	struct diag d;
+	struct cfg *c = load(text, &d, out, sizeof out);
+	ok(!c && strstr(out, message) != NULL, "%s", what);
+	if (c || !strstr(out, message))
+		printf("#   diagnostics: %s\n", out);
+	cfg_unref(c);
+}
+
+static void test_defaults(void)
+{
+	char out[1024] = "";
+	struct diag d;
+	struct cfg *c = load(KEY_LINE, &d, out, sizeof out);
+	ok(c != NULL, "a config with only the key loads");
+	if (!c)
+		return;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&c->listen;
+	is_int(v4->sin_family, AF_INET, "default listen is IPv4");
+	is_int(ntohs(v4->sin_port), 13080, "default port 13080");
+	is_int(c->synchronous, CFG_SYNC_NORMAL, "synchronous defaults to normal");
+	is_int(c->listen_backlog, 1024, "backlog default at least 512");
+	is_int(c->max_body, 65536, "max_body default");
+	is_int(c->allow_count, 0, "no allowlist by default");
+	ok(c->help_text && c->help_text[0], "a help text by default");
+	cfg_unref(c);
+}
+
+static void test_values(void)
+{
+	char out[1024] = "";
+	struct diag d;
+	struct cfg *c = load("[chabard]\n"
+			     "listen = [::1]:0\n"
+			     "database = /tmp/x.db ; inline comment\n"
+			     "synchronous = full\n"
+			     "log = syslog\n"
+			     "log_level = debug\n"
+			     "max_body = 2048\n"
+			     "idle_timeout = 5\r\n" KEY_LINE "allow = 127.0.0.1, ::1 10.0.0.2\n"
+			     "help_text = Привет\n",
+			     &d, out, sizeof out);
+	ok(c != NULL, "every key type parses");
+	if (!c) {
+		printf("# %s\n", out);
+		return;
+	}
+	is_int(c->listen.ss_family, AF_INET6, "[::1] is IPv6");
+	is_str(c->database, "/tmp/x.db", "inline comment stripped");
+	is_int(c->synchronous, CFG_SYNC_FULL, "synchronous full");
+	is_int(c->log_target, LOG_TARGET_SYSLOG, "log syslog");
+	is_int(c->log_level, LOG_LEVEL_DEBUG, "log level debug");
+	is_int(c->max_body, 2048, "max_body");
+	is_int(c->idle_timeout, 5, "CRLF line ending accepted");
+	is_int(c->allow_count, 3, "three allowed addresses");
+	is_str(c->help_text, "Привет", "UTF-8 help text");
+
+	struct sockaddr_in peer = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
+	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer), "127.0.0.1 allowed");
+	inet_pton(AF_INET, "10.0.0.3", &peer.sin_addr);
+	ok(!cfg_peer_allowed(c, (struct sockaddr *)&peer), "10.0.0.3 refused");
+	struct sockaddr_in6 peer6 = { .sin6_family = AF_INET6 };
+	inet_pton(AF_INET6, "::1", &peer6.sin6_addr);
+	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer6), "::1 allowed");
+	inet_pton(AF_INET6, "::ffff:10.0.0.2", &peer6.sin6_addr);
+	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer6), "IPv4-mapped peer matches IPv4 entry");
+	cfg_unref(c);
+}
+
+static void test_errors(void)
+{
+	expect_error("[chabard]\nlisten = 127.0.0.1:13080\n", "t.conf: [kannel] key is required",
+		     "missing key reported");
+	expect_error(KEY_LINE "colour = red\n", "t.conf:3: unknown key \"colour\" in [kannel]",
+		     "unknown key with file:line");
+	expect_error(KEY_LINE "[smsbox]\nx = 1\n", "t.conf:4: unknown section [smsbox]",
+		     "unknown section");
+	expect_error(KEY_LINE "key = 0123456789abcdef0124\n", "t.conf:3: key is set twice (first on line 2)",
+		     "duplicate key");
+	expect_error(KEY_LINE "[chabard]\nmax_body = 12x\n", "t.conf:4: max_body: \"12x\" is not a whole number",
+		     "non-number");
+	expect_error(KEY_LINE "[chabard]\nmax_body = 10\n", "t.conf:4: max_body: 10 is outside 1024..16777216",
+		     "number out of range");
+	expect_error(KEY_LINE "[chabard]\nlisten_backlog = 128\n", "listen_backlog: 128 is outside 512..",
+		     "backlog below 512 refused");
+	expect_error(KEY_LINE "[chabard]\nsynchronous = sometimes\n",
+		     "t.conf:4: synchronous: \"sometimes\" is not one of normal full", "bad enum");
+	expect_error(KEY_LINE "[chabard]\nlisten = localhost:80\n", "is not a numeric IP address",
+		     "host names refused (no blocking DNS)");
+	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1\n", "is not address:port", "no port");
+	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1:70000\n", "is not a port number",
+		     "port out of range");
+	expect_error("[kannel]\nkey = short\n", "at least 16 characters", "short key refused");
+	expect_error(KEY_LINE "allow = 127.0.0.1 nonsense\n", "\"nonsense\" is not a numeric IP address",
+		     "bad allow entry");
+	expect_error(KEY_LINE "[chabard\n", "t.conf:3: section header without ']'", "unclosed section");
+	expect_error(KEY_LINE "just words\n", "t.conf:3: expected key = value", "line without =");
+	expect_error(KEY_LINE "[chabard]\ndatabase =\n", "database: must not be empty", "empty string");
+
+	char long_line[400];
+	memset(long_line, 'x', sizeof long_line);
+	memcpy(long_line, "help_text = ", 12);
+	long_line[sizeof long_line - 1] = '\0';
+	char text[512];
+	snprintf(text, sizeof text, KEY_LINE "%s\n", long_line);
+	expect_error(text, "t.conf:3: line longer than", "over-long line reported with its line");
+
+	/* Every error is counted, not just the first. */
+	char out[2048] = "";
+	struct diag d;
+	struct cfg *c = load("[chabard]\nmax_body = x\nfoo = 1\nbar\n[kannel]\nkey = short\n", &d,
+			     out, sizeof out);
+	ok(!c, "several errors fail the load");
+	is_int(d.errors, 4, "all four errors counted");
+	ok(strstr(out, "t.conf:2:") && strstr(out, "t.conf:3:") && strstr(out, "t.conf:4:") &&
+		   strstr(out, "t.conf:6:"),
+	   "each error names its own line");
+}
+
+static void test_file(void)
+{
+	struct diag d;
+	diag_init(&d, fopen("/dev/null", "w"));
+	ok(cfg_load("/nonexistent/chabar.conf", &d) == NULL && d.errors == 1,
+	   "missing file is one error");
+	fclose(d.out);
+
+	/* The shipped example must load and document every key. */
+	char path[512];
+	snprintf(path, sizeof path, "%s/chabar.conf", CONTRIB_DIR);
+	diag_init(&d, stdout);
+	struct cfg *c = cfg_load(path, &d);
+	ok(c != NULL, "contrib/chabar.conf loads");
+	cfg_unref(c);
+	FILE *f = fopen(path, "r");
+	char text[16384] = "";
+	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < cfg_key_count(); i++) {
+		const char *section;
+		const char *name = cfg_key_name(i, &section);
+		char line[128];
+		snprintf(line, sizeof line, "\n%s = ", name);
+		ok(strstr(text, line) != NULL, "contrib/chabar.conf documents %s", name);
+	}
+}
+
+static void test_restart_keys(void)
+{
+	char out[1024];
+	struct diag d;
+	struct cfg *a = load(KEY_LINE "[chabard]\nlisten = 127.0.0.1:1\nmax_body = 2048\n", &d, out,
+			     sizeof out);
+	struct cfg *b = load(KEY_LINE "[chabard]\nlisten = 127.0.0.1:2\nmax_body = 4096\n", &d, out,
+			     sizeof out);
+	char keys[128];
+	cfg_restart_keys(a, b, keys, sizeof keys);
+	is_str(keys, "listen", "only listen needs a restart; max_body applies live");
+	cfg_restart_keys(a, a, keys, sizeof keys);
+	is_str(keys, "", "no change, no restart");
+	ok(cfg_ref(a) == a && a->refs == 2, "cfg_ref counts");
+	cfg_unref(a);
+	cfg_unref(a);
+	cfg_unref(b);
+	cfg_unref(NULL);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_defaults();
+	test_values();
+	test_errors();
+	test_file();
+	test_restart_keys();
+	return tap_done();
+}
