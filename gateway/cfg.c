@@ -18,8 +18,8 @@
 #define CFG_FILE_MAX (256 * 1024)
 
 struct cfg_key;
-typedef int (*cfg_parse_fn)(struct cfg *c, const struct cfg_key *k, const char *value,
-			    char *why, size_t why_size);
+typedef int (*cfg_parse_fn)(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			    size_t why_size);
 
 struct cfg_key {
 	const char *section;
@@ -39,28 +39,28 @@ static int parse_uint(struct cfg *, const struct cfg_key *, const char *, char *
 static int parse_choice(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_allow(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 
-static const char *const sync_names[] = { "normal", "full", NULL };
-static const char *const target_names[] = { "stderr", "syslog", NULL };
-static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
+static const char *const sync_names[] = {"normal", "full", NULL};
+static const char *const target_names[] = {"stderr", "syslog", NULL};
+static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
 
 #define OFF(field) offsetof(struct cfg, field)
 static const struct cfg_key cfg_keys[] = {
-	{ "chabard", "listen", parse_listen, 0, "127.0.0.1:13080", 0, 0, NULL, true },
-	{ "chabard", "database", parse_string, OFF(database),
-	  CHABAR_LOCALSTATEDIR "/lib/chabar/chabar.db", 0, 0, NULL, true },
-	{ "chabard", "synchronous", parse_choice, OFF(synchronous), "normal", 0, 0, sync_names, true },
-	{ "chabard", "log", parse_choice, OFF(log_target), "stderr", 0, 0, target_names, true },
-	{ "chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false },
-	{ "chabard", "max_body", parse_uint, OFF(max_body), "65536", 1024, 16u << 20, NULL, false },
-	{ "chabard", "max_header", parse_uint, OFF(max_header), "16384", 4096, 1u << 20, NULL, true },
-	{ "chabard", "max_connections", parse_uint, OFF(max_connections), "512", 1, 60000, NULL, true },
-	{ "chabard", "idle_timeout", parse_uint, OFF(idle_timeout), "30", 1, 3600, NULL, true },
-	{ "chabard", "listen_backlog", parse_uint, OFF(listen_backlog), "1024", 512, 65535, NULL, true },
-	{ "chabard", "drain_timeout", parse_uint, OFF(drain_timeout), "10", 0, 600, NULL, false },
-	{ "kannel", "key", parse_secret, OFF(kannel_key), NULL, 0, 0, NULL, false },
-	{ "kannel", "allow", parse_allow, 0, "", 0, 0, NULL, false },
-	{ "kannel", "help_text", parse_string, OFF(help_text),
-	  "chabar: send CHECKIN to check in, or HELP for help.", 0, 0, NULL, false },
+    {"chabard", "listen", parse_listen, 0, "127.0.0.1:13080", 0, 0, NULL, true},
+    {"chabard", "database", parse_string, OFF(database),
+     CHABAR_LOCALSTATEDIR "/lib/chabar/chabar.db", 0, 0, NULL, true},
+    {"chabard", "synchronous", parse_choice, OFF(synchronous), "normal", 0, 0, sync_names, true},
+    {"chabard", "log", parse_choice, OFF(log_target), "stderr", 0, 0, target_names, true},
+    {"chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false},
+    {"chabard", "max_body", parse_uint, OFF(max_body), "65536", 1024, 16u << 20, NULL, false},
+    {"chabard", "max_header", parse_uint, OFF(max_header), "16384", 4096, 1u << 20, NULL, true},
+    {"chabard", "max_connections", parse_uint, OFF(max_connections), "512", 1, 60000, NULL, true},
+    {"chabard", "idle_timeout", parse_uint, OFF(idle_timeout), "30", 1, 3600, NULL, true},
+    {"chabard", "listen_backlog", parse_uint, OFF(listen_backlog), "1024", 512, 65535, NULL, true},
+    {"chabard", "drain_timeout", parse_uint, OFF(drain_timeout), "10", 0, 600, NULL, false},
+    {"kannel", "key", parse_secret, OFF(kannel_key), NULL, 0, 0, NULL, false},
+    {"kannel", "allow", parse_allow, 0, "", 0, 0, NULL, false},
+    {"kannel", "help_text", parse_string, OFF(help_text),
+     "chabar: send CHECKIN to check in, or HELP for help.", 0, 0, NULL, false},
 };
 #undef OFF
 #define KEY_COUNT (sizeof cfg_keys / sizeof cfg_keys[0])
@@ -387,9 +387,10 @@ struct cfg *cfg_load(const char *path, struct diag *d)
 	int failed = ferror(f);
 	fclose(f);
 	if (!text || failed || n > CFG_FILE_MAX) {
-		diag_error(d, path, 0, "%s", !text ? "out of memory" :
-					     failed ? "read error" :
-						      "larger than 256 KiB");
+		diag_error(d, path, 0, "%s",
+			   !text    ? "out of memory"
+			   : failed ? "read error"
+				    : "larger than 256 KiB");
 		free(text);
 		return NULL;
 	}
@@ -450,7 +451,8 @@ void cfg_restart_keys(const struct cfg *a, const struct cfg *b, char *out, size_
 	for (size_t i = 0; i < KEY_COUNT; i++) {
 		if (!cfg_keys[i].restart || strcmp(a->raw[i], b->raw[i]) == 0)
 			continue;
-		int n = snprintf(out + used, size - used, "%s%s", used ? "," : "", cfg_keys[i].name);
+		int n =
+		    snprintf(out + used, size - used, "%s%s", used ? "," : "", cfg_keys[i].name);
 		if (n < 0 || (size_t)n >= size - used)
 			break;
 		used += (size_t)n;

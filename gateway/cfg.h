@@ -16,9 +16,9 @@
 #include "diag.h"
 #include "log.h"
 
-#define CFG_ALLOW_MAX 32
+#define CFG_ALLOW_MAX     32
 #define CFG_KEY_HASH_SIZE 32
-#define CFG_KEYS_MAX 32
+#define CFG_KEYS_MAX      32
 
 enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
 

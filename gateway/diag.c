@@ -25,5 +25,6 @@ void diag_error(struct diag *d, const char *file, int line, const char *fmt, ...
 	else if (d->out)
 		fprintf(d->out, "%s: %s\n", file, message);
 	else
-		log_msg(LOG_LEVEL_WARN, "config_error", "where=%s:%d error=\"%s\"", file, line, message);
+		log_msg(LOG_LEVEL_WARN, "config_error", "where=%s:%d error=\"%s\"", file, line,
+			message);
 }

@@ -42,7 +42,7 @@ int form_add(struct form *f, const char *name, const char *value, size_t value_l
 {
 	if (f->count == FORM_FIELDS_MAX)
 		return -1;
-	f->fields[f->count++] = (struct form_field){ name, value, value_len };
+	f->fields[f->count++] = (struct form_field){name, value, value_len};
 	return 0;
 }
 

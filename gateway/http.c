@@ -22,7 +22,7 @@
 #include "log.h"
 
 #define HTTP_LOG_FIELDS_MAX 256
-#define HTTP_UNROUTED ((size_t)-1)
+#define HTTP_UNROUTED       ((size_t)-1)
 
 struct http_server {
 	struct ev_loop *loop;
@@ -113,8 +113,8 @@ int http_reply(struct http_exchange *ex, int status, const char *content_type, c
 	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return -1;
-	int failed = content_type &&
-		     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES;
+	int failed = content_type && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+							     content_type) != MHD_YES;
 	for (size_t i = 0; i < header_count && !failed; i++)
 		failed = MHD_add_response_header(r, headers[i].name, headers[i].value) != MHD_YES;
 	if (!failed)
@@ -135,7 +135,7 @@ int http_reply_text(struct http_exchange *ex, int status, const char *text)
  * connection, as the client may still be sending a body we will not read. */
 static void refuse(struct http_exchange *ex, int status, const char *text)
 {
-	static const struct http_header close_header = { "Connection", "close" };
+	static const struct http_header close_header = {"Connection", "close"};
 	http_reply(ex, status, "text/plain; charset=UTF-8", text, strlen(text), &close_header, 1);
 }
 
@@ -198,8 +198,8 @@ static void admit(struct http_exchange *ex, const char *url, const char *method)
 		refuse(ex, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 		return;
 	}
-	const char *length = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
-							 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *length =
+	    MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (length && strtoull(length, NULL, 10) > srv->limits.max_body)
 		refuse(ex, MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n");
 }
@@ -237,7 +237,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	}
 	ex->srv->routes[ex->route].handler(ex->srv->ctx, ex);
 	if (!ex->status) {
-		log_msg(LOG_LEVEL_ERROR, "http_no_reply", "route=%s", ex->srv->routes[ex->route].path);
+		log_msg(LOG_LEVEL_ERROR, "http_no_reply", "route=%s",
+			ex->srv->routes[ex->route].path);
 		http_reply_text(ex, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
 	}
 	return MHD_YES;
@@ -258,27 +259,29 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	srv->active--;
 	static const char *const endings[] = {
-		[MHD_REQUEST_TERMINATED_COMPLETED_OK] = "ok",
-		[MHD_REQUEST_TERMINATED_WITH_ERROR] = "error",
-		[MHD_REQUEST_TERMINATED_TIMEOUT_REACHED] = "timeout",
-		[MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN] = "shutdown",
-		[MHD_REQUEST_TERMINATED_READ_ERROR] = "read_error",
-		[MHD_REQUEST_TERMINATED_CLIENT_ABORT] = "client_abort",
+	    [MHD_REQUEST_TERMINATED_COMPLETED_OK] = "ok",
+	    [MHD_REQUEST_TERMINATED_WITH_ERROR] = "error",
+	    [MHD_REQUEST_TERMINATED_TIMEOUT_REACHED] = "timeout",
+	    [MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN] = "shutdown",
+	    [MHD_REQUEST_TERMINATED_READ_ERROR] = "read_error",
+	    [MHD_REQUEST_TERMINATED_CLIENT_ABORT] = "client_abort",
 	};
-	const char *ending = (size_t)toe < sizeof endings / sizeof endings[0] && endings[toe] ?
-				     endings[toe] :
-				     "unknown";
+	const char *ending = (size_t)toe < sizeof endings / sizeof endings[0] && endings[toe]
+				 ? endings[toe]
+				 : "unknown";
 	/* A request cut off by the idle timeout is logged as 408, though MHD
 	 * closes the connection without sending one. */
-	int status = ex->status ? ex->status :
-		     toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? MHD_HTTP_REQUEST_TIMEOUT :
-								     0;
+	int status = ex->status                                      ? ex->status
+		     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? MHD_HTTP_REQUEST_TIMEOUT
+								     : 0;
 	if (status)
 		metrics_request(srv->metrics, ex->route, status);
 	log_msg(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
 		"http", "method=%s route=%s status=%d ms=%.3f end=%s%.*s",
-		ex->method == HTTP_POST ? "POST" : ex->method == HTTP_GET ? "GET" :
-		ex->method == HTTP_HEAD ? "HEAD" : "other",
+		ex->method == HTTP_POST   ? "POST"
+		: ex->method == HTTP_GET  ? "GET"
+		: ex->method == HTTP_HEAD ? "HEAD"
+					  : "other",
 		route_name(ex), status, (ev_time() - ex->began) * 1000.0, ending, (int)ex->log_len,
 		ex->log_fields);
 	buf_cleanup(&ex->body);
@@ -342,8 +345,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 static int open_listener(const struct sockaddr *addr, unsigned backlog, uint16_t *port, char *err,
 			 size_t err_size)
 {
-	socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-						      sizeof(struct sockaddr_in);
+	socklen_t len =
+	    addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int on = 1;
 	struct sockaddr_storage bound;
@@ -356,8 +359,8 @@ static int open_listener(const struct sockaddr *addr, unsigned backlog, uint16_t
 			close(fd);
 		return -1;
 	}
-	*port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port :
-						    ((struct sockaddr_in *)&bound)->sin_port);
+	*port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+						  : ((struct sockaddr_in *)&bound)->sin_port);
 	return fd;
 }
 
@@ -387,12 +390,12 @@ struct http_server *http_new(struct ev_loop *loop, const struct sockaddr *addr,
 	unsigned hard_limit = limits->max_connections + limits->max_connections / 8 + 16;
 	srv->mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, NULL, NULL,
-	    on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
-	    MHD_OPTION_CONNECTION_LIMIT, hard_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-	    limits->idle_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, limits->max_header,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv,
-	    MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, srv, MHD_OPTION_END);
+	    on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET,
+	    (MHD_socket)srv->listen_fd, MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, limits->idle_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    limits->max_header, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK,
+	    on_request_line, srv, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, srv, MHD_OPTION_END);
 	const union MHD_DaemonInfo *info =
 	    srv->mhd ? MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {

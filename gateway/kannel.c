@@ -93,7 +93,8 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **err
 long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size)
 {
 	if (mo->coding == KANNEL_CODING_UCS2)
-		return utf16be_to_utf8((const unsigned char *)mo->text, mo->text_len, out, out_size);
+		return utf16be_to_utf8((const unsigned char *)mo->text, mo->text_len, out,
+				       out_size);
 	if (mo->coding == KANNEL_CODING_8BIT || mo->text_len >= out_size ||
 	    memchr(mo->text, '\0', mo->text_len) || !utf8_valid(mo->text, mo->text_len))
 		return -1;
@@ -108,7 +109,8 @@ bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len)
 		return false;
 	/* Hashing first makes the comparison independent of the key's length. */
 	unsigned char presented[CFG_KEY_HASH_SIZE];
-	crypto_generichash(presented, sizeof presented, (const unsigned char *)key, key_len, NULL, 0);
+	crypto_generichash(presented, sizeof presented, (const unsigned char *)key, key_len, NULL,
+			   0);
 	return sodium_memcmp(presented, cfg->kannel_key_hash, sizeof presented) == 0;
 }
 

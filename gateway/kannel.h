@@ -21,7 +21,7 @@
 /* Longest text kept from one MO, in bytes; Kannel joins concatenated parts,
  * so a long message is legal, but nothing a person types needs more. */
 #define KANNEL_TEXT_MAX 4096
-#define KANNEL_ID_MAX 64
+#define KANNEL_ID_MAX   64
 
 enum kannel_coding { KANNEL_CODING_7BIT = 0, KANNEL_CODING_8BIT = 1, KANNEL_CODING_UCS2 = 2 };
 

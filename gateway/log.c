@@ -16,9 +16,9 @@ static struct {
 	enum log_level level;
 	time_t stamp_second; /* the second stamp[] was formatted for */
 	char stamp[32];
-} logger = { LOG_TARGET_STDERR, LOG_LEVEL_INFO, 0, "" };
+} logger = {LOG_TARGET_STDERR, LOG_LEVEL_INFO, 0, ""};
 
-static const char *const level_names[] = { "debug", "info", "warn", "error" };
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_open(enum log_target target, enum log_level level)
 {
@@ -74,7 +74,7 @@ void log_vmsg(enum log_level level, const char *event, const char *fields, va_li
 	if ((size_t)used >= sizeof line - 1)
 		used = sizeof line - 2; /* truncated: keep the newline */
 	if (logger.target == LOG_TARGET_SYSLOG) {
-		static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
+		static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
 		line[used] = '\0';
 		syslog(prio[level], "%s", line);
 		return;

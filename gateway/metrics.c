@@ -6,13 +6,13 @@
 
 static const int status_codes[] = {
 #define X(code) code,
-	METRICS_STATUSES(X)
+    METRICS_STATUSES(X)
 #undef X
 };
 
 static const double commit_bounds[] = {
 #define X(le) le,
-	METRICS_COMMIT_BUCKETS(X)
+    METRICS_COMMIT_BUCKETS(X)
 #undef X
 };
 
@@ -68,15 +68,18 @@ int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions
 			char status[8] = "other";
 			if (s < METRICS_STATUS_OTHER)
 				snprintf(status, sizeof status, "%d", status_codes[s]);
-			buf_printf(out, "chabar_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-				   m->route_names[r], status, (unsigned long long)m->requests[r][s]);
+			buf_printf(
+			    out, "chabar_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+			    m->route_names[r], status, (unsigned long long)m->requests[r][s]);
 		}
 	}
-	render_counter(out, "chabar_inbound_messages_total", "Inbound messages stored.", m->inbound);
+	render_counter(out, "chabar_inbound_messages_total", "Inbound messages stored.",
+		       m->inbound);
 	render_counter(out, "chabar_inbound_repeats_total",
 		       "Repeated deliveries of a stored message, answered from the store.",
 		       m->inbound_repeats);
-	render_counter(out, "chabar_replies_total", "Replies sent on the HTTP exchange.", m->replies);
+	render_counter(out, "chabar_replies_total", "Replies sent on the HTTP exchange.",
+		       m->replies);
 	render_counter(out, "chabar_store_errors_total", "Failed SQLite writes (answered 503).",
 		       m->store_errors);
 	buf_printf(out, "# HELP chabar_sqlite_commit_seconds SQLite commit latency.\n"
@@ -90,10 +93,12 @@ int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions
 		   "chabar_sqlite_commit_seconds_count %llu\n",
 		   (unsigned long long)m->commit_count, m->commit_seconds,
 		   (unsigned long long)m->commit_count);
-	buf_printf(out, "# HELP chabar_open_sessions Conversations not yet expired.\n"
-			"# TYPE chabar_open_sessions gauge\nchabar_open_sessions %lld\n",
+	buf_printf(out,
+		   "# HELP chabar_open_sessions Conversations not yet expired.\n"
+		   "# TYPE chabar_open_sessions gauge\nchabar_open_sessions %lld\n",
 		   (long long)open_sessions);
-	return buf_printf(out, "# HELP chabar_uptime_seconds Seconds since chabard started.\n"
-			       "# TYPE chabar_uptime_seconds gauge\nchabar_uptime_seconds %.0f\n",
+	return buf_printf(out,
+			  "# HELP chabar_uptime_seconds Seconds since chabard started.\n"
+			  "# TYPE chabar_uptime_seconds gauge\nchabar_uptime_seconds %.0f\n",
 			  uptime);
 }

@@ -17,18 +17,17 @@
 #define METRICS_ROUTES_MAX 8 /* routes in the table, plus "unrouted" */
 
 /* HTTP statuses chabard answers with; anything else counts as "other". */
-#define METRICS_STATUSES(X) \
-	X(200) X(400) X(403) X(404) X(405) X(408) X(413) X(431) X(500) X(503)
+#define METRICS_STATUSES(X) X(200) X(400) X(403) X(404) X(405) X(408) X(413) X(431) X(500) X(503)
 
 /* Upper bounds (seconds) of the SQLite commit latency buckets. */
-#define METRICS_COMMIT_BUCKETS(X) \
+#define METRICS_COMMIT_BUCKETS(X)                                                                  \
 	X(0.0001) X(0.00025) X(0.0005) X(0.001) X(0.0025) X(0.005) X(0.01) X(0.025) X(0.1) X(1.0)
 
 enum {
 #define X(code) METRICS_STATUS_##code,
 	METRICS_STATUSES(X)
 #undef X
-	METRICS_STATUS_OTHER,
+	    METRICS_STATUS_OTHER,
 	METRICS_STATUS_SLOTS
 };
 

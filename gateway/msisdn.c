@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 #define ALNUM_SENDER_MAX 11
-#define DIGITS_MIN 3 /* short codes such as 384 */
+#define DIGITS_MIN       3 /* short codes such as 384 */
 
 static bool is_digit(char c)
 {

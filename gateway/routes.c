@@ -22,10 +22,11 @@ static void health(void *ctx, struct http_exchange *ex)
 	struct daemon *d = ctx;
 	bool db_ok = store_ping(d->store) == 0;
 	char body[256];
-	int n = snprintf(body, sizeof body,
-			 "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,\"database\":\"%s\"}\n",
-			 db_ok ? "ok" : "degraded", version_text, ev_now(d->loop) - d->started,
-			 db_ok ? "ok" : "error");
+	int n =
+	    snprintf(body, sizeof body,
+		     "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,\"database\":\"%s\"}\n",
+		     db_ok ? "ok" : "degraded", version_text, ev_now(d->loop) - d->started,
+		     db_ok ? "ok" : "error");
 	http_reply(ex, db_ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
 }
 
@@ -50,9 +51,8 @@ static int add_post_url_fields(struct form *f, struct http_exchange *ex, char *b
 	static const struct {
 		const char *header, *field;
 	} kannel_headers[] = {
-		{ "X-Kannel-From", "from" },	 { "X-Kannel-To", "to" },
-		{ "X-Kannel-SMSC", "smsc" },	 { "X-Kannel-Coding", "coding" },
-		{ "X-Kannel-Time", "ts" },	 { "X-Kannel-Meta-Data", "meta" },
+	    {"X-Kannel-From", "from"},     {"X-Kannel-To", "to"},   {"X-Kannel-SMSC", "smsc"},
+	    {"X-Kannel-Coding", "coding"}, {"X-Kannel-Time", "ts"}, {"X-Kannel-Meta-Data", "meta"},
 	};
 	if (form_add(f, "text", body, body_len) < 0)
 		return -1;
@@ -90,7 +90,7 @@ static void reply_message(struct daemon *d, struct http_exchange *ex, const char
 	size_t count = 0;
 	const char *coding = kannel_reply_coding(text, len);
 	if (coding)
-		headers[count++] = (struct http_header){ "X-Kannel-Coding", coding };
+		headers[count++] = (struct http_header){"X-Kannel-Coding", coding};
 	http_reply(ex, 200, "text/plain; charset=UTF-8", text, len, headers, count);
 	d->metrics.replies++;
 }
@@ -103,32 +103,32 @@ static int store_mo(struct daemon *d, const struct kannel_mo *mo, const char *re
 	long utf8_len = kannel_mo_text_utf8(mo, utf8, sizeof utf8);
 	int64_t now = (int64_t)ev_now(d->loop);
 	struct store_message in = {
-		.kannel_id = mo->id,
-		.channel = "sms",
-		.msisdn = mo->from,
-		.peer = mo->to[0] ? mo->to : NULL,
-		.text = utf8_len >= 0 ? utf8 : mo->text,
-		.text_len = utf8_len >= 0 ? (size_t)utf8_len : mo->text_len,
-		.text_is_utf8 = utf8_len >= 0,
-		.coding = (int)mo->coding,
-		.smsc = mo->smsc,
-		.meta = mo->meta,
-		.sent_at = mo->ts,
-		.status = "received",
-		.created_at = now,
+	    .kannel_id = mo->id,
+	    .channel = "sms",
+	    .msisdn = mo->from,
+	    .peer = mo->to[0] ? mo->to : NULL,
+	    .text = utf8_len >= 0 ? utf8 : mo->text,
+	    .text_len = utf8_len >= 0 ? (size_t)utf8_len : mo->text_len,
+	    .text_is_utf8 = utf8_len >= 0,
+	    .coding = (int)mo->coding,
+	    .smsc = mo->smsc,
+	    .meta = mo->meta,
+	    .sent_at = mo->ts,
+	    .status = "received",
+	    .created_at = now,
 	};
 	struct store_message out = {
-		.outbound = true,
-		.channel = "sms",
-		.msisdn = mo->from,
-		.peer = in.peer,
-		.text = reply,
-		.text_len = reply_len,
-		.text_is_utf8 = true,
-		.coding = kannel_reply_coding(reply, reply_len) ? KANNEL_CODING_UCS2 : 0,
-		.smsc = mo->smsc,
-		.status = "replied",
-		.created_at = now,
+	    .outbound = true,
+	    .channel = "sms",
+	    .msisdn = mo->from,
+	    .peer = in.peer,
+	    .text = reply,
+	    .text_len = reply_len,
+	    .text_is_utf8 = true,
+	    .coding = kannel_reply_coding(reply, reply_len) ? KANNEL_CODING_UCS2 : 0,
+	    .smsc = mo->smsc,
+	    .status = "replied",
+	    .created_at = now,
 	};
 	if (store_begin(d->store) < 0 || store_add_message(d->store, &in, &out.in_reply_to) < 0 ||
 	    store_add_message(d->store, &out, NULL) < 0) {
@@ -208,8 +208,8 @@ unavailable:
 }
 
 const struct http_route routes[] = {
-	{ "/health", HTTP_GET | HTTP_HEAD, health },
-	{ "/metrics", HTTP_GET, metrics },
-	{ "/kannel/mo", HTTP_GET | HTTP_POST, kannel_mo },
+    {"/health", HTTP_GET | HTTP_HEAD, health},
+    {"/metrics", HTTP_GET, metrics},
+    {"/kannel/mo", HTTP_GET | HTTP_POST, kannel_mo},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -14,19 +14,18 @@
 #define STORE_BUSY_TIMEOUT_MS 200
 
 /* Every statement, declared once; store_open prepares them all. */
-#define STORE_STATEMENTS(X)                                                                 \
-	X(begin, "BEGIN IMMEDIATE")                                                         \
-	X(commit, "COMMIT")                                                                 \
-	X(rollback, "ROLLBACK")                                                             \
-	X(add_message,                                                                      \
-	  "INSERT INTO messages (direction, kannel_id, channel, msisdn, peer, text, coding," \
-	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                          \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")               \
-	X(find_reply,                                                                       \
-	  "SELECT r.text, r.coding FROM messages m"                                         \
-	  " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"           \
-	  " WHERE m.kannel_id = ?1 AND m.direction = 'in' ORDER BY r.id LIMIT 1")           \
-	X(ping, "SELECT count(*) FROM sqlite_master")                                       \
+#define STORE_STATEMENTS(X)                                                                        \
+	X(begin, "BEGIN IMMEDIATE")                                                                \
+	X(commit, "COMMIT")                                                                        \
+	X(rollback, "ROLLBACK")                                                                    \
+	X(add_message,                                                                             \
+	  "INSERT INTO messages (direction, kannel_id, channel, msisdn, peer, text, coding,"       \
+	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                                 \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")                      \
+	X(find_reply, "SELECT r.text, r.coding FROM messages m"                                    \
+		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
+		      " WHERE m.kannel_id = ?1 AND m.direction = 'in' ORDER BY r.id LIMIT 1")      \
+	X(ping, "SELECT count(*) FROM sqlite_master")                                              \
 	X(open_sessions, "SELECT count(*) FROM sessions WHERE expires_at > ?1")
 
 struct store {
@@ -39,11 +38,11 @@ struct store {
 
 static int prepare_all(struct store *s, char *err, size_t err_size)
 {
-#define X(name, sql)                                                                  \
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->name, NULL) \
-	    != SQLITE_OK) {                                                               \
-		snprintf(err, err_size, "preparing %s: %s", #name, sqlite3_errmsg(s->db));  \
-		return -1;                                                                \
+#define X(name, sql)                                                                               \
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->name, NULL) !=       \
+	    SQLITE_OK) {                                                                           \
+		snprintf(err, err_size, "preparing %s: %s", #name, sqlite3_errmsg(s->db));         \
+		return -1;                                                                         \
 	}
 	STORE_STATEMENTS(X)
 #undef X
@@ -53,9 +52,11 @@ static int prepare_all(struct store *s, char *err, size_t err_size)
 static int set_pragmas(struct store *s, enum cfg_sync sync, char *err, size_t err_size)
 {
 	char *msg = NULL;
-	const char *pragmas = sync == CFG_SYNC_FULL ?
-		"PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;" :
-		"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+	const char *pragmas =
+	    sync == CFG_SYNC_FULL
+		? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+		: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = "
+		  "ON;";
 	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, err_size, "%s", msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);

@@ -80,12 +80,12 @@ static void test_values(void)
 	is_int(c->allow_count, 3, "three allowed addresses");
 	is_str(c->help_text, "Привет", "UTF-8 help text");
 
-	struct sockaddr_in peer = { .sin_family = AF_INET };
+	struct sockaddr_in peer = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
 	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer), "127.0.0.1 allowed");
 	inet_pton(AF_INET, "10.0.0.3", &peer.sin_addr);
 	ok(!cfg_peer_allowed(c, (struct sockaddr *)&peer), "10.0.0.3 refused");
-	struct sockaddr_in6 peer6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in6 peer6 = {.sin6_family = AF_INET6};
 	inet_pton(AF_INET6, "::1", &peer6.sin6_addr);
 	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer6), "::1 allowed");
 	inet_pton(AF_INET6, "::ffff:10.0.0.2", &peer6.sin6_addr);
@@ -101,14 +101,14 @@ static void test_errors(void)
 		     "unknown key with file:line");
 	expect_error(KEY_LINE "[smsbox]\nx = 1\n", "t.conf:4: unknown section [smsbox]",
 		     "unknown section");
-	expect_error(KEY_LINE "key = 0123456789abcdef0124\n", "t.conf:3: key is set twice (first on line 2)",
-		     "duplicate key");
-	expect_error(KEY_LINE "[chabard]\nmax_body = 12x\n", "t.conf:4: max_body: \"12x\" is not a whole number",
-		     "non-number");
-	expect_error(KEY_LINE "[chabard]\nmax_body = 10\n", "t.conf:4: max_body: 10 is outside 1024..16777216",
-		     "number out of range");
-	expect_error(KEY_LINE "[chabard]\nlisten_backlog = 128\n", "listen_backlog: 128 is outside 512..",
-		     "backlog below 512 refused");
+	expect_error(KEY_LINE "key = 0123456789abcdef0124\n",
+		     "t.conf:3: key is set twice (first on line 2)", "duplicate key");
+	expect_error(KEY_LINE "[chabard]\nmax_body = 12x\n",
+		     "t.conf:4: max_body: \"12x\" is not a whole number", "non-number");
+	expect_error(KEY_LINE "[chabard]\nmax_body = 10\n",
+		     "t.conf:4: max_body: 10 is outside 1024..16777216", "number out of range");
+	expect_error(KEY_LINE "[chabard]\nlisten_backlog = 128\n",
+		     "listen_backlog: 128 is outside 512..", "backlog below 512 refused");
 	expect_error(KEY_LINE "[chabard]\nsynchronous = sometimes\n",
 		     "t.conf:4: synchronous: \"sometimes\" is not one of normal full", "bad enum");
 	expect_error(KEY_LINE "[chabard]\nlisten = localhost:80\n", "is not a numeric IP address",
@@ -117,11 +117,13 @@ static void test_errors(void)
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1:70000\n", "is not a port number",
 		     "port out of range");
 	expect_error("[kannel]\nkey = short\n", "at least 16 characters", "short key refused");
-	expect_error(KEY_LINE "allow = 127.0.0.1 nonsense\n", "\"nonsense\" is not a numeric IP address",
-		     "bad allow entry");
-	expect_error(KEY_LINE "[chabard\n", "t.conf:3: section header without ']'", "unclosed section");
+	expect_error(KEY_LINE "allow = 127.0.0.1 nonsense\n",
+		     "\"nonsense\" is not a numeric IP address", "bad allow entry");
+	expect_error(KEY_LINE "[chabard\n", "t.conf:3: section header without ']'",
+		     "unclosed section");
 	expect_error(KEY_LINE "just words\n", "t.conf:3: expected key = value", "line without =");
-	expect_error(KEY_LINE "[chabard]\ndatabase =\n", "database: must not be empty", "empty string");
+	expect_error(KEY_LINE "[chabard]\ndatabase =\n", "database: must not be empty",
+		     "empty string");
 
 	char long_line[400];
 	memset(long_line, 'x', sizeof long_line);
@@ -139,7 +141,7 @@ static void test_errors(void)
 	ok(!c, "several errors fail the load");
 	is_int(d.errors, 4, "all four errors counted");
 	ok(strstr(out, "t.conf:2:") && strstr(out, "t.conf:3:") && strstr(out, "t.conf:4:") &&
-		   strstr(out, "t.conf:6:"),
+	       strstr(out, "t.conf:6:"),
 	   "each error names its own line");
 }
 

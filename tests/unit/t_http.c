@@ -13,8 +13,8 @@
 #include "http.h"
 #include "tap.h"
 
-#define MAX_BODY 1024
-#define MAX_HEADER 4096
+#define MAX_BODY        1024
+#define MAX_HEADER      4096
 #define MAX_CONNECTIONS 3
 
 /* GET or POST /echo: reports the query's fields and the body's length. */
@@ -42,8 +42,8 @@ static void silent(void *ctx, struct http_exchange *ex)
 }
 
 static const struct http_route test_routes[] = {
-	{ "/echo", HTTP_GET | HTTP_POST, echo },
-	{ "/silent", HTTP_GET, silent },
+    {"/echo", HTTP_GET | HTTP_POST, echo},
+    {"/silent", HTTP_GET, silent},
 };
 
 static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
@@ -56,10 +56,10 @@ static void serve(int fd)
 {
 	struct ev_loop *loop = ev_default_loop(0);
 	struct metrics m;
-	const char *names[] = { "/echo", "/silent" };
+	const char *names[] = {"/echo", "/silent"};
 	metrics_init(&m, names, 2);
-	struct http_limits limits = { MAX_BODY, MAX_HEADER, MAX_CONNECTIONS, 1, 512 };
-	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct http_limits limits = {MAX_BODY, MAX_HEADER, MAX_CONNECTIONS, 1, 512};
+	struct sockaddr_in addr = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
 	char err[256];
 	struct http_server *srv = http_new(loop, (struct sockaddr *)&addr, &limits, test_routes, 2,
@@ -82,7 +82,7 @@ static uint16_t port;
 static int connect_server(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
 	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
 	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
 		close(fd);
@@ -112,11 +112,12 @@ static int read_response(int fd, char *out, size_t size)
 		char *end = strstr(out, "\r\n\r\n");
 		if (end) {
 			const char *cl = strstr(out, "Content-Length: ");
-			size_t want = (size_t)(end + 4 - out) + (cl ? strtoul(cl + 16, NULL, 10) : 0);
+			size_t want =
+			    (size_t)(end + 4 - out) + (cl ? strtoul(cl + 16, NULL, 10) : 0);
 			if (used >= want)
 				break;
 		}
-		struct pollfd p = { fd, POLLIN, 0 };
+		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, 3000) <= 0)
 			break;
 		ssize_t n = read(fd, out + used, size - 1 - used);
@@ -182,16 +183,17 @@ static void test_limits(void)
 {
 	char out[8192];
 	char raw[8192];
-	snprintf(raw, sizeof raw,
-		 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", MAX_BODY + 1);
+	snprintf(raw, sizeof raw, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n",
+		 MAX_BODY + 1);
 	is_int(request(raw, out, sizeof out), 413, "a declared body over max_body is 413");
 
 	/* A chunked body announces no length: it is counted as it arrives. */
 	char chunk[MAX_BODY + 200];
 	memset(chunk, 'a', sizeof chunk);
-	int n = snprintf(raw, sizeof raw,
-			 "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n",
-			 sizeof chunk);
+	int n =
+	    snprintf(raw, sizeof raw,
+		     "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n",
+		     sizeof chunk);
 	memcpy(raw + n, chunk, sizeof chunk);
 	memcpy(raw + n + sizeof chunk, "\r\n0\r\n\r\n", 8);
 	int fd = connect_server();
@@ -216,7 +218,7 @@ static void test_limits(void)
 	/* A request that stalls is cut off by the idle timeout (1 s here). */
 	fd = connect_server();
 	send_all(fd, "GET /echo HTTP/1.1\r\n", 20);
-	struct pollfd p = { fd, POLLIN, 0 };
+	struct pollfd p = {fd, POLLIN, 0};
 	char c;
 	ok(poll(&p, 1, 5000) == 1 && read(fd, &c, 1) == 0,
 	   "a stalled request is closed by the idle timeout");

@@ -33,9 +33,9 @@ static void test_shipped(void)
 	       "fresh database migrates");
 	is_int(migrate_version(db, err, sizeof err), migrate_script_count,
 	       "user_version is the last script");
-	static const char *const tables[] = { "districts", "officers", "persons",  "sessions",
-					      "messages",  "appointments", "checkins", "tips",
-					      "tip_relay", "outbox" };
+	static const char *const tables[] = {"districts", "officers",     "persons",  "sessions",
+					     "messages",  "appointments", "checkins", "tips",
+					     "tip_relay", "outbox"};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		ok(table_exists(db, tables[i]), "table %s exists", tables[i]);
 	is_int(migrate_apply(db, migrate_scripts, migrate_script_count, err, sizeof err), 0,
@@ -58,15 +58,17 @@ static void test_newer(void)
 static void test_failure_rolls_back(void)
 {
 	static const struct migrate_script scripts[] = {
-		{ 1, "0001_a", "CREATE TABLE a (x);" },
-		{ 2, "0002_b", "CREATE TABLE b (x); CREATE TABLE broken (;" },
+	    {1, "0001_a", "CREATE TABLE a (x);"},
+	    {2, "0002_b", "CREATE TABLE b (x); CREATE TABLE broken (;"},
 	};
 	char err[512] = "";
 	sqlite3 *db = open_memory();
 	is_int(migrate_apply(db, scripts, 2, err, sizeof err), -1, "a broken script fails");
 	ok(strstr(err, "0002_b") != NULL, "the message names the script: %s", err);
-	is_int(migrate_version(db, err, sizeof err), 1, "the database stays at the last whole version");
-	ok(table_exists(db, "a") && !table_exists(db, "b"), "the broken script left nothing behind");
+	is_int(migrate_version(db, err, sizeof err), 1,
+	       "the database stays at the last whole version");
+	ok(table_exists(db, "a") && !table_exists(db, "b"),
+	   "the broken script left nothing behind");
 	sqlite3_close(db);
 }
 

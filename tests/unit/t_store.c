@@ -13,15 +13,15 @@ static char path[256];
 static struct store_message inbound(const char *kannel_id, const char *text)
 {
 	return (struct store_message){
-		.kannel_id = kannel_id,
-		.channel = "sms",
-		.msisdn = "996555123456",
-		.peer = "384",
-		.text = text,
-		.text_len = strlen(text),
-		.text_is_utf8 = true,
-		.status = "received",
-		.created_at = 1700000000,
+	    .kannel_id = kannel_id,
+	    .channel = "sms",
+	    .msisdn = "996555123456",
+	    .peer = "384",
+	    .text = text,
+	    .text_len = strlen(text),
+	    .text_is_utf8 = true,
+	    .status = "received",
+	    .created_at = 1700000000,
 	};
 }
 
@@ -70,7 +70,7 @@ static void test_messages(struct store *s)
 	is_int(r.len, 0, "its reply is empty");
 
 	/* Bytes that are not UTF-8 go in as a BLOB, byte for byte. */
-	static const char raw[] = { 'a', 0, (char)0xff, 'b' };
+	static const char raw[] = {'a', 0, (char)0xff, 'b'};
 	struct store_message bin = inbound("k-3", "");
 	bin.text = raw;
 	bin.text_len = sizeof raw;
@@ -79,8 +79,10 @@ static void test_messages(struct store *s)
 	store_begin(s);
 	is_int(store_add_message(s, &bin, NULL), 0, "binary text stored");
 	store_commit(s);
-	is_int(count("SELECT length(text) FROM messages WHERE kannel_id='k-3' AND typeof(text)='blob'"),
-	       4, "binary text kept as a 4-byte BLOB");
+	is_int(
+	    count(
+		"SELECT length(text) FROM messages WHERE kannel_id='k-3' AND typeof(text)='blob'"),
+	    4, "binary text kept as a 4-byte BLOB");
 	is_int(count("SELECT count(*) FROM messages WHERE kannel_id IS NULL"), 1,
 	       "replies carry no Kannel id (NULLs are not unique)");
 }
@@ -105,7 +107,8 @@ static void test_open_errors(void)
 	sqlite3_open(newer, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
 	sqlite3_close(db);
-	ok(store_open(newer, CFG_SYNC_FULL, err, sizeof err) == NULL, "a newer database is refused");
+	ok(store_open(newer, CFG_SYNC_FULL, err, sizeof err) == NULL,
+	   "a newer database is refused");
 	ok(strstr(err, "newer than this chabar") != NULL, "and says so: %s", err);
 }
 
@@ -128,8 +131,8 @@ int main(void)
 	store_free(NULL);
 	test_open_errors();
 
-	static const char *const files[] = { "chabar.db", "chabar.db-wal", "chabar.db-shm",
-					     "newer.db" };
+	static const char *const files[] = {"chabar.db", "chabar.db-wal", "chabar.db-shm",
+					    "newer.db"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char file[300];
 		snprintf(file, sizeof file, "%s/%s", dir, files[i]);

@@ -34,24 +34,24 @@ __attribute__((format(printf, 4, 5))) static int tap_check(int pass, const char 
 
 #define ok(cond, ...) tap_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-#define is_int(got, want, ...)                                                              \
-	do {                                                                                \
-		long long got_ = (long long)(got), want_ = (long long)(want);               \
-		if (!tap_check(got_ == want_, __FILE__, __LINE__, __VA_ARGS__))             \
-			printf("#   got %lld, want %lld\n", got_, want_);                       \
+#define is_int(got, want, ...)                                                                     \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (!tap_check(got_ == want_, __FILE__, __LINE__, __VA_ARGS__))                    \
+			printf("#   got %lld, want %lld\n", got_, want_);                          \
 	} while (0)
 
-#define is_str(got, want, ...)                                                              \
-	do {                                                                                \
-		const char *got_ = (got), *want_ = (want);                                  \
-		int same_ = got_ && want_ ? strcmp(got_, want_) == 0 : got_ == want_;       \
-		if (!tap_check(same_, __FILE__, __LINE__, __VA_ARGS__))                     \
-			printf("#   got \"%s\", want \"%s\"\n", got_ ? got_ : "(null)",        \
-			       want_ ? want_ : "(null)");                                   \
+#define is_str(got, want, ...)                                                                     \
+	do {                                                                                       \
+		const char *got_ = (got), *want_ = (want);                                         \
+		int same_ = got_ && want_ ? strcmp(got_, want_) == 0 : got_ == want_;              \
+		if (!tap_check(same_, __FILE__, __LINE__, __VA_ARGS__))                            \
+			printf("#   got \"%s\", want \"%s\"\n", got_ ? got_ : "(null)",            \
+			       want_ ? want_ : "(null)");                                          \
 	} while (0)
 
-#define is_mem(got, got_len, want, want_len, ...)                                           \
-	ok((size_t)(got_len) == (size_t)(want_len) && memcmp((got), (want), (want_len)) == 0, \
+#define is_mem(got, got_len, want, want_len, ...)                                                  \
+	ok((size_t)(got_len) == (size_t)(want_len) && memcmp((got), (want), (want_len)) == 0,      \
 	   __VA_ARGS__)
 
 static inline int tap_done(void)
