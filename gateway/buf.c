@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 void buf_init(struct buf *b, size_t max)
 {
 	memset(b, 0, sizeof *b);
-	b->max = max;
+	/* With max at most SIZE_MAX / 2, doubling and max + 1 cannot wrap. */
+	b->max = max < SIZE_MAX / 2 ? max : SIZE_MAX / 2;
 }
 
 void buf_cleanup(struct buf *b)
@@ -33,7 +35,7 @@ static int reserve(struct buf *b, size_t len)
 	size_t cap = b->cap ? b->cap : BUF_FIRST_CAP;
 	while (cap < need)
 		cap *= 2;
-	if (cap > b->max + 1)
+	if (cap - 1 > b->max)
 		cap = b->max + 1;
 	char *data = realloc(b->data, cap);
 	if (!data) {

@@ -34,6 +34,39 @@ static int optional_token(const struct form *f, const char *name, const char **o
 	return 0;
 }
 
+/* Where to cut text at most max bytes long without splitting a character:
+ * a UTF-8 sequence, or a UTF-16 surrogate pair, so the kept part still
+ * decodes (binary 8-bit data is cut anywhere). */
+static size_t cut_at_character(const char *text, size_t max, enum kannel_coding coding)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t cut = max;
+	if (coding == KANNEL_CODING_UCS2) {
+		cut -= cut % 2;
+		if (cut >= 2 && s[cut - 2] >= 0xd8 && s[cut - 2] <= 0xdb)
+			cut -= 2; /* a high surrogate whose low half is cut off */
+	} else if (coding == KANNEL_CODING_7BIT) {
+		while (cut > 0 && (s[cut] & 0xc0) == 0x80)
+			cut--; /* s[cut] continues a character: start it afresh */
+	}
+	return cut;
+}
+
+/* Unix seconds as decimal digits only (no sign, no NUL, no overflow). */
+static int parse_unix_time(const char *text, size_t len, int64_t *out)
+{
+	int64_t v = 0;
+	if (len > 12)
+		return -1; /* past the year 33000 */
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return -1;
+		v = v * 10 + (text[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **error)
 {
 	memset(mo, 0, sizeof *mo);
@@ -57,10 +90,6 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **err
 		mo->text = "";
 		mo->text_len = 0;
 	}
-	if (mo->text_len > KANNEL_TEXT_MAX) {
-		mo->text_len = KANNEL_TEXT_MAX;
-		mo->text_truncated = true;
-	}
 	const char *coding = form_get(f, "coding", &len);
 	if (coding && len) {
 		if (len != 1 || coding[0] < '0' || coding[0] > '2') {
@@ -69,20 +98,19 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **err
 		}
 		mo->coding = (enum kannel_coding)(coding[0] - '0');
 	}
+	if (mo->text_len > KANNEL_TEXT_MAX) {
+		mo->text_len = cut_at_character(mo->text, KANNEL_TEXT_MAX, mo->coding);
+		mo->text_truncated = true;
+	}
 	if (optional_token(f, "id", &mo->id) < 0 || optional_token(f, "smsc", &mo->smsc) < 0 ||
 	    optional_token(f, "charset", &mo->charset) < 0) {
 		*error = "bad id, smsc or charset";
 		return -1;
 	}
 	const char *ts = form_get(f, "ts", &len);
-	if (ts && len) {
-		char *rest;
-		long long v = strtoll(ts, &rest, 10);
-		if (*rest || v < 0) {
-			*error = "bad ts";
-			return -1;
-		}
-		mo->ts = v;
+	if (ts && len && parse_unix_time(ts, len, &mo->ts) < 0) {
+		*error = "bad ts";
+		return -1;
 	}
 	const char *meta = form_get(f, "meta", &len);
 	mo->meta = meta && len ? meta : NULL;
@@ -92,9 +120,12 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **err
 
 long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size)
 {
-	if (mo->coding == KANNEL_CODING_UCS2)
-		return utf16be_to_utf8((const unsigned char *)mo->text, mo->text_len, out,
-				       out_size);
+	if (mo->coding == KANNEL_CODING_UCS2) {
+		long len =
+		    utf16be_to_utf8((const unsigned char *)mo->text, mo->text_len, out, out_size);
+		/* U+0000 is no more text in UCS-2 than a NUL byte is in UTF-8. */
+		return len >= 0 && memchr(out, '\0', (size_t)len) ? -1 : len;
+	}
 	if (mo->coding == KANNEL_CODING_8BIT || mo->text_len >= out_size ||
 	    memchr(mo->text, '\0', mo->text_len) || !utf8_valid(mo->text, mo->text_len))
 		return -1;

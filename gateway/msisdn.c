@@ -42,14 +42,17 @@ int msisdn_normalize(const char *text, size_t len, char out[MSISDN_SIZE])
 {
 	if (normalize_number(text, len, out) == 0)
 		return 0;
+	/* A sender name has a letter; digits alone are a (bad) number. */
 	if (len == 0 || len > ALNUM_SENDER_MAX || !is_alnum(text[0]))
 		return -1;
+	bool letter = false;
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
 		if (!is_alnum(c) && c != ' ' && c != '-' && c != '.')
 			return -1;
+		letter |= is_alnum(c) && !is_digit(c);
 		out[i] = c;
 	}
 	out[len] = '\0';
-	return 0;
+	return letter ? 0 : -1;
 }

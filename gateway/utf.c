@@ -38,6 +38,11 @@ bool utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+static size_t utf8_size(uint32_t cp)
+{
+	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
 static size_t put_utf8(uint32_t cp, char *out)
 {
 	if (cp < 0x80) {
@@ -80,8 +85,8 @@ long utf16be_to_utf8(const unsigned char *in, size_t len, char *out, size_t out_
 			cp = 0x10000 + ((cp - 0xd800) << 10 | (low - 0xdc00));
 			i += 2;
 		}
-		if (used + 4 >= out_size)
-			return -1;
+		if (used + utf8_size(cp) >= out_size)
+			return -1; /* and keep a byte for the terminator */
 		used += put_utf8(cp, out + used);
 	}
 	out[used] = '\0';

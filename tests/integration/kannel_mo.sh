@@ -17,57 +17,23 @@
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
 . "$here/../lib/stack.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$here/../lib/tap.sh"
 
 : "${top_builddir:=$here/../..}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 
-PLAN=15
-echo "1..$PLAN"
+PLAN=20
+tap_plan $PLAN
 
-n=0
-failed=0
-
-# ok STATUS DESCRIPTION: one TAP result from an exit status.
-ok() {
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=$((failed + 1))
-    fi
-}
-
-# is GOT EXPECTED DESCRIPTION: equality test that shows both on failure.
-is() {
-    if [ "$1" = "$2" ]; then
-        ok 0 "$3"
-    else
-        ok 1 "$3"
-        stack_log "got:      '$1'"
-        stack_log "expected: '$2'"
-    fi
-}
-
-# bail DESCRIPTION: a setup step failed; nothing after it can run.
-bail() {
-    ok 1 "$1"
-    echo "Bail out! $1"
-    exit 1
-}
-
-# sql QUERY: one value from chabard's database.  The busy timeout covers
-# the moment the daemon holds a write lock.
-sql() {
-    sqlite3 -batch -noheader -cmd '.timeout 5000' "$CHABAR_DB" "$1"
-}
+sql() { stack_sql "$@"; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-kannel-mo.XXXXXX") || bail "mktemp"
 
 cleanup() {
     trap "" PIPE # a reader that went away must not stop the cleanup
     stop_all
-    if [ "$failed" -ne 0 ]; then
+    if [ "$TAP_FAILED" -ne 0 ]; then
         stack_tail "$T/chabard.out" "$T/smsbox.log" "$T/bearerbox.log" \
             "$T/fakesmsc.log"
     fi
@@ -153,9 +119,35 @@ ok $? "same Kannel id twice: 200 and the same reply body both times ($c1, $c2)"
 is "$(sql "select count(*) from messages where kannel_id = '$id'")" 1 \
     "same Kannel id twice: exactly one row"
 
-# --- 15: Kannel survived all of it ----------------------------------------
+# --- 15-17: the database refuses a write: Kannel retries, nothing is lost --
+# chabard answers 503 while another process holds the write lock; smsbox
+# (http-request-retry) asks again with the same id once the lock is gone.
+stack_db_lock || bail "another process holds the database lock"
+before=$(mt_count)
+send_mo +996555123457 384 "after the outage"
+_stack_wait 15 "$(stack_pid chabard)" "503 answered" \
+    grep -q 'status=503.*from=\*\*\*457' "$T/chabard.out"
+ok $? "chabard answers 503 while the database refuses writes"
+stack_db_unlock
+line=$(wait_mt '^384 [+]?996555123457 ' 20 "$before")
+is "$(decode_mt "${line:-x x text}")" "$CHABAR_HELP_TEXT" "smsbox's retry gets the reply to the phone"
+is "$(sql "select count(*) from messages where direction='in' and msisdn='996555123457'")" 1 \
+    "the retried MO is stored exactly once"
+
+# --- 18-19: a Cyrillic reply reaches the phone as UCS-2 --------------------
+sed -i 's/^help_text = .*/help_text = Отправьте ОТМЕТКА для отметки./' "$T/chabar.conf"
+kill -HUP "$(stack_pid chabard)"
+_stack_wait 10 "" reload grep -q 'event=reloaded' "$T/chabard.out"
+before=$(mt_count)
+send_mo +996555123458 384 help
+line=$(wait_mt '^384 [+]?996555123458 ' 15 "$before")
+like "$line" ' ucs-2 ' "a Cyrillic reply is sent as UCS-2"
+is "$(decode_mt "${line:-x x text}")" "Отправьте ОТМЕТКА для отметки." \
+    "and decodes back to the text chabard sent"
+
+# --- 20: Kannel survived all of it ----------------------------------------
 _stack_alive "$(stack_pid bearerbox)" && _stack_alive "$(stack_pid smsbox)"
 ok $? "bearerbox and smsbox still running"
 
-[ "$n" -eq "$PLAN" ] || stack_log "ran $n tests, planned $PLAN"
-[ "$failed" -eq 0 ]
+[ "$TAP_COUNT" -eq "$PLAN" ] || stack_log "ran $TAP_COUNT tests, planned $PLAN"
+tap_done

@@ -241,6 +241,10 @@ _stack_launch() {
 #   so that stop_all stops it: stdin /dev/null, output to STACK_DIR/NAME.out.
 #   SIGNAL is TERM or INT (e.g. INT for a non-interactive fakesmsc run, which
 #   then prints its statistics).  Prints nothing; PID is in STACK_LAST_PID.
+#   A benchmark load, for example (instead of start_fakesmsc: only one
+#   fakesmsc may be connected; -v 1 keeps its per-message debug lines off):
+#     stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" \
+#         -i 0 -m 100000 -v 1 "+996555000001 384 text CHECKIN"
 stack_spawn() {
     local name=$1 sig=$2
     shift 2
@@ -334,7 +338,8 @@ EOF
 # write_chabar_conf FILE
 #   Write a chabard INI config listening on 127.0.0.1:CHABAR_PORT with the
 #   database CHABAR_DB (default STACK_DIR/chabar.db) and the shared key.
-#   CHABAR_CONF_EXTRA is appended verbatim (may open further sections).
+#   CHABAR_CONF_EXTRA is appended verbatim (may open further sections; it
+#   cannot override a key written here: chabard rejects a key set twice).
 write_chabar_conf() {
     local f=${1:?write_chabar_conf FILE}
     stack_defaults || return 1
@@ -347,11 +352,11 @@ synchronous = $CHABAR_SYNCHRONOUS
 log = stderr
 log_level = $CHABAR_LOG_LEVEL
 max_body = 65536
-max_header = 8192
-max_connections = 256
+max_header = 16384
+max_connections = 512
 idle_timeout = 30
-; at least smsbox's max-pending-requests, or throughput collapses
-listen_backlog = 512
+; above smsbox's max-pending-requests, or throughput collapses
+listen_backlog = 1024
 
 [kannel]
 key = $CHABAR_KEY
@@ -467,6 +472,7 @@ _fakesmsc_sent_count() {
 #   on the descriptor but reads with fgets, so a second line that arrived in
 #   the same read() would wait for the next input).
 _fakesmsc_poke() {
+    [ -n "$STACK_FIFO_FD" ] || return 0
     printf '\n' >&"$STACK_FIFO_FD"
 }
 
@@ -602,6 +608,35 @@ decode_mt() {
         echo "decode_mt: unknown line: $line" >&2
         return 1 ;;
     esac
+}
+
+# --------------------------------------------------------------------------
+# stack_sql QUERY
+#   One query against chabard's database (CHABAR_DB); the busy timeout
+#   covers the moment the daemon holds the write lock.
+stack_sql() {
+    sqlite3 -batch -noheader -cmd '.timeout 5000' "$CHABAR_DB" "$1"
+}
+
+# stack_db_lock / stack_db_unlock
+#   Another process takes and holds the database's write lock, as a backup
+#   or an admin command might, so chabard's writes fail; then lets go.
+#   The lock holder is recorded, so stop_all ends it if a test bails.
+stack_db_lock() {
+    coproc STACK_LOCK { exec sqlite3 -batch "$CHABAR_DB"; }
+    printf '%s %s TERM\n' sqlite3-lock "$STACK_LOCK_PID" >>"$STACK_DIR/pids"
+    printf 'BEGIN EXCLUSIVE;\n' >&"${STACK_LOCK[1]}"
+    _stack_wait "$STACK_TIMEOUT" "$STACK_LOCK_PID" "database lock" _stack_db_locked
+}
+
+_stack_db_locked() {
+    ! sqlite3 "$CHABAR_DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null
+}
+
+stack_db_unlock() {
+    local pid=$STACK_LOCK_PID
+    printf 'COMMIT;\n.quit\n' >&"${STACK_LOCK[1]}"
+    wait "$pid" 2>/dev/null
 }
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,135 @@
+#!/bin/bash
+#
+# tests/integration/daemon.sh - chabard as a process: options, config
+# errors, every /kannel/mo input form, bad input, SIGHUP reload (good and
+# bad), a database that refuses writes (503, then stored once), privacy of
+# the log, and a clean SIGTERM. Real daemon, real sockets, real SQLite file;
+# Kannel itself is exercised by kannel_mo.sh. TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/stack.sh
+. "$here/../lib/stack.sh"
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh"
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-daemon.XXXXXX") || exit 1
+cleanup() {
+    stop_all
+    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+stack_init "$T"
+CHABAR_HELP_TEXT='Send CHECKIN to check in.'
+write_chabar_conf "$T/chabar.conf" || exit 1
+BASE="http://127.0.0.1:$CHABAR_PORT"
+
+# mo ARGS...: a request to /kannel/mo; prints "STATUS BODY".
+mo() {
+    stack_curl -o "$T/body" -w '%{http_code}' "$@" >"$T/status"
+    printf '%s %s' "$(cat "$T/status")" "$(cat "$T/body")"
+}
+sql() { stack_sql "$@"; }
+
+tap_plan 35
+
+# --- options and config checking -------------------------------------------
+like "$("$CHABARD" -V)" '^chabard [0-9]+\.[0-9]+' "-V prints the version"
+printf '[chabard]\nmax_body = lots\nwhat = 1\n[kannel]\nkey = short\n' >"$T/bad.conf"
+out=$("$CHABARD" -n -c "$T/bad.conf" 2>&1 | tr "\n" " ")
+"$CHABARD" -n -c "$T/bad.conf" >/dev/null 2>&1
+is "$?" 1 "-n on a bad config exits 1"
+like "$out" "bad.conf:2: max_body.*bad.conf:3: unknown key.*bad.conf:5: key" \
+    "-n prints every error as file:line"
+"$CHABARD" -n -c "$T/chabar.conf" >/dev/null 2>&1
+is "$?" 0 "-n on a good config exits 0"
+
+# --- start ---------------------------------------------------------------
+start_chabard "$T/chabar.conf" || bail "chabard starts and answers /health"
+ok 0 "chabard starts and answers /health"
+like "$(stack_curl "$BASE/health")" '"status":"ok".*"database":"ok"' "/health reports the database"
+
+# --- the input forms Kannel uses -----------------------------------------
+K="key=$CHABAR_KEY"
+is "$(mo "$BASE/kannel/mo?$K&from=%2B996555000111&to=384&text=secret+body+one&id=id-get&coding=0&smsc=fake&ts=1700000000")" \
+    "200 $CHABAR_HELP_TEXT" "get-url query: 200 with the help text"
+is "$(sql "select msisdn||'|'||peer||'|'||text||'|'||smsc||'|'||sent_at from messages where kannel_id='id-get'")" \
+    "996555000111|384|secret body one|fake|1700000000" "the MO row holds every field, number normalised"
+is "$(sql "select count(*) from messages r join messages m on r.in_reply_to=m.id where m.kannel_id='id-get' and r.direction='out'")" \
+    1 "the reply is stored, linked to the MO"
+is "$(mo -d "$K&from=996555000112&text=form+post&id=id-form" "$BASE/kannel/mo")" \
+    "200 $CHABAR_HELP_TEXT" "form POST: 200"
+is "$(sql "select text from messages where kannel_id='id-form'")" "form post" "form POST stored"
+is "$(mo -H 'Content-Type: text/plain; charset="UTF-8"' -H 'X-Kannel-From: +996555000113' \
+    -H 'X-Kannel-Coding: 0' --data-binary 'raw post-url text' "$BASE/kannel/mo?$K&id=id-raw")" \
+    "200 $CHABAR_HELP_TEXT" "post-url (raw body, X-Kannel headers): 200"
+is "$(sql "select msisdn||'|'||text from messages where kannel_id='id-raw'")" \
+    "996555000113|raw post-url text" "post-url stored"
+is "$(mo "$BASE/kannel/mo?$K&from=996555000114&text=%04%1F%04%40%04%38&coding=2&charset=UTF-16BE&id=id-ucs2")" \
+    "200 $CHABAR_HELP_TEXT" "UCS-2 MO: 200"
+is "$(sql "select text from messages where kannel_id='id-ucs2'")" "При" "UCS-2 stored as UTF-8"
+
+# --- bad input -------------------------------------------------------------
+is "$(mo "$BASE/kannel/mo?$K&text=hello")" "400 missing from" "no sender: 400 naming it"
+is "$(mo "$BASE/kannel/mo?$K&from=996555000115&coding=9")" "400 bad coding" "bad coding: 400"
+is "$(mo "$BASE/kannel/mo?key=wrong-key-of-some-length&from=996555000116")" "403 forbidden" "wrong key: 403"
+is "$(mo "$BASE/kannel/mo?from=996555000116")" "403 forbidden" "no key: 403"
+is "$(mo "$BASE/kannel/mo?$K&from=996555000117&text=%FF%FEgarbage%00&id=id-bin")" \
+    "200 $CHABAR_HELP_TEXT" "invalid UTF-8 with a NUL: answered"
+is "$(sql "select typeof(text)||length(text) from messages where kannel_id='id-bin'")" "blob10" \
+    "invalid UTF-8 kept byte for byte as a BLOB"
+head -c 70000 /dev/zero | tr '\0' a >"$T/big"
+is "$(mo --data-binary @"$T/big" "$BASE/kannel/mo?$K&from=996555000118")" "413 body too large" \
+    "a body over max_body: 413"
+long=$(head -c 6000 /dev/zero | tr '\0' b)
+is "$(mo "$BASE/kannel/mo?$K&from=996555000119&text=$long&id=id-long" | cut -c1-3)" 200 \
+    "a 6000-character text is accepted"
+is "$(sql "select length(text) from messages where kannel_id='id-long'")" 4096 \
+    "and stored bounded at 4096 bytes"
+
+# --- a database that refuses writes: 503, then stored exactly once -----------
+stack_db_lock
+is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy" | cut -c1-3)" 503 \
+    "a locked database: 503, so Kannel retries"
+stack_db_unlock
+is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 $CHABAR_HELP_TEXT" \
+    "the retry succeeds"
+is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 $CHABAR_HELP_TEXT" \
+    "a second retry gets the same reply"
+is "$(sql "select count(*) from messages where kannel_id='id-busy'")" 1 "and it is stored once"
+
+# --- reload ----------------------------------------------------------------
+pid=$(stack_pid chabard)
+cp "$T/chabar.conf" "$T/good.conf"
+printf '[chabard]\nmax_body = nonsense\n' >>"$T/chabar.conf"
+kill -HUP "$pid"
+_stack_wait 10 "$pid" reload grep -q 'event=reload_failed' "$T/chabard.out"
+is "$(mo "$BASE/kannel/mo?$K&from=996555000121")" "200 $CHABAR_HELP_TEXT" \
+    "a bad reload keeps the running config"
+sed 's/^help_text = .*/help_text = Привет, reloaded/' "$T/good.conf" >"$T/chabar.conf"
+kill -HUP "$pid"
+_stack_wait 10 "$pid" reload grep -q 'event=reloaded' "$T/chabard.out"
+is "$(mo "$BASE/kannel/mo?$K&from=996555000122")" "200 Привет, reloaded" "a good reload applies"
+sed 's/^allow = .*/allow = 127.0.0.9/' "$T/good.conf" >"$T/chabar.conf"
+kill -HUP "$pid"
+_stack_wait 10 "$pid" reload test "$(grep -c 'event=reloaded' "$T/chabard.out")" -ge 2
+is "$(mo "$BASE/kannel/mo?$K&from=996555000123")" "403 forbidden" "a peer outside allow: 403"
+
+# --- privacy and stop --------------------------------------------------------
+! grep -Eq '996555000[0-9]{3}|secret body|retry me' "$T/chabard.out"
+ok $? "the info-level log holds no full number and no message text"
+kill -TERM "$pid"
+_stack_wait 10 "" stop bash -c "! kill -0 $pid 2>/dev/null"
+grep -q 'event=stopped' "$T/chabard.out"
+ok $? "SIGTERM stops chabard cleanly"
+is "$(sql 'pragma integrity_check')" ok "the database is intact after the stop"
+
+# --- start-up failures are fatal with the reason -----------------------------
+sqlite3 "$T/newer.db" 'pragma user_version = 999'
+sed "s|^database = .*|database = $T/newer.db|" "$T/good.conf" >"$T/newer.conf"
+out=$("$CHABARD" -f -c "$T/newer.conf" 2>&1)
+like "$out" "event=fatal.*newer.db.*newer than this chabar" "a newer database is refused at start"
+
+tap_done

@@ -1,0 +1,118 @@
+/* Unit tests for gateway/utf.c: UTF-8 validation and UTF-16BE to UTF-8. */
+#include "tap.h"
+#include "utf.h"
+
+#define VALID(s, what)   ok(utf8_valid(s, sizeof s - 1), "valid: %s", what)
+#define INVALID(s, what) ok(!utf8_valid(s, sizeof s - 1), "invalid: %s", what)
+
+static void test_utf8_valid(void)
+{
+	VALID("", "empty");
+	VALID("Hello, world!", "ASCII");
+	VALID("Привет", "Cyrillic");
+	VALID("\xe2\x82\xac", "3-byte euro sign");
+	VALID("\xf0\x9f\x98\x80", "4-byte emoji");
+	VALID("a\0b", "a NUL is a character");
+	VALID("\x7f", "DEL");
+	VALID("\xc2\x80", "U+0080, the smallest 2-byte");
+	VALID("\xe0\xa0\x80", "U+0800, the smallest 3-byte");
+	VALID("\xf0\x90\x80\x80", "U+10000, the smallest 4-byte");
+	VALID("\xed\x9f\xbf", "U+D7FF, just below the surrogates");
+	VALID("\xee\x80\x80", "U+E000, just above the surrogates");
+	VALID("\xef\xbf\xbf", "U+FFFF");
+	VALID("\xf4\x8f\xbf\xbf", "U+10FFFF, the largest");
+	VALID("ok \xd0\x96 \xf0\x9f\x98\x80 end", "mixed");
+
+	INVALID("\xc0\xaf", "overlong '/' in 2 bytes");
+	INVALID("\xc1\xbf", "overlong 2-byte");
+	INVALID("\xc0\x80", "overlong NUL");
+	INVALID("\xe0\x80\xaf", "overlong '/' in 3 bytes");
+	INVALID("\xe0\x9f\xbf", "overlong 3-byte below U+0800");
+	INVALID("\xf0\x80\x80\xaf", "overlong '/' in 4 bytes");
+	INVALID("\xf0\x8f\xbf\xbf", "overlong 4-byte below U+10000");
+	INVALID("\xed\xa0\x80", "high surrogate U+D800");
+	INVALID("\xed\xbf\xbf", "low surrogate U+DFFF");
+	INVALID("\xed\xa0\xbd\xed\xb8\x80", "CESU-8 surrogate pair");
+	INVALID("\xf4\x90\x80\x80", "U+110000");
+	INVALID("\xf5\x80\x80\x80", "lead byte F5");
+	INVALID("\xf7\xbf\xbf\xbf", "lead byte F7");
+	INVALID("\xf8\x88\x80\x80\x80", "5-byte form");
+	INVALID("\xfc\x84\x80\x80\x80\x80", "6-byte form");
+	INVALID("\xfe", "FE");
+	INVALID("\xff", "FF");
+	INVALID("\x80", "a lone continuation byte");
+	INVALID("a\xbf", "a continuation byte after ASCII");
+	INVALID("\xd0", "truncated 2-byte");
+	INVALID("\xe2\x82", "truncated 3-byte");
+	INVALID("\xe2", "truncated 3-byte at its lead");
+	INVALID("\xf0\x9f\x98", "truncated 4-byte");
+	INVALID("ab\xd0", "truncated at the end");
+	INVALID("\xd0\x41", "ASCII where a continuation belongs");
+	INVALID("\xe2\x82\x41", "ASCII as the last continuation");
+	INVALID("\xf0\x9f\x98\x41", "ASCII as the last of four");
+	INVALID("\xd0\xd0\x96", "a lead byte where a continuation belongs");
+
+	ok(!utf8_valid("\xd0\x9f\xd1\x80", 3), "len cuts a character");
+	ok(utf8_valid("\xd0\x9f\xd1\x80", 2), "len ends on a boundary");
+	ok(utf8_valid("\xff", 0), "len 0 looks at nothing");
+}
+
+#define U16(s) (const unsigned char *)(s), sizeof(s) - 1
+
+static void test_utf16(void)
+{
+	char out[64];
+	is_int(utf16be_to_utf8(U16("\x04\x1f\x04\x40\x04\x38\x04\x32\x04\x35\x04\x42"), out,
+			       sizeof out),
+	       12, "Привет from UTF-16BE");
+	is_str(out, "Привет", "Привет as UTF-8");
+	is_int(utf16be_to_utf8(U16("\x00H\x00i"), out, sizeof out), 2, "ASCII");
+	is_str(out, "Hi", "ASCII as UTF-8");
+	is_int(utf16be_to_utf8(U16("\x20\xac"), out, sizeof out), 3, "U+20AC");
+	is_str(out, "\xe2\x82\xac", "euro sign as 3 bytes");
+	is_int(utf16be_to_utf8(U16("\xd8\x3d\xde\x00"), out, sizeof out), 4, "surrogate pair");
+	is_str(out, "\xf0\x9f\x98\x80", "U+1F600 as 4 bytes");
+	is_int(utf16be_to_utf8(U16("\xdb\xff\xdf\xff"), out, sizeof out), 4, "largest pair");
+	is_str(out, "\xf4\x8f\xbf\xbf", "U+10FFFF as 4 bytes");
+	is_int(utf16be_to_utf8(U16("\x00"
+				   "a\xd8\x3d\xde\x00\x00z"),
+			       out, sizeof out),
+	       6, "pair between ASCII");
+	is_str(out, "a\xf0\x9f\x98\x80z", "pair between ASCII as UTF-8");
+	ok(utf8_valid(out, 6), "the output is valid UTF-8");
+	is_int(utf16be_to_utf8((const unsigned char *)"", 0, out, sizeof out), 0, "empty");
+	is_str(out, "", "empty as the empty string");
+	is_int(utf16be_to_utf8(U16("\xff\xfd"), out, sizeof out), 3, "U+FFFD");
+
+	is_int(utf16be_to_utf8(U16("\x04\x1f\x04"), out, sizeof out), -1, "odd length");
+	is_int(utf16be_to_utf8(U16("\x04"), out, sizeof out), -1, "one byte");
+	is_int(utf16be_to_utf8(U16("\xd8\x3d"), out, sizeof out), -1, "lone high surrogate at end");
+	is_int(utf16be_to_utf8(U16("\xd8\x3d\x00\x41"), out, sizeof out), -1,
+	       "high surrogate before ASCII");
+	is_int(utf16be_to_utf8(U16("\xd8\x3d\xd8\x3d"), out, sizeof out), -1,
+	       "high surrogate before high surrogate");
+	is_int(utf16be_to_utf8(U16("\xde\x00"), out, sizeof out), -1, "lone low surrogate");
+	is_int(utf16be_to_utf8(U16("\x00\x41\xde\x00\xd8\x3d"), out, sizeof out), -1,
+	       "low before high");
+	is_int(utf16be_to_utf8(U16("\xd8\x3d\xde"), out, sizeof out), -1, "pair cut short");
+
+	const unsigned char privet[] = "\x04\x1f\x04\x40\x04\x38\x04\x32\x04\x35\x04\x42";
+	is_int(utf16be_to_utf8(privet, 12, out, 12), -1,
+	       "output too small: 12 bytes for 12 plus NUL");
+	is_int(utf16be_to_utf8(privet, 12, out, 4), -1, "output far too small");
+	is_int(utf16be_to_utf8(privet, 12, out, 0), -1, "no output at all");
+	is_int(utf16be_to_utf8((const unsigned char *)"", 0, out, 1), 0, "empty into one byte");
+	is_int(utf16be_to_utf8(U16("\x00\x41"), out, 1), -1, "one character into one byte");
+
+	/* The header promises -1 only for a result that does not fit. */
+	is_int(utf16be_to_utf8(privet, 12, out, 13), 12, "exactly 12 bytes plus NUL fit in 13");
+	ok(utf16be_to_utf8(U16("\x00\x41"), out, 2) == 1 && strcmp(out, "A") == 0,
+	   "one ASCII character fits in 2");
+}
+
+int main(void)
+{
+	test_utf8_valid();
+	test_utf16();
+	return tap_done();
+}
