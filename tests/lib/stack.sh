@@ -625,7 +625,8 @@ stack_sql() {
 stack_db_lock() {
     coproc STACK_LOCK { exec sqlite3 -batch "$CHABAR_DB"; }
     printf '%s %s TERM\n' sqlite3-lock "$STACK_LOCK_PID" >>"$STACK_DIR/pids"
-    printf 'BEGIN EXCLUSIVE;\n' >&"${STACK_LOCK[1]}"
+    # The timeout lets the lock wait out our own probe below.
+    printf '.timeout 5000\nBEGIN EXCLUSIVE;\n' >&"${STACK_LOCK[1]}"
     _stack_wait "$STACK_TIMEOUT" "$STACK_LOCK_PID" "database lock" _stack_db_locked
 }
 

@@ -1,0 +1,77 @@
+#!/bin/bash
+#
+# contrib/demo.sh - the main job on embedded defaults (`make demo`): a local
+# Kannel (bearerbox + smsbox) with a fake SMSC, chabard on a demo config and
+# SQLite file, and a prompt that plays a phone: what you type is sent as an
+# SMS through fakesmsc -> bearerbox -> smsbox -> chabard, and the reply that
+# comes back through Kannel is printed.
+#
+# Everything lives in ./demo (config, database, logs) and runs on
+# 127.0.0.1 only; Ctrl-D or Ctrl-C stops every process it started.
+# Not a terminal on stdin? Each line read is sent, then the demo stops:
+#     printf 'CHECKIN\nПривет\n' | make demo
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../tests/lib/stack.sh
+. "$here/../tests/lib/stack.sh"
+: "${top_builddir:=.}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+
+PHONE=${DEMO_PHONE:-+996555123456}
+SHORT_CODE=${DEMO_SHORT_CODE:-384}
+dir=${DEMO_DIR:-$PWD/demo}
+rm -rf "$dir/run"
+stack_init "$dir/run" || exit 1
+trap 'stop_all; echo; echo "demo stopped; the database is kept in $CHABAR_DB"' EXIT
+trap 'exit 130' INT TERM
+
+CHABAR_DB=$dir/chabar.db
+CHABAR_HELP_TEXT='chabar demo: you reached the gateway. Send CHECKIN to check in, or HELP.'
+write_kannel_conf && write_chabar_conf "$dir/run/chabar.conf" || exit 1
+echo "starting Kannel (bearerbox, smsbox), chabard and a fake SMSC in $dir/run ..."
+if ! start_kannel || ! start_chabard "$dir/run/chabar.conf" || ! start_fakesmsc; then
+    echo "demo: could not start the stack; logs are in $dir/run" >&2
+    exit 1
+fi
+
+echo
+echo "chabar is running:"
+echo "  chabard    http://127.0.0.1:$CHABAR_PORT/health  (and /metrics)"
+echo "  Kannel     http://127.0.0.1:$KANNEL_ADMIN_PORT/status?password=$KANNEL_ADMIN_PASSWORD"
+echo "  database   sqlite3 $CHABAR_DB 'select * from messages'"
+echo "  logs       $dir/run/*.out $dir/run/*.log"
+echo
+echo "You are the phone $PHONE texting the short code $SHORT_CODE."
+echo "Type a message and press Enter; Ctrl-D or Ctrl-C ends the demo."
+
+# send TEXT: one SMS from the phone; prints the reply Kannel delivers.
+send() {
+    local before line sent
+    before=$(mt_count)
+    # Anything beyond printable ASCII goes as UCS-2, as a phone would send it.
+    if [ -n "$(printf '%s' "$1" | LC_ALL=C tr -d ' -~')" ]; then
+        send_mo_ucs2 "$PHONE" "$SHORT_CODE" "$1"
+    else
+        send_mo "$PHONE" "$SHORT_CODE" "$1"
+    fi
+    sent=$?
+    if [ "$sent" -ne 0 ]; then
+        echo "(not sent: fakesmsc takes lines of at most 254 bytes)"
+        return
+    fi
+    if line=$(wait_mt "^$SHORT_CODE " 15 "$before"); then
+        printf 'reply> %s\n' "$(decode_mt "$line" ucs2)"
+    else
+        echo "(no reply within 15 s: see $dir/run/chabard.out)"
+    fi
+}
+
+interactive=0
+[ -t 0 ] && interactive=1
+while :; do
+    if ((interactive)); then printf '\nsms> '; fi
+    IFS= read -r text || break
+    [ -n "$text" ] || continue
+    if ((!interactive)); then printf 'sms> %s\n' "$text"; fi
+    send "$text"
+done
