@@ -6,7 +6,9 @@ set -u
 top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || exit 1
 
-mapfile -t sources < <(ls gateway/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c 2>/dev/null)
+# Hand-written C only: migrations_data.c is generated from db/*.sql.
+mapfile -t sources < <(ls gateway/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c 2>/dev/null |
+	grep -v '/migrations_data\.c$')
 echo "1..3"
 
 if ! command -v clang-format >/dev/null; then
