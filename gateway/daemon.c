@@ -38,7 +38,7 @@ static void reload(struct daemon *d)
 		log_msg(LOG_LEVEL_WARN, "reload_needs_restart", "keys=%s", restart);
 	cfg_unref(d->cfg);
 	d->cfg = fresh;
-	log_set_level(fresh->log_level);
+	log_set_level(d->debug ? LOG_LEVEL_DEBUG : fresh->log_level);
 	http_set_max_body(d->http, fresh->max_body);
 	log_msg(LOG_LEVEL_INFO, "reloaded", "config=%s", d->cfg_path);
 }

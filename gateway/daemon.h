@@ -29,6 +29,7 @@ struct daemon {
 	ev_timer drain;
 	ev_tstamp started;
 	ev_tstamp drain_deadline;
+	bool debug; /* -d: debug logging whatever the config says, also after reloads */
 };
 
 /* Takes over the caller's reference to cfg. NULL with err on failure. */

@@ -244,6 +244,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	return MHD_YES;
 }
 
+static const char *method_name(enum http_method m)
+{
+	return m == HTTP_GET ? "GET" : m == HTTP_POST ? "POST" : m == HTTP_HEAD ? "HEAD" : "other";
+}
+
 static const char *route_name(const struct http_exchange *ex)
 {
 	return ex->route == HTTP_UNROUTED ? "-" : ex->srv->routes[ex->route].path;
@@ -277,11 +282,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (status)
 		metrics_request(srv->metrics, ex->route, status);
 	log_msg(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
-		"http", "method=%s route=%s status=%d ms=%.3f end=%s%.*s",
-		ex->method == HTTP_POST   ? "POST"
-		: ex->method == HTTP_GET  ? "GET"
-		: ex->method == HTTP_HEAD ? "HEAD"
-					  : "other",
+		"http", "method=%s route=%s status=%d ms=%.3f end=%s%.*s", method_name(ex->method),
 		route_name(ex), status, (ev_time() - ex->began) * 1000.0, ending, (int)ex->log_len,
 		ex->log_fields);
 	buf_cleanup(&ex->body);

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 	struct daemon *d = daemon_new(loop, cfg_path, cfg, err, sizeof err);
 	if (!d)
 		fatal("error=\"%s\"", err);
+	d->debug = debug;
 	/* Detach only once the database is open and the port bound, so that
 	 * those failures reach the terminal that started us. */
 	if (!foreground) {

@@ -79,7 +79,8 @@ static int read_fields(struct form *f, struct http_exchange *ex)
 	if (!body)
 		return -1;
 	const char *type = http_header_value(ex, "Content-Type");
-	if (type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0)
+	static const char form_type[] = "application/x-www-form-urlencoded";
+	if (type && strncasecmp(type, form_type, sizeof form_type - 1) == 0)
 		return form_parse(f, body, len);
 	return add_post_url_fields(f, ex, body, len);
 }
@@ -95,7 +96,8 @@ static void reply_message(struct daemon *d, struct http_exchange *ex, const char
 	d->metrics.replies++;
 }
 
-/* Stores the MO and its reply in one transaction; 0 once committed. */
+/* Stores the MO and its reply in one transaction: 0 once committed,
+ * STORE_DUPLICATE if Kannel's id is stored already, else STORE_ERROR. */
 static int store_mo(struct daemon *d, const struct kannel_mo *mo, const char *reply,
 		    size_t reply_len)
 {
@@ -130,15 +132,19 @@ static int store_mo(struct daemon *d, const struct kannel_mo *mo, const char *re
 	    .status = "replied",
 	    .created_at = now,
 	};
-	if (store_begin(d->store) < 0 || store_add_message(d->store, &in, &out.in_reply_to) < 0 ||
-	    store_add_message(d->store, &out, NULL) < 0) {
+	int rc = store_begin(d->store);
+	if (rc == 0)
+		rc = store_add_message(d->store, &in, &out.in_reply_to);
+	if (rc == 0)
+		rc = store_add_message(d->store, &out, NULL);
+	if (rc < 0) {
 		store_rollback(d->store);
-		return -1;
+		return rc;
 	}
 	ev_tstamp began = ev_time();
 	if (store_commit(d->store) < 0) {
 		store_rollback(d->store);
-		return -1;
+		return STORE_ERROR;
 	}
 	metrics_commit(&d->metrics, ev_time() - began);
 	return 0;
@@ -179,27 +185,24 @@ static void kannel_mo(void *ctx, struct http_exchange *ex)
 		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"", mo.from,
 			(int)(mo.text_len > 160 ? 160 : mo.text_len), mo.text);
 
-	if (mo.id) {
-		struct store_reply earlier;
-		int found = store_find_reply(d->store, mo.id, &earlier);
-		if (found == 1) {
-			d->metrics.inbound_repeats++;
-			http_log_field(ex, "repeat=1");
-			reply_message(d, ex, earlier.text, earlier.len);
-			return;
-		}
-		if (found < 0)
-			goto unavailable;
-	}
 	const char *reply = cfg->help_text;
 	size_t reply_len = strlen(reply);
-	if (store_mo(d, &mo, reply, reply_len) < 0)
-		goto unavailable;
-	d->metrics.inbound++;
-	reply_message(d, ex, reply, reply_len);
-	return;
-
-unavailable:
+	int stored = store_mo(d, &mo, reply, reply_len);
+	if (stored == 0) {
+		d->metrics.inbound++;
+		reply_message(d, ex, reply, reply_len);
+		return;
+	}
+	/* Kannel's id is stored already: smsbox asks again because our answer
+	 * was lost or late. It gets the same reply; nothing is written twice.
+	 * Inserting first spares the usual case a lookup. */
+	struct store_reply earlier;
+	if (stored == STORE_DUPLICATE && store_find_reply(d->store, mo.id, &earlier) == 1) {
+		d->metrics.inbound_repeats++;
+		http_log_field(ex, "repeat=1");
+		reply_message(d, ex, earlier.text, earlier.len);
+		return;
+	}
 	/* Not stored, so not acknowledged: Kannel will try again. */
 	d->metrics.store_errors++;
 	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(d->store));

@@ -109,10 +109,12 @@ void store_free(struct store *s)
 static int run(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
+	bool duplicate =
+	    rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE;
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return 0;
-	return rc == SQLITE_CONSTRAINT ? STORE_DUPLICATE : STORE_ERROR;
+	return duplicate ? STORE_DUPLICATE : STORE_ERROR;
 }
 
 int store_begin(struct store *s)
