@@ -15,8 +15,6 @@
 
 #define METRICS_TEXT_MAX (64 * 1024)
 
-static const char *const version_text = PACKAGE_VERSION;
-
 static void health(void *ctx, struct http_exchange *ex)
 {
 	struct daemon *d = ctx;
@@ -25,7 +23,7 @@ static void health(void *ctx, struct http_exchange *ex)
 	int n =
 	    snprintf(body, sizeof body,
 		     "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,\"database\":\"%s\"}\n",
-		     db_ok ? "ok" : "degraded", version_text, ev_now(d->loop) - d->started,
+		     db_ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
 		     db_ok ? "ok" : "error");
 	http_reply(ex, db_ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
 }

@@ -33,7 +33,7 @@ mo() {
 }
 sql() { stack_sql "$@"; }
 
-tap_plan 35
+tap_plan 39
 
 # --- options and config checking -------------------------------------------
 like "$("$CHABARD" -V)" '^chabard [0-9]+\.[0-9]+' "-V prints the version"
@@ -120,10 +120,28 @@ is "$(mo "$BASE/kannel/mo?$K&from=996555000123")" "403 forbidden" "a peer outsid
 # --- privacy and stop --------------------------------------------------------
 ! grep -Eq '996555000[0-9]{3}|secret body|retry me' "$T/chabard.out"
 ok $? "the info-level log holds no full number and no message text"
+# SIGTERM while a request is half sent: chabard stops accepting, finishes
+# that request, and only then exits.
+sed 's/^allow = .*/allow = 127.0.0.1/' "$T/good.conf" >"$T/chabar.conf"
+kill -HUP "$pid"
+_stack_wait 10 "" reload test "$(grep -c 'event=reloaded' "$T/chabard.out")" -ge 3
+body="$K&from=996555000124&text=in+flight&id=id-drain"
+exec {conn}<>"/dev/tcp/127.0.0.1/$CHABAR_PORT"
+printf 'POST /kannel/mo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s' \
+    "${#body}" "${body:0:10}" >&"$conn"
+_stack_wait 10 "$pid" "request begun" grep -q 'event=http.*route=/kannel/mo.*status=403' "$T/chabard.out"
 kill -TERM "$pid"
+_stack_wait 10 "$pid" stopping grep -q 'event=stopping.*active=1' "$T/chabard.out"
+ok $? "SIGTERM with a request in flight: chabard waits for it"
+is "$(stack_curl -o /dev/null -w '%{http_code}' "$BASE/health")" 000 "no new connections while draining"
+printf '%s' "${body:10}" >&"$conn"
+response=$(timeout 10 cat <&"$conn" | tr "\r\n" "  ")
+exec {conn}>&-
+like "$response" "^HTTP/1.1 200 .*$CHABAR_HELP_TEXT" "the request in flight is answered"
 _stack_wait 10 "" stop bash -c "! kill -0 $pid 2>/dev/null"
 grep -q 'event=stopped' "$T/chabard.out"
-ok $? "SIGTERM stops chabard cleanly"
+ok $? "then chabard stops cleanly"
+is "$(sql "select count(*) from messages where kannel_id='id-drain'")" 1 "the drained request was stored"
 is "$(sql 'pragma integrity_check')" ok "the database is intact after the stop"
 
 # --- start-up failures are fatal with the reason -----------------------------
