@@ -53,7 +53,7 @@ set -u -o pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../tests/lib/stack.sh
-. "$here/../tests/lib/stack.sh"
+. "$here/../tests/lib/stack.sh" || exit 1
 
 : "${BENCH_MESSAGES:=20000}"
 : "${BENCH_RUNS:=3}"

@@ -13,7 +13,7 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../tests/lib/stack.sh
-. "$here/../tests/lib/stack.sh"
+. "$here/../tests/lib/stack.sh" || exit 1
 : "${top_builddir:=.}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 

@@ -16,9 +16,9 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
-. "$here/../lib/stack.sh"
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$here/../lib/tap.sh"
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
 
 : "${top_builddir:=$here/../..}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
