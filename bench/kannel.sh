@@ -54,6 +54,8 @@ set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../tests/lib/stack.sh
 . "$here/../tests/lib/stack.sh" || exit 1
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh" || exit 1
 
 : "${BENCH_MESSAGES:=20000}"
 : "${BENCH_RUNS:=3}"
@@ -61,10 +63,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${CHABARD:=${top_builddir:-.}/gateway/chabard}"
 export CHABARD
 
-die() {
-    printf 'bench/kannel.sh: %s\n' "$*" >&2
-    exit 1
-}
 
 [[ $BENCH_MESSAGES =~ ^[1-9][0-9]*$ ]] || die "BENCH_MESSAGES must be a positive integer"
 [[ $BENCH_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
@@ -75,29 +73,10 @@ for f in "$BEARERBOX" "$SMSBOX" "$FAKESMSC"; do
 done
 command -v sqlite3 >/dev/null || die "sqlite3 not found"
 
-BENCH_BASE=$(mktemp -d "${TMPDIR:-/tmp}/chabar-bench-kannel.XXXXXX") || exit 1
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    stop_all
-    if [ "$BENCH_KEEP" = 1 ]; then
-        printf '# kept %s\n' "$BENCH_BASE" >&2
-    else
-        rm -rf "$BENCH_BASE"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_setup
 
 CLK_TCK=$(getconf CLK_TCK)
 PROCS=(bearerbox smsbox chabard load)
-
-# cpu_ticks PID: utime + stime in clock ticks (fields 14 and 15 of
-# /proc/PID/stat; cut after the ')' of the command name first).
-cpu_ticks() {
-    local stat
-    stat=$(<"/proc/$1/stat") || return 1
-    awk '{ print $12 + $13 }' <<<"${stat##*) }"
-}
 
 # now: wall clock with nanoseconds, as seconds.
 now() {
@@ -114,7 +93,7 @@ last_reply_number() {
 # --------------------------------------------------------------------------
 # run_one TARGET ROUND: one full stack, one load of BENCH_MESSAGES MOs.
 # Appends "TARGET ROUND mops secs cpu_us(bearerbox smsbox chabard load) ok"
-# to BENCH_BASE/results.
+# to BENCH_DIR/results.
 FAILED=0
 run_one() {
     local target=$1 round=$2 tag=$1-$2 n=$BENCH_MESSAGES
@@ -122,7 +101,7 @@ run_one() {
     # Fresh ports and files for every stack; stack_defaults refills these.
     unset KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT KANNEL_FAKE_PORT \
         KANNEL_SENDSMS_PORT CHABAR_PORT CHABAR_DB
-    stack_init "$BENCH_BASE/$tag" || return 1
+    stack_init "$BENCH_DIR/$tag" || return 1
     write_kannel_conf || return 1
     if [ "$target" = health ]; then
         # Same URL and query, only the path differs: smsbox does the same
@@ -237,7 +216,7 @@ run_one() {
     own=$(LC_ALL=C sed -n 's/.*fakesmsc: from first to last received message \(.*\)/\1/p' \
         "$STACK_DIR/load.out" | tail -n 1)
     printf '%s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
-        "${cpu[@]}" "$ok" >>"$BENCH_BASE/results"
+        "${cpu[@]}" "$ok" >>"$BENCH_DIR/results"
     printf '# %-6s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s chabard %s fakesmsc %s  stored %s  %s\n' \
         "$target" "$round" "$mops" "$secs" "$n" "${cpu[@]}" "$stored" \
         "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
@@ -254,7 +233,7 @@ printf 'daemon:  %s (synchronous %s, log_level %s); Kannel %s; %d MOs per run, %
     "$(dpkg-query -W -f '${Version}' kannel 2>/dev/null || echo '?')" \
     "$BENCH_MESSAGES" "$BENCH_RUNS" "${KANNEL_LOG_LEVEL:-1}"
 
-: >"$BENCH_BASE/results"
+: >"$BENCH_DIR/results"
 for ((round = 1; round <= BENCH_RUNS; round++)); do
     for target in health mo; do
         if ! run_one "$target" "$round"; then
@@ -299,7 +278,7 @@ END {
             lo[t], hi[t], base ? sprintf("%.2f", m / base) : "-", median(ch[t]), median(sb[t]),
             median(bb[t]), median(fk[t]), good[t], good[t] + bad[t]
     }
-}' "$BENCH_BASE/results"
+}' "$BENCH_DIR/results"
 
 cat <<EOF
 

@@ -49,6 +49,8 @@ set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../tests/lib/stack.sh
 . "$here/../tests/lib/stack.sh" || exit 1
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh" || exit 1
 
 : "${BENCH_SECONDS:=10}"
 : "${BENCH_RUNS:=3}"
@@ -60,10 +62,6 @@ export CHABARD
 
 MODES=(health mo mo-full mo-dup)
 
-die() {
-    printf 'bench/mo.sh: %s\n' "$*" >&2
-    exit 1
-}
 
 command -v "$WRK" >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
 command -v sqlite3 >/dev/null || die "sqlite3 not found"
@@ -71,19 +69,8 @@ command -v sqlite3 >/dev/null || die "sqlite3 not found"
 [[ $BENCH_SECONDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
 [[ $BENCH_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
 
-stack_init "$(mktemp -d "${TMPDIR:-/tmp}/chabar-bench.XXXXXX")" || exit 1
-BENCH_DIR=$STACK_DIR
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    stop_all
-    if [ "$BENCH_KEEP" = 1 ]; then
-        printf '# kept %s\n' "$BENCH_DIR" >&2
-    else
-        rm -rf "$BENCH_DIR"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_setup
+stack_init "$BENCH_DIR" || exit 1
 
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -133,21 +120,7 @@ function done(summary, latency, requests)
 end
 EOF
 
-# --------------------------------------------------------------------------
-# cpu_ticks PID: utime + stime of PID in clock ticks (/proc/PID/stat fields
-# 14 and 15; the command name in field 2 may hold spaces, so cut after ')').
-cpu_ticks() {
-    local stat rest
-    stat=$(<"/proc/$1/stat") || return 1
-    rest=${stat##*) }
-    # rest starts at field 3 (state): utime is its 12th word, stime its 13th
-    awk '{ print $12 + $13 }' <<<"$rest"
-}
 
-# vm_hwm_kb PID: peak resident set size in kB.
-vm_hwm_kb() {
-    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
 
 # to_us VALUE: a wrk duration ("512.00us", "1.23ms", "2.00s", "1.5m") in
 # microseconds.

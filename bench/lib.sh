@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+#
+# bench/lib.sh - what the benchmark scripts share: their working directory
+# and its cleanup, and reading a process's CPU time and peak memory from
+# /proc. Source it after tests/lib/stack.sh.
+
+BENCH_NAME=$(basename "$0")
+
+# die MESSAGE: a setup problem; nothing is measured.
+die() {
+    printf 'bench/%s: %s\n' "$BENCH_NAME" "$*" >&2
+    exit 1
+}
+
+# bench_setup: make BENCH_DIR, a private temp dir; at exit stop everything
+# stack.sh started and remove the dir (BENCH_KEEP=1 keeps it).
+bench_setup() {
+    BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chabar-${BENCH_NAME%.sh}.XXXXXX") || exit 1
+    trap _bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# shellcheck disable=SC2317 # called by the trap
+_bench_cleanup() {
+    stop_all
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        printf '# kept %s\n' "$BENCH_DIR" >&2
+    else
+        rm -rf "$BENCH_DIR"
+    fi
+}
+
+# cpu_ticks PID: utime + stime of PID in clock ticks (/proc/PID/stat fields
+# 14 and 15; the command name in field 2 may hold spaces, so cut after ')').
+cpu_ticks() {
+    local stat
+    stat=$(<"/proc/$1/stat") || return 1
+    # what is left starts at field 3 (state): utime is its 12th word
+    awk '{ print $12 + $13 }' <<<"${stat##*) }"
+}
+
+# vm_hwm_kb PID: peak resident set size in kB.
+vm_hwm_kb() {
+    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
