@@ -83,27 +83,42 @@ stack_curl() {
 
 # --------------------------------------------------------------------------
 # free_port
-#   Print a TCP port in 20000-60999 on which nothing listens on 127.0.0.1.
-#   Probes with bash's /dev/tcp (a refused connect means free) and remembers
-#   the ports it handed out in STACK_DIR/ports, so two calls before anything
-#   binds never return the same port.  Fails after 200 attempts.
+#   Print a TCP port on which nothing listens on 127.0.0.1, claimed for this
+#   stack. Ports come from below the kernel's ephemeral range: a port in it
+#   may be the local end of some outgoing connection (curl, smsbox's keep-
+#   alive), and Kannel then cannot bind it. A claim is a directory made
+#   atomically under STACK_PORT_CLAIMS, so test scripts running side by side
+#   (make -j2 check) never hand out the same port; stop_all releases them.
+#   Fails after 200 attempts.
+: "${STACK_PORT_CLAIMS:=${TMPDIR:-/tmp}/chabar-port-claims}"
 free_port() {
-    local port i
+    local port i low=32768 span
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+    span=$((low - 10000))
+    mkdir -p "$STACK_PORT_CLAIMS" 2>/dev/null
     for ((i = 0; i < 200; i++)); do
-        # RANDOM is 15 bits; combine two for an even spread over 41000 ports.
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 41000))
-        if [ -n "$STACK_DIR" ] && grep -qx "$port" "$STACK_DIR/ports" 2>/dev/null; then
-            continue
-        fi
+        # RANDOM is 15 bits; combine two for an even spread.
+        port=$((10000 + (RANDOM * 32768 + RANDOM) % span))
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             continue # something answers: taken
         fi
+        mkdir "$STACK_PORT_CLAIMS/$port" 2>/dev/null || continue # claimed by another stack
         [ -n "$STACK_DIR" ] && echo "$port" >>"$STACK_DIR/ports"
         echo "$port"
         return 0
     done
     echo "free_port: no free port found" >&2
     return 1
+}
+
+# _stack_release_ports: give back the ports this stack claimed.
+_stack_release_ports() {
+    local port
+    [ -f "$STACK_DIR/ports" ] || return 0
+    while read -r port; do
+        rmdir "$STACK_PORT_CLAIMS/$port" 2>/dev/null
+    done <"$STACK_DIR/ports"
+    : >"$STACK_DIR/ports"
 }
 
 # _stack_secret: 32 hex characters from /dev/urandom (URL- and INI-safe).
@@ -703,5 +718,6 @@ stop_all() {
         exec {STACK_FIFO_FD}>&-
         STACK_FIFO_FD=
     fi
+    _stack_release_ports
     return 0
 }
