@@ -1,0 +1,191 @@
+/*
+ * flow — conversations as data, and the pure step function that moves a
+ * session through them.
+ *
+ * A flow set is loaded from flows/NAME.flow by flow_load.c and is immutable
+ * afterwards; it is shared by reference (flow_set_ref/unref) so a reload can
+ * swap it while nothing else changes. flow_start/flow_input/flow_resume/
+ * flow_timeout are pure: given the set, a session snapshot and one event,
+ * they update the snapshot and describe what the caller must do (say a
+ * text, call a named action, arm a timer, end the session). No I/O, no
+ * clock, no globals; the daemon carries out the result. Loop thread only.
+ */
+#ifndef CHABAR_FLOW_H
+#define CHABAR_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "match.h"
+
+/* The named C actions a flow may call (convention 7: declared once). */
+#define FLOW_ACTIONS(X)                                                                            \
+	X(verify_pin)                                                                              \
+	X(record_checkin)                                                                          \
+	X(next_appointment)                                                                        \
+	X(set_language)                                                                            \
+	X(opt_out)                                                                                 \
+	X(opt_in)
+
+enum flow_action {
+#define X(name) FLOW_ACTION_##name,
+	FLOW_ACTIONS(X)
+#undef X
+	    FLOW_ACTION_COUNT
+};
+
+/* What an action can report; a node says where each leads. */
+#define FLOW_OUTCOMES(X) X(ok) X(fail) X(locked)
+
+enum flow_outcome {
+#define X(name) FLOW_OUTCOME_##name,
+	FLOW_OUTCOMES(X)
+#undef X
+	    FLOW_OUTCOME_COUNT
+};
+
+/* Who may start a flow. */
+#define FLOW_WHO(X) X(anyone) X(enrolled) X(supervised) X(liaison)
+
+enum flow_who {
+#define X(name) FLOW_WHO_##name,
+	FLOW_WHO(X)
+#undef X
+};
+
+#define FLOW_VARS_MAX      8
+#define FLOW_VAR_NAME_MAX  16
+#define FLOW_VAR_VALUE_MAX 64
+#define FLOW_NONE          (-1)
+
+/* Where a transition goes, and the text to show instead of the target's
+ * own prompt (NULL: the prompt). */
+struct flow_edge {
+	int node; /* index in the flow's nodes, or FLOW_NONE */
+	const char *text_key;
+	const char *target; /* the node's name as written */
+	int line;
+};
+
+struct flow_option {
+	char choice[4]; /* what the person sends: "1" */
+	const char *text_key;
+	const char *set_name; /* may be NULL */
+	const char *set_value;
+	struct flow_edge to;
+};
+
+struct flow_pattern {
+	struct match *re;
+	struct flow_edge to;
+};
+
+enum flow_node_kind { FLOW_NODE_INPUT, FLOW_NODE_ACTION, FLOW_NODE_END };
+
+struct flow_node {
+	const char *name;
+	int line;
+	enum flow_node_kind kind;
+	/* input: a prompt (say or menu), ways forward, and what to do with
+	 * anything else */
+	const char *prompt_key;
+	bool menu;
+	struct flow_option *options;
+	size_t option_count;
+	struct flow_pattern *patterns;
+	size_t pattern_count;
+	const char *retry_key;
+	unsigned retries;
+	struct flow_edge give_up;
+	unsigned timeout; /* seconds, 0: none */
+	struct flow_edge on_timeout;
+	/* action */
+	enum flow_action action;
+	struct flow_edge outcomes[FLOW_OUTCOME_COUNT];
+	/* end */
+	const char *end_key;
+};
+
+struct flow {
+	const char *name;
+	const char *file;
+	int line;
+	const char **keywords;
+	size_t keyword_count;
+	struct match *keyword_re; /* the keywords, caseless, as the first word */
+	const char *ussd_code;
+	enum flow_who who;
+	bool global;     /* interrupts any conversation (HELP, STOP, LANG …) */
+	unsigned budget; /* SMS segments a text may take */
+	int start;
+	struct flow_node *nodes;
+	size_t node_count;
+};
+
+struct flow_set {
+	int refs;
+	struct flow *flows;
+	size_t flow_count;
+	char *strings; /* every name, key and keyword above: the loaded text */
+};
+
+/* The text shown when a conversation times out with nowhere to go. */
+#define FLOW_KEY_EXPIRED "global.expired"
+
+struct flow_var {
+	char name[FLOW_VAR_NAME_MAX];
+	char value[FLOW_VAR_VALUE_MAX];
+};
+
+/* The part of a session the engine reads and writes. */
+struct flow_session {
+	int flow; /* index in the set, FLOW_NONE: no conversation */
+	int node;
+	unsigned attempts; /* unrecognised inputs at this node */
+	struct flow_var vars[FLOW_VARS_MAX];
+	size_t var_count;
+};
+
+enum flow_step_kind {
+	FLOW_STEP_WAIT,   /* say text_key, then wait for the person */
+	FLOW_STEP_CALL,   /* call action, then flow_resume with its outcome */
+	FLOW_STEP_END,    /* say text_key; the conversation is over */
+	FLOW_STEP_NOMATCH /* no flow for this input (flow_start only) */
+};
+
+struct flow_step {
+	enum flow_step_kind kind;
+	const char *text_key;
+	const struct flow_node *menu; /* the node whose options follow the text */
+	enum flow_action action;
+	unsigned timeout; /* FLOW_STEP_WAIT: seconds until flow_timeout, 0: none */
+};
+
+const char *flow_action_name(enum flow_action a);
+const char *flow_who_name(enum flow_who w);
+
+/* The flow an SMS starts, by its first word, or NULL. */
+const struct flow *flow_find_keyword(const struct flow_set *set, const char *text, size_t len);
+/* The flow a USSD service code starts, or NULL. */
+const struct flow *flow_find_ussd(const struct flow_set *set, const char *code);
+
+/* Starts f for session s with the message that triggered it. */
+void flow_start(const struct flow_set *set, const struct flow *f, const char *text, size_t len,
+		struct flow_session *s, struct flow_step *out);
+/* The person answered the node s is waiting at. */
+void flow_input(const struct flow_set *set, struct flow_session *s, const char *text, size_t len,
+		struct flow_step *out);
+/* The action asked for in the last step finished with outcome. */
+void flow_resume(const struct flow_set *set, struct flow_session *s, enum flow_outcome outcome,
+		 struct flow_step *out);
+/* The person did not answer in time. */
+void flow_timeout(const struct flow_set *set, struct flow_session *s, struct flow_step *out);
+
+/* Session variables: set (0, or -1 if full or too long) and get (NULL). */
+int flow_var_set(struct flow_session *s, const char *name, const char *value, size_t len);
+const char *flow_var_get(const struct flow_session *s, const char *name);
+
+struct flow_set *flow_set_ref(struct flow_set *set);
+void flow_set_unref(struct flow_set *set);
+
+#endif

@@ -1,0 +1,269 @@
+/* Unit tests for gateway/flow_load.c and gateway/flow.c: the shipped flows
+ * load, every loader error is reported with its line and all are counted,
+ * and the step functions walk every node kind. */
+#include <stdlib.h>
+
+#include "flow_load.h"
+#include "tap.h"
+
+/* Loads text, capturing diagnostics into out[]. */
+static struct flow_set *load(const char *text, struct diag *d, char *out, size_t size)
+{
+	FILE *f = fmemopen(out, size, "w");
+	setvbuf(f, NULL, _IONBF, 0);
+	diag_init(d, f);
+	struct flow_set *set = flow_load_string(text, "t.flow", d);
+	fclose(f);
+	return set;
+}
+
+static void expect_error(const char *text, const char *message, const char *what)
+{
+	char out[4096] = "";
+	struct diag d;
+	struct flow_set *set = load(text, &d, out, sizeof out);
+	ok(!set && strstr(out, message), "%s", what);
+	if (set || !strstr(out, message))
+		printf("#   diagnostics: %s\n", out);
+	flow_set_unref(set);
+}
+
+#define HEADER "flow f\n  trigger keyword GO\n  start a\n"
+
+static void test_shipped(void)
+{
+	struct diag d;
+	diag_init(&d, stdout);
+	struct flow_set *set = flow_load_dir(FLOWS_DIR, &d);
+	ok(set != NULL, "the shipped flows load");
+	is_int(d.errors, 0, "without errors");
+	if (!set)
+		return;
+	static const char *const names[] = {"appointment", "cancel", "checkin", "help",
+					    "language",    "start",  "stop"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		bool found = false;
+		for (size_t k = 0; k < set->flow_count; k++)
+			found |= strcmp(set->flows[k].name, names[i]) == 0;
+		ok(found, "flow %s is shipped", names[i]);
+	}
+	static const struct {
+		const char *text, *flow;
+	} keywords[] = {
+	    {"CHECKIN", "checkin"},  {"отметка", "checkin"}, {"Каттоолуу 1", "checkin"},
+	    {"help", "help"},        {"ПОМОЩЬ", "help"},     {"lang ru", "language"},
+	    {"stop", "stop"},        {"СТОП", "stop"},       {"start", "start"},
+	    {"next", "appointment"}, {"cancel", "cancel"},
+	};
+	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+		const struct flow *f =
+		    flow_find_keyword(set, keywords[i].text, strlen(keywords[i].text));
+		is_str(f ? f->name : NULL, keywords[i].flow, "\"%s\" starts %s", keywords[i].text,
+		       keywords[i].flow);
+	}
+	ok(!flow_find_keyword(set, "hello", 5), "an unknown word starts nothing");
+	ok(!flow_find_keyword(set, "\xff", 1), "invalid UTF-8 starts nothing");
+	const struct flow *f = flow_find_ussd(set, "*384*1#");
+	is_str(f ? f->name : NULL, "checkin", "*384*1# starts checkin");
+	ok(!flow_find_ussd(set, "*999#"), "an unknown code starts nothing");
+	flow_set_unref(set);
+}
+
+static void test_errors(void)
+{
+	expect_error("node a\n", "t.flow:1: node before any flow", "node outside a flow");
+	expect_error(HEADER "node a\n  say x.y\n  frobnicate\n",
+		     "t.flow:6: unknown word \"frobnicate\"", "unknown directive");
+	expect_error(HEADER "node a\n  end x.y\nnode a\n  end x.z\n",
+		     "t.flow:6: node a is defined twice", "duplicate node");
+	expect_error(
+	    HEADER "node a\n  end x.y\nflow f\n  trigger keyword X\n  start b\nnode b\n  end x.y\n",
+	    "flow f is defined twice", "duplicate flow");
+	expect_error(HEADER "node a\n  action fly\n", "t.flow:5: unknown action \"fly\"",
+		     "unknown action");
+	expect_error(HEADER "node a\n  action opt_out\n  ok -> b\n",
+		     "needs both \"ok ->\" and \"fail ->\"", "action without fail");
+	expect_error(HEADER "node a\n  say x.y\n  on /(/ -> a\n  otherwise x.z retry 3 then a\n",
+		     "t.flow:6: bad regex", "bad regex with its line");
+	expect_error(HEADER
+		     "node a\n  say x.y\n  on /x/ -> nowhere\n  otherwise x.z retry 3 then a\n",
+		     "t.flow:6: no node nowhere in flow f", "unknown target");
+	expect_error(HEADER "node a\n  say x.y\n  on /x/ -> a\n", "needs \"otherwise",
+		     "input without otherwise");
+	expect_error(HEADER "node a\n  say x.y\n  otherwise x.z retry 3 then a\n",
+		     "has no \"on\" or \"option\"", "input with no way forward");
+	expect_error(HEADER "node a\n  end x.y\nnode lost\n  end x.y\n",
+		     "t.flow:6: node lost cannot be reached", "unreachable node");
+	expect_error("flow f\n  trigger keyword GO\nnode a\n  end x.y\n",
+		     "flow f has no \"start NODE\"", "flow without start");
+	expect_error("flow f\n  start a\nnode a\n  end x.y\n", "flow f has no trigger",
+		     "flow without trigger");
+	expect_error(HEADER "node a\n  say nodot\n", "expected \"say KEY\"", "a key needs a dot");
+	expect_error(HEADER
+		     "node a\n  say x.y\n  option 1 x.z -> a\n  otherwise x.z retry 3 then a\n",
+		     "option without a menu", "option outside a menu");
+	expect_error(HEADER "node a\n  menu x.y\n  option 1 x.z -> a\n  option 1 x.w -> a\n"
+			    "  otherwise x.z retry 3 then a\n",
+		     "option 1 twice", "duplicate option");
+	expect_error(HEADER "node a\n  say x.y\n  on /x/ -> a\n  otherwise x.z retry 0 then a\n",
+		     "N 1..9", "retry count out of range");
+	expect_error(HEADER "node a\n  say x.y\n  on /x/ -> a\n  otherwise x.z retry 3 then a\n"
+			    "  timeout 9999s -> a\n",
+		     "timeout must be 1s..3600s", "timeout out of range");
+	expect_error(HEADER "  who everybody\nnode a\n  end x.y\n", "expected \"who", "bad who");
+	expect_error(HEADER "node a\n  end x.y\n  say x.z\n",
+		     "node a ends: it can have nothing else", "end with more");
+	expect_error("flow f\n  trigger keyword GO\n  start a\nnode a\n  end x.y\n"
+		     "flow g\n  trigger keyword go\n  start a\nnode a\n  end x.y\n",
+		     "keyword go of flow g also starts flow f",
+		     "same keyword in two flows, any case");
+	expect_error("flow f\n  trigger ussd *1#\n  start a\nnode a\n  end x.y\n"
+		     "flow g\n  trigger ussd *1#\n  start a\nnode a\n  end x.y\n",
+		     "USSD code *1# of flow g is also f's", "same USSD code twice");
+
+	char out[4096] = "";
+	struct diag d;
+	struct flow_set *set =
+	    load("flow f\n  start nowhere\n  trigger keyword A\nnode a\n  say x\n  bogus\n", &d,
+		 out, sizeof out);
+	ok(!set, "several errors fail the load");
+	ok(d.errors >= 3, "all of them counted (%d)", d.errors);
+	ok(strstr(out, "t.flow:5:") && strstr(out, "t.flow:6:") && strstr(out, "t.flow:2:"),
+	   "each with its own line");
+}
+
+/* A flow exercising every node kind. */
+static const char demo[] = "flow demo\n"
+			   "  trigger keyword DEMO\n"
+			   "  who supervised\n"
+			   "  start ask\n"
+			   "node ask\n"
+			   "  say demo.ask\n"
+			   "  on /^\\s*(?<pin>\\d{4})\\s*$/ -> check\n"
+			   "  otherwise demo.again retry 3 then gone\n"
+			   "node check\n"
+			   "  action verify_pin\n"
+			   "  ok -> where\n"
+			   "  fail demo.wrong -> ask\n"
+			   "  locked -> gone\n"
+			   "node where\n"
+			   "  menu demo.where\n"
+			   "    option 1 demo.home set location=home -> save  # a comment\n"
+			   "    option 2 demo.work set location=work -> save\n"
+			   "  otherwise demo.where_again retry 2 then gone\n"
+			   "  timeout 120s -> late\n"
+			   "node save\n"
+			   "  action record_checkin\n"
+			   "  ok -> done\n"
+			   "  fail -> gone\n"
+			   "node done\n"
+			   "  end demo.done\n"
+			   "node late\n"
+			   "  end demo.late\n"
+			   "node gone\n"
+			   "  end demo.gone\n";
+
+static void test_steps(void)
+{
+	struct diag d;
+	diag_init(&d, stdout);
+	struct flow_set *set = flow_load_string(demo, "demo.flow", &d);
+	ok(set != NULL, "the demo flow loads");
+	if (!set)
+		return;
+	const struct flow *f = flow_find_keyword(set, "demo", 4);
+	struct flow_session s;
+	struct flow_step st;
+
+	flow_start(set, f, "DEMO", 4, &s, &st);
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.ask") == 0, "start asks");
+	flow_input(set, &s, "12", 2, &st);
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.again") == 0,
+	   "a bad answer gets the retry text");
+	is_str(flow_var_get(&s, "tries"), "2", "with two tries left");
+	flow_input(set, &s, " 1234 ", 6, &st);
+	ok(st.kind == FLOW_STEP_CALL && st.action == FLOW_ACTION_verify_pin,
+	   "a PIN calls verify_pin");
+	is_str(flow_var_get(&s, "pin"), "1234", "the named group is a variable");
+	flow_resume(set, &s, FLOW_OUTCOME_fail, &st);
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.wrong") == 0 && !st.menu,
+	   "fail goes back with the edge's own text");
+	is_int(s.attempts, 0, "attempts start again at a new node");
+	flow_input(set, &s, "4321", 4, &st);
+	flow_resume(set, &s, FLOW_OUTCOME_ok, &st);
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.where") == 0 && st.menu,
+	   "ok shows the menu");
+	is_int(st.timeout, 120, "with its timeout");
+	is_int(st.menu->option_count, 2, "and its options");
+	flow_input(set, &s, " 2\n", 3, &st);
+	ok(st.kind == FLOW_STEP_CALL && st.action == FLOW_ACTION_record_checkin,
+	   "an option leads on");
+	is_str(flow_var_get(&s, "location"), "work", "and sets its variable");
+	flow_resume(set, &s, FLOW_OUTCOME_ok, &st);
+	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.done") == 0, "the end says done");
+	is_int(s.flow, FLOW_NONE, "the session has no conversation after the end");
+	flow_input(set, &s, "1", 1, &st);
+	is_int(st.kind, FLOW_STEP_NOMATCH, "input with no conversation matches nothing");
+
+	/* Locked and an outcome the node does not name. */
+	flow_start(set, f, "DEMO", 4, &s, &st);
+	flow_input(set, &s, "1111", 4, &st);
+	flow_resume(set, &s, FLOW_OUTCOME_locked, &st);
+	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.gone") == 0, "locked ends");
+
+	/* Retries run out. */
+	flow_start(set, f, "DEMO", 4, &s, &st);
+	flow_input(set, &s, "a", 1, &st);
+	flow_input(set, &s, "b", 1, &st);
+	flow_input(set, &s, "c", 1, &st);
+	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.gone") == 0,
+	   "the third bad answer gives up");
+
+	/* Timeouts: the node's edge, or the expiry notice. */
+	flow_start(set, f, "DEMO", 4, &s, &st);
+	flow_input(set, &s, "1234", 4, &st);
+	flow_resume(set, &s, FLOW_OUTCOME_ok, &st);
+	flow_timeout(set, &s, &st);
+	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.late") == 0,
+	   "a timeout follows the node's edge");
+	flow_start(set, f, "DEMO", 4, &s, &st);
+	flow_timeout(set, &s, &st);
+	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, FLOW_KEY_EXPIRED) == 0,
+	   "elsewhere it ends with the expiry notice");
+
+	/* The trigger may answer the first question. */
+	flow_start(set, f, "1234", 4, &s, &st);
+	ok(st.kind == FLOW_STEP_CALL, "a trigger that matches the first pattern goes straight on");
+
+	/* A hostile input: long, invalid UTF-8. */
+	char junk[5000];
+	memset(junk, 0xff, sizeof junk);
+	flow_start(set, f, "DEMO", 4, &s, &st);
+	flow_input(set, &s, junk, sizeof junk, &st);
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.again") == 0,
+	   "garbage is an unrecognised answer");
+
+	struct flow_session v = {0};
+	char big[FLOW_VAR_VALUE_MAX + 1];
+	memset(big, 'x', sizeof big);
+	is_int(flow_var_set(&v, "a", big, sizeof big), -1, "a value too long is refused");
+	for (int i = 0; i < FLOW_VARS_MAX; i++) {
+		char name[4] = {'v', (char)('0' + i), 0};
+		flow_var_set(&v, name, "1", 1);
+	}
+	is_int(flow_var_set(&v, "more", "1", 1), -1, "no room for a ninth variable");
+	is_int(flow_var_set(&v, "v0", "22", 2), 0, "an existing one can change");
+	is_str(flow_var_get(&v, "v0"), "22", "to its new value");
+	ok(flow_set_ref(set) == set && set->refs == 2, "ref counts");
+	flow_set_unref(set);
+	flow_set_unref(set);
+	flow_set_unref(NULL);
+}
+
+int main(void)
+{
+	test_shipped();
+	test_errors();
+	test_steps();
+	return tap_done();
+}
