@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/lib/stack.sh" || exit 1
 : "${top_builddir:=.}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
+: "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
 PHONE=${DEMO_PHONE:-+996555123456}
 SHORT_CODE=${DEMO_SHORT_CODE:-384}
@@ -26,8 +27,19 @@ trap 'stop_all; echo; echo "demo stopped; the database is kept in $CHABAR_DB"' E
 trap 'exit 130' INT TERM
 
 CHABAR_DB=$dir/chabar.db
-CHABAR_HELP_TEXT='chabar demo: you reached the gateway. Send CHECKIN to check in, or HELP.'
+CHABAR_LANGUAGE=${DEMO_LANGUAGE:-en}
 write_kannel_conf && write_chabar_conf "$dir/run/chabar.conf" || exit 1
+
+# The phone belongs to an enrolled person (PIN 1234) with an appointment
+# tomorrow. Each demo starts from a fresh database (the PIN key is random
+# per run); the last one stays in ./demo for a look afterwards.
+ctl() { "$CHABARCTL" -c "$dir/run/chabar.conf" "$@"; }
+rm -f "$CHABAR_DB" "$CHABAR_DB-wal" "$CHABAR_DB-shm"
+ctl district add BSK "Bishkek, Oktyabrsky" ky Asia/Bishkek >/dev/null &&
+    ctl officer add +996700000001 "Officer Asanov" BSK ru &&
+    echo 1234 | ctl person add "$PHONE" "Demo Person" "$CHABAR_LANGUAGE" - BSK +996700000001 &&
+    ctl appointment add "$PHONE" "$(date -d tomorrow +%Y-%m-%d) 10:00" "Probation office, room 12" ||
+    exit 1
 echo "starting Kannel (bearerbox, smsbox), chabard and a fake SMSC in $dir/run ..."
 if ! start_kannel || ! start_chabard "$dir/run/chabar.conf" || ! start_fakesmsc; then
     echo "demo: could not start the stack; logs are in $dir/run" >&2
@@ -38,10 +50,12 @@ echo
 echo "chabar is running:"
 echo "  chabard    http://127.0.0.1:$CHABAR_PORT/health  (and /metrics)"
 echo "  Kannel     http://127.0.0.1:$KANNEL_ADMIN_PORT/status?password=$KANNEL_ADMIN_PASSWORD"
-echo "  database   sqlite3 $CHABAR_DB 'select * from messages'"
+echo "  database   sqlite3 $CHABAR_DB 'select * from checkins'"
 echo "  logs       $dir/run/*.out $dir/run/*.log"
 echo
-echo "You are the phone $PHONE texting the short code $SHORT_CODE."
+echo "You are the phone $PHONE texting the short code $SHORT_CODE, enrolled as"
+echo "\"Demo Person\" with PIN 1234. Try: CHECKIN, then 1234, then 1 (or 2, 3);"
+echo "NEXT for the next appointment; LANG for another language; HELP; STOP."
 echo "Type a message and press Enter; Ctrl-D or Ctrl-C ends the demo."
 
 # send TEXT: one SMS from the phone; prints the reply Kannel delivers.

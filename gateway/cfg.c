@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "locale.h"
+
 #ifndef CHABAR_LOCALSTATEDIR
 #define CHABAR_LOCALSTATEDIR "/var"
+#endif
+#ifndef CHABAR_PKGDATADIR
+#define CHABAR_PKGDATADIR "/usr/share/chabar"
 #endif
 
 #define CFG_FILE_MAX (256 * 1024)
@@ -38,10 +43,16 @@ static int parse_secret(struct cfg *, const struct cfg_key *, const char *, char
 static int parse_uint(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_choice(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_allow(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_pin_key(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 
 static const char *const sync_names[] = {"normal", "full", NULL};
 static const char *const target_names[] = {"stderr", "syslog", NULL};
 static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
+static const char *const language_names[] = {
+#define X(code, name) #code,
+    LOCALE_LANGUAGES(X)
+#undef X
+	NULL};
 
 #define OFF(field) offsetof(struct cfg, field)
 static const struct cfg_key cfg_keys[] = {
@@ -59,8 +70,17 @@ static const struct cfg_key cfg_keys[] = {
     {"chabard", "drain_timeout", parse_uint, OFF(drain_timeout), "10", 0, 600, NULL, false},
     {"kannel", "key", parse_secret, OFF(kannel_key), NULL, 0, 0, NULL, false},
     {"kannel", "allow", parse_allow, 0, "", 0, 0, NULL, false},
-    {"kannel", "help_text", parse_string, OFF(help_text),
-     "chabar: send CHECKIN to check in, or HELP for help.", 0, 0, NULL, false},
+    {"conversation", "flows", parse_string, OFF(flows_dir), CHABAR_PKGDATADIR "/flows", 0, 0, NULL,
+     false},
+    {"conversation", "locales", parse_string, OFF(locales_dir), CHABAR_PKGDATADIR "/locales", 0, 0,
+     NULL, false},
+    {"conversation", "default_language", parse_choice, OFF(default_language), "ru", 0, 0,
+     language_names, false},
+    {"conversation", "session_idle", parse_uint, OFF(session_idle), "900", 60, 86400, NULL, false},
+    {"conversation", "pin_key", parse_pin_key, 0, NULL, 0, 0, NULL, false},
+    {"conversation", "pin_attempts", parse_uint, OFF(pin_attempts), "3", 1, 10, NULL, false},
+    {"conversation", "pin_lock_minutes", parse_uint, OFF(pin_lock_minutes), "30", 1, 1440, NULL,
+     false},
 };
 #undef OFF
 #define KEY_COUNT (sizeof cfg_keys / sizeof cfg_keys[0])
@@ -235,6 +255,25 @@ static int parse_allow(struct cfg *c, const struct cfg_key *k, const char *value
 	return 0;
 }
 
+static int parse_pin_key(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			 size_t why_size)
+{
+	size_t len;
+	if (sodium_hex2bin(c->pin_key, sizeof c->pin_key, value, strlen(value), NULL, &len, NULL) !=
+		0 ||
+	    len != sizeof c->pin_key || strlen(value) != 2 * sizeof c->pin_key) {
+		snprintf(why, why_size, "must be %zu hex digits (openssl rand -hex %zu)",
+			 2 * sizeof c->pin_key, sizeof c->pin_key);
+		return -1;
+	}
+	return 0;
+}
+
+const char *cfg_default_language(const struct cfg *c)
+{
+	return language_names[c->default_language];
+}
+
 static const struct cfg_key *find_key(const char *section, const char *name, bool *section_known)
 {
 	*section_known = false;
@@ -340,7 +379,8 @@ static void free_fields(struct cfg *c)
 	free(c->listen_text);
 	free(c->database);
 	free(c->kannel_key);
-	free(c->help_text);
+	free(c->flows_dir);
+	free(c->locales_dir);
 }
 
 struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d)
@@ -419,6 +459,7 @@ void cfg_unref(struct cfg *c)
 	for (size_t i = 0; i < KEY_COUNT; i++)
 		free(c->raw[i]);
 	sodium_memzero(c->kannel_key_hash, sizeof c->kannel_key_hash);
+	sodium_memzero(c->pin_key, sizeof c->pin_key);
 	free(c);
 }
 

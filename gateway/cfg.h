@@ -19,6 +19,7 @@
 #define CFG_ALLOW_MAX     32
 #define CFG_KEY_HASH_SIZE 32
 #define CFG_KEYS_MAX      32
+#define CFG_PIN_KEY_SIZE  32
 
 enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
 
@@ -52,8 +53,19 @@ struct cfg {
 	unsigned char kannel_key_hash[CFG_KEY_HASH_SIZE];
 	struct cfg_addr allow[CFG_ALLOW_MAX];
 	unsigned allow_count; /* 0: any peer */
-	char *help_text;
+
+	/* [conversation] */
+	char *flows_dir;
+	char *locales_dir;
+	int default_language;  /* index in LOCALE_LANGUAGES */
+	unsigned session_idle; /* seconds an SMS conversation waits for an answer */
+	unsigned char pin_key[CFG_PIN_KEY_SIZE];
+	unsigned pin_attempts;
+	unsigned pin_lock_minutes;
 };
+
+/* The language code of c->default_language. */
+const char *cfg_default_language(const struct cfg *c);
 
 /* Reads path. Every error is reported to d as file:line; returns NULL if
  * there was any, else a config holding one reference. */

@@ -1,41 +1,173 @@
-/* chabarctl — the administrator's command line. For now: apply the schema
- * migrations and report the schema version; enrolment, imports, rosters,
- * lint and reports arrive with the features they serve. */
+/* chabarctl — the administrator's command line: the database schema,
+ * enrolment (districts, officers, persons with their PIN), appointments,
+ * and the flow linter. Every command is one row of the table in main. */
 #include "config.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "cfg.h"
+#include "lint.h"
 #include "log.h"
 #include "migrate.h"
+#include "msisdn.h"
+#include "pin.h"
 #include "store.h"
 
 #ifndef CHABAR_SYSCONFDIR
 #define CHABAR_SYSCONFDIR "/etc"
 #endif
 
-static void usage(FILE *out)
+struct command {
+	const char *name;
+	const char *args;
+	const char *help;
+	int argc; /* words after the command; a trailing optional count below */
+	int optional;
+	int (*run)(const struct cfg *cfg, struct store *s, char **argv);
+};
+
+static int fail(const char *what, struct store *s)
 {
-	fprintf(out, "usage: chabarctl [-c config] command\n"
-		     "commands:\n"
-		     "  migrate   create or upgrade the database named in the config\n"
-		     "  version   print the program's and the database's schema version\n");
+	fprintf(stderr, "chabarctl: %s: %s\n", what, s ? store_errmsg(s) : "invalid");
+	return 1;
 }
 
-static int open_store(const struct cfg *cfg)
+static int cmd_migrate(const struct cfg *cfg, struct store *s, char **argv)
 {
-	char err[512];
-	struct store *s = store_open(cfg->database, cfg->synchronous, err, sizeof err);
-	if (!s) {
-		fprintf(stderr, "chabarctl: %s\n", err);
+	printf("database %s at schema version %d\n", cfg->database, store_schema_version(s));
+	return 0;
+}
+
+static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
+{
+	return store_district_add(s, argv[0], argv[1], argv[2], argv[3]) < 0
+		   ? fail("district add", s)
+		   : 0;
+}
+
+/* A number as stored, or a message and NULL. */
+static const char *number(const char *text, char out[MSISDN_SIZE])
+{
+	if (msisdn_normalize(text, strlen(text), out) < 0) {
+		fprintf(stderr, "chabarctl: \"%s\" is not a phone number\n", text);
+		return NULL;
+	}
+	return out;
+}
+
+static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
+{
+	char msisdn[MSISDN_SIZE];
+	if (!number(argv[0], msisdn))
+		return 1;
+	return store_officer_add(s, argv[2], argv[1], msisdn, argv[3], (int64_t)time(NULL)) < 0
+		   ? fail("officer add", s)
+		   : 0;
+}
+
+/* The PIN from the command line, or from standard input for "-" (so it
+ * stays out of the shell's history and the process list). */
+static int read_pin(const char *arg, char pin[16])
+{
+	if (strcmp(arg, "-") != 0) {
+		snprintf(pin, 16, "%s", arg);
+	} else if (!fgets(pin, 16, stdin)) {
+		return -1;
+	}
+	pin[strcspn(pin, "\r\n")] = '\0';
+	size_t n = strlen(pin);
+	if (n != 4 || strspn(pin, "0123456789") != n) {
+		fprintf(stderr, "chabarctl: a PIN is 4 digits\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
+{
+	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE], pin[16], hash[PIN_HASH_SIZE];
+	if (!number(argv[0], msisdn) || read_pin(argv[3], pin) < 0 ||
+	    (argv[5] && !number(argv[5], officer)))
+		return 1;
+	pin_hash(cfg->pin_key, msisdn, pin, hash);
+	sodium_memzero(pin, sizeof pin);
+	struct store_new_person p = {
+	    .msisdn = msisdn,
+	    .name = argv[1],
+	    .role = "supervised",
+	    .language = argv[2],
+	    .district = argv[4],
+	    .officer = argv[5] ? officer : NULL,
+	    .pin_hash = hash,
+	};
+	return store_person_add(s, &p, (int64_t)time(NULL)) < 0 ? fail("person add", s) : 0;
+}
+
+static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
+{
+	char msisdn[MSISDN_SIZE];
+	struct store_person person;
+	struct tm tm = {0};
+	if (!number(argv[0], msisdn))
+		return 1;
+	if (store_person_find(s, msisdn, &person) != 1) {
+		fprintf(stderr, "chabarctl: %s is not enrolled\n", argv[0]);
 		return 1;
 	}
-	printf("database %s at schema version %d\n", cfg->database, store_schema_version(s));
-	store_free(s);
+	char *end = strptime(argv[1], "%Y-%m-%d %H:%M", &tm);
+	if (!end || *end) {
+		fprintf(stderr,
+			"chabarctl: the time is \"YYYY-MM-DD HH:MM\", local to the district\n");
+		return 1;
+	}
+	int64_t at = (int64_t)timegm(&tm) - actions_utc_offset_hours(person.timezone) * 3600;
+	return store_appointment_add(s, msisdn, at, argv[2], (int64_t)time(NULL)) < 0
+		   ? fail("appointment add", s)
+		   : 0;
+}
+
+static int cmd_lint(const struct cfg *cfg, struct store *s, char **argv)
+{
+	struct diag d;
+	diag_init(&d, stderr);
+	struct flow_set *flows;
+	struct locales *locales;
+	if (lint_load(cfg, &d, &flows, &locales) < 0) {
+		fprintf(stderr, "chabarctl: %d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+		return 1;
+	}
+	printf("%zu flows, %zu texts in %zu languages fit; %zu translations to review\n",
+	       flows->flow_count, locales_key_count(locales), locales_language_count(),
+	       locales_fuzzy_count(locales));
+	flow_set_unref(flows);
+	locales_unref(locales);
 	return 0;
+}
+
+static const struct command commands[] = {
+    {"migrate", "", "create or upgrade the database", 0, 0, cmd_migrate},
+    {"district", "add CODE NAME LANG TIMEZONE", "add a district (e.g. Asia/Bishkek)", 5, 0,
+     cmd_district},
+    {"officer", "add MSISDN NAME DISTRICT LANG", "add an officer", 5, 0, cmd_officer},
+    {"person", "add MSISDN NAME LANG PIN|- [DISTRICT [OFFICER]]",
+     "enrol a supervised person (PIN - reads it from standard input)", 5, 2, cmd_person},
+    {"appointment", "add MSISDN 'YYYY-MM-DD HH:MM' PLACE",
+     "add an appointment, in the district's local time", 4, 0, cmd_appointment},
+    {"lint", "", "check flows and catalogs: every text exists and fits", 0, 0, cmd_lint},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: chabarctl [-c config] command ...\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
+			commands[i].help);
+	fprintf(out, "  version\n      print the program's schema version\n");
 }
 
 int main(int argc, char **argv)
@@ -49,17 +181,22 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind == argc) {
 		usage(stderr);
 		return 2;
 	}
-	const char *command = argv[optind];
-	if (strcmp(command, "version") == 0) {
+	if (strcmp(argv[optind], "version") == 0) {
 		printf("chabarctl %s, schema version %d\n", PACKAGE_VERSION, migrate_script_count);
 		return 0;
 	}
-	if (strcmp(command, "migrate") != 0) {
-		fprintf(stderr, "chabarctl: unknown command \"%s\"\n", command);
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			cmd = &commands[i];
+	int words = argc - optind - 1;
+	/* commands with arguments start with the verb "add" */
+	if (!cmd || words < cmd->argc - 1 || words > cmd->argc - 1 + cmd->optional ||
+	    (cmd->argc && strcmp(argv[optind + 1], "add") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -73,7 +210,19 @@ int main(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	log_open(LOG_TARGET_STDERR, LOG_LEVEL_WARN);
-	int rc = open_store(cfg);
+	char err[512];
+	struct store *s = store_open(cfg->database, cfg->synchronous, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "chabarctl: %s\n", err);
+		cfg_unref(cfg);
+		return 1;
+	}
+	/* argv after "add", NULL-padded for the optional words */
+	char *args[8] = {0};
+	for (int i = 0; cmd->argc && i < words - 1 && i < 7; i++)
+		args[i] = argv[optind + 2 + i];
+	int rc = cmd->run(cfg, s, args);
+	store_free(s);
 	cfg_unref(cfg);
 	return rc;
 }

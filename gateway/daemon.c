@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lint.h"
 #include "log.h"
 #include "routes.h"
 
@@ -27,11 +28,18 @@ static void reload(struct daemon *d)
 	struct diag diag;
 	diag_init(&diag, NULL);
 	struct cfg *fresh = cfg_load(d->cfg_path, &diag);
-	if (!fresh) {
+	struct flow_set *flows = NULL;
+	struct locales *locales = NULL;
+	if (!fresh || lint_load(fresh, &diag, &flows, &locales) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "reload_failed", "config=%s errors=%d kept=previous",
 			d->cfg_path, diag.errors);
+		cfg_unref(fresh);
 		return;
 	}
+	flow_set_unref(d->flows);
+	locales_unref(d->locales);
+	d->flows = flows;
+	d->locales = locales;
 	char restart[256];
 	cfg_restart_keys(d->cfg, fresh, restart, sizeof restart);
 	if (restart[0])
@@ -97,6 +105,14 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 		names[i] = routes[i].path;
 	metrics_init(&d->metrics, names, routes_count);
 
+	struct diag diag;
+	diag_init(&diag, NULL);
+	if (lint_load(cfg, &diag, &d->flows, &d->locales) < 0) {
+		snprintf(err, err_size, "flows %s and catalogs %s: %d errors (logged above)",
+			 cfg->flows_dir, cfg->locales_dir, diag.errors);
+		daemon_free(d);
+		return NULL;
+	}
 	d->store = store_open(cfg->database, cfg->synchronous, err, err_size);
 	if (!d->store) {
 		daemon_free(d);
@@ -136,6 +152,8 @@ void daemon_free(struct daemon *d)
 	ev_timer_stop(d->loop, &d->drain);
 	http_free(d->http);
 	store_free(d->store);
+	flow_set_unref(d->flows);
+	locales_unref(d->locales);
 	cfg_unref(d->cfg);
 	free(d);
 }

@@ -14,14 +14,18 @@
 #include <stdbool.h>
 
 #include "cfg.h"
+#include "flow.h"
 #include "http.h"
+#include "locale.h"
 #include "metrics.h"
 #include "store.h"
 
 struct daemon {
 	struct ev_loop *loop;
 	const char *cfg_path;
-	struct cfg *cfg; /* replaced on a good SIGHUP reload */
+	struct cfg *cfg; /* replaced on a good SIGHUP reload, with the next two */
+	struct flow_set *flows;
+	struct locales *locales;
 	struct store *store;
 	struct http_server *http;
 	struct metrics metrics;
@@ -32,7 +36,8 @@ struct daemon {
 	bool debug; /* -d: debug logging whatever the config says, also after reloads */
 };
 
-/* Takes over the caller's reference to cfg. NULL with err on failure. */
+/* Takes over the caller's reference to cfg; loads the flows and catalogs it
+ * names (problems go to the log). NULL with err on failure. */
 struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg *cfg, char *err,
 			  size_t err_size);
 /* Runs the loop until a stop signal has drained the server. */

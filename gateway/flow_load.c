@@ -183,7 +183,7 @@ static void node_pattern(struct parser *p, char *rest)
 		arrow_at = more;
 	char *open = strchr(rest, '/');
 	char *close = NULL;
-	for (char *c = arrow_at; c && c > open; c--)
+	for (char *c = arrow_at; c && open && c > open; c--)
 		if (*c == '/') {
 			close = c;
 			break;

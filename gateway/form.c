@@ -1,6 +1,7 @@
 /* form — see form.h. */
 #include "form.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static int hex_value(char c)
@@ -90,4 +91,42 @@ const char *form_get(const struct form *f, const char *name, size_t *len)
 		}
 	}
 	return NULL;
+}
+
+/* Puts c at out[*used] if a terminator still fits after it. */
+static bool put(char *out, size_t size, size_t *used, char c)
+{
+	if (*used + 1 >= size)
+		return false;
+	out[(*used)++] = c;
+	return true;
+}
+
+/* Percent-encodes s into out at *used; false if it does not fit. */
+static bool encode(char *out, size_t size, size_t *used, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+		if (plain ? !put(out, size, used, (char)c)
+			  : !put(out, size, used, '%') || !put(out, size, used, hex[c >> 4]) ||
+				!put(out, size, used, hex[c & 15]))
+			return false;
+	}
+	return true;
+}
+
+int form_append(char *out, size_t size, const char *name, const char *value, size_t value_len)
+{
+	size_t start = strlen(out), used = start;
+	if ((start == 0 || put(out, size, &used, '&')) &&
+	    encode(out, size, &used, name, strlen(name)) && put(out, size, &used, '=') &&
+	    encode(out, size, &used, value, value_len)) {
+		out[used] = '\0';
+		return 0;
+	}
+	out[start] = '\0'; /* it does not fit: leave out as it was */
+	return -1;
 }

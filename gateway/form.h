@@ -39,6 +39,11 @@ int form_add(struct form *f, const char *name, const char *value, size_t value_l
 /* The first field called name, or NULL; *len gets its length if len. */
 const char *form_get(const struct form *f, const char *name, size_t *len);
 
+/* Appends name=value (with '&' before it if out is not empty), both
+ * percent-encoded, to out (size bytes, kept NUL-terminated). Returns 0, or
+ * -1 if it does not fit (out is then unchanged). */
+int form_append(char *out, size_t size, const char *name, const char *value, size_t value_len);
+
 /* Decodes s[0..len) in place; returns the decoded length. */
 size_t form_decode(char *s, size_t len);
 

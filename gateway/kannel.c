@@ -144,11 +144,3 @@ bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len)
 			   0);
 	return sodium_memcmp(presented, cfg->kannel_key_hash, sizeof presented) == 0;
 }
-
-const char *kannel_reply_coding(const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)text[i] >= 0x80)
-			return "2";
-	return NULL;
-}

@@ -1,8 +1,7 @@
 /*
  * kannel — the Kannel channel adapter: what smsbox sends to /kannel/mo
  * (its get-url / post-url escapes) parsed into a struct kannel_mo, the
- * shared-secret check, and how a reply must be labelled for Kannel to
- * deliver it intact (FIELD-NOTES: "Replies in Cyrillic"). Pure: no I/O.
+ * shared-secret check. Pure: no I/O.
  *
  * Parameters: from (%p), to (%P), text (%b), smsc (%i), id (%I), coding
  * (%c), charset (%C), ts (%T), meta (%D), key.
@@ -52,9 +51,5 @@ long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size)
 
 /* Constant-time check of the presented key against the configured one. */
 bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len);
-
-/* The X-Kannel-Coding a UTF-8 reply needs: NULL for plain ASCII (GSM 7-bit,
- * 160 characters a part), "2" for anything else (UCS-2). */
-const char *kannel_reply_coding(const char *text, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "daemon.h"
+#include "lint.h"
 #include "log.h"
 
 #ifndef CHABAR_SYSCONFDIR
@@ -24,6 +25,23 @@ static void usage(FILE *out)
 		     "  -n       check the config, print every error, and exit\n"
 		     "  -d       log at debug level (shows numbers and texts: not for production)\n"
 		     "  -V       print the version and exit\n");
+}
+
+/* -n: the config, then the flows and catalogs it names, linted together. */
+static int check(struct cfg *cfg, const char *cfg_path, struct diag *diag)
+{
+	struct flow_set *flows = NULL;
+	struct locales *locales = NULL;
+	if (cfg && lint_load(cfg, diag, &flows, &locales) == 0)
+		printf("%s: ok (%zu flows, %zu texts, %zu translations to review)\n", cfg_path,
+		       flows->flow_count, locales_key_count(locales), locales_fuzzy_count(locales));
+	else
+		fprintf(stderr, "%s: %d error%s\n", cfg_path, diag->errors,
+			diag->errors == 1 ? "" : "s");
+	flow_set_unref(flows);
+	locales_unref(locales);
+	cfg_unref(cfg);
+	return diag->errors ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -51,15 +69,8 @@ int main(int argc, char **argv)
 	struct diag diag;
 	diag_init(&diag, stderr);
 	struct cfg *cfg = cfg_load(cfg_path, &diag);
-	if (check_only) {
-		if (cfg)
-			printf("%s: ok\n", cfg_path);
-		else
-			fprintf(stderr, "%s: %d error%s\n", cfg_path, diag.errors,
-				diag.errors == 1 ? "" : "s");
-		cfg_unref(cfg);
-		return cfg ? 0 : 1;
-	}
+	if (check_only)
+		return check(cfg, cfg_path, &diag);
 	if (!cfg)
 		fatal("config=%s errors=%d", cfg_path, diag.errors);
 	log_open(cfg->log_target, debug ? LOG_LEVEL_DEBUG : cfg->log_level);

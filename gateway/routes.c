@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "converse.h"
 #include "daemon.h"
 #include "form.h"
 #include "kannel.h"
@@ -83,21 +84,20 @@ static int read_fields(struct form *f, struct http_exchange *ex)
 	return add_post_url_fields(f, ex, body, len);
 }
 
-static void reply_message(struct daemon *d, struct http_exchange *ex, const char *text, size_t len)
+static void reply_message(struct daemon *d, struct http_exchange *ex, const char *text, size_t len,
+			  bool ucs2)
 {
-	struct http_header headers[1];
-	size_t count = 0;
-	const char *coding = kannel_reply_coding(text, len);
-	if (coding)
-		headers[count++] = (struct http_header){"X-Kannel-Coding", coding};
-	http_reply(ex, 200, "text/plain; charset=UTF-8", text, len, headers, count);
+	/* Kannel sends anything but GSM 7-bit intact only when told UCS-2 and
+	 * given the charset (FIELD-NOTES: "Replies in Cyrillic"). */
+	static const struct http_header ucs2_header = {"X-Kannel-Coding", "2"};
+	http_reply(ex, 200, "text/plain; charset=UTF-8", text, len, &ucs2_header, ucs2 ? 1 : 0);
 	d->metrics.replies++;
 }
 
-/* Stores the MO and its reply in one transaction: 0 once committed,
- * STORE_DUPLICATE if Kannel's id is stored already, else STORE_ERROR. */
-static int store_mo(struct daemon *d, const struct kannel_mo *mo, const char *reply,
-		    size_t reply_len)
+/* Stores the MO, holds its conversation and stores the reply, all in one
+ * transaction: 0 once committed, STORE_DUPLICATE if Kannel's id is stored
+ * already, else STORE_ERROR (nothing of it is kept). */
+static int handle_mo(struct daemon *d, const struct kannel_mo *mo, struct converse_reply *reply)
 {
 	char utf8[KANNEL_TEXT_MAX * 2 + 4]; /* UCS-2 grows by at most 3/2 */
 	long utf8_len = kannel_mo_text_utf8(mo, utf8, sizeof utf8);
@@ -122,19 +122,31 @@ static int store_mo(struct daemon *d, const struct kannel_mo *mo, const char *re
 	    .channel = "sms",
 	    .msisdn = mo->from,
 	    .peer = in.peer,
-	    .text = reply,
-	    .text_len = reply_len,
 	    .text_is_utf8 = true,
-	    .coding = kannel_reply_coding(reply, reply_len) ? KANNEL_CODING_UCS2 : 0,
 	    .smsc = mo->smsc,
 	    .status = "replied",
 	    .created_at = now,
 	};
+	struct converse_ctx conversation = {d->store, d->cfg, d->flows, d->locales};
+	struct converse_input input = {
+	    .msisdn = mo->from,
+	    .channel = "sms",
+	    .text = utf8_len >= 0 ? utf8 : NULL, /* bytes that are not text match nothing */
+	    .len = utf8_len >= 0 ? (size_t)utf8_len : 0,
+	    .now = now,
+	};
 	int rc = store_begin(d->store);
 	if (rc == 0)
-		rc = store_add_message(d->store, &in, &out.in_reply_to);
-	if (rc == 0)
+		rc = store_add_message(d->store, &in, &input.message_id);
+	if (rc == 0 && converse(&conversation, &input, reply) < 0)
+		rc = STORE_ERROR;
+	if (rc == 0) {
+		out.in_reply_to = input.message_id;
+		out.text = reply->text.data;
+		out.text_len = reply->text.len;
+		out.coding = reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT;
 		rc = store_add_message(d->store, &out, NULL);
+	}
 	if (rc < 0) {
 		store_rollback(d->store);
 		return rc;
@@ -183,14 +195,17 @@ static void kannel_mo(void *ctx, struct http_exchange *ex)
 		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"", mo.from,
 			(int)(mo.text_len > 160 ? 160 : mo.text_len), mo.text);
 
-	const char *reply = cfg->help_text;
-	size_t reply_len = strlen(reply);
-	int stored = store_mo(d, &mo, reply, reply_len);
+	struct converse_reply reply = {0};
+	buf_init(&reply.text, CONVERSE_REPLY_MAX);
+	int stored = handle_mo(d, &mo, &reply);
 	if (stored == 0) {
 		d->metrics.inbound++;
-		reply_message(d, ex, reply, reply_len);
+		http_log_field(ex, "key=%s", reply.key ? reply.key : "-");
+		reply_message(d, ex, reply.text.data, reply.text.len, reply.ucs2);
+		buf_cleanup(&reply.text);
 		return;
 	}
+	buf_cleanup(&reply.text);
 	/* Kannel's id is stored already: smsbox asks again because our answer
 	 * was lost or late. It gets the same reply; nothing is written twice.
 	 * Inserting first spares the usual case a lookup. */
@@ -198,7 +213,8 @@ static void kannel_mo(void *ctx, struct http_exchange *ex)
 	if (stored == STORE_DUPLICATE && store_find_reply(d->store, mo.id, &earlier) == 1) {
 		d->metrics.inbound_repeats++;
 		http_log_field(ex, "repeat=1");
-		reply_message(d, ex, earlier.text, earlier.len);
+		reply_message(d, ex, earlier.text, earlier.len,
+			      earlier.coding == KANNEL_CODING_UCS2);
 		return;
 	}
 	/* Not stored, so not acknowledged: Kannel will try again. */

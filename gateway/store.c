@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,53 @@
 		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
 		      " WHERE m.kannel_id = ?1 AND m.direction = 'in' ORDER BY r.id LIMIT 1")      \
 	X(ping, "SELECT count(*) FROM sqlite_master")                                              \
-	X(open_sessions, "SELECT count(*) FROM sessions WHERE expires_at > ?1")
+	X(open_sessions, "SELECT count(*) FROM sessions WHERE expires_at > ?1")                    \
+	X(person_find, "SELECT p.id, p.name, p.role, coalesce(p.language, d.language, ''),"        \
+		       " coalesce(p.pin_hash, ''), p.pin_failures, coalesce(p.locked_until, 0),"   \
+		       " p.status, p.opted_out, p.transliterate, coalesce(d.timezone, ''),"        \
+		       " coalesce(o.msisdn, ''), coalesce(o.language, '')"                         \
+		       " FROM persons p LEFT JOIN districts d ON d.id = p.district_id"             \
+		       " LEFT JOIN officers o ON o.id = p.officer_id WHERE p.msisdn = ?1")         \
+	X(contact_find,                                                                            \
+	  "SELECT coalesce(language, ''), opted_out FROM contacts WHERE msisdn = ?1")              \
+	X(contact_language,                                                                        \
+	  "INSERT INTO contacts (msisdn, language, updated_at) VALUES (?1, ?2, ?3)"                \
+	  " ON CONFLICT (msisdn) DO UPDATE SET language = ?2, updated_at = ?3")                    \
+	X(contact_opt_out,                                                                         \
+	  "INSERT INTO contacts (msisdn, opted_out, updated_at) VALUES (?1, ?2, ?3)"               \
+	  " ON CONFLICT (msisdn) DO UPDATE SET opted_out = ?2, updated_at = ?3")                   \
+	X(person_language, "UPDATE persons SET language = ?2 WHERE id = ?1")                       \
+	X(person_opt_out, "UPDATE persons SET opted_out = ?2 WHERE id = ?1")                       \
+	X(person_pin, "UPDATE persons SET pin_failures = ?2, locked_until = ?3 WHERE id = ?1")     \
+	X(person_add,                                                                              \
+	  "INSERT INTO persons (msisdn, name, role, language, district_id, officer_id,"            \
+	  " pin_hash, created_at) VALUES (?1, ?2, ?3, ?4,"                                         \
+	  " (SELECT id FROM districts WHERE code = ?5),"                                           \
+	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7, ?8)")                                 \
+	X(district_add,                                                                            \
+	  "INSERT INTO districts (code, name, language, timezone) VALUES (?1, ?2, ?3, ?4)")        \
+	X(officer_add, "INSERT INTO officers (district_id, name, msisdn, language, created_at)"    \
+		       " VALUES ((SELECT id FROM districts WHERE code = ?1), ?2, ?3, ?4, ?5)")     \
+	X(appointment_add,                                                                         \
+	  "INSERT INTO appointments (person_id, officer_id, starts_at, place, created_at)"         \
+	  " SELECT id, officer_id, ?2, ?3, ?4 FROM persons WHERE msisdn = ?1")                     \
+	X(appointment_next,                                                                        \
+	  "SELECT starts_at, coalesce(place, '') FROM appointments WHERE person_id = ?1"           \
+	  " AND starts_at > ?2 AND status IN ('scheduled', 'confirmed')"                           \
+	  " ORDER BY starts_at LIMIT 1")                                                           \
+	X(checkin_add, "INSERT INTO checkins (person_id, at, location, channel, message_id)"       \
+		       " VALUES (?1, ?2, ?3, ?4, ?5)")                                             \
+	X(session_get, "SELECT flow, node, vars, step, updated_at, expires_at FROM sessions"       \
+		       " WHERE msisdn = ?1 AND channel = ?2")                                      \
+	X(session_put,                                                                             \
+	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at,"             \
+	  " updated_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"                   \
+	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
+	  " step = ?6, updated_at = ?7, expires_at = ?8")                                          \
+	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
+	X(outbox_add,                                                                              \
+	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
+	  " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)")
 
 struct store {
 	sqlite3 *db;
@@ -218,6 +265,197 @@ int64_t store_count_open_sessions(struct store *s, int64_t now)
 {
 	sqlite3_bind_int64(s->open_sessions, 1, now);
 	return single_int(s->open_sessions);
+}
+
+/* Binds arguments by a format, one letter each: t text (NULL binds
+ * NULL), i int64. */
+static void bind_all(sqlite3_stmt *st, const char *format, va_list ap)
+{
+	for (int i = 0; format[i]; i++) {
+		if (format[i] == 't')
+			bind_text_or_null(st, i + 1, va_arg(ap, const char *));
+		else
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+	}
+}
+
+/* Runs a write with bound arguments; 0 or a STORE_ code. */
+static int write_bound(struct store *s, sqlite3_stmt *st, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	bind_all(st, format, ap);
+	va_end(ap);
+	int rc = run(s, st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* Steps a query with bound arguments: 1 on a row (left for the caller to
+ * read, then reset with done()), 0 for none, STORE_ERROR. */
+static int query_bound(sqlite3_stmt *st, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	bind_all(st, format, ap);
+	va_end(ap);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : STORE_ERROR;
+}
+
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Copies text column i into out (size bytes, always terminated). */
+static void column_text(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	snprintf(out, size, "%s", v ? (const char *)v : "");
+}
+
+int store_person_find(struct store *s, const char *msisdn, struct store_person *out)
+{
+	sqlite3_stmt *st = s->person_find;
+	int rc = query_bound(st, "t", msisdn);
+	if (rc != 1)
+		return rc;
+	memset(out, 0, sizeof *out);
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->name, sizeof out->name);
+	column_text(st, 2, out->role, sizeof out->role);
+	column_text(st, 3, out->language, sizeof out->language);
+	column_text(st, 4, out->pin_hash, sizeof out->pin_hash);
+	out->pin_failures = sqlite3_column_int(st, 5);
+	out->locked_until = sqlite3_column_int64(st, 6);
+	column_text(st, 7, out->status, sizeof out->status);
+	out->opted_out = sqlite3_column_int(st, 8) != 0;
+	out->transliterate = sqlite3_column_int(st, 9) != 0;
+	column_text(st, 10, out->timezone, sizeof out->timezone);
+	column_text(st, 11, out->officer_msisdn, sizeof out->officer_msisdn);
+	column_text(st, 12, out->officer_language, sizeof out->officer_language);
+	done(st);
+	return 1;
+}
+
+int store_contact_find(struct store *s, const char *msisdn, char language[8], bool *opted_out)
+{
+	sqlite3_stmt *st = s->contact_find;
+	int rc = query_bound(st, "t", msisdn);
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, language, 8);
+	*opted_out = sqlite3_column_int(st, 1) != 0;
+	done(st);
+	return 1;
+}
+
+int store_set_language(struct store *s, int64_t person_id, const char *msisdn, const char *language,
+		       int64_t now)
+{
+	if (person_id > 0)
+		return write_bound(s, s->person_language, "it", person_id, language);
+	return write_bound(s, s->contact_language, "tti", msisdn, language, now);
+}
+
+int store_set_opt_out(struct store *s, int64_t person_id, const char *msisdn, bool opted_out,
+		      int64_t now)
+{
+	if (person_id > 0)
+		return write_bound(s, s->person_opt_out, "ii", person_id, (int64_t)opted_out);
+	return write_bound(s, s->contact_opt_out, "tii", msisdn, (int64_t)opted_out, now);
+}
+
+int store_person_pin(struct store *s, int64_t person_id, int failures, int64_t locked_until)
+{
+	return write_bound(s, s->person_pin, "iii", person_id, (int64_t)failures, locked_until);
+}
+
+int store_checkin_add(struct store *s, int64_t person_id, int64_t at, const char *location,
+		      const char *channel, int64_t message_id)
+{
+	return write_bound(s, s->checkin_add, "iitti", person_id, at, location, channel,
+			   message_id);
+}
+
+int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,
+			   char place[128])
+{
+	sqlite3_stmt *st = s->appointment_next;
+	int rc = query_bound(st, "ii", person_id, now);
+	if (rc != 1)
+		return rc;
+	*starts_at = sqlite3_column_int64(st, 0);
+	column_text(st, 1, place, 128);
+	done(st);
+	return 1;
+}
+
+int store_outbox_add(struct store *s, const char *msisdn, const char *text, int coding,
+		     const char *kind, int64_t related_id, int64_t now)
+{
+	return write_bound(s, s->outbox_add, "ttitii", msisdn, text, (int64_t)coding, kind,
+			   related_id, now);
+}
+
+int store_person_add(struct store *s, const struct store_new_person *p, int64_t now)
+{
+	return write_bound(s, s->person_add, "ttttttti", p->msisdn, p->name, p->role, p->language,
+			   p->district, p->officer, p->pin_hash, now);
+}
+
+int store_district_add(struct store *s, const char *code, const char *name, const char *language,
+		       const char *timezone)
+{
+	return write_bound(s, s->district_add, "tttt", code, name, language, timezone);
+}
+
+int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
+		      const char *language, int64_t now)
+{
+	return write_bound(s, s->officer_add, "tttti", district, name, msisdn, language, now);
+}
+
+int store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at, const char *place,
+			  int64_t now)
+{
+	int rc = write_bound(s, s->appointment_add, "titi", msisdn, starts_at, place, now);
+	return rc == 0 && sqlite3_changes(s->db) == 0 ? STORE_ERROR : rc;
+}
+
+int store_session_get(struct store *s, const char *msisdn, const char *channel,
+		      struct store_session *out)
+{
+	sqlite3_stmt *st = s->session_get;
+	int rc = query_bound(st, "tt", msisdn, channel);
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, out->flow, sizeof out->flow);
+	column_text(st, 1, out->node, sizeof out->node);
+	column_text(st, 2, out->vars, sizeof out->vars);
+	out->step = sqlite3_column_int64(st, 3);
+	out->updated_at = sqlite3_column_int64(st, 4);
+	out->expires_at = sqlite3_column_int64(st, 5);
+	done(st);
+	return 1;
+}
+
+int store_session_put(struct store *s, const char *msisdn, const char *channel,
+		      const struct store_session *in)
+{
+	return write_bound(s, s->session_put, "tttttiii", msisdn, channel, in->flow, in->node,
+			   in->vars, in->step, in->updated_at, in->expires_at);
+}
+
+int store_session_delete(struct store *s, const char *msisdn, const char *channel)
+{
+	return write_bound(s, s->session_delete, "tt", msisdn, channel);
 }
 
 int store_schema_version(struct store *s)

@@ -67,6 +67,73 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
  * 0 if it is not, STORE_ERROR on failure. */
 int store_find_reply(struct store *s, const char *kannel_id, struct store_reply *out);
 
+/* An enrolled person as the conversation needs them. */
+struct store_person {
+	int64_t id;
+	char name[96];
+	char role[16];
+	char language[8]; /* the person's, else the district's; may be empty */
+	char pin_hash[72];
+	int pin_failures;
+	int64_t locked_until;
+	char status[16];
+	bool opted_out;
+	bool transliterate;
+	char timezone[48];
+	char officer_msisdn[16]; /* empty if none */
+	char officer_language[8];
+};
+
+/* 1 and *out filled if msisdn is enrolled, 0 if not, STORE_ERROR. */
+int store_person_find(struct store *s, const char *msisdn, struct store_person *out);
+/* A number's own preferences if it is not enrolled: 1 if known, 0 if not. */
+int store_contact_find(struct store *s, const char *msisdn, char language[8], bool *opted_out);
+/* Preferences go to the person (person_id > 0) or else the contact. */
+int store_set_language(struct store *s, int64_t person_id, const char *msisdn, const char *language,
+		       int64_t now);
+int store_set_opt_out(struct store *s, int64_t person_id, const char *msisdn, bool opted_out,
+		      int64_t now);
+int store_person_pin(struct store *s, int64_t person_id, int failures, int64_t locked_until);
+int store_checkin_add(struct store *s, int64_t person_id, int64_t at, const char *location,
+		      const char *channel, int64_t message_id);
+/* 1 with the next appointment after now, 0 if there is none. */
+int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,
+			   char place[128]);
+int store_outbox_add(struct store *s, const char *msisdn, const char *text, int coding,
+		     const char *kind, int64_t related_id, int64_t now);
+
+/* Enrolment (chabarctl). District and officer are looked up by code and
+ * number; unknown ones are stored as none. */
+struct store_new_person {
+	const char *msisdn, *name, *role, *language, *district, *officer, *pin_hash;
+};
+int store_person_add(struct store *s, const struct store_new_person *p, int64_t now);
+int store_district_add(struct store *s, const char *code, const char *name, const char *language,
+		       const char *timezone);
+int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
+		      const char *language, int64_t now);
+/* 0, or STORE_ERROR if the number is not enrolled either. */
+int store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at, const char *place,
+			  int64_t now);
+
+/* A conversation in progress, as stored: names, not indexes, so a reload
+ * of the flows cannot point it somewhere else. */
+#define STORE_SESSION_VARS_MAX 1024
+struct store_session {
+	char flow[40];
+	char node[40];
+	char vars[STORE_SESSION_VARS_MAX]; /* form-encoded name=value&… */
+	int64_t step;
+	int64_t updated_at;
+	int64_t expires_at;
+};
+
+int store_session_get(struct store *s, const char *msisdn, const char *channel,
+		      struct store_session *out);
+int store_session_put(struct store *s, const char *msisdn, const char *channel,
+		      const struct store_session *in);
+int store_session_delete(struct store *s, const char *msisdn, const char *channel);
+
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);
 /* Sessions not yet expired at now, or STORE_ERROR. */

@@ -22,8 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT
 stack_init "$T"
-CHABAR_HELP_TEXT='Send CHECKIN to check in.'
 write_chabar_conf "$T/chabar.conf" || exit 1
+# Unknown numbers sending no keyword get this (the test config's language
+# is English).
+UNKNOWN=$(catalog_text en global.unknown)
 BASE="http://127.0.0.1:$CHABAR_PORT"
 
 # mo ARGS...: a request to /kannel/mo; prints "STATUS BODY".
@@ -54,21 +56,21 @@ like "$(stack_curl "$BASE/health")" '"status":"ok".*"database":"ok"' "/health re
 # --- the input forms Kannel uses -----------------------------------------
 K="key=$CHABAR_KEY"
 is "$(mo "$BASE/kannel/mo?$K&from=%2B996555000111&to=384&text=secret+body+one&id=id-get&coding=0&smsc=fake&ts=1700000000")" \
-    "200 $CHABAR_HELP_TEXT" "get-url query: 200 with the help text"
+    "200 $UNKNOWN" "get-url query: 200 with the reply for an unknown word"
 is "$(sql "select msisdn||'|'||peer||'|'||text||'|'||smsc||'|'||sent_at from messages where kannel_id='id-get'")" \
     "996555000111|384|secret body one|fake|1700000000" "the MO row holds every field, number normalised"
 is "$(sql "select count(*) from messages r join messages m on r.in_reply_to=m.id where m.kannel_id='id-get' and r.direction='out'")" \
     1 "the reply is stored, linked to the MO"
 is "$(mo -d "$K&from=996555000112&text=form+post&id=id-form" "$BASE/kannel/mo")" \
-    "200 $CHABAR_HELP_TEXT" "form POST: 200"
+    "200 $UNKNOWN" "form POST: 200"
 is "$(sql "select text from messages where kannel_id='id-form'")" "form post" "form POST stored"
 is "$(mo -H 'Content-Type: text/plain; charset="UTF-8"' -H 'X-Kannel-From: +996555000113' \
     -H 'X-Kannel-Coding: 0' --data-binary 'raw post-url text' "$BASE/kannel/mo?$K&id=id-raw")" \
-    "200 $CHABAR_HELP_TEXT" "post-url (raw body, X-Kannel headers): 200"
+    "200 $UNKNOWN" "post-url (raw body, X-Kannel headers): 200"
 is "$(sql "select msisdn||'|'||text from messages where kannel_id='id-raw'")" \
     "996555000113|raw post-url text" "post-url stored"
 is "$(mo "$BASE/kannel/mo?$K&from=996555000114&text=%04%1F%04%40%04%38&coding=2&charset=UTF-16BE&id=id-ucs2")" \
-    "200 $CHABAR_HELP_TEXT" "UCS-2 MO: 200"
+    "200 $UNKNOWN" "UCS-2 MO: 200"
 is "$(sql "select text from messages where kannel_id='id-ucs2'")" "При" "UCS-2 stored as UTF-8"
 
 # --- bad input -------------------------------------------------------------
@@ -77,7 +79,7 @@ is "$(mo "$BASE/kannel/mo?$K&from=996555000115&coding=9")" "400 bad coding" "bad
 is "$(mo "$BASE/kannel/mo?key=wrong-key-of-some-length&from=996555000116")" "403 forbidden" "wrong key: 403"
 is "$(mo "$BASE/kannel/mo?from=996555000116")" "403 forbidden" "no key: 403"
 is "$(mo "$BASE/kannel/mo?$K&from=996555000117&text=%FF%FEgarbage%00&id=id-bin")" \
-    "200 $CHABAR_HELP_TEXT" "invalid UTF-8 with a NUL: answered"
+    "200 $UNKNOWN" "invalid UTF-8 with a NUL: answered"
 is "$(sql "select typeof(text)||length(text) from messages where kannel_id='id-bin'")" "blob10" \
     "invalid UTF-8 kept byte for byte as a BLOB"
 head -c 70000 /dev/zero | tr '\0' a >"$T/big"
@@ -94,27 +96,30 @@ stack_db_lock
 is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy" | cut -c1-3)" 503 \
     "a locked database: 503, so Kannel retries"
 stack_db_unlock
-is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 $CHABAR_HELP_TEXT" \
+is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 $UNKNOWN" \
     "the retry succeeds"
-is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 $CHABAR_HELP_TEXT" \
+is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 $UNKNOWN" \
     "a second retry gets the same reply"
 is "$(sql "select count(*) from messages where kannel_id='id-busy'")" 1 "and it is stored once"
 
 # --- reload ----------------------------------------------------------------
+# reloaded N: chabard has logged at least N good reloads (polled).
+reloaded() { [ "$(grep -c 'event=reloaded' "$T/chabard.out")" -ge "$1" ]; }
 pid=$(stack_pid chabard)
 cp "$T/chabar.conf" "$T/good.conf"
 printf '[chabard]\nmax_body = nonsense\n' >>"$T/chabar.conf"
 kill -HUP "$pid"
 _stack_wait 10 "$pid" reload grep -q 'event=reload_failed' "$T/chabard.out"
-is "$(mo "$BASE/kannel/mo?$K&from=996555000121")" "200 $CHABAR_HELP_TEXT" \
+is "$(mo "$BASE/kannel/mo?$K&from=996555000121")" "200 $UNKNOWN" \
     "a bad reload keeps the running config"
-sed 's/^help_text = .*/help_text = Привет, reloaded/' "$T/good.conf" >"$T/chabar.conf"
+sed 's/^default_language = .*/default_language = ru/' "$T/good.conf" >"$T/chabar.conf"
 kill -HUP "$pid"
-_stack_wait 10 "$pid" reload grep -q 'event=reloaded' "$T/chabard.out"
-is "$(mo "$BASE/kannel/mo?$K&from=996555000122")" "200 Привет, reloaded" "a good reload applies"
+_stack_wait 10 "$pid" reload reloaded 1
+is "$(mo "$BASE/kannel/mo?$K&from=996555000122")" "200 $(catalog_text ru global.unknown)" \
+    "a good reload applies (the default language is now Russian)"
 sed 's/^allow = .*/allow = 127.0.0.9/' "$T/good.conf" >"$T/chabar.conf"
 kill -HUP "$pid"
-_stack_wait 10 "$pid" reload test "$(grep -c 'event=reloaded' "$T/chabard.out")" -ge 2
+_stack_wait 10 "$pid" reload reloaded 2
 is "$(mo "$BASE/kannel/mo?$K&from=996555000123")" "403 forbidden" "a peer outside allow: 403"
 
 # --- privacy and stop --------------------------------------------------------
@@ -124,7 +129,7 @@ ok $? "the info-level log holds no full number and no message text"
 # that request, and only then exits.
 sed 's/^allow = .*/allow = 127.0.0.1/' "$T/good.conf" >"$T/chabar.conf"
 kill -HUP "$pid"
-_stack_wait 10 "" reload test "$(grep -c 'event=reloaded' "$T/chabard.out")" -ge 3
+_stack_wait 10 "$pid" reload reloaded 3
 body="$K&from=996555000124&text=in+flight&id=id-drain"
 exec {conn}<>"/dev/tcp/127.0.0.1/$CHABAR_PORT"
 printf 'POST /kannel/mo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s' \
@@ -137,7 +142,7 @@ is "$(stack_curl -o /dev/null -w '%{http_code}' "$BASE/health")" 000 "no new con
 printf '%s' "${body:10}" >&"$conn"
 response=$(timeout 10 cat <&"$conn" | tr "\r\n" "  ")
 exec {conn}>&-
-like "$response" "^HTTP/1.1 200 .*$CHABAR_HELP_TEXT" "the request in flight is answered"
+like "$response" "^HTTP/1.1 200 .*$UNKNOWN" "the request in flight is answered"
 _stack_wait 10 "" stop bash -c "! kill -0 $pid 2>/dev/null"
 grep -q 'event=stopped' "$T/chabard.out"
 ok $? "then chabard stops cleanly"

@@ -60,9 +60,11 @@ done
 ok 0 "prerequisites present"
 
 # --- 2-4: bring the stack up ---------------------------------------------
-CHABAR_HELP_TEXT="Send CHECKIN to check in."
 write_kannel_conf || bail "write kannel.conf"
 write_chabar_conf "$T/chabar.conf" || bail "write chabar.conf"
+# The test config answers in English; these numbers are not enrolled.
+NOT_ENROLLED=$(catalog_text en global.not_enrolled)
+UNKNOWN=$(catalog_text en global.unknown)
 
 start_kannel || bail "bearerbox and smsbox ready"
 ok 0 "bearerbox and smsbox ready"
@@ -75,13 +77,13 @@ ok 0 "fakesmsc connected, fake SMSC online"
 
 MO_URL="http://127.0.0.1:$CHABAR_PORT/kannel/mo"
 
-# --- 5-7: an MO is answered with the help text and stored ----------------
+# --- 5-7: an MO is answered and stored -------------------------------------
 before=$(mt_count)
 send_mo +996555123456 384 CHECKIN
 # the reply goes back from the service number to the sender
 line=$(wait_mt '^384 [+]?996555123456 ' 15 "$before")
-is "$(decode_mt "${line:-x x text}")" "$CHABAR_HELP_TEXT" \
-    "reply to an MO reaches the phone with the help text"
+is "$(decode_mt "${line:-x x text}")" "$NOT_ENROLLED" \
+    "CHECKIN from an unknown number: the phone gets the not-registered notice"
 
 is "$(sql "select count(*) from messages where direction='in' and kannel_id is not null")" 1 \
     "the MO is stored once, with Kannel's id"
@@ -130,19 +132,19 @@ _stack_wait 15 "$(stack_pid chabard)" "503 answered" \
 ok $? "chabard answers 503 while the database refuses writes"
 stack_db_unlock
 line=$(wait_mt '^384 [+]?996555123457 ' 20 "$before")
-is "$(decode_mt "${line:-x x text}")" "$CHABAR_HELP_TEXT" "smsbox's retry gets the reply to the phone"
+is "$(decode_mt "${line:-x x text}")" "$UNKNOWN" "smsbox's retry gets the reply to the phone"
 is "$(sql "select count(*) from messages where direction='in' and msisdn='996555123457'")" 1 \
     "the retried MO is stored exactly once"
 
 # --- 18-19: a Cyrillic reply reaches the phone as UCS-2 --------------------
-sed -i 's/^help_text = .*/help_text = Отправьте ОТМЕТКА для отметки./' "$T/chabar.conf"
+sed -i 's/^default_language = .*/default_language = ru/' "$T/chabar.conf"
 kill -HUP "$(stack_pid chabard)"
 _stack_wait 10 "" reload grep -q 'event=reloaded' "$T/chabard.out"
 before=$(mt_count)
-send_mo +996555123458 384 help
+send_mo +996555123458 384 cancel
 line=$(wait_mt '^384 [+]?996555123458 ' 15 "$before")
 like "$line" ' ucs-2 ' "a Cyrillic reply is sent as UCS-2"
-is "$(decode_mt "${line:-x x text}")" "Отправьте ОТМЕТКА для отметки." \
+is "$(decode_mt "${line:-x x text}" ucs2)" "$(catalog_text ru global.cancelled)" \
     "and decodes back to the text chabard sent"
 
 # --- 20: Kannel survived all of it ----------------------------------------

@@ -26,8 +26,9 @@
 #   KANNEL_LOG_LEVEL    (log files, default 1 = info; 0 = debug halves throughput)
 #   KANNEL_CONSOLE_LEVEL (-v for bearerbox/smsbox console output, default 2)
 #   KANNEL_CONF_EXTRA   text appended verbatim to kannel.conf (smpp-tlv groups...)
-#   CHABAR_PORT CHABAR_KEY CHABAR_DB CHABAR_HELP_TEXT CHABAR_LOG_LEVEL
-#   CHABAR_ALLOW CHABAR_SYNCHRONOUS CHABAR_CONF_EXTRA
+#   CHABAR_PORT CHABAR_KEY CHABAR_DB CHABAR_LOG_LEVEL
+#   CHABAR_ALLOW CHABAR_SYNCHRONOUS CHABAR_CONF_EXTRA CHABAR_FLOWS CHABAR_LOCALES
+#   CHABAR_LANGUAGE CHABAR_PIN_KEY             (the [conversation] section)
 #   BEARERBOX SMSBOX FAKESMSC CHABARD         binaries
 #   STACK_TIMEOUT      default readiness timeout in seconds (default 15)
 #   STACK_STOP_WAIT    seconds between SIGTERM and SIGKILL (default 10)
@@ -49,6 +50,8 @@
 : "${STACK_CORE_LIMIT:=0}"
 
 STACK_DIR=${STACK_DIR:-}
+# The source tree this library belongs to: flows/ and locales/ are there.
+STACK_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 STACK_FIFO_FD=${STACK_FIFO_FD:-}
 STACK_LAST_PID=
 
@@ -159,15 +162,19 @@ stack_defaults() {
     : "${KANNEL_CONSOLE_LEVEL:=2}"
     : "${CHABAR_KEY:=$(_stack_secret)}"
     : "${CHABAR_DB:=$STACK_DIR/chabar.db}"
-    : "${CHABAR_HELP_TEXT:=Send CHECKIN to check in.}"
     : "${CHABAR_LOG_LEVEL:=info}"
     : "${CHABAR_ALLOW:=127.0.0.1}"
     : "${CHABAR_SYNCHRONOUS:=normal}"
+    : "${CHABAR_FLOWS:=$STACK_SRCDIR/flows}"
+    : "${CHABAR_LOCALES:=$STACK_SRCDIR/locales}"
+    : "${CHABAR_LANGUAGE:=en}"
+    : "${CHABAR_PIN_KEY:=$(_stack_secret)$(_stack_secret)}"
     export KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT KANNEL_FAKE_PORT \
         KANNEL_SENDSMS_PORT KANNEL_ADMIN_PASSWORD KANNEL_SENDSMS_USER \
         KANNEL_SENDSMS_PASSWORD KANNEL_SMSC_ID KANNEL_LOG_LEVEL \
         KANNEL_CONSOLE_LEVEL CHABAR_PORT CHABAR_KEY CHABAR_DB \
-        CHABAR_HELP_TEXT CHABAR_LOG_LEVEL CHABAR_ALLOW CHABAR_SYNCHRONOUS
+        CHABAR_LOG_LEVEL CHABAR_ALLOW CHABAR_SYNCHRONOUS \
+        CHABAR_FLOWS CHABAR_LOCALES CHABAR_LANGUAGE CHABAR_PIN_KEY
 }
 
 # --------------------------------------------------------------------------
@@ -376,7 +383,12 @@ listen_backlog = 1024
 [kannel]
 key = $CHABAR_KEY
 allow = $CHABAR_ALLOW
-help_text = $CHABAR_HELP_TEXT
+
+[conversation]
+flows = $CHABAR_FLOWS
+locales = $CHABAR_LOCALES
+default_language = $CHABAR_LANGUAGE
+pin_key = $CHABAR_PIN_KEY
 EOF
     if [ -n "${CHABAR_CONF_EXTRA:-}" ]; then
         printf '\n%s\n' "$CHABAR_CONF_EXTRA" >>"$f"
@@ -623,6 +635,17 @@ decode_mt() {
         echo "decode_mt: unknown line: $line" >&2
         return 1 ;;
     esac
+}
+
+# --------------------------------------------------------------------------
+# catalog_text LANG KEY
+#   The text of KEY in locales/LANG.po as chabard will send it (placeholders
+#   left as they are), so tests do not copy translations.
+catalog_text() {
+    awk -v key="\"$2\"" '
+        $1 == "msgid" { hit = ($2 == key) }
+        hit && $1 == "msgstr" { sub(/^msgstr "/, ""); sub(/"$/, ""); print; exit }
+    ' "$CHABAR_LOCALES/$1.po"
 }
 
 # --------------------------------------------------------------------------

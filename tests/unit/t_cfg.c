@@ -8,7 +8,10 @@
 #include "cfg.h"
 #include "tap.h"
 
-#define KEY_LINE "[kannel]\nkey = 0123456789abcdef0123\n"
+#define KEY_LINE                                                                                   \
+	"[conversation]\npin_key = "                                                               \
+	"000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"                       \
+	"[kannel]\nkey = 0123456789abcdef0123\n"
 
 /* Loads text, capturing diagnostics into out[]. */
 static struct cfg *load(const char *text, struct diag *d, char *out, size_t size)
@@ -47,7 +50,8 @@ static void test_defaults(void)
 	is_int(c->listen_backlog, 1024, "backlog default at least 512");
 	is_int(c->max_body, 65536, "max_body default");
 	is_int(c->allow_count, 0, "no allowlist by default");
-	ok(c->help_text && c->help_text[0], "a help text by default");
+	is_str(cfg_default_language(c), "ru", "Russian is the default language");
+	is_int(c->pin_attempts, 3, "three PIN attempts by default");
 	cfg_unref(c);
 }
 
@@ -63,7 +67,7 @@ static void test_values(void)
 			     "log_level = debug\n"
 			     "max_body = 2048\n"
 			     "idle_timeout = 5\r\n" KEY_LINE "allow = 127.0.0.1, ::1 10.0.0.2\n"
-			     "help_text = Привет\n",
+			     "[conversation]\ndefault_language = ky\n",
 			     &d, out, sizeof out);
 	ok(c != NULL, "every key type parses");
 	if (!c) {
@@ -78,7 +82,7 @@ static void test_values(void)
 	is_int(c->max_body, 2048, "max_body");
 	is_int(c->idle_timeout, 5, "CRLF line ending accepted");
 	is_int(c->allow_count, 3, "three allowed addresses");
-	is_str(c->help_text, "Привет", "UTF-8 help text");
+	is_str(cfg_default_language(c), "ky", "default language");
 
 	struct sockaddr_in peer = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
@@ -97,20 +101,20 @@ static void test_errors(void)
 {
 	expect_error("[chabard]\nlisten = 127.0.0.1:13080\n", "t.conf: [kannel] key is required",
 		     "missing key reported");
-	expect_error(KEY_LINE "colour = red\n", "t.conf:3: unknown key \"colour\" in [kannel]",
+	expect_error(KEY_LINE "colour = red\n", "t.conf:5: unknown key \"colour\" in [kannel]",
 		     "unknown key with file:line");
-	expect_error(KEY_LINE "[smsbox]\nx = 1\n", "t.conf:4: unknown section [smsbox]",
+	expect_error(KEY_LINE "[smsbox]\nx = 1\n", "t.conf:6: unknown section [smsbox]",
 		     "unknown section");
 	expect_error(KEY_LINE "key = 0123456789abcdef0124\n",
-		     "t.conf:3: key is set twice (first on line 2)", "duplicate key");
+		     "t.conf:5: key is set twice (first on line 4)", "duplicate key");
 	expect_error(KEY_LINE "[chabard]\nmax_body = 12x\n",
-		     "t.conf:4: max_body: \"12x\" is not a whole number", "non-number");
+		     "t.conf:6: max_body: \"12x\" is not a whole number", "non-number");
 	expect_error(KEY_LINE "[chabard]\nmax_body = 10\n",
-		     "t.conf:4: max_body: 10 is outside 1024..16777216", "number out of range");
+		     "t.conf:6: max_body: 10 is outside 1024..16777216", "number out of range");
 	expect_error(KEY_LINE "[chabard]\nlisten_backlog = 128\n",
 		     "listen_backlog: 128 is outside 512..", "backlog below 512 refused");
 	expect_error(KEY_LINE "[chabard]\nsynchronous = sometimes\n",
-		     "t.conf:4: synchronous: \"sometimes\" is not one of normal full", "bad enum");
+		     "t.conf:6: synchronous: \"sometimes\" is not one of normal full", "bad enum");
 	expect_error(KEY_LINE "[chabard]\nlisten = localhost:80\n", "is not a numeric IP address",
 		     "host names refused (no blocking DNS)");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1\n", "is not address:port", "no port");
@@ -119,19 +123,19 @@ static void test_errors(void)
 	expect_error("[kannel]\nkey = short\n", "at least 16 characters", "short key refused");
 	expect_error(KEY_LINE "allow = 127.0.0.1 nonsense\n",
 		     "\"nonsense\" is not a numeric IP address", "bad allow entry");
-	expect_error(KEY_LINE "[chabard\n", "t.conf:3: section header without ']'",
+	expect_error(KEY_LINE "[chabard\n", "t.conf:5: section header without ']'",
 		     "unclosed section");
-	expect_error(KEY_LINE "just words\n", "t.conf:3: expected key = value", "line without =");
+	expect_error(KEY_LINE "just words\n", "t.conf:5: expected key = value", "line without =");
 	expect_error(KEY_LINE "[chabard]\ndatabase =\n", "database: must not be empty",
 		     "empty string");
 
 	char long_line[400];
 	memset(long_line, 'x', sizeof long_line);
-	memcpy(long_line, "help_text = ", 12);
+	memcpy(long_line, "allow =     ", 12);
 	long_line[sizeof long_line - 1] = '\0';
-	char text[512];
+	char text[1024];
 	snprintf(text, sizeof text, KEY_LINE "%s\n", long_line);
-	expect_error(text, "t.conf:3: line longer than", "over-long line reported with its line");
+	expect_error(text, "t.conf:5: line longer than", "over-long line reported with its line");
 
 	/* Every error is counted, not just the first. */
 	char out[2048] = "";
@@ -139,7 +143,7 @@ static void test_errors(void)
 	struct cfg *c = load("[chabard]\nmax_body = x\nfoo = 1\nbar\n[kannel]\nkey = short\n", &d,
 			     out, sizeof out);
 	ok(!c, "several errors fail the load");
-	is_int(d.errors, 4, "all four errors counted");
+	is_int(d.errors, 5, "all five errors counted (the PIN key is missing too)");
 	ok(strstr(out, "t.conf:2:") && strstr(out, "t.conf:3:") && strstr(out, "t.conf:4:") &&
 	       strstr(out, "t.conf:6:"),
 	   "each error names its own line");

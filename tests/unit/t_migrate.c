@@ -35,7 +35,7 @@ static void test_shipped(void)
 	       "user_version is the last script");
 	static const char *const tables[] = {"districts", "officers",     "persons",  "sessions",
 					     "messages",  "appointments", "checkins", "tips",
-					     "tip_relay", "outbox"};
+					     "tip_relay", "outbox",       "contacts"};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		ok(table_exists(db, tables[i]), "table %s exists", tables[i]);
 	is_int(migrate_apply(db, migrate_scripts, migrate_script_count, err, sizeof err), 0,

@@ -1,0 +1,224 @@
+/* actions — see actions.h. */
+#include "actions.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "log.h"
+#include "pin.h"
+
+#define ALERT_TEXT_MAX 1024
+
+/* Central Asia keeps no daylight saving time, so a fixed offset per zone is
+ * exact, and no process-wide TZ has to be switched per message. An unknown
+ * zone is the schema's default district zone, Asia/Bishkek. */
+int actions_utc_offset_hours(const char *timezone)
+{
+	static const struct {
+		const char *zone;
+		int hours;
+	} zones[] = {
+	    {"Asia/Bishkek", 6},   {"Asia/Almaty", 5},    {"Asia/Qostanay", 5},
+	    {"Asia/Aqtobe", 5},    {"Asia/Aqtau", 5},     {"Asia/Atyrau", 5},
+	    {"Asia/Oral", 5},      {"Asia/Qyzylorda", 5}, {"Asia/Tashkent", 5},
+	    {"Asia/Samarkand", 5}, {"Asia/Dushanbe", 5},  {"UTC", 0},
+	};
+	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
+		if (strcmp(zones[i].zone, timezone) == 0)
+			return zones[i].hours;
+	return 6;
+}
+
+void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11])
+{
+	time_t local = (time_t)(t + actions_utc_offset_hours(timezone) * 3600);
+	struct tm tm;
+	gmtime_r(&local, &tm);
+	if (strftime(hhmm, 6, "%H:%M", &tm) == 0)
+		hhmm[0] = '\0';
+	if (strftime(date, 11, "%d.%m.%Y", &tm) == 0)
+		date[0] = '\0';
+}
+
+static void set_var(struct flow_session *s, const char *name, const char *value)
+{
+	flow_var_set(s, name, value, strlen(value));
+}
+
+static void set_number(struct flow_session *s, const char *name, long value)
+{
+	char text[24];
+	snprintf(text, sizeof text, "%ld", value);
+	set_var(s, name, text);
+}
+
+/* Tells the person's officer, in the officer's language, through the
+ * outbox (sent by the outbound queue). */
+static int alert_officer(const struct actions_ctx *ctx, const char *key)
+{
+	const struct store_person *p = ctx->person;
+	if (!p->officer_msisdn[0]) {
+		log_msg(LOG_LEVEL_WARN, "alert_no_officer", "person=%lld key=%s", (long long)p->id,
+			key);
+		return 0;
+	}
+	const char *lang =
+	    locales_has_language(ctx->locales, p->officer_language) ? p->officer_language : "ru";
+	struct locale_var vars[] = {{"name", p->name}};
+	struct buf text;
+	buf_init(&text, ALERT_TEXT_MAX);
+	int rc = locales_render(ctx->locales, lang, key, vars, 1, &text);
+	if (rc == 0)
+		rc = store_outbox_add(ctx->store, p->officer_msisdn, text.data, 0, "alert", p->id,
+				      ctx->now);
+	buf_cleanup(&text);
+	return rc < 0 ? -1 : 0;
+}
+
+static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
+			  enum flow_outcome *outcome)
+{
+	const struct store_person *p = ctx->person;
+	const struct cfg *cfg = ctx->cfg;
+	const char *pin = flow_var_get(s, "pin");
+	*outcome = FLOW_OUTCOME_fail;
+	if (!p || !p->pin_hash[0] || !pin) {
+		set_number(s, "tries", 0);
+		return 0;
+	}
+	if (p->locked_until > ctx->now) {
+		set_number(s, "minutes", (long)((p->locked_until - ctx->now + 59) / 60));
+		*outcome = FLOW_OUTCOME_locked;
+		return 0;
+	}
+	bool right = pin_matches(cfg->pin_key, ctx->msisdn, pin, p->pin_hash);
+	flow_var_set(s, "pin", "", 0); /* the PIN is not kept in the session */
+	if (right) {
+		*outcome = FLOW_OUTCOME_ok;
+		return store_person_pin(ctx->store, p->id, 0, 0) < 0 ? -1 : 0;
+	}
+	int failures = p->pin_failures + 1;
+	if ((unsigned)failures < cfg->pin_attempts) {
+		set_number(s, "tries", (long)cfg->pin_attempts - failures);
+		return store_person_pin(ctx->store, p->id, failures, 0) < 0 ? -1 : 0;
+	}
+	int64_t until = ctx->now + (int64_t)cfg->pin_lock_minutes * 60;
+	set_number(s, "minutes", (long)cfg->pin_lock_minutes);
+	*outcome = FLOW_OUTCOME_locked;
+	log_msg(LOG_LEVEL_WARN, "pin_locked", "person=%lld minutes=%u", (long long)p->id,
+		cfg->pin_lock_minutes);
+	if (store_person_pin(ctx->store, p->id, 0, until) < 0)
+		return -1;
+	return alert_officer(ctx, "alert.pin_locked");
+}
+
+/* Sets {date} {time} {place} of the next appointment; 1 if there is one. */
+static int next_appointment(const struct actions_ctx *ctx, struct flow_session *s)
+{
+	int64_t at;
+	char place[128];
+	int found = store_appointment_next(ctx->store, ctx->person->id, ctx->now, &at, place);
+	if (found != 1)
+		return found;
+	char hhmm[6], date[11];
+	actions_local_time(ctx->person->timezone, at, hhmm, date);
+	set_var(s, "date", date);
+	set_var(s, "time", hhmm);
+	set_var(s, "place", place);
+	return 1;
+}
+
+static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session *s,
+			      enum flow_outcome *outcome)
+{
+	const char *location = flow_var_get(s, "location");
+	*outcome = FLOW_OUTCOME_fail;
+	if (!ctx->person || !location)
+		return 0;
+	if (store_checkin_add(ctx->store, ctx->person->id, ctx->now, location, ctx->channel,
+			      ctx->message_id) < 0)
+		return -1;
+	int found = next_appointment(ctx, s);
+	if (found < 0)
+		return -1;
+	char next[32];
+	snprintf(next, sizeof next, "%s %s", found ? flow_var_get(s, "date") : "-",
+		 found ? flow_var_get(s, "time") : "");
+	char hhmm[6], date[11];
+	actions_local_time(ctx->person->timezone, ctx->now, hhmm, date);
+	set_var(s, "time", hhmm);
+	set_var(s, "next_appointment", next);
+	*outcome = FLOW_OUTCOME_ok;
+	return 0;
+}
+
+static int act_next_appointment(const struct actions_ctx *ctx, struct flow_session *s,
+				enum flow_outcome *outcome)
+{
+	*outcome = FLOW_OUTCOME_fail;
+	if (!ctx->person)
+		return 0;
+	int found = next_appointment(ctx, s);
+	if (found == 1)
+		*outcome = FLOW_OUTCOME_ok;
+	return found < 0 ? -1 : 0;
+}
+
+static int act_set_language(const struct actions_ctx *ctx, struct flow_session *s,
+			    enum flow_outcome *outcome)
+{
+	const char *lang = flow_var_get(s, "lang");
+	*outcome = FLOW_OUTCOME_fail;
+	if (!lang)
+		return 0;
+	char lower[8];
+	size_t n = strlen(lang);
+	for (size_t i = 0; i < n && i < sizeof lower - 1; i++)
+		lower[i] = (char)(lang[i] | 0x20); /* "RU" from LANG RU */
+	lower[n < sizeof lower - 1 ? n : sizeof lower - 1] = '\0';
+	if (!locales_has_language(ctx->locales, lower))
+		return 0;
+	set_var(s, "lang", lower);
+	if (store_set_language(ctx->store, ctx->person ? ctx->person->id : 0, ctx->msisdn, lower,
+			       ctx->now) < 0)
+		return -1;
+	*outcome = FLOW_OUTCOME_ok;
+	return 0;
+}
+
+static int set_opt_out(const struct actions_ctx *ctx, bool opted_out, enum flow_outcome *outcome)
+{
+	*outcome = FLOW_OUTCOME_ok;
+	return store_set_opt_out(ctx->store, ctx->person ? ctx->person->id : 0, ctx->msisdn,
+				 opted_out, ctx->now) < 0
+		   ? -1
+		   : 0;
+}
+
+static int act_opt_out(const struct actions_ctx *ctx, struct flow_session *s,
+		       enum flow_outcome *outcome)
+{
+	return set_opt_out(ctx, true, outcome);
+}
+
+static int act_opt_in(const struct actions_ctx *ctx, struct flow_session *s,
+		      enum flow_outcome *outcome)
+{
+	return set_opt_out(ctx, false, outcome);
+}
+
+int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,
+		enum flow_outcome *outcome)
+{
+	static int (*const run[])(const struct actions_ctx *, struct flow_session *,
+				  enum flow_outcome *) = {
+#define X(name) act_##name,
+	    FLOW_ACTIONS(X)
+#undef X
+	};
+	if ((size_t)a >= FLOW_ACTION_COUNT)
+		return -1;
+	return run[a](ctx, s, outcome);
+}

@@ -1,0 +1,41 @@
+/*
+ * actions — the named C actions a flow may call (FLOW_ACTIONS in flow.h):
+ * the only place where a conversation touches records. Each reads and
+ * writes through the store inside the caller's transaction and leaves its
+ * results as session variables for the texts ({tries}, {time} …).
+ *
+ * Stateless; loop thread only.
+ */
+#ifndef CHABAR_ACTIONS_H
+#define CHABAR_ACTIONS_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+#include "flow.h"
+#include "locale.h"
+#include "store.h"
+
+struct actions_ctx {
+	struct store *store;
+	const struct cfg *cfg;
+	const struct locales *locales;
+	const char *msisdn;
+	const char *channel;
+	const struct store_person *person; /* NULL: the number is not enrolled */
+	int64_t now;
+	int64_t message_id; /* the inbound message being answered */
+};
+
+/* Runs action a for session s. 0 with *outcome set, or -1 if the store
+ * failed: then nothing may be acknowledged (the caller rolls back). */
+int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,
+		enum flow_outcome *outcome);
+
+/* Hours east of UTC of a district's time zone (Central Asia keeps no DST). */
+int actions_utc_offset_hours(const char *timezone);
+
+/* Local time at t in a district's time zone as "HH:MM" and "DD.MM.YYYY". */
+void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11]);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * converse — one inbound message through a conversation: who is writing
+ * (enrolled person or not, language, opted out), which flow it starts or
+ * continues (global keywords first), the named actions it calls, the reply
+ * rendered in the person's language and measured for the phone, and the
+ * session saved or ended. Every read and write goes through the store in
+ * the caller's transaction, so the MO, the reply and all they changed are
+ * committed together before the reply is sent.
+ *
+ * Stateless apart from what it is given; loop thread only.
+ */
+#ifndef CHABAR_CONVERSE_H
+#define CHABAR_CONVERSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "flow.h"
+#include "locale.h"
+#include "store.h"
+
+#define CONVERSE_REPLY_MAX 2048
+
+struct converse_ctx {
+	struct store *store;
+	const struct cfg *cfg;
+	const struct flow_set *flows;
+	const struct locales *locales;
+};
+
+struct converse_input {
+	const char *msisdn;
+	const char *channel; /* "sms" */
+	const char *text;    /* UTF-8, or NULL if the message was not text */
+	size_t len;
+	int64_t now;
+	int64_t message_id;
+};
+
+struct converse_reply {
+	struct buf text; /* UTF-8, at most CONVERSE_REPLY_MAX bytes */
+	bool ucs2;       /* needs UCS-2 on the air (else GSM 7-bit) */
+	const char *key; /* the text key answered with, for the log */
+};
+
+/* Fills reply (buf_init'ed by the caller). 0, or -1 if the store failed:
+ * then the caller must roll back and acknowledge nothing. */
+int converse(const struct converse_ctx *ctx, const struct converse_input *in,
+	     struct converse_reply *reply);
+
+#endif

@@ -1,0 +1,124 @@
+/* lint — see lint.h. */
+#include "lint.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "flow_load.h"
+#include "gsm.h"
+
+#define LINT_TEXT_MAX 4096
+/* Texts outside a flow (engine answers) get the default budget. */
+#define LINT_DEFAULT_BUDGET 2
+
+struct lint {
+	struct diag *d;
+	const struct locales *locales;
+	const char *file;
+	int line;
+	unsigned budget;
+};
+
+/* Checks one text (with a menu's options when menu is set) in every
+ * language. */
+static void check_text(struct lint *l, const char *key, const struct flow_node *menu)
+{
+	if (!locales_text(l->locales, LOCALE_REFERENCE, key)) {
+		diag_error(l->d, l->file, l->line, "text %s is in no catalog", key);
+		return;
+	}
+	for (size_t i = 0; i < locales_language_count(); i++) {
+		const char *lang = locales_language_code(i);
+		struct buf text;
+		buf_init(&text, LINT_TEXT_MAX);
+		locales_render_worst(l->locales, lang, key, &text);
+		for (size_t k = 0; menu && k < menu->option_count; k++) {
+			buf_printf(&text, "\n%s ", menu->options[k].choice);
+			locales_render_worst(l->locales, lang, menu->options[k].text_key, &text);
+		}
+		struct gsm_fit fit;
+		struct gsm_ussd_budget page = GSM_USSD_DEFAULT;
+		if (gsm_measure(text.data ? text.data : "", text.len, &fit) < 0)
+			diag_error(l->d, l->file, l->line, "%s/%s is not valid UTF-8", lang, key);
+		else if (!gsm_fits_ussd(&fit, &page))
+			diag_error(
+			    l->d, l->file, l->line,
+			    "%s%s in %s takes %zu %s characters: more than a USSD page (%zu)", key,
+			    menu ? " with its menu" : "", lang, fit.units,
+			    gsm_coding_name(fit.coding),
+			    fit.coding == GSM_CODING_GSM7 ? page.gsm7_chars : page.ucs2_chars);
+		else if (fit.segments > l->budget)
+			diag_error(l->d, l->file, l->line,
+				   "%s in %s takes %zu SMS parts: the budget is %u", key, lang,
+				   fit.segments, l->budget);
+		buf_cleanup(&text);
+	}
+}
+
+static void check_edge_text(struct lint *l, const struct flow_edge *e)
+{
+	if (e->text_key) {
+		l->line = e->line;
+		check_text(l, e->text_key, NULL);
+	}
+}
+
+static void check_node(struct lint *l, const struct flow_node *n)
+{
+	l->line = n->line;
+	if (n->prompt_key)
+		check_text(l, n->prompt_key, n->menu ? n : NULL);
+	if (n->retry_key)
+		check_text(l, n->retry_key, NULL);
+	if (n->end_key)
+		check_text(l, n->end_key, NULL);
+	for (size_t i = 0; i < n->option_count; i++)
+		check_edge_text(l, &n->options[i].to);
+	for (size_t i = 0; i < n->pattern_count; i++)
+		check_edge_text(l, &n->patterns[i].to);
+	check_edge_text(l, &n->give_up);
+	check_edge_text(l, &n->on_timeout);
+	for (int i = 0; i < FLOW_OUTCOME_COUNT; i++)
+		check_edge_text(l, &n->outcomes[i]);
+}
+
+static void check_all(struct diag *d, const struct cfg *cfg, const struct flow_set *flows,
+		      const struct locales *locales)
+{
+	struct lint l = {.d = d, .locales = locales};
+	for (size_t i = 0; i < flows->flow_count; i++) {
+		const struct flow *f = &flows->flows[i];
+		l.file = f->file;
+		l.budget = f->budget;
+		for (size_t k = 0; k < f->node_count; k++)
+			check_node(&l, &f->nodes[k]);
+	}
+	l.file = cfg->locales_dir;
+	l.line = 0;
+	l.budget = LINT_DEFAULT_BUDGET;
+	static const char *const engine_keys[] = {
+#define X(key) key,
+	    LINT_ENGINE_KEYS(X)
+#undef X
+	};
+	for (size_t i = 0; i < sizeof engine_keys / sizeof engine_keys[0]; i++)
+		check_text(&l, engine_keys[i], NULL);
+	check_text(&l, FLOW_KEY_EXPIRED, NULL);
+}
+
+int lint_load(const struct cfg *cfg, struct diag *d, struct flow_set **flows,
+	      struct locales **locales)
+{
+	int errors_before = d->errors;
+	*flows = flow_load_dir(cfg->flows_dir, d);
+	*locales = locales_load(cfg->locales_dir, d);
+	if (*flows && *locales)
+		check_all(d, cfg, *flows, *locales);
+	if (d->errors == errors_before)
+		return 0;
+	flow_set_unref(*flows);
+	locales_unref(*locales);
+	*flows = NULL;
+	*locales = NULL;
+	return -1;
+}
