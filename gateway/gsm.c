@@ -59,18 +59,6 @@ int gsm_char_septets(uint32_t cp)
 	return 0;
 }
 
-/* The next code point of well-formed UTF-8 (checked by utf8_valid first). */
-static uint32_t next_cp(const unsigned char *s, size_t *i)
-{
-	unsigned char c = s[*i];
-	size_t n = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-	uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1fu : n == 2 ? c & 0x0fu : c & 0x07u;
-	for (size_t k = 1; k <= n; k++)
-		cp = cp << 6 | (s[*i + k] & 0x3fu);
-	*i += n + 1;
-	return cp;
-}
-
 /* Places a character of width units into parts of part units each: it
  * opens a new part rather than straddle two. */
 static void place(size_t *parts, size_t *fill, size_t width, size_t part)
@@ -88,7 +76,6 @@ int gsm_measure(const char *utf8, size_t len, struct gsm_fit *out)
 		return -1;
 	if (!utf8_valid(utf8, len))
 		return -1;
-	const unsigned char *s = (const unsigned char *)utf8;
 	/* Both codings are counted in one pass; the first character outside
 	 * GSM-7 stops the GSM-7 count, which is then unused. */
 	bool gsm7 = true;
@@ -96,7 +83,7 @@ int gsm_measure(const char *utf8, size_t len, struct gsm_fit *out)
 	size_t utf16 = 0, ucs_parts = 1, ucs_fill = 0;
 	size_t i = 0;
 	while (i < len) {
-		uint32_t cp = next_cp(s, &i);
+		uint32_t cp = utf8_next(utf8, &i);
 		chars++;
 		if (gsm7) {
 			int w = gsm_char_septets(cp);

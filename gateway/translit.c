@@ -317,18 +317,6 @@ static const char *latin_for(const struct scheme *scheme, uint32_t cp, char one[
 	return one;
 }
 
-/* The next code point of well-formed UTF-8 (checked by utf8_valid first). */
-static uint32_t next_cp(const unsigned char *s, size_t *i)
-{
-	unsigned char c = s[*i];
-	size_t n = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-	uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1fu : n == 2 ? c & 0x0fu : c & 0x07u;
-	for (size_t k = 1; k <= n; k++)
-		cp = cp << 6 | (s[*i + k] & 0x3fu);
-	*i += n + 1;
-	return cp;
-}
-
 int translit_to_latin(const char *lang, const char *utf8, size_t len, struct buf *out)
 {
 	if (!out || (len && !utf8) || !utf8_valid(utf8, len))
@@ -338,11 +326,10 @@ int translit_to_latin(const char *lang, const char *utf8, size_t len, struct buf
 		if (strcmp(lang, schemes[i].lang) == 0)
 			scheme = &schemes[i];
 
-	const unsigned char *s = (const unsigned char *)utf8;
 	size_t i = 0;
 	while (i < len) {
 		size_t start = i;
-		uint32_t cp = next_cp(s, &i);
+		uint32_t cp = utf8_next(utf8, &i);
 		if (gsm_char_septets(cp) > 0) {
 			if (buf_append(out, utf8 + start, i - start) < 0)
 				return -1;

@@ -38,6 +38,18 @@ bool utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+uint32_t utf8_next(const char *str, size_t *i)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c = s[*i];
+	size_t n = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+	uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1fu : n == 2 ? c & 0x0fu : c & 0x07u;
+	for (size_t k = 1; k <= n; k++)
+		cp = cp << 6 | (s[*i + k] & 0x3fu);
+	*i += n + 1;
+	return cp;
+}
+
 static size_t utf8_size(uint32_t cp)
 {
 	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;

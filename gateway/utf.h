@@ -7,9 +7,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
+
+/* The code point at s[*i] of text that utf8_valid() accepted, moving *i
+ * past it. */
+uint32_t utf8_next(const char *s, size_t *i);
 
 /* Converts UTF-16BE to UTF-8 into out (out_size bytes, NUL-terminated).
  * Returns the UTF-8 length, or -1 for an odd length, a broken surrogate

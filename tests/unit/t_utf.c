@@ -110,9 +110,24 @@ static void test_utf16(void)
 	   "one ASCII character fits in 2");
 }
 
+static void test_utf8_next(void)
+{
+	/* one character of each length: A, Ж, €, 😀 */
+	const char *text = "A\xd0\x96\xe2\x82\xac\xf0\x9f\x98\x80";
+	static const uint32_t want[] = {0x41, 0x416, 0x20ac, 0x1f600};
+	static const size_t ends[] = {1, 3, 6, 10};
+	size_t i = 0;
+	for (size_t k = 0; k < 4; k++) {
+		uint32_t cp = utf8_next(text, &i);
+		ok(cp == want[k] && i == ends[k], "utf8_next: U+%04X ends at byte %zu",
+		   (unsigned)want[k], ends[k]);
+	}
+}
+
 int main(void)
 {
 	test_utf8_valid();
+	test_utf8_next();
 	test_utf16();
 	return tap_done();
 }
