@@ -143,9 +143,9 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 	int found = next_appointment(ctx, s);
 	if (found < 0)
 		return -1;
-	char next[32];
-	snprintf(next, sizeof next, "%s %s", found ? flow_var_get(s, "date") : "-",
-		 found ? flow_var_get(s, "time") : "");
+	char next[32] = "-";
+	if (found)
+		snprintf(next, sizeof next, "%s %s", flow_var_get(s, "date"), flow_var_get(s, "time"));
 	char hhmm[6], date[11];
 	actions_local_time(ctx->person->timezone, ctx->now, hhmm, date);
 	set_var(s, "time", hhmm);

@@ -26,8 +26,8 @@ struct command {
 	const char *name;
 	const char *args;
 	const char *help;
-	int argc; /* words after the command; a trailing optional count below */
-	int optional;
+	int argc;     /* arguments after "add" (0: the command takes none) */
+	int optional; /* how many of the last ones may be left out */
 	int (*run)(const struct cfg *cfg, struct store *s, char **argv);
 };
 
@@ -151,13 +151,13 @@ static int cmd_lint(const struct cfg *cfg, struct store *s, char **argv)
 
 static const struct command commands[] = {
     {"migrate", "", "create or upgrade the database", 0, 0, cmd_migrate},
-    {"district", "add CODE NAME LANG TIMEZONE", "add a district (e.g. Asia/Bishkek)", 5, 0,
+    {"district", "add CODE NAME LANG TIMEZONE", "add a district (e.g. Asia/Bishkek)", 4, 0,
      cmd_district},
-    {"officer", "add MSISDN NAME DISTRICT LANG", "add an officer", 5, 0, cmd_officer},
+    {"officer", "add MSISDN NAME DISTRICT LANG", "add an officer", 4, 0, cmd_officer},
     {"person", "add MSISDN NAME LANG PIN|- [DISTRICT [OFFICER]]",
-     "enrol a supervised person (PIN - reads it from standard input)", 5, 2, cmd_person},
+     "enrol a supervised person (PIN - reads it from standard input)", 6, 2, cmd_person},
     {"appointment", "add MSISDN 'YYYY-MM-DD HH:MM' PLACE",
-     "add an appointment, in the district's local time", 4, 0, cmd_appointment},
+     "add an appointment, in the district's local time", 3, 0, cmd_appointment},
     {"lint", "", "check flows and catalogs: every text exists and fits", 0, 0, cmd_lint},
 };
 
@@ -193,9 +193,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
-	int words = argc - optind - 1;
 	/* commands with arguments start with the verb "add" */
-	if (!cmd || words < cmd->argc - 1 || words > cmd->argc - 1 + cmd->optional ||
+	int given = argc - optind - 1 - (cmd && cmd->argc ? 1 : 0);
+	if (!cmd || given > cmd->argc || given < cmd->argc - cmd->optional ||
 	    (cmd->argc && strcmp(argv[optind + 1], "add") != 0)) {
 		usage(stderr);
 		return 2;
@@ -217,9 +217,9 @@ int main(int argc, char **argv)
 		cfg_unref(cfg);
 		return 1;
 	}
-	/* argv after "add", NULL-padded for the optional words */
+	/* the arguments after "add", NULL for the optional ones left out */
 	char *args[8] = {0};
-	for (int i = 0; cmd->argc && i < words - 1 && i < 7; i++)
+	for (int i = 0; i < given && i < 7; i++)
 		args[i] = argv[optind + 2 + i];
 	int rc = cmd->run(cfg, s, args);
 	store_free(s);

@@ -54,7 +54,7 @@ enum flow_who {
 };
 
 #define FLOW_VARS_MAX      8
-#define FLOW_VAR_NAME_MAX  16
+#define FLOW_VAR_NAME_MAX  24
 #define FLOW_VAR_VALUE_MAX 64
 #define FLOW_NONE          (-1)
 

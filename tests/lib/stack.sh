@@ -566,8 +566,19 @@ send_mo_ucs2() {
 #   them.  (fakesmsc itself only logs them, as "Got message N: <LINE>".)
 #   An MT whose raw text contains a line break shows up broken in two.
 mt_lines() {
-    LC_ALL=C sed -n 's/^.* Got message [0-9]*: <\(.*\)>$/\1/p' \
-        "$STACK_DIR/fakesmsc.log" >"$STACK_DIR/fakesmsc.out"
+    # fakesmsc logs each line of a text with line breaks (a menu) as a
+    # message of its own; a "message" that does not start with the sender,
+    # receiver and type is such a continuation, joined to the one before
+    # with \037 (unit separator), which decode_mt turns back into a line
+    # break, so one MT stays one line here.
+    LC_ALL=C awk '
+        match($0, / Got message [0-9]*: </) {
+            line = substr($0, RSTART + RLENGTH); sub(/>$/, "", line)
+            if (line ~ /^[^ ]+ [^ ]+ (text|data|ucs-2|udh) / || n == 0) mt[++n] = line
+            else mt[n] = mt[n] "\037" line
+        }
+        END { for (i = 1; i <= n; i++) print mt[i] }
+    ' "$STACK_DIR/fakesmsc.log" >"$STACK_DIR/fakesmsc.out"
     cat "$STACK_DIR/fakesmsc.out"
 }
 
@@ -619,7 +630,7 @@ decode_mt() {
     payload=${rest#"$type"}
     payload=${payload# }
     case $type in
-    text) printf '%s\n' "$payload" ;;
+    text) printf '%s\n' "$payload" | tr '\037' '\n' ;;
     data) _stack_urldecode "$payload"; echo ;;
     ucs-2 | ucs2) _stack_urldecode "$payload" | iconv -f UTF-16BE -t UTF-8; echo ;;
     udh)
