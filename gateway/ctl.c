@@ -24,9 +24,10 @@
 
 struct command {
 	const char *name;
+	const char *verb; /* the word after the name ("add"), or NULL */
 	const char *args;
 	const char *help;
-	int argc;     /* arguments after "add" (0: the command takes none) */
+	int argc;     /* arguments after the name and verb */
 	int optional; /* how many of the last ones may be left out */
 	int (*run)(const struct cfg *cfg, struct store *s, char **argv);
 };
@@ -131,6 +132,20 @@ static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
 		   : 0;
 }
 
+static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
+{
+	char msisdn[MSISDN_SIZE];
+	bool on = strcmp(argv[1], "on") == 0;
+	if (!number(argv[0], msisdn))
+		return 1;
+	if (!on && strcmp(argv[1], "off") != 0) {
+		fprintf(stderr, "chabarctl: latin takes on or off\n");
+		return 2;
+	}
+	return store_person_latin(s, msisdn, on) < 0 ? fail("latin (is the number enrolled?)", s)
+						     : 0;
+}
+
 static int cmd_lint(const struct cfg *cfg, struct store *s, char **argv)
 {
 	struct diag d;
@@ -150,22 +165,25 @@ static int cmd_lint(const struct cfg *cfg, struct store *s, char **argv)
 }
 
 static const struct command commands[] = {
-    {"migrate", "", "create or upgrade the database", 0, 0, cmd_migrate},
-    {"district", "add CODE NAME LANG TIMEZONE", "add a district (e.g. Asia/Bishkek)", 4, 0,
+    {"migrate", NULL, "", "create or upgrade the database", 0, 0, cmd_migrate},
+    {"district", "add", "CODE NAME LANG TIMEZONE", "add a district (e.g. Asia/Bishkek)", 4, 0,
      cmd_district},
-    {"officer", "add MSISDN NAME DISTRICT LANG", "add an officer", 4, 0, cmd_officer},
-    {"person", "add MSISDN NAME LANG PIN|- [DISTRICT [OFFICER]]",
+    {"officer", "add", "MSISDN NAME DISTRICT LANG", "add an officer", 4, 0, cmd_officer},
+    {"person", "add", "MSISDN NAME LANG PIN|- [DISTRICT [OFFICER]]",
      "enrol a supervised person (PIN - reads it from standard input)", 6, 2, cmd_person},
-    {"appointment", "add MSISDN 'YYYY-MM-DD HH:MM' PLACE",
+    {"latin", NULL, "MSISDN on|off",
+     "send this person Latin letters (GSM 7-bit, half the SMS parts)", 2, 0, cmd_latin},
+    {"appointment", "add", "MSISDN 'YYYY-MM-DD HH:MM' PLACE",
      "add an appointment, in the district's local time", 3, 0, cmd_appointment},
-    {"lint", "", "check flows and catalogs: every text exists and fits", 0, 0, cmd_lint},
+    {"lint", NULL, "", "check flows and catalogs: every text exists and fits", 0, 0, cmd_lint},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: chabarctl [-c config] command ...\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
+		fprintf(out, "  %s %s %s\n      %s\n", commands[i].name,
+			commands[i].verb ? commands[i].verb : "", commands[i].args,
 			commands[i].help);
 	fprintf(out, "  version\n      print the program's schema version\n");
 }
@@ -193,10 +211,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
-	/* commands with arguments start with the verb "add" */
-	int given = argc - optind - 1 - (cmd && cmd->argc ? 1 : 0);
+	int first = optind + 1 + (cmd && cmd->verb ? 1 : 0); /* the first argument */
+	int given = argc - first;
 	if (!cmd || given > cmd->argc || given < cmd->argc - cmd->optional ||
-	    (cmd->argc && strcmp(argv[optind + 1], "add") != 0)) {
+	    (cmd->verb && strcmp(argv[optind + 1], cmd->verb) != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -217,10 +235,10 @@ int main(int argc, char **argv)
 		cfg_unref(cfg);
 		return 1;
 	}
-	/* the arguments after "add", NULL for the optional ones left out */
+	/* the arguments, NULL for the optional ones left out */
 	char *args[8] = {0};
 	for (int i = 0; i < given && i < 7; i++)
-		args[i] = argv[optind + 2 + i];
+		args[i] = argv[first + i];
 	int rc = cmd->run(cfg, s, args);
 	store_free(s);
 	cfg_unref(cfg);

@@ -45,6 +45,7 @@
 	X(person_language, "UPDATE persons SET language = ?2 WHERE id = ?1")                       \
 	X(person_opt_out, "UPDATE persons SET opted_out = ?2 WHERE id = ?1")                       \
 	X(person_pin, "UPDATE persons SET pin_failures = ?2, locked_until = ?3 WHERE id = ?1")     \
+	X(person_latin, "UPDATE persons SET transliterate = ?2 WHERE msisdn = ?1")                 \
 	X(person_add,                                                                              \
 	  "INSERT INTO persons (msisdn, name, role, language, district_id, officer_id,"            \
 	  " pin_hash, created_at) VALUES (?1, ?2, ?3, ?4,"                                         \
@@ -408,6 +409,12 @@ int store_person_add(struct store *s, const struct store_new_person *p, int64_t 
 {
 	return write_bound(s, s->person_add, "ttttttti", p->msisdn, p->name, p->role, p->language,
 			   p->district, p->officer, p->pin_hash, now);
+}
+
+int store_person_latin(struct store *s, const char *msisdn, bool latin)
+{
+	int rc = write_bound(s, s->person_latin, "ti", msisdn, (int64_t)latin);
+	return rc == 0 && sqlite3_changes(s->db) == 0 ? STORE_ERROR : rc;
 }
 
 int store_district_add(struct store *s, const char *code, const char *name, const char *language,

@@ -108,6 +108,9 @@ struct store_new_person {
 	const char *msisdn, *name, *role, *language, *district, *officer, *pin_hash;
 };
 int store_person_add(struct store *s, const struct store_new_person *p, int64_t now);
+/* Latin letters (transliteration) for this person's replies; STORE_ERROR
+ * also if the number is not enrolled. */
+int store_person_latin(struct store *s, const char *msisdn, bool latin);
 int store_district_add(struct store *s, const char *code, const char *name, const char *language,
 		       const char *timezone);
 int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
