@@ -142,8 +142,11 @@ static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
 		fprintf(stderr, "chabarctl: latin takes on or off\n");
 		return 2;
 	}
-	return store_person_latin(s, msisdn, on) < 0 ? fail("latin (is the number enrolled?)", s)
-						     : 0;
+	if (store_person_latin(s, msisdn, on) < 0) {
+		fprintf(stderr, "chabarctl: %s is not enrolled (or the database failed)\n", argv[0]);
+		return 1;
+	}
+	return 0;
 }
 
 static int cmd_lint(const struct cfg *cfg, struct store *s, char **argv)
