@@ -35,7 +35,7 @@ mo() {
 }
 sql() { stack_sql "$@"; }
 
-tap_plan 39
+tap_plan 42
 
 # --- options and config checking -------------------------------------------
 like "$("$CHABARD" -V)" '^chabard [0-9]+\.[0-9]+' "-V prints the version"
@@ -103,15 +103,35 @@ is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 
 is "$(sql "select count(*) from messages where kannel_id='id-busy'")" 1 "and it is stored once"
 
 # --- reload ----------------------------------------------------------------
-# reloaded N: chabard has logged at least N good reloads (polled).
+# reloaded N / refused N: chabard has logged at least N good / failed
+# reloads (functions, so each poll counts again).
 reloaded() { [ "$(grep -c 'event=reloaded' "$T/chabard.out")" -ge "$1" ]; }
+refused() { [ "$(grep -c 'event=reload_failed' "$T/chabard.out")" -ge "$1" ]; }
 pid=$(stack_pid chabard)
 cp "$T/chabar.conf" "$T/good.conf"
 printf '[chabard]\nmax_body = nonsense\n' >>"$T/chabar.conf"
 kill -HUP "$pid"
-_stack_wait 10 "$pid" reload grep -q 'event=reload_failed' "$T/chabard.out"
+_stack_wait 10 "$pid" reload refused 1
 is "$(mo "$BASE/kannel/mo?$K&from=996555000121")" "200 $UNKNOWN" \
     "a bad reload keeps the running config"
+# A text too long for a USSD page in Kyrgyz, then a flow that does not
+# load: each refused with file:line, and the running flows stay.
+mkdir "$T/flows" "$T/locales"
+cp "$CHABAR_FLOWS"/*.flow "$T/flows/" && cp "$CHABAR_LOCALES"/*.po "$T/locales/"
+long=$(printf 'Ж%.0s' $(seq 90))
+sed -i "/^msgid \"global.cancelled\"/{n;s/^msgstr .*/msgstr \"$long\"/}" "$T/locales/ky.po"
+sed -e "s|^flows = .*|flows = $T/flows|" -e "s|^locales = .*|locales = $T/locales|" \
+    "$T/good.conf" >"$T/chabar.conf"
+like "$("$CHABARD" -n -c "$T/chabar.conf" 2>&1 | tr '\n' ' ')" \
+    "cancel.flow:[0-9]+: global.cancelled in ky takes 90 ucs2 characters" \
+    "-n names a text that does not fit a USSD page, with the flow's file:line"
+printf 'flow broken\n  trigger keyword BROKEN\n  start nowhere\n' >"$T/flows/broken.flow"
+like "$("$CHABARD" -n -c "$T/chabar.conf" 2>&1 | tr '\n' ' ')" "broken.flow:3: no node nowhere" \
+    "-n names a broken flow with file:line"
+kill -HUP "$pid"
+_stack_wait 10 "$pid" reload refused 2
+is "$(mo "$BASE/kannel/mo?$K&from=996555000121&text=cancel")" "200 $(catalog_text en global.cancelled)" \
+    "a reload with bad flows keeps the running ones"
 sed 's/^default_language = .*/default_language = ru/' "$T/good.conf" >"$T/chabar.conf"
 kill -HUP "$pid"
 _stack_wait 10 "$pid" reload reloaded 1
