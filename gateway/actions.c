@@ -1,6 +1,7 @@
 /* actions — see actions.h. */
 #include "actions.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -82,19 +83,27 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 {
 	const struct store_person *p = ctx->person;
 	const struct cfg *cfg = ctx->cfg;
-	const char *pin = flow_var_get(s, "pin");
+	const char *typed = flow_var_get(s, "pin");
+	char pin[FLOW_VAR_VALUE_MAX] = "";
+	bool have_pin = typed != NULL;
+	if (typed)
+		snprintf(pin, sizeof pin, "%s", typed);
+	/* the PIN is not kept in the session, whatever happens next */
+	flow_var_set(s, "pin", "", 0);
 	*outcome = FLOW_OUTCOME_fail;
-	if (!p || !p->pin_hash[0] || !pin) {
+	if (!p || !p->pin_hash[0] || !have_pin) {
 		set_number(s, "tries", 0);
+		sodium_memzero(pin, sizeof pin);
 		return 0;
 	}
 	if (p->locked_until > ctx->now) {
 		set_number(s, "minutes", (long)((p->locked_until - ctx->now + 59) / 60));
 		*outcome = FLOW_OUTCOME_locked;
+		sodium_memzero(pin, sizeof pin);
 		return 0;
 	}
 	bool right = pin_matches(cfg->pin_key, ctx->msisdn, pin, p->pin_hash);
-	flow_var_set(s, "pin", "", 0); /* the PIN is not kept in the session */
+	sodium_memzero(pin, sizeof pin);
 	if (right) {
 		*outcome = FLOW_OUTCOME_ok;
 		return store_person_pin(ctx->store, p->id, 0, 0) < 0 ? -1 : 0;
@@ -145,7 +154,8 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 		return -1;
 	char next[32] = "-";
 	if (found)
-		snprintf(next, sizeof next, "%s %s", flow_var_get(s, "date"), flow_var_get(s, "time"));
+		snprintf(next, sizeof next, "%s %s", flow_var_get(s, "date"),
+			 flow_var_get(s, "time"));
 	char hhmm[6], date[11];
 	actions_local_time(ctx->person->timezone, ctx->now, hhmm, date);
 	set_var(s, "time", hhmm);

@@ -143,7 +143,8 @@ static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
 		return 2;
 	}
 	if (store_person_latin(s, msisdn, on) < 0) {
-		fprintf(stderr, "chabarctl: %s is not enrolled (or the database failed)\n", argv[0]);
+		fprintf(stderr, "chabarctl: %s is not enrolled (or the database failed)\n",
+			argv[0]);
 		return 1;
 	}
 	return 0;

@@ -29,6 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "locale.h"
+#include "translit.h"
+
 #define FLOW_FILE_MAX  (256 * 1024)
 #define WORDS_MAX      24
 #define NAME_MAX_LEN   32
@@ -481,6 +485,48 @@ static void check_node(struct parser *p, struct flow_node *n)
 #undef NODE_ERROR
 }
 
+/* Appends one keyword, quoted, as an alternative of the pattern. */
+static void add_alternative(struct buf *pattern, const char *word, size_t len)
+{
+	buf_printf(pattern, "%s\\Q%.*s\\E", pattern->len > 7 ? "|" : "", (int)len, word);
+}
+
+/* Writes each keyword as phones may send it: as written, in Latin letters
+ * as chabar transliterates it for persons who asked for them (KATTOOLUU),
+ * and with the apostrophes Uzbek keyboards put in TO'XTAT (‘ ʻ ’ ʼ). */
+static void add_spellings(struct buf *pattern, const char *word)
+{
+	static const char *const apostrophes[] = {"\u2018", "\u02bb", "\u2019", "\u02bc"};
+	add_alternative(pattern, word, strlen(word));
+	for (size_t i = 0; i < locales_language_count(); i++) {
+		struct buf latin;
+		buf_init(&latin, 256);
+		if (translit_to_latin(locales_language_code(i), word, strlen(word), &latin) == 0 &&
+		    strcmp(latin.data, word) != 0)
+			add_alternative(pattern, latin.data, latin.len);
+		buf_cleanup(&latin);
+	}
+	const char *quote = strchr(word, '\'');
+	for (size_t i = 0; quote && i < sizeof apostrophes / sizeof apostrophes[0]; i++)
+		buf_printf(pattern, "|\\Q%.*s%s%s\\E", (int)(quote - word), word, apostrophes[i],
+			   quote + 1);
+}
+
+/* The trigger: any spelling of any keyword as the message's first word. */
+static void compile_keywords(struct parser *p, struct flow *f)
+{
+	struct buf pattern;
+	buf_init(&pattern, 16 * 1024);
+	buf_printf(&pattern, "^\\s*(?:");
+	for (size_t i = 0; i < f->keyword_count; i++)
+		add_spellings(&pattern, f->keywords[i]);
+	buf_printf(&pattern, ")(?=\\s|$)");
+	char err[256] = "too many keywords";
+	if (pattern.overflowed || !(f->keyword_re = match_new(pattern.data, true, err, sizeof err)))
+		diag_error(p->d, p->file, f->line, "flow %s: bad keywords: %s", f->name, err);
+	buf_cleanup(&pattern);
+}
+
 /* A flow is complete: resolve names, check its shape, compile triggers. */
 static void finish_flow(struct parser *p)
 {
@@ -501,18 +547,8 @@ static void finish_flow(struct parser *p)
 		check_reachable(p, f);
 	if (!f->keyword_count && !f->ussd_code)
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger", f->name);
-	if (f->keyword_count) {
-		char pattern[2048] = "^\\s*(?:";
-		size_t used = strlen(pattern);
-		for (size_t i = 0; i < f->keyword_count; i++)
-			used += (size_t)snprintf(pattern + used, sizeof pattern - used,
-						 "%s\\Q%s\\E", i ? "|" : "", f->keywords[i]);
-		snprintf(pattern + used, sizeof pattern - used, ")(?=\\s|$)");
-		char err[256];
-		if (used >= sizeof pattern - 16 ||
-		    !(f->keyword_re = match_new(pattern, true, err, sizeof err)))
-			diag_error(p->d, p->file, f->line, "flow %s: bad keywords", f->name);
-	}
+	if (f->keyword_count)
+		compile_keywords(p, f);
 	p->flow = NULL;
 	p->node = NULL;
 	p->start = NULL;

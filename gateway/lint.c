@@ -103,7 +103,6 @@ static void check_all(struct diag *d, const struct cfg *cfg, const struct flow_s
 	};
 	for (size_t i = 0; i < sizeof engine_keys / sizeof engine_keys[0]; i++)
 		check_text(&l, engine_keys[i], NULL);
-	check_text(&l, FLOW_KEY_EXPIRED, NULL);
 }
 
 int lint_load(const struct cfg *cfg, struct diag *d, struct flow_set **flows,

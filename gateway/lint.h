@@ -18,7 +18,7 @@
 /* Texts the engine itself answers with, outside any flow. */
 #define LINT_ENGINE_KEYS(X)                                                                        \
 	X("global.unknown")                                                                        \
-	X("global.expired")                                                                        \
+	X(FLOW_KEY_EXPIRED)                                                                        \
 	X("global.opted_out") X("global.not_enrolled") X("global.error") X("alert.pin_locked")
 
 /* 0 with *flows and *locales loaded (one reference each), or -1 with every

@@ -11,6 +11,7 @@ int session_encode(const struct flow_set *set, const struct flow_session *s,
 	const struct flow *f = &set->flows[s->flow];
 	snprintf(out->flow, sizeof out->flow, "%s", f->name);
 	snprintf(out->node, sizeof out->node, "%s", f->nodes[s->node].name);
+	out->attempts = s->attempts; /* so "retry N" counts across messages */
 	out->vars[0] = '\0';
 	for (size_t i = 0; i < s->var_count; i++)
 		if (form_append(out->vars, sizeof out->vars, s->vars[i].name, s->vars[i].value,
@@ -33,8 +34,9 @@ int session_decode(const struct flow_set *set, const struct store_session *in,
 	for (size_t i = 0; i < f->node_count && out->node == FLOW_NONE; i++)
 		if (strcmp(f->nodes[i].name, in->node) == 0)
 			out->node = (int)i;
-	if (out->node == FLOW_NONE)
+	if (out->node == FLOW_NONE || in->attempts < 0 || in->attempts > SESSION_ATTEMPTS_MAX)
 		return -1;
+	out->attempts = (unsigned)in->attempts;
 	char vars[STORE_SESSION_VARS_MAX + 1];
 	size_t len = strlen(in->vars);
 	memcpy(vars, in->vars, len + 1);

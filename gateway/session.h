@@ -10,12 +10,17 @@
 #include "flow.h"
 #include "store.h"
 
-/* Fills out's flow, node and vars from s (times are the caller's). -1 if
- * the variables do not fit. */
+/* Unrecognised answers at the node are stored with the session, so a
+ * node's "retry N" counts across messages; a stored count above this is
+ * malformed. */
+#define SESSION_ATTEMPTS_MAX 255
+
+/* Fills out's flow, node, attempts and vars from s (times are the caller's). -1
+ * if the variables do not fit. */
 int session_encode(const struct flow_set *set, const struct flow_session *s,
 		   struct store_session *out);
 /* Fills out from a stored session. -1 if its flow or node no longer exists
- * or its variables are malformed: the conversation cannot go on. */
+ * or its attempts or variables are malformed: the conversation cannot go on. */
 int session_decode(const struct flow_set *set, const struct store_session *in,
 		   struct flow_session *out);
 

@@ -64,13 +64,14 @@
 	  " ORDER BY starts_at LIMIT 1")                                                           \
 	X(checkin_add, "INSERT INTO checkins (person_id, at, location, channel, message_id)"       \
 		       " VALUES (?1, ?2, ?3, ?4, ?5)")                                             \
-	X(session_get, "SELECT flow, node, vars, step, updated_at, expires_at FROM sessions"       \
-		       " WHERE msisdn = ?1 AND channel = ?2")                                      \
+	X(session_get,                                                                             \
+	  "SELECT flow, node, vars, step, updated_at, expires_at, attempts FROM sessions"          \
+	  " WHERE msisdn = ?1 AND channel = ?2")                                                   \
 	X(session_put,                                                                             \
 	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at,"             \
-	  " updated_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"                   \
+	  " updated_at, expires_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)"     \
 	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
-	  " step = ?6, updated_at = ?7, expires_at = ?8")                                          \
+	  " step = ?6, updated_at = ?7, expires_at = ?8, attempts = ?9")                           \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
@@ -449,6 +450,7 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 	out->step = sqlite3_column_int64(st, 3);
 	out->updated_at = sqlite3_column_int64(st, 4);
 	out->expires_at = sqlite3_column_int64(st, 5);
+	out->attempts = sqlite3_column_int64(st, 6);
 	done(st);
 	return 1;
 }
@@ -456,8 +458,8 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 int store_session_put(struct store *s, const char *msisdn, const char *channel,
 		      const struct store_session *in)
 {
-	return write_bound(s, s->session_put, "tttttiii", msisdn, channel, in->flow, in->node,
-			   in->vars, in->step, in->updated_at, in->expires_at);
+	return write_bound(s, s->session_put, "tttttiiii", msisdn, channel, in->flow, in->node,
+			   in->vars, in->step, in->updated_at, in->expires_at, in->attempts);
 }
 
 int store_session_delete(struct store *s, const char *msisdn, const char *channel)

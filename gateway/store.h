@@ -126,7 +126,8 @@ struct store_session {
 	char flow[40];
 	char node[40];
 	char vars[STORE_SESSION_VARS_MAX]; /* form-encoded name=value&… */
-	int64_t step;
+	int64_t step;                      /* exchanges so far */
+	int64_t attempts;                  /* unrecognised answers at this node */
 	int64_t updated_at;
 	int64_t expires_at;
 };

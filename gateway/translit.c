@@ -2,14 +2,15 @@
 #include "translit.h"
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "gsm.h"
 #include "utf.h"
 
 /* A Cyrillic letter: its capital and small code points and their Latin. A
- * capital gets the capitalised form, first letter only (Ж → Zh, Щ → Shch),
- * which keeps the rule simple at the price of "ZhANYL" for all-caps text.
+ * capital gets the capitalised form (Ж → Zh, Щ → Shch), or all capitals
+ * inside a word in capitals (ЖАҢЫ → JANGY; see latin_for).
  * Every Latin string here is GSM-7 and at most twice the letter's 2 bytes. */
 struct letter {
 	uint16_t upper, lower;
@@ -284,8 +285,8 @@ static const struct stand_in *find_stand_in(uint32_t cp)
 	return NULL;
 }
 
-/* The Latin for cp, which is not GSM-7, under scheme (NULL: Russian). */
-static const char *latin_for(const struct scheme *scheme, uint32_t cp, char one[2])
+/* The table entry of a Cyrillic letter under scheme (NULL: Russian). */
+static const struct letter *letter_for(const struct scheme *scheme, uint32_t cp)
 {
 	const struct letter *l = NULL;
 	if (scheme)
@@ -295,6 +296,34 @@ static const char *latin_for(const struct scheme *scheme, uint32_t cp, char one[
 	if (!l)
 		l = find_letter(other_cyrillic, sizeof other_cyrillic / sizeof other_cyrillic[0],
 				cp);
+	return l;
+}
+
+/* 1 for a capital letter, -1 for a small one, 0 for anything else. */
+static int letter_case(const struct scheme *scheme, uint32_t cp)
+{
+	if (cp >= 'A' && cp <= 'Z')
+		return 1;
+	if (cp >= 'a' && cp <= 'z')
+		return -1;
+	const struct letter *l = letter_for(scheme, cp);
+	return !l ? 0 : cp == l->upper ? 1 : -1;
+}
+
+/* The Latin for cp, which is not GSM-7, under scheme (NULL: Russian). In a
+ * word in capitals (shout), a capital's Latin is all capitals: ЩИТ is SHCHIT,
+ * not ShchIT. */
+static const char *latin_for(const struct scheme *scheme, uint32_t cp, bool shout, char one[8])
+{
+	const struct letter *l = letter_for(scheme, cp);
+	if (l && cp == l->upper && shout) {
+		size_t n = strlen(l->up);
+		for (size_t k = 0; k <= n && k < 7; k++)
+			one[k] =
+			    l->up[k] >= 'a' && l->up[k] <= 'z' ? (char)(l->up[k] - 32) : l->up[k];
+		one[7] = '\0';
+		return one;
+	}
 	if (l)
 		return cp == l->upper ? l->up : l->lo;
 
@@ -327,16 +356,22 @@ int translit_to_latin(const char *lang, const char *utf8, size_t len, struct buf
 			scheme = &schemes[i];
 
 	size_t i = 0;
+	int before = 0; /* the case of the character before this one */
 	while (i < len) {
 		size_t start = i;
 		uint32_t cp = utf8_next(utf8, &i);
+		size_t peek = i;
+		int after = i < len ? letter_case(scheme, utf8_next(utf8, &peek)) : 0;
+		int now = letter_case(scheme, cp);
+		bool shout = now > 0 && (after > 0 || (before > 0 && after == 0));
+		before = now;
 		if (gsm_char_septets(cp) > 0) {
 			if (buf_append(out, utf8 + start, i - start) < 0)
 				return -1;
 			continue;
 		}
-		char one[2];
-		const char *latin = latin_for(scheme, cp, one);
+		char one[8];
+		const char *latin = latin_for(scheme, cp, shout, one);
 		if (buf_append(out, latin, strlen(latin)) < 0)
 			return -1;
 	}

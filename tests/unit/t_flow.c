@@ -50,10 +50,28 @@ static void test_shipped(void)
 	static const struct {
 		const char *text, *flow;
 	} keywords[] = {
-	    {"CHECKIN", "checkin"},  {"отметка", "checkin"}, {"Каттоолуу 1", "checkin"},
-	    {"help", "help"},        {"ПОМОЩЬ", "help"},     {"lang ru", "language"},
-	    {"stop", "stop"},        {"СТОП", "stop"},       {"start", "start"},
-	    {"next", "appointment"}, {"cancel", "cancel"},
+	    {"CHECKIN", "checkin"},
+	    {"отметка", "checkin"},
+	    {"Каттоолуу 1", "checkin"},
+	    {"help", "help"},
+	    {"ПОМОЩЬ", "help"},
+	    {"lang ru", "language"},
+	    {"stop", "stop"},
+	    {"СТОП", "stop"},
+	    {"start", "start"},
+	    {"next", "appointment"},
+	    {"cancel", "cancel"},
+	    /* in Latin letters, as a person who gets transliterated texts is told them */
+	    {"KATTOOLUU", "checkin"},
+	    {"otmetka", "checkin"},
+	    {"QAYD", "checkin"},
+	    {"SLEDUYUSHCHAYA", "appointment"},
+	    {"jardam", "help"},
+	    {"POMOSHCH", "help"},
+	    /* the apostrophes of Uzbek keyboards */
+	    {"TO\u2018XTAT", "stop"},
+	    {"to\u02bbxtat", "stop"},
+	    {"TO'XTAT", "stop"},
 	};
 	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
 		const struct flow *f =
