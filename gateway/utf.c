@@ -55,7 +55,7 @@ static size_t utf8_size(uint32_t cp)
 	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
-static size_t put_utf8(uint32_t cp, char *out)
+size_t utf8_put(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {
 		out[0] = (char)cp;
@@ -99,7 +99,7 @@ long utf16be_to_utf8(const unsigned char *in, size_t len, char *out, size_t out_
 		}
 		if (used + utf8_size(cp) >= out_size)
 			return -1; /* and keep a byte for the terminator */
-		used += put_utf8(cp, out + used);
+		used += utf8_put(cp, out + used);
 	}
 	out[used] = '\0';
 	return (long)used;

@@ -16,6 +16,9 @@ bool utf8_valid(const char *s, size_t len);
  * past it. */
 uint32_t utf8_next(const char *s, size_t *i);
 
+/* Writes cp (at most U+10FFFF) as UTF-8 into out; returns its length. */
+size_t utf8_put(uint32_t cp, char out[4]);
+
 /* Converts UTF-16BE to UTF-8 into out (out_size bytes, NUL-terminated).
  * Returns the UTF-8 length, or -1 for an odd length, a broken surrogate
  * pair or a result that does not fit. */

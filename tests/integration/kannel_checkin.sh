@@ -122,13 +122,7 @@ is_ucs2() {
 ere() { printf '%s' "$1" | sed 's/[][\.*^$(){}+?|/]/\\&/g'; }
 
 # --- 1-5: prerequisites, the stack, an enrolled person ----------------------
-missing=
-for f in "$BEARERBOX" "$SMSBOX" "$FAKESMSC" "$CHABARD" "$CHABARCTL"; do
-    [ -x "$f" ] || missing="$missing $f"
-done
-for c in curl sqlite3 iconv od; do
-    command -v "$c" >/dev/null || missing="$missing $c"
-done
+missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
 ok 0 "prerequisites present"
 

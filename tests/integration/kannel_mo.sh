@@ -49,13 +49,7 @@ trap 'exit 130' INT TERM HUP
 stack_init "$T"
 
 # --- 1: everything we need is installed and built -------------------------
-missing=
-for f in "$BEARERBOX" "$SMSBOX" "$FAKESMSC" "$CHABARD"; do
-    [ -x "$f" ] || missing="$missing $f"
-done
-for c in curl sqlite3 iconv od; do
-    command -v "$c" >/dev/null || missing="$missing $c"
-done
+missing=$(stack_missing "$CHABARD")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
 ok 0 "prerequisites present"
 

@@ -649,6 +649,20 @@ decode_mt() {
 }
 
 # --------------------------------------------------------------------------
+# stack_missing [BINARY...]
+#   Print what a Kannel test needs and cannot find: Kannel's programs, the
+#   given binaries, and the tools the library uses. Empty output: all there.
+stack_missing() {
+    local f c
+    for f in "$BEARERBOX" "$SMSBOX" "$FAKESMSC" "$@"; do
+        [ -x "$f" ] || printf ' %s' "$f"
+    done
+    for c in curl sqlite3 iconv od; do
+        command -v "$c" >/dev/null || printf ' %s' "$c"
+    done
+}
+
+# --------------------------------------------------------------------------
 # catalog_text LANG KEY
 #   The text of KEY in locales/LANG.po as chabard will send it (placeholders
 #   left as they are), so tests do not copy translations.

@@ -8,6 +8,7 @@
 #include "gsm.h"
 #include "tap.h"
 #include "translit.h"
+#include "utf.h"
 
 static char got[4096];
 
@@ -238,30 +239,6 @@ static void test_errors(void)
 	buf_cleanup(&b);
 }
 
-static size_t put_utf8(uint32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* Every code point of the BMP and some beyond, one at a time, under every
  * language: the output is GSM-7, at most twice the input's bytes, and a
  * GSM-7 character comes out as itself. */
@@ -278,7 +255,7 @@ static void test_every_code_point(void)
 			if (c >= 0xd800 && c <= 0xdfff)
 				continue;
 			char in[4];
-			size_t n = put_utf8(c, in);
+			size_t n = utf8_put(c, in);
 			struct gsm_fit f;
 			b.len = 0;
 			tried++;
