@@ -78,32 +78,35 @@ static int alert_officer(const struct actions_ctx *ctx, const char *key)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Wipes the typed PIN from the session, so it is never stored. */
+static void forget_pin(struct flow_session *s)
+{
+	for (size_t i = 0; i < s->var_count; i++)
+		if (strcmp(s->vars[i].name, "pin") == 0)
+			sodium_memzero(s->vars[i].value, sizeof s->vars[i].value);
+}
+
 static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 			  enum flow_outcome *outcome)
 {
 	const struct store_person *p = ctx->person;
 	const struct cfg *cfg = ctx->cfg;
 	const char *typed = flow_var_get(s, "pin");
-	char pin[FLOW_VAR_VALUE_MAX] = "";
-	bool have_pin = typed != NULL;
-	if (typed)
-		snprintf(pin, sizeof pin, "%s", typed);
-	/* the PIN is not kept in the session, whatever happens next */
-	flow_var_set(s, "pin", "", 0);
+	bool can_check = p && p->pin_hash[0] && typed;
+	bool locked = can_check && p->locked_until > ctx->now;
+	bool right =
+	    can_check && !locked && pin_matches(cfg->pin_key, ctx->msisdn, typed, p->pin_hash);
+	forget_pin(s);
 	*outcome = FLOW_OUTCOME_fail;
-	if (!p || !p->pin_hash[0] || !have_pin) {
+	if (!can_check) {
 		set_number(s, "tries", 0);
-		sodium_memzero(pin, sizeof pin);
 		return 0;
 	}
-	if (p->locked_until > ctx->now) {
+	if (locked) {
 		set_number(s, "minutes", (long)((p->locked_until - ctx->now + 59) / 60));
 		*outcome = FLOW_OUTCOME_locked;
-		sodium_memzero(pin, sizeof pin);
 		return 0;
 	}
-	bool right = pin_matches(cfg->pin_key, ctx->msisdn, pin, p->pin_hash);
-	sodium_memzero(pin, sizeof pin);
 	if (right) {
 		*outcome = FLOW_OUTCOME_ok;
 		return store_person_pin(ctx->store, p->id, 0, 0) < 0 ? -1 : 0;
