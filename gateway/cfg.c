@@ -40,6 +40,7 @@ struct cfg_key {
 static int parse_listen(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_string(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_secret(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_ussd_key(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_uint(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_choice(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_allow(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
@@ -68,8 +69,11 @@ static const struct cfg_key cfg_keys[] = {
     {"chabard", "idle_timeout", parse_uint, OFF(idle_timeout), "30", 1, 3600, NULL, true},
     {"chabard", "listen_backlog", parse_uint, OFF(listen_backlog), "1024", 512, 65535, NULL, true},
     {"chabard", "drain_timeout", parse_uint, OFF(drain_timeout), "10", 0, 600, NULL, false},
-    {"kannel", "key", parse_secret, OFF(kannel_key), NULL, 0, 0, NULL, false},
+    {"kannel", "key", parse_secret, OFF(kannel_key_hash), NULL, 0, 0, NULL, false},
     {"kannel", "allow", parse_allow, 0, "", 0, 0, NULL, false},
+    {"ussd", "key", parse_ussd_key, OFF(ussd_key_hash), "", 0, 0, NULL, false},
+    {"ussd", "step_timeout", parse_uint, OFF(ussd_step_timeout), "30", 5, 600, NULL, false},
+    {"ussd", "total_timeout", parse_uint, OFF(ussd_total_timeout), "180", 30, 3600, NULL, false},
     {"conversation", "flows", parse_string, OFF(flows_dir), CHABAR_PKGDATADIR "/flows", 0, 0, NULL,
      false},
     {"conversation", "locales", parse_string, OFF(locales_dir), CHABAR_PKGDATADIR "/locales", 0, 0,
@@ -127,11 +131,28 @@ static int parse_secret(struct cfg *c, const struct cfg_key *k, const char *valu
 		snprintf(why, why_size, "must be at least 16 characters (a random shared secret)");
 		return -1;
 	}
-	if (parse_string(c, k, value, why, why_size) < 0)
-		return -1;
-	crypto_generichash(c->kannel_key_hash, sizeof c->kannel_key_hash,
+	/* Only the hash is kept: each request hashes the key it presents and
+	 * compares in constant time (cfg_secret_ok). */
+	crypto_generichash((unsigned char *)c + k->offset, CFG_KEY_HASH_SIZE,
 			   (const unsigned char *)value, strlen(value), NULL, 0);
 	return 0;
+}
+
+static int parse_ussd_key(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			  size_t why_size)
+{
+	c->ussd_enabled = *value != '\0';
+	return c->ussd_enabled ? parse_secret(c, k, value, why, why_size) : 0;
+}
+
+bool cfg_secret_ok(const unsigned char hash[CFG_KEY_HASH_SIZE], const char *key, size_t len)
+{
+	if (!key)
+		return false;
+	/* Hashing first makes the comparison independent of the key's length. */
+	unsigned char presented[CFG_KEY_HASH_SIZE];
+	crypto_generichash(presented, sizeof presented, (const unsigned char *)key, len, NULL, 0);
+	return sodium_memcmp(presented, hash, sizeof presented) == 0;
 }
 
 static int parse_uint(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
@@ -378,7 +399,6 @@ static void free_fields(struct cfg *c)
 {
 	free(c->listen_text);
 	free(c->database);
-	free(c->kannel_key);
 	free(c->flows_dir);
 	free(c->locales_dir);
 }
@@ -459,6 +479,7 @@ void cfg_unref(struct cfg *c)
 	for (size_t i = 0; i < KEY_COUNT; i++)
 		free(c->raw[i]);
 	sodium_memzero(c->kannel_key_hash, sizeof c->kannel_key_hash);
+	sodium_memzero(c->ussd_key_hash, sizeof c->ussd_key_hash);
 	sodium_memzero(c->pin_key, sizeof c->pin_key);
 	free(c);
 }

@@ -10,6 +10,7 @@
 #define CHABAR_CFG_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,12 +48,15 @@ struct cfg {
 	unsigned drain_timeout;
 
 	/* [kannel] */
-	char *kannel_key;
-	/* BLAKE2b of kannel_key, computed once so each request hashes only the
-	 * key it presents and compares in constant time. */
-	unsigned char kannel_key_hash[CFG_KEY_HASH_SIZE];
+	unsigned char kannel_key_hash[CFG_KEY_HASH_SIZE]; /* BLAKE2b of the key */
 	struct cfg_addr allow[CFG_ALLOW_MAX];
 	unsigned allow_count; /* 0: any peer */
+
+	/* [ussd] */
+	bool ussd_enabled; /* a key is set: POST /ussd/at answers */
+	unsigned char ussd_key_hash[CFG_KEY_HASH_SIZE];
+	unsigned ussd_step_timeout;  /* seconds the network waits for an answer */
+	unsigned ussd_total_timeout; /* seconds a USSD session may last */
 
 	/* [conversation] */
 	char *flows_dir;
@@ -75,6 +79,9 @@ struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d);
 
 struct cfg *cfg_ref(struct cfg *c);
 void cfg_unref(struct cfg *c);
+
+/* Constant-time check of a presented key against a configured key's hash. */
+bool cfg_secret_ok(const unsigned char hash[CFG_KEY_HASH_SIZE], const char *key, size_t len);
 
 /* True if addr (an AF_INET or AF_INET6 sockaddr) may call us. */
 int cfg_peer_allowed(const struct cfg *c, const struct sockaddr *addr);

@@ -126,7 +126,15 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 	const char *text = in->text ? in->text : "";
 	size_t len = in->text ? in->len : 0;
 	const struct flow *f = flow_find_keyword(ctx->flows, text, len);
-	if (f && f->global) {
+	if (in->start && !in_progress) {
+		f = in->start; /* USSD: the dialled code, not a keyword, starts it */
+		if (who->opted_out && !f->global)
+			answer(st, "global.opted_out");
+		else if (!may_start(f, who))
+			answer(st, "global.not_enrolled");
+		else
+			flow_start(ctx->flows, f, text, len, s, st);
+	} else if (f && f->global) {
 		flow_start(ctx->flows, f, text, len, s, st);
 	} else if (in_progress) {
 		flow_input(ctx->flows, s, text, len, st);
@@ -167,8 +175,7 @@ static int save_session(const struct converse_ctx *ctx, const struct converse_in
 {
 	if (st->kind != FLOW_STEP_WAIT || s->flow == FLOW_NONE)
 		return store_session_delete(ctx->store, in->msisdn, in->channel);
-	struct store_session stored = {.updated_at = in->now,
-				       .expires_at = in->now + ctx->cfg->session_idle};
+	struct store_session stored = {.updated_at = in->now, .expires_at = in->now + in->idle};
 	if (session_encode(ctx->flows, s, &stored) < 0)
 		return store_session_delete(ctx->store, in->msisdn, in->channel);
 	return store_session_put(ctx->store, in->msisdn, in->channel, &stored);
@@ -192,6 +199,22 @@ static void fit_for_phone(const struct sender *who, const char *lang, struct con
 	r->ucs2 = gsm_measure(r->text.data, r->text.len, &fit) < 0 || fit.coding == GSM_CODING_UCS2;
 }
 
+int converse_say(const struct converse_ctx *ctx, const struct converse_input *in, const char *key,
+		 struct converse_reply *reply)
+{
+	struct sender who;
+	if (identify(ctx, in->msisdn, &who) < 0)
+		return -1;
+	struct flow_session none = {.flow = FLOW_NONE, .node = FLOW_NONE};
+	struct flow_step st = {.kind = FLOW_STEP_END, .text_key = key};
+	reply->key = key;
+	reply->waiting = false;
+	if (render_step(ctx, who.language, &st, &none, &who, &reply->text) < 0)
+		log_msg(LOG_LEVEL_ERROR, "render_failed", "lang=%s key=%s", who.language, key);
+	fit_for_phone(&who, who.language, reply);
+	return 0;
+}
+
 int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	     struct converse_reply *reply)
 {
@@ -210,6 +233,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	if (run_actions(ctx, in, &who, &s, &st, lang) < 0 || save_session(ctx, in, &s, &st) < 0)
 		return -1;
 	reply->key = st.text_key;
+	reply->waiting = st.kind == FLOW_STEP_WAIT;
 	if (render_step(ctx, lang, &st, &s, &who, &reply->text) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "render_failed", "lang=%s key=%s", lang, st.text_key);
 		buf_cleanup(&reply->text);

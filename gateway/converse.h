@@ -32,22 +32,32 @@ struct converse_ctx {
 
 struct converse_input {
 	const char *msisdn;
-	const char *channel; /* "sms" */
+	const char *channel; /* "sms", "ussd-at" */
 	const char *text;    /* UTF-8, or NULL if the message was not text */
 	size_t len;
 	int64_t now;
 	int64_t message_id;
+	unsigned idle; /* seconds a waiting conversation lasts */
+	/* USSD: the flow the dialled code starts, when no conversation is in
+	 * progress (NULL for SMS, where a keyword does). */
+	const struct flow *start;
 };
 
 struct converse_reply {
 	struct buf text; /* UTF-8, at most CONVERSE_REPLY_MAX bytes */
 	bool ucs2;       /* needs UCS-2 on the air (else GSM 7-bit) */
 	const char *key; /* the text key answered with, for the log */
+	bool waiting;    /* the conversation waits for an answer (USSD: CON) */
 };
 
 /* Fills reply (buf_init'ed by the caller). 0, or -1 if the store failed:
  * then the caller must roll back and acknowledge nothing. */
 int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	     struct converse_reply *reply);
+
+/* A reply of one text outside any conversation (a USSD session lost or
+ * timed out, an unknown service code), in the sender's language. 0 or -1. */
+int converse_say(const struct converse_ctx *ctx, const struct converse_input *in, const char *key,
+		 struct converse_reply *reply);
 
 #endif

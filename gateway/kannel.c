@@ -1,7 +1,6 @@
 /* kannel — see kannel.h. */
 #include "kannel.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -136,11 +135,5 @@ long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size)
 
 bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len)
 {
-	if (!key)
-		return false;
-	/* Hashing first makes the comparison independent of the key's length. */
-	unsigned char presented[CFG_KEY_HASH_SIZE];
-	crypto_generichash(presented, sizeof presented, (const unsigned char *)key, key_len, NULL,
-			   0);
-	return sodium_memcmp(presented, cfg->kannel_key_hash, sizeof presented) == 0;
+	return cfg_secret_ok(cfg->kannel_key_hash, key, key_len);
 }

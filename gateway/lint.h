@@ -19,7 +19,9 @@
 #define LINT_ENGINE_KEYS(X)                                                                        \
 	X("global.unknown")                                                                        \
 	X(FLOW_KEY_EXPIRED)                                                                        \
-	X("global.opted_out") X("global.not_enrolled") X("global.error") X("alert.pin_locked")
+	X("global.opted_out")                                                                      \
+	X("global.not_enrolled")                                                                   \
+	X("global.error") X("alert.pin_locked") X("global.unavailable") X("global.ussd_lost")
 
 /* 0 with *flows and *locales loaded (one reference each), or -1 with every
  * problem reported to d and nothing returned. */

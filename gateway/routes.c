@@ -13,6 +13,8 @@
 #include "form.h"
 #include "kannel.h"
 #include "log.h"
+#include "msisdn.h"
+#include "ussd.h"
 
 #define METRICS_TEXT_MAX (64 * 1024)
 
@@ -134,6 +136,7 @@ static int handle_mo(struct daemon *d, const struct kannel_mo *mo, struct conver
 	    .text = utf8_len >= 0 ? utf8 : NULL, /* bytes that are not text match nothing */
 	    .len = utf8_len >= 0 ? (size_t)utf8_len : 0,
 	    .now = now,
+	    .idle = d->cfg->session_idle,
 	};
 	int rc = store_begin(d->store);
 	if (rc == 0)
@@ -224,9 +227,157 @@ static void kannel_mo(void *ctx, struct http_exchange *ex)
 	http_reply_text(ex, 503, "temporarily unavailable\n");
 }
 
+/* Where a USSD aggregator request stands against the stored session. */
+static const char *ussd_state(struct daemon *d, const struct ussd_at_request *req,
+			      const char *msisdn, int64_t now, const struct flow **start,
+			      const char **input, size_t *input_len)
+{
+	static const char channel[] = "ussd-at";
+	struct store_session stored;
+	int found = store_session_get(d->store, msisdn, channel, &stored);
+	if (found < 0)
+		return "";
+	bool same = found == 1 && strcmp(stored.ussd_session, req->session_id) == 0;
+	if (found == 1 && !same && store_session_delete(d->store, msisdn, channel) < 0)
+		return ""; /* a new network session replaces what was left */
+	*start = NULL;
+	if (!same) {
+		*start = flow_find_ussd(d->flows, req->service_code);
+		*input = req->text;
+		*input_len = req->text_len;
+		return *start ? NULL : "global.unavailable";
+	}
+	if (stored.expires_at < now || stored.started_at + d->cfg->ussd_total_timeout < now)
+		return FLOW_KEY_EXPIRED;
+	if (ussd_at_new_input(stored.ussd_text, req->text, req->text_len, input, input_len) < 0)
+		return "global.ussd_lost";
+	return NULL;
+}
+
+/* One aggregator request: the MO, the conversation and the reply ("CON " or
+ * "END " and the text) in one transaction, as for SMS. */
+static int handle_ussd(struct daemon *d, const struct ussd_at_request *req, const char *msisdn,
+		       const char *id, struct converse_reply *reply, struct buf *body)
+{
+	int64_t now = (int64_t)ev_now(d->loop);
+	struct converse_ctx conversation = {d->store, d->cfg, d->flows, d->locales};
+	struct converse_input input = {
+	    .msisdn = msisdn, .channel = "ussd-at", .now = now, .idle = d->cfg->ussd_step_timeout};
+	int rc = store_begin(d->store);
+	const char *notice =
+	    rc == 0 ? ussd_state(d, req, msisdn, now, &input.start, &input.text, &input.len) : NULL;
+	if (notice && !*notice)
+		rc = STORE_ERROR;
+	struct store_message in = {
+	    .kannel_id = id,
+	    .channel = "ussd-at",
+	    .msisdn = msisdn,
+	    .peer = req->service_code,
+	    .text = notice ? req->text : input.text,
+	    .text_len = notice ? req->text_len : input.len,
+	    .text_is_utf8 = true,
+	    .status = "received",
+	    .created_at = now,
+	};
+	if (rc == 0)
+		rc = store_add_message(d->store, &in, &input.message_id);
+	if (rc == 0 && (notice ? converse_say(&conversation, &input, notice, reply)
+			       : converse(&conversation, &input, reply)) < 0)
+		rc = STORE_ERROR;
+	if (rc == 0 && reply->waiting)
+		rc = store_session_ussd(d->store, msisdn, "ussd-at", req->session_id, req->text);
+	if (rc == 0) {
+		buf_printf(body, "%s %s", reply->waiting ? "CON" : "END",
+			   reply->text.data ? reply->text.data : "");
+		struct store_message out = {
+		    .outbound = true,
+		    .channel = "ussd-at",
+		    .msisdn = msisdn,
+		    .peer = req->service_code,
+		    .text = body->data,
+		    .text_len = body->len,
+		    .text_is_utf8 = true,
+		    .coding = reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
+		    .status = "replied",
+		    .in_reply_to = input.message_id,
+		    .created_at = now,
+		};
+		rc = store_add_message(d->store, &out, NULL);
+	}
+	if (rc < 0) {
+		store_rollback(d->store);
+		return rc;
+	}
+	ev_tstamp began = ev_time();
+	if (store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		return STORE_ERROR;
+	}
+	metrics_commit(&d->metrics, ev_time() - began);
+	return 0;
+}
+
+static void ussd_at(void *ctx, struct http_exchange *ex)
+{
+	struct daemon *d = ctx;
+	struct form fields;
+	struct ussd_at_request req;
+	const char *missing = "too many fields";
+	char msisdn[MSISDN_SIZE], text[64];
+	if (!d->cfg->ussd_enabled) {
+		http_reply_text(ex, 404, "USSD is not configured\n");
+		return;
+	}
+	bool parsed = read_fields(&fields, ex) == 0;
+	size_t key_len;
+	const char *key = parsed ? form_get(&fields, "key", &key_len) : NULL;
+	if (parsed && !cfg_secret_ok(d->cfg->ussd_key_hash, key, key ? key_len : 0)) {
+		http_log_field(ex, "reason=bad_key");
+		http_reply_text(ex, 403, "forbidden\n");
+		return;
+	}
+	if (!parsed || ussd_at_parse(&fields, &req, &missing) < 0 ||
+	    msisdn_normalize(req.phone, strlen(req.phone), msisdn) < 0) {
+		snprintf(text, sizeof text, "%s%s\n", parsed && missing ? "missing " : "bad ",
+			 parsed && missing ? missing : "phoneNumber");
+		http_log_field(ex, "reason=\"%.*s\"", (int)strlen(text) - 1, text);
+		http_reply_text(ex, 400, text);
+		return;
+	}
+	char masked[LOG_MASK_SIZE];
+	http_log_field(ex, "from=%s code=%s bytes=%zu", log_mask_msisdn(msisdn, masked),
+		       req.service_code, req.text_len);
+	struct converse_reply reply = {0};
+	struct buf body;
+	buf_init(&reply.text, CONVERSE_REPLY_MAX);
+	buf_init(&body, CONVERSE_REPLY_MAX + 8);
+	char id[USSD_ID_SIZE];
+	ussd_at_message_id(&req, id);
+	int rc = handle_ussd(d, &req, msisdn, id, &reply, &body);
+	struct store_reply earlier;
+	if (rc == 0) {
+		d->metrics.inbound++;
+		http_log_field(ex, "key=%s", reply.key ? reply.key : "-");
+		http_reply(ex, 200, "text/plain; charset=UTF-8", body.data, body.len, NULL, 0);
+	} else if (rc == STORE_DUPLICATE && store_find_reply(d->store, id, &earlier) == 1) {
+		/* the aggregator asked again: the same answer, nothing applied twice */
+		d->metrics.inbound_repeats++;
+		http_log_field(ex, "repeat=1");
+		http_reply(ex, 200, "text/plain; charset=UTF-8", earlier.text, earlier.len, NULL,
+			   0);
+	} else {
+		d->metrics.store_errors++;
+		log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(d->store));
+		http_reply_text(ex, 503, "temporarily unavailable\n");
+	}
+	buf_cleanup(&reply.text);
+	buf_cleanup(&body);
+}
+
 const struct http_route routes[] = {
     {"/health", HTTP_GET | HTTP_HEAD, health},
     {"/metrics", HTTP_GET, metrics},
     {"/kannel/mo", HTTP_GET | HTTP_POST, kannel_mo},
+    {"/ussd/at", HTTP_POST, ussd_at},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -65,13 +65,16 @@
 	X(checkin_add, "INSERT INTO checkins (person_id, at, location, channel, message_id)"       \
 		       " VALUES (?1, ?2, ?3, ?4, ?5)")                                             \
 	X(session_get,                                                                             \
-	  "SELECT flow, node, vars, step, updated_at, expires_at, attempts FROM sessions"          \
+	  "SELECT flow, node, vars, step, updated_at, expires_at, attempts,"                       \
+	  " coalesce(ussd_session, ''), coalesce(ussd_text, ''), started_at FROM sessions"         \
 	  " WHERE msisdn = ?1 AND channel = ?2")                                                   \
 	X(session_put,                                                                             \
 	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at,"             \
 	  " updated_at, expires_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)"     \
 	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
 	  " step = ?6, updated_at = ?7, expires_at = ?8, attempts = ?9")                           \
+	X(session_ussd, "UPDATE sessions SET ussd_session = ?3, ussd_text = ?4, step = step + 1"   \
+			" WHERE msisdn = ?1 AND channel = ?2")                                     \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
@@ -451,6 +454,9 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 	out->updated_at = sqlite3_column_int64(st, 4);
 	out->expires_at = sqlite3_column_int64(st, 5);
 	out->attempts = sqlite3_column_int64(st, 6);
+	column_text(st, 7, out->ussd_session, sizeof out->ussd_session);
+	column_text(st, 8, out->ussd_text, sizeof out->ussd_text);
+	out->started_at = sqlite3_column_int64(st, 9);
 	done(st);
 	return 1;
 }
@@ -460,6 +466,12 @@ int store_session_put(struct store *s, const char *msisdn, const char *channel,
 {
 	return write_bound(s, s->session_put, "tttttiiii", msisdn, channel, in->flow, in->node,
 			   in->vars, in->step, in->updated_at, in->expires_at, in->attempts);
+}
+
+int store_session_ussd(struct store *s, const char *msisdn, const char *channel,
+		       const char *session_id, const char *text)
+{
+	return write_bound(s, s->session_ussd, "tttt", msisdn, channel, session_id, text);
 }
 
 int store_session_delete(struct store *s, const char *msisdn, const char *channel)

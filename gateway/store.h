@@ -130,6 +130,9 @@ struct store_session {
 	int64_t attempts;                  /* unrecognised answers at this node */
 	int64_t updated_at;
 	int64_t expires_at;
+	int64_t started_at;    /* read only: set when the row is first stored */
+	char ussd_session[72]; /* read only: see store_session_ussd */
+	char ussd_text[STORE_SESSION_VARS_MAX];
 };
 
 int store_session_get(struct store *s, const char *msisdn, const char *channel,
@@ -137,6 +140,10 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 int store_session_put(struct store *s, const char *msisdn, const char *channel,
 		      const struct store_session *in);
 int store_session_delete(struct store *s, const char *msisdn, const char *channel);
+/* A USSD session's network id and the text it has answered so far; counts
+ * one more step. Does nothing if the session has ended. */
+int store_session_ussd(struct store *s, const char *msisdn, const char *channel,
+		       const char *session_id, const char *text);
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);

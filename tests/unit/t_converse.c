@@ -64,7 +64,7 @@ static void sms_len(const char *msisdn, const char *text, size_t len)
 	now += 10;
 	struct converse_ctx ctx = {store, cfg, flows, locales};
 	struct converse_input in = {
-	    .msisdn = msisdn, .channel = "sms", .text = text, .len = len, .now = now};
+	    .msisdn = msisdn, .channel = "sms", .text = text, .len = len, .now = now, .idle = 900};
 	struct store_message mo = {
 	    .channel = "sms",
 	    .msisdn = msisdn,

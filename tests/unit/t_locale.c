@@ -14,14 +14,15 @@
 
 /* The keys flows/ and the conversation engine use: exactly these, no more. */
 static const char *const expected_keys[] = {
-    "alert.pin_locked",      "appointment.next",    "appointment.none",  "checkin.ask_pin",
-    "checkin.at_home",       "checkin.at_work",     "checkin.done",      "checkin.elsewhere",
-    "checkin.locked",        "checkin.pin_format",  "checkin.pin_wrong", "checkin.where",
-    "checkin.where_invalid", "global.cancelled",    "global.error",      "global.expired",
-    "global.help",           "global.not_enrolled", "global.opted_out",  "global.started",
-    "global.stopped",        "global.try_later",    "global.unknown",    "language.en",
-    "language.invalid",      "language.kk",         "language.ky",       "language.menu",
-    "language.ru",           "language.set",        "language.tg",       "language.uz",
+    "alert.pin_locked",      "appointment.next",    "appointment.none",   "checkin.ask_pin",
+    "checkin.at_home",       "checkin.at_work",     "checkin.done",       "checkin.elsewhere",
+    "checkin.locked",        "checkin.pin_format",  "checkin.pin_wrong",  "checkin.where",
+    "checkin.where_invalid", "global.cancelled",    "global.error",       "global.expired",
+    "global.help",           "global.not_enrolled", "global.opted_out",   "global.started",
+    "global.stopped",        "global.try_later",    "global.unavailable", "global.unknown",
+    "global.ussd_lost",      "language.en",         "language.invalid",   "language.kk",
+    "language.ky",           "language.menu",       "language.ru",        "language.set",
+    "language.tg",           "language.uz",
 };
 #define EXPECTED_COUNT (sizeof expected_keys / sizeof expected_keys[0])
 

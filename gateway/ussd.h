@@ -1,0 +1,47 @@
+/*
+ * ussd — the USSD aggregator channel in the Africa's Talking convention:
+ * a form POST with sessionId, serviceCode, phoneNumber, networkCode and
+ * text (every input of the session so far, joined by '*'), answered with
+ * "CON " (the session goes on) or "END " (it is over) and the text.
+ * Pure: parsing, and working out which part of text is new.
+ */
+#ifndef CHABAR_USSD_H
+#define CHABAR_USSD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "form.h"
+
+#define USSD_ID_SIZE 36 /* "at:" and 32 hex digits, NUL */
+
+struct ussd_at_request {
+	const char *session_id;
+	const char *service_code;
+	const char *phone;
+	const char *network; /* may be empty */
+	const char *text;    /* may be empty: the first step */
+	size_t text_len;
+};
+
+enum {
+	USSD_REPEAT = -2, /* the same text again: the aggregator retried */
+	USSD_LOST = -3,   /* the text does not continue what the session saw */
+};
+
+/* Fills req from the form's fields. -1 with the name of a missing field
+ * (sessionId, serviceCode, phoneNumber; text may be absent) in *missing. */
+int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char **missing);
+
+/* The input this request adds, given the text the session had seen (NULL
+ * or "" before the first answer). It is what follows seen and the '*'
+ * that joins them, read by position, so an answer that itself holds a '*'
+ * is kept whole. 0 with *input set, USSD_REPEAT or USSD_LOST. */
+int ussd_at_new_input(const char *seen, const char *text, size_t len, const char **input,
+		      size_t *input_len);
+
+/* A stable message id for (session, text), so that a retried request is
+ * recognised as the same message. Needs sodium_init(). */
+void ussd_at_message_id(const struct ussd_at_request *req, char out[USSD_ID_SIZE]);
+
+#endif

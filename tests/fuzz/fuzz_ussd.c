@@ -1,0 +1,40 @@
+/* Fuzz target for the USSD aggregator's form (ussd_at_parse) and the text
+ * history (ussd_at_new_input), with the input's first half as the history
+ * already seen. No I/O. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ussd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+	if (!buf)
+		return 0;
+	if (size)
+		memcpy(buf, data, size);
+	buf[size] = '\0';
+	struct form f;
+	form_init(&f);
+	form_parse(&f, buf, size);
+	struct ussd_at_request req;
+	const char *missing;
+	if (ussd_at_parse(&f, &req, &missing) == 0) {
+		char seen[256];
+		size_t n = req.text_len / 2 < sizeof seen - 1 ? req.text_len / 2 : sizeof seen - 1;
+		memcpy(seen, req.text, n);
+		seen[n] = '\0';
+		const char *input;
+		size_t len;
+		if (ussd_at_new_input(seen, req.text, req.text_len, &input, &len) == 0 &&
+		    (input < req.text || input + len > req.text + req.text_len))
+			abort(); /* the input is always a part of the text */
+	} else if (!missing) {
+		abort();
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,106 @@
+#!/bin/bash
+#
+# tests/integration/ussd_at.sh - USSD through an aggregator (Africa's
+# Talking convention) against the real daemon over HTTP: a Kyrgyz check-in
+# page by page (CON … END), an answer holding a '*', a retried request,
+# a lost step, an expired session, an unknown service code, and bad
+# requests (400 naming the field, 403, 413). TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+: "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-ussd.XXXXXX") || exit 1
+cleanup() {
+    stop_all
+    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+stack_init "$T"
+USSD_KEY=$(_stack_secret)
+CHABAR_CONF_EXTRA=$(printf '[ussd]\nkey = %s\n' "$USSD_KEY")
+write_chabar_conf "$T/chabar.conf" || exit 1
+ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
+sql() { stack_sql "$@"; }
+
+tap_plan 22
+
+start_chabard "$T/chabar.conf" || bail "chabard starts"
+ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
+    ctl officer add +996700000001 "Officer" BSK ru &&
+    echo 4321 | ctl person add +996555200001 "Айгүл" ky - BSK +996700000001 ||
+    bail "enrolment"
+
+URL="http://127.0.0.1:$CHABAR_PORT/ussd/at?key=$USSD_KEY"
+# at SESSION CODE TEXT: one aggregator request; prints "STATUS BODY".
+at() {
+    stack_curl -o "$T/body" -w '%{http_code}' --data-urlencode "sessionId=$1" \
+        --data-urlencode "serviceCode=$2" --data-urlencode "phoneNumber=+996555200001" \
+        --data-urlencode "networkCode=43709" --data-urlencode "text=$3" "$URL" >"$T/status"
+    printf '%s %s' "$(cat "$T/status")" "$(cat "$T/body")"
+}
+# page KIND LANG KEY: what chabard sends for KEY, as CON or END.
+page() { printf '200 %s %s' "$1" "$(catalog_text "$2" "$3")"; }
+
+# --- a Kyrgyz check-in, page by page -----------------------------------------
+is "$(at S1 '*384*1#' '')" "$(page CON ky checkin.ask_pin)" "dialling *384*1# asks for the PIN in Kyrgyz"
+is "$(at S1 '*384*1#' '12*4')" "$(page CON ky checkin.pin_format | sed 's/{tries}/2/')" \
+    "an answer holding a '*' is one answer (not a PIN)"
+is "$(at S1 '*384*1#' '12*4*1111')" "$(page CON ky checkin.pin_wrong | sed 's/{tries}/2/')" \
+    "the next answer is read after it, by position: a wrong PIN"
+like "$(at S1 '*384*1#' '12*4*1111*4321')" "^200 CON $(catalog_text ky checkin.where)"$'\n'"1 " \
+    "the right PIN: the menu, one option a line"
+before=$(sql "select count(*) from messages where channel='ussd-at'")
+is "$(at S1 '*384*1#' '12*4*1111*4321')" "$(cat "$T/status") $(cat "$T/body")" \
+    "a retried request gets the same page"
+is "$(sql "select count(*) from messages where channel='ussd-at'")" "$before" \
+    "and nothing is stored twice"
+like "$(at S1 '*384*1#' '12*4*1111*4321*1')" "^200 END " "choosing 1 ends the session"
+is "$(sql "select c.location||'|'||c.channel from checkins c join persons p on p.id=c.person_id where p.msisdn='996555200001'")" \
+    "home|ussd-at" "the check-in is recorded, from USSD"
+is "$(sql "select count(*) from sessions")" 0 "the session is closed"
+like "$(at S1 '*384*1#' '12*4*1111*4321*1')" "^200 END " "a retry of the last page gets it again"
+
+# --- a lost step, an expired session, a new session ---------------------------
+at S2 '*384*1#' '' >/dev/null
+at S2 '*384*1#' '12' >/dev/null
+is "$(at S2 '*384*1#' '99*1')" "$(page END ky global.ussd_lost)" \
+    "a text that does not continue the session: END with a restart hint"
+at S3 '*384*1#' '' >/dev/null
+sql "update sessions set expires_at = 0" >/dev/null
+is "$(at S3 '*384*1#' '4321')" "$(page END ky global.expired)" "an expired session: END"
+at S4 '*384*1#' '' >/dev/null
+is "$(at S5 '*384*1#' '')" "$(page CON ky checkin.ask_pin)" "a new network session starts afresh"
+is "$(sql "select ussd_session from sessions")" "S5" "and replaces the old one"
+
+# --- who may use what ------------------------------------------------------------
+is "$(at S6 '*999#' '')" "$(page END ky global.unavailable)" "an unknown service code: END"
+stack_curl -o "$T/body" -w '%{http_code}' --data-urlencode "sessionId=S7" \
+    --data-urlencode "serviceCode=*384*1#" --data-urlencode "phoneNumber=+996555299999" \
+    --data-urlencode "text=" "$URL" >"$T/status"
+is "$(cat "$T/status") $(cat "$T/body")" "200 END $(catalog_text en global.not_enrolled)" \
+    "an unknown number gets END in the default language"
+
+# --- bad requests ------------------------------------------------------------------
+code=$(stack_curl -o "$T/body" -w '%{http_code}' -d "sessionId=S8&phoneNumber=1" "$URL")
+is "$code $(cat "$T/body")" "400 missing serviceCode" "a missing field: 400 naming it"
+code=$(stack_curl -o /dev/null -w '%{http_code}' -d "sessionId=S8&serviceCode=1&phoneNumber=1" \
+    "http://127.0.0.1:$CHABAR_PORT/ussd/at?key=wrong-key-0123456789")
+is "$code" 403 "a wrong key: 403"
+code=$(stack_curl -o /dev/null -w '%{http_code}' -d "sessionId=S8&serviceCode=1&phoneNumber=x!" "$URL")
+is "$code" 400 "a phone number that is not one: 400"
+head -c 70000 /dev/zero | tr '\0' a >"$T/big"
+code=$(stack_curl -o /dev/null -w '%{http_code}' --data-binary @"$T/big" "$URL")
+is "$code" 413 "a body over max_body: 413"
+_stack_alive "$(stack_pid chabard)"
+ok $? "chabard is still running"
+! grep -Eq '996555200001|4321' "$T/chabard.out"
+ok $? "the log holds neither the number nor the PIN"
+
+tap_done

@@ -1,0 +1,108 @@
+/* Unit tests for gateway/ussd.c: the aggregator's form, the new input read
+ * by position (a '*' inside an answer, the empty first step, retries, a lost
+ * step) and the message id of a request. */
+#include <sodium.h>
+#include <stdlib.h>
+
+#include "tap.h"
+#include "ussd.h"
+
+static int parse(const char *body, struct ussd_at_request *req, const char **missing)
+{
+	static char buf[512];
+	size_t len = strlen(body);
+	memcpy(buf, body, len + 1);
+	static struct form f;
+	form_init(&f);
+	form_parse(&f, buf, len);
+	return ussd_at_parse(&f, req, missing);
+}
+
+static void test_parse(void)
+{
+	struct ussd_at_request req;
+	const char *missing;
+	is_int(parse("sessionId=ATUid_1&serviceCode=%2A384%2A1%23&phoneNumber=%2B996555000001"
+		     "&networkCode=63902&text=1%2A2",
+		     &req, &missing),
+	       0, "a full request parses");
+	is_str(req.session_id, "ATUid_1", "sessionId");
+	is_str(req.service_code, "*384*1#", "serviceCode decoded");
+	is_str(req.phone, "+996555000001", "phoneNumber");
+	is_str(req.network, "63902", "networkCode");
+	is_mem(req.text, req.text_len, "1*2", 3, "text");
+	is_int(parse("sessionId=a&serviceCode=b&phoneNumber=c", &req, &missing), 0,
+	       "text and networkCode may be absent");
+	is_int(req.text_len, 0, "absent text is the empty first step");
+	is_str(req.network, "", "absent network is empty");
+	is_int(parse("serviceCode=b&phoneNumber=c&text=", &req, &missing), -1, "no sessionId");
+	is_str(missing, "sessionId", "and the field is named");
+	is_int(parse("sessionId=a&phoneNumber=c", &req, &missing), -1, "no serviceCode");
+	is_str(missing, "serviceCode", "named");
+	is_int(parse("sessionId=a&serviceCode=b&phoneNumber=", &req, &missing), -1,
+	       "an empty phoneNumber");
+	is_str(missing, "phoneNumber", "named");
+}
+
+static void expect_input(const char *seen, const char *text, const char *want, const char *what)
+{
+	const char *input = NULL;
+	size_t len = 0;
+	int rc = ussd_at_new_input(seen, text, strlen(text), &input, &len);
+	ok(rc == 0 && len == strlen(want) && memcmp(input, want, len) == 0, "%s", what);
+	if (rc != 0 || len != strlen(want))
+		printf("#   rc %d, got \"%.*s\"\n", rc, (int)len, input ? input : "");
+}
+
+static void test_new_input(void)
+{
+	expect_input(NULL, "", "", "the first step has no input");
+	expect_input(NULL, "1", "1", "a first step with text (dialled *384*1#) is an input");
+	expect_input("", "1234", "1234", "the first answer");
+	expect_input("1234", "1234*2", "2", "the second answer follows the '*'");
+	expect_input("", "1*2", "1*2", "an answer may hold a '*'");
+	expect_input("1*2", "1*2*3", "3", "and the next one is read by position");
+	expect_input("1", "1*", "", "an empty answer");
+	const char *input;
+	size_t len;
+	is_int(ussd_at_new_input("1234", "1234", 4, &input, &len), USSD_REPEAT,
+	       "the same text again is a retry");
+	is_int(ussd_at_new_input("", "", 0, &input, &len), USSD_REPEAT,
+	       "so is the same empty text");
+	is_int(ussd_at_new_input("1234", "9999*2", 6, &input, &len), USSD_LOST,
+	       "a text that does not continue the session is a lost step");
+	is_int(ussd_at_new_input("1234", "12", 2, &input, &len), USSD_LOST,
+	       "a shorter text is a lost step");
+	is_int(ussd_at_new_input("12", "1234", 4, &input, &len), USSD_LOST,
+	       "a prefix without the '*' is a lost step");
+}
+
+static void test_message_id(void)
+{
+	struct ussd_at_request a = {.session_id = "S1", .text = "1", .text_len = 1};
+	struct ussd_at_request b = a;
+	char ia[USSD_ID_SIZE], ib[USSD_ID_SIZE];
+	ussd_at_message_id(&a, ia);
+	ussd_at_message_id(&b, ib);
+	is_str(ia, ib, "the same request has the same id");
+	is_int(strlen(ia), USSD_ID_SIZE - 1, "an id is 35 characters");
+	ok(strncmp(ia, "at:", 3) == 0, "it starts with at:");
+	b.text = "1*2";
+	b.text_len = 3;
+	ussd_at_message_id(&b, ib);
+	ok(strcmp(ia, ib) != 0, "another text, another id");
+	b = a;
+	b.session_id = "S2";
+	ussd_at_message_id(&b, ib);
+	ok(strcmp(ia, ib) != 0, "another session, another id");
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_parse();
+	test_new_input();
+	test_message_id();
+	return tap_done();
+}
