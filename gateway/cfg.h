@@ -57,6 +57,9 @@ struct cfg {
 	unsigned char ussd_key_hash[CFG_KEY_HASH_SIZE];
 	unsigned ussd_step_timeout;  /* seconds the network waits for an answer */
 	unsigned ussd_total_timeout; /* seconds a USSD session may last */
+	/* ussd_service_op values over SMPP (operators differ): the person
+	 * dialled, the person answered; we continue, we end. */
+	unsigned smpp_op_begin, smpp_op_answer, smpp_op_continue, smpp_op_end;
 
 	/* [conversation] */
 	char *flows_dir;

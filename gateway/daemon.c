@@ -157,3 +157,18 @@ void daemon_free(struct daemon *d)
 	cfg_unref(d->cfg);
 	free(d);
 }
+
+int daemon_commit(struct daemon *d, int rc)
+{
+	if (rc < 0) {
+		store_rollback(d->store);
+		return rc;
+	}
+	ev_tstamp began = ev_time();
+	if (store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		return STORE_ERROR;
+	}
+	metrics_commit(&d->metrics, ev_time() - began);
+	return 0;
+}

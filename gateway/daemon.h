@@ -44,4 +44,9 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 void daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);
 
+/* Ends the transaction of one exchange: rc 0 commits it (its latency goes
+ * to the metrics), anything else rolls it back. Returns rc, or
+ * STORE_ERROR if the commit failed. */
+int daemon_commit(struct daemon *d, int rc);
+
 #endif

@@ -1,6 +1,7 @@
 /* kannel — see kannel.h. */
 #include "kannel.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -136,4 +137,44 @@ long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size)
 bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len)
 {
 	return cfg_secret_ok(cfg->kannel_key_hash, key, key_len);
+}
+
+int kannel_meta_ussd(const char *meta, struct kannel_ussd *out)
+{
+	static const char prefix[] = "?smpp?";
+	memset(out, 0, sizeof *out);
+	if (!meta || strncmp(meta, prefix, sizeof prefix - 1) != 0)
+		return 0;
+	char copy[256];
+	size_t len = strlen(meta + sizeof prefix - 1);
+	if (len >= sizeof copy)
+		return -1;
+	memcpy(copy, meta + sizeof prefix - 1, len + 1);
+	struct form tlvs;
+	form_init(&tlvs);
+	if (form_parse(&tlvs, copy, len) < 0)
+		return -1;
+	size_t op_len, info_len;
+	const char *op = form_get(&tlvs, "ussd_service_op", &op_len);
+	const char *info = form_get(&tlvs, "its_session_info", &info_len);
+	if (!op)
+		return 0;
+	if (op_len != 1 || (info && info_len != 2))
+		return -1;
+	out->present = true;
+	out->op = (unsigned char)op[0];
+	if (info) {
+		out->has_session = true;
+		memcpy(out->session_info, info, 2);
+	}
+	return 0;
+}
+
+int kannel_meta_reply(const struct kannel_ussd *in, int op, char *out, size_t size)
+{
+	int n = in->has_session
+		    ? snprintf(out, size, "?smpp?ussd_service_op=%d&its_session_info=%%%02X%%%02X",
+			       op, in->session_info[0], in->session_info[1])
+		    : snprintf(out, size, "?smpp?ussd_service_op=%d", op);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }

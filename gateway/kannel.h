@@ -49,6 +49,26 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *fields, const char 
  * data, invalid UTF-8, broken UCS-2): then store the raw bytes instead. */
 long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size);
 
+/* USSD over SMPP, as Kannel passes it in meta-data (%D): the smpp-tlv
+ * groups ussd_service_op (0x0501) and its_session_info (0x1383) arrive as
+ * "?smpp?ussd_service_op=%01&its_session_info=*%02&" once the request is
+ * form-decoded: each value is raw octets, percent-encoded once more. */
+struct kannel_ussd {
+	bool present;     /* the message carried ussd_service_op */
+	int op;           /* its value */
+	bool has_session; /* its_session_info was there (2 octets) */
+	unsigned char session_info[2];
+};
+
+/* Reads meta (NULL: none). 0, with out->present false if it is not USSD;
+ * -1 if the USSD values are malformed. */
+int kannel_meta_ussd(const char *meta, struct kannel_ussd *out);
+
+/* The X-Kannel-Meta-Data of a reply with ussd_service_op op: Kannel does
+ * not carry the MO's over, so its_session_info is echoed, each octet
+ * percent-encoded, and op is decimal. -1 if it does not fit. */
+int kannel_meta_reply(const struct kannel_ussd *in, int op, char *out, size_t size);
+
 /* Constant-time check of the presented key against the configured one. */
 bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len);
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "msisdn.h"
 #include "ussd.h"
+#include "ussd_step.h"
 
 #define METRICS_TEXT_MAX (64 * 1024)
 
@@ -150,17 +151,90 @@ static int handle_mo(struct daemon *d, const struct kannel_mo *mo, struct conver
 		out.coding = reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT;
 		rc = store_add_message(d->store, &out, NULL);
 	}
-	if (rc < 0) {
-		store_rollback(d->store);
-		return rc;
+	return daemon_commit(d, rc);
+}
+
+/* Nothing of the request was stored, so nothing is acknowledged: the
+ * sender (Kannel, an aggregator) may try again. */
+static void unavailable(struct daemon *d, struct http_exchange *ex)
+{
+	d->metrics.store_errors++;
+	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(d->store));
+	http_log_field(ex, "reason=store_error");
+	http_reply_text(ex, 503, "temporarily unavailable\n");
+}
+
+/* An aggregator's page: "CON " (the session goes on) or "END ", then the
+ * text. */
+static void reply_ussd_at(struct daemon *d, struct http_exchange *ex, const char *kind,
+			  const char *text, size_t len)
+{
+	char body[CONVERSE_REPLY_MAX + 8];
+	int n = snprintf(body, sizeof body, "%s %.*s", kind, (int)len, text ? text : "");
+	http_reply(ex, 200, "text/plain; charset=UTF-8", body,
+		   n < (int)sizeof body ? (size_t)n : sizeof body - 1, NULL, 0);
+	d->metrics.replies++;
+}
+
+/* A USSD step through Kannel over SMPP: ussd_service_op says whether the
+ * person dialled (a new session; the text is the code) or answered, and
+ * the reply tells Kannel, in meta-data, to continue or end the session. */
+static void kannel_ussd(struct daemon *d, struct http_exchange *ex, const struct kannel_mo *mo,
+			const struct kannel_ussd *ussd)
+{
+	const struct cfg *cfg = d->cfg;
+	char utf8[KANNEL_TEXT_MAX * 2 + 4], session[8] = "smpp", meta[96];
+	long len = kannel_mo_text_utf8(mo, utf8, sizeof utf8);
+	bool begin = ussd->op == (int)cfg->smpp_op_begin;
+	if (!begin && ussd->op != (int)cfg->smpp_op_answer) {
+		/* an abort, or an operation we do not serve: say nothing */
+		http_log_field(ex, "ussd_op=%d reason=not_served", ussd->op);
+		http_reply(ex, 200, "text/plain; charset=UTF-8", "", 0, NULL, 0);
+		return;
 	}
-	ev_tstamp began = ev_time();
-	if (store_commit(d->store) < 0) {
-		store_rollback(d->store);
-		return STORE_ERROR;
+	if (ussd->has_session)
+		snprintf(session, sizeof session, "%u", ussd->session_info[0]);
+	struct ussd_step step = {
+	    .channel = "ussd-smpp",
+	    .msisdn = mo->from,
+	    .session_id = session,
+	    .service_code = len > 0 ? utf8 : "",
+	    .text = len > 0 ? utf8 : "",
+	    .len = len > 0 ? (size_t)len : 0,
+	    .begin = begin,
+	    .message_id = mo->id,
+	};
+	struct converse_reply reply = {0};
+	buf_init(&reply.text, CONVERSE_REPLY_MAX);
+	int rc = ussd_step_run(d, &step, &reply);
+	struct store_reply earlier;
+	const char *text = reply.text.data;
+	size_t text_len = reply.text.len;
+	bool waiting = reply.waiting, ucs2 = reply.ucs2;
+	if (rc == STORE_DUPLICATE && mo->id && store_find_reply(d->store, mo->id, &earlier) == 1) {
+		d->metrics.inbound_repeats++;
+		http_log_field(ex, "repeat=1");
+		text = earlier.text;
+		text_len = earlier.len;
+		waiting = strcmp(earlier.meta, "CON") == 0;
+		ucs2 = earlier.coding == KANNEL_CODING_UCS2;
+		rc = 0;
+	} else if (rc == 0) {
+		d->metrics.inbound++;
+		http_log_field(ex, "key=%s", reply.key ? reply.key : "-");
 	}
-	metrics_commit(&d->metrics, ev_time() - began);
-	return 0;
+	if (rc < 0 ||
+	    kannel_meta_reply(ussd, (int)(waiting ? cfg->smpp_op_continue : cfg->smpp_op_end), meta,
+			      sizeof meta) < 0) {
+		unavailable(d, ex);
+	} else {
+		struct http_header headers[] = {{"X-Kannel-Meta-Data", meta},
+						{"X-Kannel-Coding", "2"}};
+		http_reply(ex, 200, "text/plain; charset=UTF-8", text ? text : "", text_len,
+			   headers, ucs2 ? 2 : 1);
+		d->metrics.replies++;
+	}
+	buf_cleanup(&reply.text);
 }
 
 static void kannel_mo(void *ctx, struct http_exchange *ex)
@@ -198,6 +272,16 @@ static void kannel_mo(void *ctx, struct http_exchange *ex)
 		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"", mo.from,
 			(int)(mo.text_len > 160 ? 160 : mo.text_len), mo.text);
 
+	struct kannel_ussd ussd;
+	if (kannel_meta_ussd(mo.meta, &ussd) < 0) {
+		http_log_field(ex, "reason=bad_ussd_meta");
+		http_reply_text(ex, 400, "bad USSD meta-data\n");
+		return;
+	}
+	if (ussd.present) {
+		kannel_ussd(d, ex, &mo, &ussd);
+		return;
+	}
 	struct converse_reply reply = {0};
 	buf_init(&reply.text, CONVERSE_REPLY_MAX);
 	int stored = handle_mo(d, &mo, &reply);
@@ -220,101 +304,7 @@ static void kannel_mo(void *ctx, struct http_exchange *ex)
 			      earlier.coding == KANNEL_CODING_UCS2);
 		return;
 	}
-	/* Not stored, so not acknowledged: Kannel will try again. */
-	d->metrics.store_errors++;
-	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(d->store));
-	http_log_field(ex, "reason=store_error");
-	http_reply_text(ex, 503, "temporarily unavailable\n");
-}
-
-/* Where a USSD aggregator request stands against the stored session. */
-static const char *ussd_state(struct daemon *d, const struct ussd_at_request *req,
-			      const char *msisdn, int64_t now, const struct flow **start,
-			      const char **input, size_t *input_len)
-{
-	static const char channel[] = "ussd-at";
-	struct store_session stored;
-	int found = store_session_get(d->store, msisdn, channel, &stored);
-	if (found < 0)
-		return "";
-	bool same = found == 1 && strcmp(stored.ussd_session, req->session_id) == 0;
-	if (found == 1 && !same && store_session_delete(d->store, msisdn, channel) < 0)
-		return ""; /* a new network session replaces what was left */
-	*start = NULL;
-	if (!same) {
-		*start = flow_find_ussd(d->flows, req->service_code);
-		*input = req->text;
-		*input_len = req->text_len;
-		return *start ? NULL : "global.unavailable";
-	}
-	if (stored.expires_at < now || stored.started_at + d->cfg->ussd_total_timeout < now)
-		return FLOW_KEY_EXPIRED;
-	if (ussd_at_new_input(stored.ussd_text, req->text, req->text_len, input, input_len) < 0)
-		return "global.ussd_lost";
-	return NULL;
-}
-
-/* One aggregator request: the MO, the conversation and the reply ("CON " or
- * "END " and the text) in one transaction, as for SMS. */
-static int handle_ussd(struct daemon *d, const struct ussd_at_request *req, const char *msisdn,
-		       const char *id, struct converse_reply *reply, struct buf *body)
-{
-	int64_t now = (int64_t)ev_now(d->loop);
-	struct converse_ctx conversation = {d->store, d->cfg, d->flows, d->locales};
-	struct converse_input input = {
-	    .msisdn = msisdn, .channel = "ussd-at", .now = now, .idle = d->cfg->ussd_step_timeout};
-	int rc = store_begin(d->store);
-	const char *notice =
-	    rc == 0 ? ussd_state(d, req, msisdn, now, &input.start, &input.text, &input.len) : NULL;
-	if (notice && !*notice)
-		rc = STORE_ERROR;
-	struct store_message in = {
-	    .kannel_id = id,
-	    .channel = "ussd-at",
-	    .msisdn = msisdn,
-	    .peer = req->service_code,
-	    .text = notice ? req->text : input.text,
-	    .text_len = notice ? req->text_len : input.len,
-	    .text_is_utf8 = true,
-	    .status = "received",
-	    .created_at = now,
-	};
-	if (rc == 0)
-		rc = store_add_message(d->store, &in, &input.message_id);
-	if (rc == 0 && (notice ? converse_say(&conversation, &input, notice, reply)
-			       : converse(&conversation, &input, reply)) < 0)
-		rc = STORE_ERROR;
-	if (rc == 0 && reply->waiting)
-		rc = store_session_ussd(d->store, msisdn, "ussd-at", req->session_id, req->text);
-	if (rc == 0) {
-		buf_printf(body, "%s %s", reply->waiting ? "CON" : "END",
-			   reply->text.data ? reply->text.data : "");
-		struct store_message out = {
-		    .outbound = true,
-		    .channel = "ussd-at",
-		    .msisdn = msisdn,
-		    .peer = req->service_code,
-		    .text = body->data,
-		    .text_len = body->len,
-		    .text_is_utf8 = true,
-		    .coding = reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
-		    .status = "replied",
-		    .in_reply_to = input.message_id,
-		    .created_at = now,
-		};
-		rc = store_add_message(d->store, &out, NULL);
-	}
-	if (rc < 0) {
-		store_rollback(d->store);
-		return rc;
-	}
-	ev_tstamp began = ev_time();
-	if (store_commit(d->store) < 0) {
-		store_rollback(d->store);
-		return STORE_ERROR;
-	}
-	metrics_commit(&d->metrics, ev_time() - began);
-	return 0;
+	unavailable(d, ex); /* Kannel will try again */
 }
 
 static void ussd_at(void *ctx, struct http_exchange *ex)
@@ -347,31 +337,36 @@ static void ussd_at(void *ctx, struct http_exchange *ex)
 	char masked[LOG_MASK_SIZE];
 	http_log_field(ex, "from=%s code=%s bytes=%zu", log_mask_msisdn(msisdn, masked),
 		       req.service_code, req.text_len);
-	struct converse_reply reply = {0};
-	struct buf body;
-	buf_init(&reply.text, CONVERSE_REPLY_MAX);
-	buf_init(&body, CONVERSE_REPLY_MAX + 8);
 	char id[USSD_ID_SIZE];
 	ussd_at_message_id(&req, id);
-	int rc = handle_ussd(d, &req, msisdn, id, &reply, &body);
+	struct ussd_step step = {
+	    .channel = "ussd-at",
+	    .msisdn = msisdn,
+	    .session_id = req.session_id,
+	    .service_code = req.service_code,
+	    .text = req.text,
+	    .len = req.text_len,
+	    .history = true,
+	    .message_id = id,
+	};
+	struct converse_reply reply = {0};
+	buf_init(&reply.text, CONVERSE_REPLY_MAX);
+	int rc = ussd_step_run(d, &step, &reply);
 	struct store_reply earlier;
 	if (rc == 0) {
 		d->metrics.inbound++;
 		http_log_field(ex, "key=%s", reply.key ? reply.key : "-");
-		http_reply(ex, 200, "text/plain; charset=UTF-8", body.data, body.len, NULL, 0);
+		reply_ussd_at(d, ex, reply.waiting ? "CON" : "END", reply.text.data,
+			      reply.text.len);
 	} else if (rc == STORE_DUPLICATE && store_find_reply(d->store, id, &earlier) == 1) {
 		/* the aggregator asked again: the same answer, nothing applied twice */
 		d->metrics.inbound_repeats++;
 		http_log_field(ex, "repeat=1");
-		http_reply(ex, 200, "text/plain; charset=UTF-8", earlier.text, earlier.len, NULL,
-			   0);
+		reply_ussd_at(d, ex, earlier.meta, earlier.text, earlier.len);
 	} else {
-		d->metrics.store_errors++;
-		log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(d->store));
-		http_reply_text(ex, 503, "temporarily unavailable\n");
+		unavailable(d, ex);
 	}
 	buf_cleanup(&reply.text);
-	buf_cleanup(&body);
 }
 
 const struct http_route routes[] = {

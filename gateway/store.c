@@ -23,7 +23,7 @@
 	  "INSERT INTO messages (direction, kannel_id, channel, msisdn, peer, text, coding,"       \
 	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                                 \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")                      \
-	X(find_reply, "SELECT r.text, r.coding FROM messages m"                                    \
+	X(find_reply, "SELECT r.text, r.coding, coalesce(r.meta, '') FROM messages m"              \
 		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
 		      " WHERE m.kannel_id = ?1 AND m.direction = 'in' ORDER BY r.id LIMIT 1")      \
 	X(ping, "SELECT count(*) FROM sqlite_master")                                              \
@@ -227,6 +227,13 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
 	return rc;
 }
 
+/* Copies text column i into out (size bytes, always terminated). */
+static void column_text(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	snprintf(out, size, "%s", v ? (const char *)v : "");
+}
+
 int store_find_reply(struct store *s, const char *kannel_id, struct store_reply *out)
 {
 	sqlite3_stmt *st = s->find_reply;
@@ -242,6 +249,7 @@ int store_find_reply(struct store *s, const char *kannel_id, struct store_reply 
 			memcpy(out->text, text, len);
 		out->len = len;
 		out->coding = sqlite3_column_int(st, 1);
+		column_text(st, 2, out->meta, sizeof out->meta);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		found = STORE_ERROR;
@@ -316,13 +324,6 @@ static void done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-}
-
-/* Copies text column i into out (size bytes, always terminated). */
-static void column_text(sqlite3_stmt *st, int i, char *out, size_t size)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-	snprintf(out, size, "%s", v ? (const char *)v : "");
 }
 
 int store_person_find(struct store *s, const char *msisdn, struct store_person *out)

@@ -50,6 +50,7 @@ struct store_reply {
 	char text[STORE_REPLY_MAX];
 	size_t len;
 	int coding;
+	char meta[16]; /* USSD: "CON" or "END" */
 };
 
 struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t err_size);

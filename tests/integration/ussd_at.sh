@@ -29,7 +29,7 @@ write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
 
-tap_plan 22
+tap_plan 27
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
@@ -98,6 +98,29 @@ is "$code" 400 "a phone number that is not one: 400"
 head -c 70000 /dev/zero | tr '\0' a >"$T/big"
 code=$(stack_curl -o /dev/null -w '%{http_code}' --data-binary @"$T/big" "$URL")
 is "$code" 413 "a body over max_body: 413"
+# --- the same flows over SMPP, as Kannel passes them to /kannel/mo -------------
+# meta is what smsbox's %D carries once form-decoded: raw octets, percent-
+# encoded (ussd_service_op 1 = the person dialled, 18 = an answer).
+MO="http://127.0.0.1:$CHABAR_PORT/kannel/mo?key=$CHABAR_KEY"
+smpp() { # OP ID TEXT: prints "STATUS META|BODY"
+    stack_curl -D "$T/headers" -o "$T/body" -w '%{http_code}' "$MO" --data-urlencode "id=$2" \
+        --data-urlencode "from=+996555200001" --data-urlencode "to=384" \
+        --data-urlencode "text=$3" --data-urlencode "meta=?smpp?ussd_service_op=%$1&its_session_info=*%02&" \
+        >"$T/status"
+    printf '%s %s|%s' "$(cat "$T/status")" \
+        "$(sed -n 's/^X-Kannel-Meta-Data: \(.*\)\r$/\1/p' "$T/headers")" "$(cat "$T/body")"
+}
+CONTINUE='?smpp?ussd_service_op=2&its_session_info=%2A%02'
+END_OP='?smpp?ussd_service_op=17&its_session_info=%2A%02'
+is "$(smpp 01 m1 '*384*1#')" "200 $CONTINUE|$(catalog_text ky checkin.ask_pin)" \
+    "SMPP: dialling asks for the PIN, and tells Kannel to continue (op 2, session echoed)"
+like "$(smpp 12 m2 4321)" "^200 $(printf '%s' "$CONTINUE" | sed 's/[?*.]/\\&/g')\|$(catalog_text ky checkin.where)" \
+    "SMPP: the PIN (op 18) gets the menu"
+like "$(smpp 12 m3 2)" "^200 $(printf '%s' "$END_OP" | sed 's/[?*.]/\\&/g')\|" \
+    "SMPP: the last answer ends the session (op 17)"
+is "$(smpp 12 m3 2 | cut -d'|' -f1)" "200 $END_OP" "SMPP: a retry by Kannel gets the same op"
+is "$(sql "select count(*) from checkins where channel='ussd-smpp'")" 1 "SMPP: the check-in is recorded"
+
 _stack_alive "$(stack_pid chabard)"
 ok $? "chabard is still running"
 ! grep -Eq '996555200001|4321' "$T/chabard.out"

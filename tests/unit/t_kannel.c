@@ -270,6 +270,34 @@ static void test_key(void)
 	cfg_unref(cfg);
 }
 
+static void test_meta_ussd(void)
+{
+	struct kannel_ussd u;
+	char out[128];
+	/* as it reaches us once the request's query is decoded */
+	is_int(kannel_meta_ussd("?smpp?ussd_service_op=%01&its_session_info=*%02&", &u), 0,
+	       "Kannel's USSD meta-data parses");
+	ok(u.present && u.op == 1, "ussd_service_op 1 (PSSR indication: the person dialled)");
+	ok(u.has_session && u.session_info[0] == '*' && u.session_info[1] == 2,
+	   "its_session_info's two octets");
+	is_int(kannel_meta_reply(&u, 2, out, sizeof out), 0, "a continue reply builds");
+	is_str(out, "?smpp?ussd_service_op=2&its_session_info=%2A%02",
+	       "op in decimal, its_session_info echoed percent-encoded (as FIELD-NOTES)");
+	is_int(kannel_meta_reply(&u, 17, out, 10), -1, "a buffer too small is refused");
+	is_int(kannel_meta_ussd("?smpp?ussd_service_op=%12", &u), 0, "op 18 without session info");
+	ok(u.present && u.op == 18 && !u.has_session, "USSR confirm, no session info");
+	is_int(kannel_meta_reply(&u, 17, out, sizeof out), 0, "an end reply without session info");
+	is_str(out, "?smpp?ussd_service_op=17", "just the op");
+	is_int(kannel_meta_ussd(NULL, &u), 0, "no meta-data");
+	ok(!u.present, "is not USSD");
+	is_int(kannel_meta_ussd("?smpp?other=1", &u), 0, "other TLVs only");
+	ok(!u.present, "are not USSD");
+	is_int(kannel_meta_ussd("?smpp?ussd_service_op=12", &u), -1,
+	       "an op of two octets is malformed");
+	is_int(kannel_meta_ussd("?smpp?ussd_service_op=%01&its_session_info=%01", &u), -1,
+	       "session info of one octet is malformed");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0) {
@@ -281,6 +309,7 @@ int main(void)
 	test_truncation();
 	test_text_utf8();
 	test_key();
+	test_meta_ussd();
 	for (size_t i = 0; i < buffer_count; i++)
 		free(buffers[i]);
 	return tap_done();
