@@ -234,6 +234,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 		return -1;
 	reply->key = st.text_key;
 	reply->waiting = st.kind == FLOW_STEP_WAIT;
+	reply->sms_copy = st.kind == FLOW_STEP_END && st.sms_copy;
 	if (render_step(ctx, lang, &st, &s, &who, &reply->text) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "render_failed", "lang=%s key=%s", lang, st.text_key);
 		buf_cleanup(&reply->text);

@@ -48,6 +48,7 @@ struct converse_reply {
 	bool ucs2;       /* needs UCS-2 on the air (else GSM 7-bit) */
 	const char *key; /* the text key answered with, for the log */
 	bool waiting;    /* the conversation waits for an answer (USSD: CON) */
+	bool sms_copy;   /* the flow wants this text sent by SMS too over USSD */
 };
 
 /* Fills reply (buf_init'ed by the caller). 0, or -1 if the store failed:

@@ -108,7 +108,10 @@ static void enter(const struct flow *f, struct flow_session *s, struct flow_edge
 	case FLOW_NODE_ACTION:
 		*out = (struct flow_step){.kind = FLOW_STEP_CALL, .action = n->action};
 		return;
-	case FLOW_NODE_END: end_session(s, edge.text_key ? edge.text_key : n->end_key, out); return;
+	case FLOW_NODE_END:
+		end_session(s, edge.text_key ? edge.text_key : n->end_key, out);
+		out->sms_copy = n->sms_copy && !edge.text_key;
+		return;
 	}
 }
 

@@ -104,6 +104,9 @@ struct flow_node {
 	struct flow_edge outcomes[FLOW_OUTCOME_COUNT];
 	/* end */
 	const char *end_key;
+	bool sms_copy; /* over USSD the text is also sent by SMS: the person
+			* needs it, and a session can end before its last page
+			* is shown */
 };
 
 struct flow {
@@ -159,6 +162,7 @@ struct flow_step {
 	const struct flow_node *menu; /* the node whose options follow the text */
 	enum flow_action action;
 	unsigned timeout; /* FLOW_STEP_WAIT: seconds until flow_timeout, 0: none */
+	bool sms_copy;    /* FLOW_STEP_END: the end node asks for an SMS copy */
 };
 
 const char *flow_action_name(enum flow_action a);

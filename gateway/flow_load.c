@@ -17,7 +17,7 @@
  *     otherwise KEY retry N then NODE
  *     timeout Ns -> NODE
  *     action NAME                    then: ok|fail|locked [KEY] -> NODE
- *     end KEY
+ *     end KEY [sms]                  sms: over USSD, also sent by SMS
  *
  * All names, keys and words point into one copy of the text, cut into
  * NUL-terminated pieces in place (flow_set.strings). */
@@ -329,12 +329,13 @@ static void node_end(struct parser *p, char **w, size_t n)
 	struct flow_node *node = need_node(p, "end");
 	if (!node)
 		return;
-	if (n != 2 || !is_key(w[1])) {
-		ERROR(p, "expected \"end KEY\"");
+	if (n < 2 || n > 3 || !is_key(w[1]) || (n == 3 && strcmp(w[2], "sms") != 0)) {
+		ERROR(p, "expected \"end KEY [sms]\"");
 		return;
 	}
 	node->kind = FLOW_NODE_END;
 	node->end_key = w[1];
+	node->sms_copy = n == 3;
 }
 
 static struct flow *need_header(struct parser *p, const char *what)

@@ -66,6 +66,11 @@ int ussd_step_run(struct daemon *d, const struct ussd_step *step, struct convers
 	if (rc == 0 && (notice ? converse_say(&conversation, &input, notice, reply)
 			       : converse(&conversation, &input, reply)) < 0)
 		rc = STORE_ERROR;
+	if (rc == 0 && reply->sms_copy)
+		rc = store_outbox_add(d->store, step->msisdn,
+				      reply->text.data ? reply->text.data : "",
+				      reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
+				      "fallback", input.message_id, now);
 	if (rc == 0 && reply->waiting)
 		rc = store_session_ussd(d->store, step->msisdn, step->channel, step->session_id,
 					step->history ? step->text : "");

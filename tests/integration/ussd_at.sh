@@ -29,7 +29,7 @@ write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
 
-tap_plan 27
+tap_plan 28
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
@@ -65,6 +65,9 @@ like "$(at S1 '*384*1#' '12*4*1111*4321*1')" "^200 END " "choosing 1 ends the se
 is "$(sql "select c.location||'|'||c.channel from checkins c join persons p on p.id=c.person_id where p.msisdn='996555200001'")" \
     "home|ussd-at" "the check-in is recorded, from USSD"
 is "$(sql "select count(*) from sessions")" 0 "the session is closed"
+like "$(sql "select kind||'|'||text from outbox where msisdn='996555200001'")" \
+    "^fallback\|$(catalog_text ky checkin.done | sed 's/{[a-z_]*}.*//')" \
+    "the confirmation is also queued by SMS, in case the last page never showed"
 like "$(at S1 '*384*1#' '12*4*1111*4321*1')" "^200 END " "a retry of the last page gets it again"
 
 # --- a lost step, an expired session, a new session ---------------------------

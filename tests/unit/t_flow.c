@@ -129,6 +129,8 @@ static void test_errors(void)
 			    "  timeout 9999s -> a\n",
 		     "timeout must be 1s..3600s", "timeout out of range");
 	expect_error(HEADER "  who everybody\nnode a\n  end x.y\n", "expected \"who", "bad who");
+	expect_error(HEADER "node a\n  end x.y by-pigeon\n", "expected \"end KEY [sms]\"",
+		     "end with an unknown flag");
 	expect_error(HEADER "node a\n  end x.y\n  say x.z\n",
 		     "node a ends: it can have nothing else", "end with more");
 	expect_error("flow f\n  trigger keyword GO\n  start a\nnode a\n  end x.y\n"
@@ -175,7 +177,7 @@ static const char demo[] = "flow demo\n"
 			   "  ok -> done\n"
 			   "  fail -> gone\n"
 			   "node done\n"
-			   "  end demo.done\n"
+			   "  end demo.done sms\n"
 			   "node late\n"
 			   "  end demo.late\n"
 			   "node gone\n"
@@ -219,6 +221,7 @@ static void test_steps(void)
 	is_str(flow_var_get(&s, "location"), "work", "and sets its variable");
 	flow_resume(set, &s, FLOW_OUTCOME_ok, &st);
 	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.done") == 0, "the end says done");
+	ok(st.sms_copy, "and asks for an SMS copy (end KEY sms)");
 	is_int(s.flow, FLOW_NONE, "the session has no conversation after the end");
 	flow_input(set, &s, "1", 1, &st);
 	is_int(st.kind, FLOW_STEP_NOMATCH, "input with no conversation matches nothing");
