@@ -11,6 +11,11 @@ packages="
   sqlite3 curl wrk clang-format clang-14 libclang-rt-14-dev
   kannel kannel-extras
 "
+# node and npm run the SMPP SMSC peer of the USSD tests (tests/smpp: npm ci
+# there).  Debian 12 has nodejs 18 and npm 9.  A nodejs from NodeSource
+# already bundles npm and conflicts with Debian's npm package: then neither
+# is asked for.
+command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm"
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 
@@ -28,4 +33,12 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends $missing
 else
   echo "deps-debian: all dependencies present"
+fi
+
+# The SMPP peer's npm package, from its lock file (the npm registry; the
+# cache it leaves lets tests install it again offline).
+peer_dir=$(cd "$(dirname "$0")/../tests/smpp" && pwd)
+if [ ! -f "$peer_dir/node_modules/smpp/package.json" ]; then
+  echo "deps-debian: npm ci in tests/smpp"
+  (cd "$peer_dir" && npm ci --no-audit --no-fund)
 fi

@@ -67,6 +67,17 @@ static int parse_unix_time(const char *text, size_t len, int64_t *out)
 	return 0;
 }
 
+/* A USSD service code as an SMSC gives it for a USSD MO (*384#): kept as
+ * it is, since it is no number. */
+static bool ussd_code(const char *text, size_t len, char out[MSISDN_SIZE])
+{
+	if (len >= MSISDN_SIZE || strspn(text, "*#0123456789") != len || text[0] != '*')
+		return false;
+	memcpy(out, text, len);
+	out[len] = '\0';
+	return true;
+}
+
 int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **error)
 {
 	memset(mo, 0, sizeof *mo);
@@ -81,7 +92,7 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **err
 		return -1;
 	}
 	const char *to = form_get(f, "to", &len);
-	if (to && len && msisdn_normalize(to, len, mo->to) < 0) {
+	if (to && len && msisdn_normalize(to, len, mo->to) < 0 && !ussd_code(to, len, mo->to)) {
 		*error = "bad to";
 		return -1;
 	}

@@ -26,7 +26,7 @@ enum kannel_coding { KANNEL_CODING_7BIT = 0, KANNEL_CODING_8BIT = 1, KANNEL_CODI
 
 struct kannel_mo {
 	char from[MSISDN_SIZE];
-	char to[MSISDN_SIZE]; /* empty if Kannel did not send it */
+	char to[MSISDN_SIZE]; /* empty if Kannel did not send it; a USSD code as is */
 	const char *text;     /* raw bytes as Kannel sent them (may hold NULs) */
 	size_t text_len;
 	bool text_truncated; /* longer than KANNEL_TEXT_MAX: cut there */

@@ -198,7 +198,8 @@ static void kannel_ussd(struct daemon *d, struct http_exchange *ex, const struct
 	    .channel = "ussd-smpp",
 	    .msisdn = mo->from,
 	    .session_id = session,
-	    .service_code = len > 0 ? utf8 : "",
+	    /* the dialled string, or where the SMSC put it (destination) */
+	    .service_code = len > 0 && (utf8[0] == '*' || utf8[0] == '#') ? utf8 : mo->to,
 	    .text = len > 0 ? utf8 : "",
 	    .len = len > 0 ? (size_t)len : 0,
 	    .begin = begin,

@@ -769,3 +769,363 @@ stop_all() {
     _stack_release_ports
     return 0
 }
+
+# ==========================================================================
+# SMPP: Kannel talking SMPP 3.4 to tests/smpp/peer.js (an SMSC built on the
+# npm package `smpp`; run `npm ci` in tests/smpp once).  For USSD tests: the
+# peer sends deliver_sm with ussd_service_op / its_session_info and reports
+# every submit_sm as a JSON line.  See tests/smpp/README.md.
+#
+#     stack_init "$(mktemp -d)"; trap stop_all EXIT
+#     write_kannel_conf_smpp && write_chabar_conf "$STACK_DIR/chabar.conf"
+#     start_smpp_peer && start_kannel && smpp_wait_bound
+#     start_chabard "$STACK_DIR/chabar.conf"
+#     n=$(smpp_count submit_sm)
+#     smpp_mo +996555123456 '*384#' 1 42/1 '*384#'
+#     line=$(smpp_wait_submit '"ussd_service_op":2,' 10 "$n")
+#     smpp_field "$line" text
+#
+# Settings (environment; unset ones get defaults from stack_defaults_smpp):
+#   KANNEL_SMSC        which SMSCs write_kannel_conf_smpp configures:
+#                      smpp (default): the SMPP one instead of the fake one;
+#                      both: the two, each reply going back to the SMSC its
+#                      MO came from, sendsms to the fake one unless it says
+#                      smsc=KANNEL_SMPP_ID; fake: exactly write_kannel_conf
+#   KANNEL_SMPP_PORT   where the peer listens and Kannel connects
+#   KANNEL_SMPP_ID     Kannel's smsc-id for it (default smpp; %i, smsc=)
+#   KANNEL_SMPP_SYSTEM_ID KANNEL_SMPP_PASSWORD  bind credentials, checked by
+#                      the peer (SMPP allows 15 and 8 characters)
+#   KANNEL_SMPP_SERVICE_TYPE  service-type Kannel puts on submit_sm (unset:
+#                      none, Kannel sends an empty one)
+#   KANNEL_SMPP_MAX_SMS_OCTETS  max-sms-octets of the SMPP SMSC (default
+#                      160, one USSD page unsplit; set empty for Kannel's 140)
+#   KANNEL_SMPP_SMSC_EXTRA    lines added to the SMPP smsc group verbatim
+#   NODE SMPP_PEER     node binary (default node) and the peer script
+# Files in STACK_DIR: smpp.in (FIFO of peer commands, held open on
+# STACK_SMPP_FD), smpp.events (the peer's JSON lines), smpp.out (its
+# console: node's own errors).
+
+: "${NODE:=node}"
+: "${SMPP_PEER:=$STACK_SRCDIR/tests/smpp/peer.js}"
+STACK_SMPP_FD=${STACK_SMPP_FD:-}
+
+# smpp_missing
+#   Print what the SMPP peer needs and cannot find (node, the installed npm
+#   package); empty output: all there.
+smpp_missing() {
+    command -v "$NODE" >/dev/null 2>&1 || printf ' %s' "$NODE"
+    [ -f "$SMPP_PEER" ] || printf ' %s' "$SMPP_PEER"
+    [ -f "$(dirname "$SMPP_PEER")/node_modules/smpp/package.json" ] ||
+        printf ' %s' "$(dirname "$SMPP_PEER")/node_modules/smpp (run npm ci there)"
+}
+
+# smpp_prepare
+#   Make the peer runnable: if its npm package is not installed next to it
+#   (a tarball's tree, as in make distcheck), copy the peer with its lock file
+#   into STACK_DIR/smpp and install there with npm ci (contrib/deps-debian.sh
+#   installs it once in tests/smpp, which also fills npm's cache).
+smpp_prepare() {
+    local from
+    from=$(dirname "$SMPP_PEER")
+    [ -f "$from/node_modules/smpp/package.json" ] && return 0
+    mkdir -p "$STACK_DIR/smpp" &&
+        cp "$from/peer.js" "$from/package.json" "$from/package-lock.json" "$STACK_DIR/smpp/" &&
+        { [ ! -f "$from/.npmrc" ] || cp "$from/.npmrc" "$STACK_DIR/smpp/"; } &&
+        (cd "$STACK_DIR/smpp" && npm ci --prefer-offline --no-audit --no-fund >npm.log 2>&1) ||
+        { stack_log "smpp_prepare: npm ci failed (see $STACK_DIR/smpp/npm.log)"; return 1; }
+    SMPP_PEER=$STACK_DIR/smpp/peer.js
+}
+
+# stack_defaults_smpp
+#   stack_defaults plus the KANNEL_SMPP_* settings (see above).  Main shell.
+stack_defaults_smpp() {
+    stack_defaults || return 1
+    if [ -z "${KANNEL_SMPP_PORT:-}" ]; then
+        KANNEL_SMPP_PORT=$(free_port) && [ -n "$KANNEL_SMPP_PORT" ] || return 1
+    fi
+    : "${KANNEL_SMPP_ID:=smpp}"
+    : "${KANNEL_SMPP_SYSTEM_ID:=chabar}"
+    if [ -z "${KANNEL_SMPP_PASSWORD:-}" ]; then
+        KANNEL_SMPP_PASSWORD=$(_stack_secret) && KANNEL_SMPP_PASSWORD=${KANNEL_SMPP_PASSWORD:0:8}
+    fi
+    export KANNEL_SMPP_PORT KANNEL_SMPP_ID KANNEL_SMPP_SYSTEM_ID KANNEL_SMPP_PASSWORD
+}
+
+# write_kannel_conf_smpp
+#   write_kannel_conf, then per KANNEL_SMSC (default smpp) drop its fake
+#   SMSC or keep it, and add an SMPP transceiver connecting to 127.0.0.1:
+#   KANNEL_SMPP_PORT plus the two smpp-tlv groups for USSD as in
+#   contrib/kannel-ussd.conf (so %D carries ussd_service_op and
+#   its_session_info).  KANNEL_CONF_EXTRA must not declare those TLVs again.
+write_kannel_conf_smpp() {
+    local mode=${KANNEL_SMSC:-smpp} conf
+    case $mode in
+    fake) write_kannel_conf; return ;;
+    smpp | both) ;;
+    *) echo "write_kannel_conf_smpp: KANNEL_SMSC must be smpp, both or fake" >&2; return 1 ;;
+    esac
+    stack_defaults_smpp && write_kannel_conf || return 1
+    conf=$STACK_DIR/kannel.conf
+    # The file's groups are blank-line separated paragraphs.  smpp: drop
+    # the fake SMSC.  both: keep it but deny it messages meant for the SMPP
+    # SMSC (Kannel does not send a reply back through the SMSC the MO came
+    # from by itself: it picks any SMSC the message may use).
+    awk -v mode="$mode" -v id="$KANNEL_SMPP_ID" '
+        BEGIN { RS = ""; ORS = "\n\n" }
+        /(^|\n)smsc = fake(\n|$)/ {
+            if (mode == "smpp") next
+            $0 = $0 "\ndenied-smsc-id = \"" id "\""
+        }
+        { print }' "$conf" >"$conf.tmp" && mv "$conf.tmp" "$conf" || return 1
+    {
+        cat <<EOF
+
+# SMPP 3.4 SMSC: tests/smpp/peer.js listens, bearerbox connects and binds
+# as a transceiver (one bind_transceiver; see tests/smpp/README.md).
+group = smsc
+smsc = smpp
+smsc-id = $KANNEL_SMPP_ID
+host = 127.0.0.1
+port = $KANNEL_SMPP_PORT
+transceiver-mode = true
+smsc-username = "$KANNEL_SMPP_SYSTEM_ID"
+smsc-password = "$KANNEL_SMPP_PASSWORD"
+system-type = ""
+# retry a refused connection after 1 s, not the default 10 s, in case
+# the peer starts after bearerbox
+reconnect-delay = 1
+EOF
+        if [ -n "${KANNEL_SMPP_MAX_SMS_OCTETS-160}" ]; then
+            cat <<EOF
+# A USSD page is one message of up to 160 octets (80 UCS-2 / 182 GSM
+# characters); at Kannel's default of 140 it would be split in two.
+max-sms-octets = ${KANNEL_SMPP_MAX_SMS_OCTETS-160}
+EOF
+        fi
+        if [ "$mode" = both ]; then
+            cat <<EOF
+# Only messages routed here explicitly: replies to its MOs (they carry
+# its smsc-id) and sendsms with smsc=$KANNEL_SMPP_ID.
+allowed-smsc-id = "$KANNEL_SMPP_ID"
+EOF
+        fi
+        if [ -n "${KANNEL_SMPP_SERVICE_TYPE:-}" ]; then
+            printf 'service-type = "%s"\n' "$KANNEL_SMPP_SERVICE_TYPE"
+        fi
+        if [ -n "${KANNEL_SMPP_SMSC_EXTRA:-}" ]; then
+            printf '%s\n' "$KANNEL_SMPP_SMSC_EXTRA"
+        fi
+        cat <<EOF
+
+# USSD TLVs: their raw octets reach %D as ?smpp?ussd_service_op=..&
+# its_session_info=..&; replies set them with X-Kannel-Meta-Data.
+group = smpp-tlv
+name = ussd_service_op
+tag = 0x0501
+type = integer
+length = 1
+smsc-id = $KANNEL_SMPP_ID
+
+group = smpp-tlv
+name = its_session_info
+tag = 0x1383
+type = octetstring
+length = 2
+smsc-id = $KANNEL_SMPP_ID
+EOF
+    } >>"$conf"
+}
+
+# start_smpp_peer
+#   Start "$NODE $SMPP_PEER" on 127.0.0.1:KANNEL_SMPP_PORT, checking the
+#   bind credentials, commands from the FIFO STACK_DIR/smpp.in (held open
+#   read-write on STACK_SMPP_FD, like fakesmsc's), events to
+#   STACK_DIR/smpp.events.  Ready when it listens; if bearerbox is already
+#   running, also waits for smpp_wait_bound.  Call it before or after
+#   start_kannel (before: then smpp_wait_bound after start_kannel).
+#   stop_all stops it (SIGTERM); stop_smpp_peer also closes the FIFO.
+start_smpp_peer() {
+    local fifo=$STACK_DIR/smpp.in missing bb
+    missing=$(smpp_missing)
+    if [ -n "$missing" ]; then
+        stack_log "SMPP peer: missing:$missing"
+        return 1
+    fi
+    stack_defaults_smpp || return 1
+    if [ -n "$STACK_SMPP_FD" ]; then exec {STACK_SMPP_FD}>&-; fi
+    rm -f "$fifo" && mkfifo "$fifo" || return 1
+    exec {STACK_SMPP_FD}<>"$fifo" || return 1
+    : >"$STACK_DIR/smpp.events"
+    _stack_launch smpp TERM "$fifo" "$STACK_DIR/smpp.out" \
+        "$NODE" "$SMPP_PEER" --host 127.0.0.1 --port "$KANNEL_SMPP_PORT" \
+        --system-id "$KANNEL_SMPP_SYSTEM_ID" --password "$KANNEL_SMPP_PASSWORD" \
+        --events "$STACK_DIR/smpp.events"
+    if ! _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" "SMPP peer" \
+        grep -q '"event":"listening"' "$STACK_DIR/smpp.events"; then
+        stack_tail "$STACK_DIR/smpp.out" "$STACK_DIR/smpp.events"
+        return 1
+    fi
+    bb=$(stack_pid bearerbox 2>/dev/null)
+    if [ -n "$bb" ] && _stack_alive "$bb"; then
+        smpp_wait_bound "$STACK_TIMEOUT"
+    fi
+}
+
+# smpp_wait_bound [SECONDS]
+#   Wait until Kannel has bound to the peer (a "bound" event) and the status
+#   page shows the SMPP SMSC online.
+smpp_wait_bound() {
+    local secs=${1:-$STACK_TIMEOUT} pid
+    pid=$(stack_pid smpp) || return 1
+    if ! _stack_wait "$secs" "$pid" "SMPP bind" _smpp_bound; then
+        stack_tail "$STACK_DIR/smpp.events" "$STACK_DIR/bearerbox.log"
+        return 1
+    fi
+}
+
+_smpp_bound() {
+    local id=$KANNEL_SMPP_ID
+    grep -q '"event":"bound"' "$STACK_DIR/smpp.events" &&
+        _kannel_status_has "^ *$id\\[$id\\] .*\\(online"
+}
+
+# smpp_events: every event line so far.
+smpp_events() {
+    cat "$STACK_DIR/smpp.events"
+}
+
+# smpp_count [EVENT]
+#   Number of event lines (of type EVENT, e.g. submit_sm) so far; pass it
+#   as AFTER to smpp_wait / smpp_wait_submit to see only newer ones.
+smpp_count() {
+    local n
+    if [ -n "${1:-}" ]; then
+        n=$(grep -ac "^{\"event\":\"$1\"" "$STACK_DIR/smpp.events")
+    else
+        n=$(grep -ac '^{"event":' "$STACK_DIR/smpp.events")
+    fi
+    echo "${n:-0}"
+}
+
+# smpp_send LINE
+#   Send one command to the peer (see the top of tests/smpp/peer.js:
+#   "mo FROM TO OP SESSION TEXT", "sms FROM TO TEXT", "dlr ID", "set ...")
+#   and wait until the peer has carried it out.  Fails, printing the peer's
+#   reason, if it refused the command (e.g. nobody bound).
+smpp_send() {
+    local line=$1 before end ack
+    if [ -z "$STACK_SMPP_FD" ]; then
+        echo "smpp_send: the SMPP peer is not running" >&2
+        return 1
+    fi
+    case $line in *$'\n'* | *$'\r'*)
+        echo "smpp_send: line breaks cannot be sent" >&2
+        return 1 ;;
+    esac
+    before=$(smpp_count command)
+    printf '%s\n' "$line" >&"$STACK_SMPP_FD" || return 1
+    end=$((SECONDS + STACK_TIMEOUT))
+    while (($(smpp_count command) <= before)); do
+        if ((SECONDS >= end)) || ! _stack_alive "$(stack_pid smpp)"; then
+            echo "smpp_send: the peer did not answer" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    ack=$(grep -a '^{"event":"command"' "$STACK_DIR/smpp.events" | tail -n +$((before + 1)) | head -n1)
+    case $ack in
+    *'"ok":true'*) return 0 ;;
+    *) echo "smpp_send: refused: $ack" >&2; return 1 ;;
+    esac
+}
+
+# smpp_mo FROM TO OP SESSION TEXT
+#   A USSD MO (OP, SESSION as for the peer's "mo": e.g. 1 and 42/1, "-" for
+#   no TLV), waiting until Kannel has acknowledged it (deliver_sm_resp with
+#   status 0).  smpp_sms FROM TO TEXT: the same for a plain SMS.
+smpp_mo() {
+    _smpp_deliver "mo $1 $2 $3 $4 $5"
+}
+smpp_sms() {
+    _smpp_deliver "sms $1 $2 $3"
+}
+
+_smpp_deliver() {
+    local seq line
+    smpp_send "$1" || return 1
+    # commands run one at a time: the newest deliver_sm is this one
+    seq=$(grep -a '^{"event":"deliver_sm","seq":' "$STACK_DIR/smpp.events" | tail -n1 |
+        sed 's/^{"event":"deliver_sm","seq":\([0-9]*\),.*/\1/')
+    line=$(smpp_wait "^\\{\"event\":\"deliver_sm_resp\",\"seq\":$seq," "$STACK_TIMEOUT") || {
+        echo "_smpp_deliver: Kannel did not acknowledge deliver_sm $seq" >&2
+        return 1
+    }
+    case $line in
+    *'"command_status":0}'*) return 0 ;;
+    *) echo "_smpp_deliver: Kannel refused: $line" >&2; return 1 ;;
+    esac
+}
+
+# smpp_wait PATTERN [SECONDS [AFTER]]
+#   Poll the event lines after the first AFTER (default 0) until one matches
+#   PATTERN (grep -E); print it.  Returns 1 on timeout.
+smpp_wait() {
+    local pat=$1 secs=${2:-$STACK_TIMEOUT} after=${3:-0} line
+    local end=$((SECONDS + secs))
+    while :; do
+        if line=$(grep -a '^{"event":' "$STACK_DIR/smpp.events" | tail -n "+$((after + 1))" |
+            grep -a -E -m1 -- "$pat"); then
+            printf '%s\n' "$line"
+            return 0
+        fi
+        ((SECONDS >= end)) && return 1
+        sleep 0.1
+    done
+}
+
+# smpp_wait_submit PATTERN [SECONDS [AFTER]]
+#   Like smpp_wait among the submit_sm events only (AFTER counts submit_sm
+#   events: smpp_count submit_sm).  Keys come in a fixed order, so e.g.
+#   '"to":"\+996555123456".*"ussd_service_op":17,' works; text is raw UTF-8.
+smpp_wait_submit() {
+    local pat=$1 secs=${2:-$STACK_TIMEOUT} after=${3:-0} line
+    local end=$((SECONDS + secs))
+    while :; do
+        if line=$(grep -a '^{"event":"submit_sm"' "$STACK_DIR/smpp.events" |
+            tail -n "+$((after + 1))" | grep -a -E -m1 -- "$pat"); then
+            printf '%s\n' "$line"
+            return 0
+        fi
+        ((SECONDS >= end)) && return 1
+        sleep 0.1
+    done
+}
+
+# smpp_field JSONLINE KEY
+#   One field of an event line, exactly (strings unescaped, null as "null",
+#   numbers in decimal), e.g. smpp_field "$line" text.
+smpp_field() {
+    "$NODE" -e 'const v = JSON.parse(process.argv[1])[process.argv[2]];
+        process.stdout.write((typeof v === "string" ? v : JSON.stringify(v === undefined ? null : v)) + "\n");' \
+        -- "$1" "$2"
+}
+
+# stop_smpp_peer
+#   Stop the peer alone (SIGTERM, by PID; SIGKILL after STACK_STOP_WAIT) and
+#   close its FIFO, e.g. to see Kannel reconnect to a new one.
+stop_smpp_peer() {
+    local pid end
+    pid=$(stack_pid smpp 2>/dev/null)
+    if [ -n "$pid" ] && _stack_alive "$pid"; then
+        kill -TERM "$pid" 2>/dev/null
+        end=$((SECONDS + STACK_STOP_WAIT))
+        while _stack_alive "$pid" && ((SECONDS < end)); do sleep 0.1; done
+        _stack_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    if [ -n "$STACK_SMPP_FD" ]; then
+        exec {STACK_SMPP_FD}>&-
+        STACK_SMPP_FD=
+    fi
+    return 0
+}

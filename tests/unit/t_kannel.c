@@ -54,6 +54,9 @@ static void test_from_to(void)
 	expect_error("from=99655512345678901&text=hi", "bad from", "from too long");
 	expect_error("from=996555%00123&text=hi", "bad from", "from with a NUL");
 	expect_error("from=996555123456&to=%3F%3F%3F", "bad to", "to with '?'");
+	is_int(parse("from=996555123456&to=%2A384%2A1%23&text=1", &mo, &error), 0,
+	       "to may be a USSD code");
+	is_str(mo.to, "*384*1#", "kept as it is");
 
 	is_int(parse("from=%2B996555123456&to=384&text=hi", &mo, &error), 0, "from with %%2B");
 	is_str(mo.from, "996555123456", "'+' dropped from from");

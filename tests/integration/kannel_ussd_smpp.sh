@@ -1,0 +1,93 @@
+#!/bin/bash
+#
+# tests/integration/kannel_ussd_smpp.sh - USSD over SMPP end to end: an SMSC
+# peer (tests/smpp, the npm smpp package) delivers USSD with the
+# ussd_service_op and its_session_info TLVs to Debian's Kannel, which calls
+# chabard; the test asserts what comes back to the SMSC as submit_sm: the
+# pages of a whole Kyrgyz check-in, each with the right ussd_service_op
+# (2: continue, 17: end) and the session echoed, and the check-in row in
+# SQLite. TAP output; every process stopped by PID.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+: "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-ussd-smpp.XXXXXX") || exit 1
+cleanup() {
+    stop_all
+    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log" "$T/bearerbox.log" \
+        "$T/smpp.events"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+stack_init "$T"
+
+tap_plan 12
+
+missing=$(stack_missing "$CHABARD" "$CHABARCTL")
+[ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
+smpp_prepare || bail "the SMPP peer's npm package is installed"
+missing=$(smpp_missing)
+[ -z "$missing" ] || bail "the SMPP peer is runnable (missing:$missing)"
+ok 0 "prerequisites present"
+
+KANNEL_SMSC=smpp
+write_kannel_conf_smpp && write_chabar_conf "$T/chabar.conf" || bail "configs written"
+ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
+ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
+    ctl officer add +996700000001 "Officer" BSK ru &&
+    echo 4321 | ctl person add +996555300001 "Айгүл" ky - BSK +996700000001 ||
+    bail "enrolment"
+start_smpp_peer && start_kannel && smpp_wait_bound || bail "Kannel binds to the SMPP SMSC"
+ok 0 "Kannel binds to the SMPP SMSC"
+start_chabard "$T/chabar.conf" || bail "chabard answers /health"
+
+# step OP SEQ TEXT: a USSD MO of session 42, then the submit_sm it causes.
+step() {
+    local n
+    n=$(smpp_count submit_sm)
+    smpp_mo +996555300001 '*384*1#' "$1" "42/$2" "$3" || return 1
+    smpp_wait_submit '"to":"\+?996555300001"' 15 "$n"
+}
+# says LINE OP KEY: the submit_sm carries op OP, session 42 echoed, and the
+# catalog text of KEY (placeholders as wildcards).
+says() {
+    local text want
+    text=$(smpp_field "$1" text)
+    want=$(catalog_text ky "$3" | sed -e 's/[][\.*^$()+?|/]/\\&/g' -e 's/{[a-z_]*}/.*/g')
+    [ "$(smpp_field "$1" ussd_service_op)" = "$2" ] &&
+        [ "$(smpp_field "$1" its_session_info)" != null ] &&
+        printf '%s' "$text" | grep -Eq "^$want"
+}
+
+line=$(step 1 1 '*384*1#')
+says "$line" 2 checkin.ask_pin
+ok $? "dialling *384*1#: the PIN page in Kyrgyz, op 2 (continue), session echoed"
+is "$(smpp_field "$line" data_coding)" 8 "a Cyrillic page goes as UCS-2"
+line=$(step 18 2 1111)
+says "$line" 2 checkin.pin_wrong
+ok $? "a wrong PIN: the retry page, op 2"
+line=$(step 18 3 4321)
+says "$line" 2 checkin.where
+ok $? "the right PIN: the menu, op 2"
+like "$(smpp_field "$line" text)" $'\n1 ' "the menu's options are on the page"
+line=$(step 18 4 2)
+says "$line" 17 checkin.done
+ok $? "the choice: the confirmation, op 17 (end)"
+is "$(stack_sql "select location||'|'||channel from checkins")" "work|ussd-smpp" \
+    "the check-in is in SQLite, from USSD over SMPP"
+is "$(stack_sql "select count(*) from outbox where kind='fallback'")" 1 \
+    "and its confirmation is queued by SMS too"
+line=$(step 1 1 '*999#')
+says "$line" 17 global.unavailable
+ok $? "an unknown code: END at once (op 17)"
+_stack_alive "$(stack_pid bearerbox)" && _stack_alive "$(stack_pid smsbox)"
+ok $? "bearerbox and smsbox still running"
+
+tap_done
