@@ -24,11 +24,12 @@ static void health(void *ctx, struct http_exchange *ex)
 	struct daemon *d = ctx;
 	bool db_ok = store_ping(d->store) == 0;
 	char body[256];
-	int n =
-	    snprintf(body, sizeof body,
-		     "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,\"database\":\"%s\"}\n",
-		     db_ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
-		     db_ok ? "ok" : "error");
+	/* in_flight counts this request too */
+	int n = snprintf(body, sizeof body,
+			 "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,"
+			 "\"database\":\"%s\",\"in_flight\":%u}\n",
+			 db_ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
+			 db_ok ? "ok" : "error", http_active_requests(d->http));
 	http_reply(ex, db_ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
 }
 
