@@ -135,7 +135,8 @@ done
 # is not counted.  The step advances in response(), so that call changes
 # nothing else.  done() prints the written requests (more than wrk's
 # "requests", which counts the completed ones: those in flight when time ran
-# out are answered and stored too), the wrong pages and the sessions ended.
+# out are answered and stored too), the wrong pages, the sessions ended, and
+# more of the latency tail (p90, p98, p99.9 and max, in us).
 cat >"$BENCH_DIR/ussd.lua" <<'EOF'
 local ffi = require("ffi")
 ffi.cdef [[
@@ -230,6 +231,8 @@ function done(summary, latency, requests)
     io.write(string.format("bench-written: %d\n", written - 1))
     io.write(string.format("bench-bad: %d\n", badn))
     io.write(string.format("bench-ended: %d\n", endedn))
+    io.write(string.format("bench-tail: %d %d %d %d\n", latency:percentile(90),
+        latency:percentile(98), latency:percentile(99.9), latency.max))
     if sample ~= "" then io.write("bench-bad-sample: " .. sample .. "\n") end
 end
 EOF
@@ -354,7 +357,9 @@ run_one() {
         stack_tail "$BENCH_DIR/$tag.wrk"
     fi
 
-    local parsed
+    local parsed tail
+    tail=$(awk '/^bench-tail:/ { printf "p90 %d p98 %d p99.9 %d max %d", $2, $3, $4, $5 }' \
+        "$BENCH_DIR/$tag.wrk")
     if ! parsed=$(parse_wrk "$BENCH_DIR/$tag.wrk"); then
         stack_log "$tag: could not parse wrk's output"
         stack_tail "$BENCH_DIR/$tag.wrk"
@@ -407,9 +412,10 @@ run_one() {
     printf '%s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$mode" "$round" "$reqps" "$p50" \
         "$p99" "$cpu_us" "$hwm" "$completed" "$written" "$errors" "$stored" "$ok" \
         "$prepop_s" >>"$BENCH_DIR/results"
-    printf '# %-11s round %d: %8s req/s  p50 %6s us  p99 %6s us  cpu %5s us/req  RSS %s kB  stored %s/%s  sessions ended %s  live %s  (opened in %s s) %s\n' \
+    printf '# %-11s round %d: %8s req/s  p50 %s p99 %s us  cpu %s us/req  RSS %s kB  stored %s/%s  sessions ended %s  live %s  (opened in %s s) %s\n#   latency us: %s\n' \
         "$mode" "$round" "$reqps" "$p50" "$p99" "$cpu_us" "$hwm" "$stored" "$written" \
-        "$ended" "$live_after" "$prepop_s" "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
+        "$ended" "$live_after" "$prepop_s" "$([ "$ok" = yes ] && echo ok || echo CHECK)" \
+        "$tail" >&2
     if [ "$BENCH_KEEP" != 1 ]; then
         rm -f "$BENCH_DIR/$tag.db" "$BENCH_DIR/$tag.db-wal" "$BENCH_DIR/$tag.db-shm"
     fi
