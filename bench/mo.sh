@@ -122,16 +122,6 @@ EOF
 
 
 
-# to_us VALUE: a wrk duration ("512.00us", "1.23ms", "2.00s", "1.5m") in
-# microseconds.
-to_us() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-        f = (u == "us") ? 1 : (u == "ms") ? 1e3 : (u == "s") ? 1e6 : (u == "m") ? 6e7 : (u == "h") ? 3.6e9 : -1
-        if (f < 0) { print "?"; exit 1 }
-        printf "%.0f\n", n * f
-    }'
-}
 
 # parse_wrk FILE: "completed non2xx sockerr reqps p50us p99us written"
 #   from wrk --latency output plus our done() line.  Non-2xx is wrk's
