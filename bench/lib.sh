@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 #
 # bench/lib.sh - what the benchmark scripts share: their working directory
-# and its cleanup, and reading a process's CPU time and peak memory from
-# /proc. Source it after tests/lib/stack.sh.
+# and its cleanup, reading a process's CPU time and peak memory from
+# /proc, and wrk's durations. Source it after tests/lib/stack.sh.
 
 BENCH_NAME=$(basename "$0")
 
