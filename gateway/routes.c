@@ -188,9 +188,27 @@ static void kannel_ussd(struct daemon *d, struct http_exchange *ex, const struct
 	long len = kannel_mo_text_utf8(mo, utf8, sizeof utf8);
 	bool begin = ussd->op == (int)cfg->smpp_op_begin;
 	if (!begin && ussd->op != (int)cfg->smpp_op_answer) {
-		/* an abort, or an operation we do not serve: say nothing */
-		http_log_field(ex, "ussd_op=%d reason=not_served", ussd->op);
-		http_reply(ex, 200, "text/plain; charset=UTF-8", "", 0, NULL, 0);
+		/* An abort, or an operation we do not serve: the session is over.
+		 * The MO is stored like any other before the (empty) answer. */
+		struct store_message in = {.kannel_id = mo->id,
+					   .channel = "ussd-smpp",
+					   .msisdn = mo->from,
+					   .peer = mo->to,
+					   .text = "",
+					   .text_is_utf8 = true,
+					   .status = "aborted",
+					   .created_at = (int64_t)ev_now(d->loop)};
+		int rc = store_begin(d->store);
+		if (rc == 0)
+			rc = store_add_message(d->store, &in, NULL);
+		if (rc == 0)
+			rc = store_session_delete(d->store, mo->from, "ussd-smpp");
+		rc = daemon_commit(d, rc);
+		http_log_field(ex, "ussd_op=%d reason=session_over", ussd->op);
+		if (rc < 0 && rc != STORE_DUPLICATE)
+			unavailable(d, ex);
+		else
+			http_reply(ex, 200, "text/plain; charset=UTF-8", "", 0, NULL, 0);
 		return;
 	}
 	if (ussd->has_session)

@@ -29,12 +29,16 @@ static const char *standing(struct daemon *d, const struct ussd_step *step, int6
 			*input_len = 0; /* the dialled code is no answer */
 		return *start ? NULL : "global.unavailable";
 	}
+	const char *end = NULL;
 	if (stored.expires_at < now || stored.started_at + d->cfg->ussd_total_timeout < now)
-		return FLOW_KEY_EXPIRED;
-	if (step->history &&
-	    ussd_at_new_input(stored.ussd_text, step->text, step->len, input, input_len) < 0)
-		return "global.ussd_lost";
-	return NULL;
+		end = FLOW_KEY_EXPIRED;
+	else if (step->history &&
+		 ussd_at_new_input(stored.ussd_text, step->text, step->len, input, input_len) < 0)
+		end = "global.ussd_lost";
+	/* the session ends with that notice: nothing of it is kept */
+	if (end && store_session_delete(d->store, step->msisdn, step->channel) < 0)
+		return "";
+	return end;
 }
 
 int ussd_step_run(struct daemon *d, const struct ussd_step *step, struct converse_reply *reply)

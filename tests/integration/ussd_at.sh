@@ -29,7 +29,7 @@ write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
 
-tap_plan 28
+tap_plan 31
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
@@ -78,6 +78,7 @@ is "$(at S2 '*384*1#' '99*1')" "$(page END ky global.ussd_lost)" \
 at S3 '*384*1#' '' >/dev/null
 sql "update sessions set expires_at = 0" >/dev/null
 is "$(at S3 '*384*1#' '4321')" "$(page END ky global.expired)" "an expired session: END"
+is "$(sql "select count(*) from sessions")" 0 "and it is gone"
 at S4 '*384*1#' '' >/dev/null
 is "$(at S5 '*384*1#' '')" "$(page CON ky checkin.ask_pin)" "a new network session starts afresh"
 is "$(sql "select ussd_session from sessions")" "S5" "and replaces the old one"
@@ -123,6 +124,10 @@ like "$(smpp 12 m3 2)" "^200 $(printf '%s' "$END_OP" | sed 's/[?*.]/\\&/g')\|" \
     "SMPP: the last answer ends the session (op 17)"
 is "$(smpp 12 m3 2 | cut -d'|' -f1)" "200 $END_OP" "SMPP: a retry by Kannel gets the same op"
 is "$(sql "select count(*) from checkins where channel='ussd-smpp'")" 1 "SMPP: the check-in is recorded"
+smpp 01 m4 '*384*1#' >/dev/null
+is "$(smpp 81 m5 '' | cut -d'|' -f2)" "" "SMPP: an abort (0x81) gets an empty answer (nothing sent)"
+is "$(sql "select count(*) from sessions where channel='ussd-smpp'")||$(sql "select status from messages where kannel_id='m5'")" \
+    "0||aborted" "SMPP: the session is over and the abort is stored"
 
 _stack_alive "$(stack_pid chabard)"
 ok $? "chabard is still running"
