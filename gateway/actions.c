@@ -130,7 +130,7 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 static int next_appointment(const struct actions_ctx *ctx, struct flow_session *s)
 {
 	int64_t at;
-	char place[128];
+	char place[STORE_PLACE_MAX];
 	int found = store_appointment_next(ctx->store, ctx->person->id, ctx->now, &at, place);
 	if (found != 1)
 		return found;

@@ -199,6 +199,15 @@ static void fit_for_phone(const struct sender *who, const char *lang, struct con
 	r->ucs2 = gsm_measure(r->text.data, r->text.len, &fit) < 0 || fit.coding == GSM_CODING_UCS2;
 }
 
+int converse_language(const struct converse_ctx *ctx, const char *msisdn, char lang[8])
+{
+	struct sender who;
+	if (identify(ctx, msisdn, &who) < 0)
+		return -1;
+	memcpy(lang, who.language, 8);
+	return 0;
+}
+
 int converse_say(const struct converse_ctx *ctx, const struct converse_input *in, const char *key,
 		 struct converse_reply *reply)
 {
@@ -209,6 +218,7 @@ int converse_say(const struct converse_ctx *ctx, const struct converse_input *in
 	struct flow_step st = {.kind = FLOW_STEP_END, .text_key = key};
 	reply->key = key;
 	reply->waiting = false;
+	memcpy(reply->lang, who.language, sizeof reply->lang);
 	if (render_step(ctx, who.language, &st, &none, &who, &reply->text) < 0)
 		log_msg(LOG_LEVEL_ERROR, "render_failed", "lang=%s key=%s", who.language, key);
 	fit_for_phone(&who, who.language, reply);
@@ -234,6 +244,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 		return -1;
 	reply->key = st.text_key;
 	reply->waiting = st.kind == FLOW_STEP_WAIT;
+	memcpy(reply->lang, lang, sizeof reply->lang);
 	reply->sms_copy = st.kind == FLOW_STEP_END && st.sms_copy;
 	if (render_step(ctx, lang, &st, &s, &who, &reply->text) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "render_failed", "lang=%s key=%s", lang, st.text_key);

@@ -49,12 +49,17 @@ struct converse_reply {
 	const char *key; /* the text key answered with, for the log */
 	bool waiting;    /* the conversation waits for an answer (USSD: CON) */
 	bool sms_copy;   /* the flow wants this text sent by SMS too over USSD */
+	char lang[8];    /* the language it is in */
 };
 
 /* Fills reply (buf_init'ed by the caller). 0, or -1 if the store failed:
  * then the caller must roll back and acknowledge nothing. */
 int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	     struct converse_reply *reply);
+
+/* The language replies to msisdn are in (person, district, contact,
+ * default). 0 or -1. */
+int converse_language(const struct converse_ctx *ctx, const char *msisdn, char lang[8]);
 
 /* A reply of one text outside any conversation (a USSD session lost or
  * timed out, an unknown service code), in the sender's language. 0 or -1. */

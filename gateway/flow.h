@@ -55,7 +55,7 @@ enum flow_who {
 
 #define FLOW_VARS_MAX      8
 #define FLOW_VAR_NAME_MAX  24
-#define FLOW_VAR_VALUE_MAX 128 /* what an action stores: a place is up to 127 bytes */
+#define FLOW_VAR_VALUE_MAX 256 /* what an action stores: a place (STORE_PLACE_MAX) */
 #define FLOW_NONE          (-1)
 
 /* Where a transition goes, and the text to show instead of the target's

@@ -21,7 +21,9 @@
 	X(FLOW_KEY_EXPIRED)                                                                        \
 	X("global.opted_out")                                                                      \
 	X("global.not_enrolled")                                                                   \
-	X("global.error") X("alert.pin_locked") X("global.unavailable") X("global.ussd_lost")
+	X("global.error")                                                                          \
+	X("alert.pin_locked")                                                                      \
+	X("global.unavailable") X("global.ussd_lost") X("ussd.more") X("ussd.back")
 
 /* 0 with *flows and *locales loaded (one reference each), or -1 with every
  * problem reported to d and nothing returned. */

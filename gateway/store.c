@@ -64,17 +64,22 @@
 	  " ORDER BY starts_at LIMIT 1")                                                           \
 	X(checkin_add, "INSERT INTO checkins (person_id, at, location, channel, message_id)"       \
 		       " VALUES (?1, ?2, ?3, ?4, ?5)")                                             \
-	X(session_get,                                                                             \
-	  "SELECT flow, node, vars, step, updated_at, expires_at, attempts,"                       \
-	  " coalesce(ussd_session, ''), coalesce(ussd_text, ''), started_at FROM sessions"         \
-	  " WHERE msisdn = ?1 AND channel = ?2")                                                   \
+	X(session_get, "SELECT flow, node, vars, step, updated_at, expires_at, attempts,"          \
+		       " coalesce(ussd_session, ''), coalesce(ussd_text, ''), started_at,"         \
+		       " coalesce(pages, ''), page, pages_end FROM sessions"                       \
+		       " WHERE msisdn = ?1 AND channel = ?2")                                      \
 	X(session_put,                                                                             \
 	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at,"             \
 	  " updated_at, expires_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)"     \
 	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
 	  " step = ?6, updated_at = ?7, expires_at = ?8, attempts = ?9")                           \
-	X(session_ussd, "UPDATE sessions SET ussd_session = ?3, ussd_text = ?4, step = step + 1"   \
-			" WHERE msisdn = ?1 AND channel = ?2")                                     \
+	X(session_pages,                                                                           \
+	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at, updated_at," \
+	  " expires_at, ussd_session, ussd_text, pages, page, pages_end)"                          \
+	  " VALUES (?1, ?2, '', '', '', 1, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"                        \
+	  " ON CONFLICT (msisdn, channel) DO UPDATE SET updated_at = ?3, expires_at = ?4,"         \
+	  " ussd_session = ?5, ussd_text = ?6, pages = ?7, page = ?8, pages_end = ?9,"             \
+	  " step = step + 1")                                                                      \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
@@ -231,7 +236,15 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
 static void column_text(sqlite3_stmt *st, int i, char *out, size_t size)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
-	snprintf(out, size, "%s", v ? (const char *)v : "");
+	size_t len = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	if (len >= size) {
+		len = size - 1;
+		while (len > 0 && (v[len] & 0xc0) == 0x80)
+			len--; /* cut before a character, not inside it */
+	}
+	if (len)
+		memcpy(out, v, len);
+	out[len] = '\0';
 }
 
 int store_find_reply(struct store *s, const char *kannel_id, struct store_reply *out)
@@ -391,14 +404,14 @@ int store_checkin_add(struct store *s, int64_t person_id, int64_t at, const char
 }
 
 int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,
-			   char place[128])
+			   char place[STORE_PLACE_MAX])
 {
 	sqlite3_stmt *st = s->appointment_next;
 	int rc = query_bound(st, "ii", person_id, now);
 	if (rc != 1)
 		return rc;
 	*starts_at = sqlite3_column_int64(st, 0);
-	column_text(st, 1, place, 128);
+	column_text(st, 1, place, STORE_PLACE_MAX);
 	done(st);
 	return 1;
 }
@@ -458,6 +471,9 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 	column_text(st, 7, out->ussd_session, sizeof out->ussd_session);
 	column_text(st, 8, out->ussd_text, sizeof out->ussd_text);
 	out->started_at = sqlite3_column_int64(st, 9);
+	column_text(st, 10, out->pages, sizeof out->pages);
+	out->page = sqlite3_column_int64(st, 11);
+	out->pages_end = sqlite3_column_int(st, 12) != 0;
 	done(st);
 	return 1;
 }
@@ -469,10 +485,12 @@ int store_session_put(struct store *s, const char *msisdn, const char *channel,
 			   in->vars, in->step, in->updated_at, in->expires_at, in->attempts);
 }
 
-int store_session_ussd(struct store *s, const char *msisdn, const char *channel,
-		       const char *session_id, const char *text)
+int store_session_pages(struct store *s, const char *msisdn, const char *channel,
+			const struct store_session *in, int64_t now)
 {
-	return write_bound(s, s->session_ussd, "tttt", msisdn, channel, session_id, text);
+	return write_bound(s, s->session_pages, "ttiitttii", msisdn, channel, now, in->expires_at,
+			   in->ussd_session, in->ussd_text, in->pages[0] ? in->pages : NULL,
+			   in->page, (int64_t)in->pages_end);
 }
 
 int store_session_delete(struct store *s, const char *msisdn, const char *channel)

@@ -97,9 +97,12 @@ int store_set_opt_out(struct store *s, int64_t person_id, const char *msisdn, bo
 int store_person_pin(struct store *s, int64_t person_id, int failures, int64_t locked_until);
 int store_checkin_add(struct store *s, int64_t person_id, int64_t at, const char *location,
 		      const char *channel, int64_t message_id);
+/* The longest appointment place kept, in bytes with the NUL. */
+#define STORE_PLACE_MAX 256
+
 /* 1 with the next appointment after now, 0 if there is none. */
 int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,
-			   char place[128]);
+			   char place[STORE_PLACE_MAX]);
 int store_outbox_add(struct store *s, const char *msisdn, const char *text, int coding,
 		     const char *kind, int64_t related_id, int64_t now);
 
@@ -122,7 +125,7 @@ int store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at
 
 /* A conversation in progress, as stored: names, not indexes, so a reload
  * of the flows cannot point it somewhere else. */
-#define STORE_SESSION_VARS_MAX 1024
+#define STORE_SESSION_VARS_MAX 2048
 struct store_session {
 	char flow[40];
 	char node[40];
@@ -132,8 +135,11 @@ struct store_session {
 	int64_t updated_at;
 	int64_t expires_at;
 	int64_t started_at;    /* read only: set when the row is first stored */
-	char ussd_session[72]; /* read only: see store_session_ussd */
+	char ussd_session[72]; /* the network's (see store_session_pages) */
 	char ussd_text[STORE_SESSION_VARS_MAX];
+	char pages[STORE_REPLY_MAX]; /* a USSD reply shown page by page, or "" */
+	int64_t page;
+	bool pages_end; /* the conversation had ended: the last page closes */
 };
 
 int store_session_get(struct store *s, const char *msisdn, const char *channel,
@@ -141,10 +147,10 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 int store_session_put(struct store *s, const char *msisdn, const char *channel,
 		      const struct store_session *in);
 int store_session_delete(struct store *s, const char *msisdn, const char *channel);
-/* A USSD session's network id and the text it has answered so far; counts
- * one more step. Does nothing if the session has ended. */
-int store_session_ussd(struct store *s, const char *msisdn, const char *channel,
-		       const char *session_id, const char *text);
+/* Stores a USSD session's pages (in->pages "" clears them), its network id,
+ * text seen and expiry; creates the row if the conversation had ended. */
+int store_session_pages(struct store *s, const char *msisdn, const char *channel,
+			const struct store_session *in, int64_t now);
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);

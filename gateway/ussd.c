@@ -2,7 +2,10 @@
 #include "ussd.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "utf.h"
 
 /* A required field: present and not empty. */
 static const char *required(const struct form *f, const char *name, const char **missing)
@@ -61,4 +64,83 @@ void ussd_at_message_id(const struct ussd_at_request *req, char out[USSD_ID_SIZE
 	crypto_generichash_final(&st, h, sizeof h);
 	memcpy(out, "at:", 3);
 	sodium_bin2hex(out + 3, USSD_ID_SIZE - 3, h, sizeof h);
+}
+
+/* Whether text[0..len) with footer fits one page. */
+static bool fits(const char *text, size_t len, const char *footer,
+		 const struct gsm_ussd_budget *budget)
+{
+	char page[1024];
+	size_t flen = strlen(footer);
+	if (len + flen >= sizeof page)
+		return false;
+	memcpy(page, text, len);
+	memcpy(page + len, footer, flen);
+	struct gsm_fit fit;
+	return gsm_measure(page, len + flen, &fit) == 0 && gsm_fits_ussd(&fit, budget);
+}
+
+/* How much of text[0..len) goes on a page with footer: the longest prefix
+ * that fits and ends before a line break or a space (else the longest that
+ * fits at a character boundary). At least one character. */
+static size_t page_cut(const char *text, size_t len, const char *footer,
+		       const struct gsm_ussd_budget *budget)
+{
+	size_t best = 0, word = 0;
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && ((unsigned char)text[i] & 0xc0) == 0x80)
+			continue; /* not a character boundary */
+		if (!fits(text, i, footer, budget))
+			break;
+		best = i;
+		if (i == len || text[i] == '\n' || text[i] == ' ')
+			word = i;
+	}
+	size_t cut = word ? word : best;
+	if (cut == 0) /* not even one character fits: take one anyway */
+		for (cut = 1; cut < len && ((unsigned char)text[cut] & 0xc0) == 0x80; cut++)
+			;
+	return cut;
+}
+
+int ussd_page(const char *text, size_t len, size_t n, bool ended, const char *more,
+	      const char *back, const struct gsm_ussd_budget *budget, struct buf *out,
+	      size_t *pages)
+{
+	if (!utf8_valid(text, len))
+		return -1;
+	char footer_more[128], footer_both[256], footer_back[128];
+	snprintf(footer_more, sizeof footer_more, "\n0 %s", more);
+	snprintf(footer_back, sizeof footer_back, "\n00 %s", back);
+	snprintf(footer_both, sizeof footer_both, "\n0 %s\n00 %s", more, back);
+	size_t start = 0, page = 0, found = (size_t)-1, found_len = 0;
+	bool found_last = false;
+	while (start < len || page == 0) {
+		/* the last page needs no "more"; try it first */
+		const char *last_footer = page && !ended ? footer_back : "";
+		bool last = fits(text + start, len - start, last_footer, budget);
+		size_t take = last ? len - start
+				   : page_cut(text + start, len - start,
+					      page ? footer_both : footer_more, budget);
+		if (page == n) {
+			found = start;
+			found_len = take;
+			found_last = last;
+		}
+		page++;
+		start += take;
+		while (start < len && (text[start] == ' ' || text[start] == '\n'))
+			start++; /* the next page starts with the next word */
+		if (last)
+			break;
+	}
+	*pages = page;
+	if (found == (size_t)-1)
+		return -1;
+	buf_append(out, text + found, found_len);
+	if (!found_last)
+		buf_printf(out, "%s", n ? footer_both : footer_more);
+	else if (n && !ended)
+		buf_printf(out, "%s", footer_back);
+	return out->overflowed ? -1 : 0;
 }

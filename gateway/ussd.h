@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "form.h"
+#include "gsm.h"
 
 #define USSD_ID_SIZE 36 /* "at:" and 32 hex digits, NUL */
 
@@ -39,6 +41,16 @@ int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char 
  * is kept whole. 0 with *input set, USSD_REPEAT or USSD_LOST. */
 int ussd_at_new_input(const char *seen, const char *text, size_t len, const char **input,
 		      size_t *input_len);
+
+/* Page n (from 0) of a text too long for one USSD page, appended to out:
+ * the text is cut at line or word ends so that each page, with its footer,
+ * fits budget; a page that has more after it ends "\n0 " more, a page
+ * after the first adds "\n00 " back (unless it is the last page of a
+ * conversation that ended: nothing can be answered there). *pages gets the
+ * number of pages. -1 if n is past the end or the text is not UTF-8. */
+int ussd_page(const char *text, size_t len, size_t n, bool ended, const char *more,
+	      const char *back, const struct gsm_ussd_budget *budget, struct buf *out,
+	      size_t *pages);
 
 /* A stable message id for (session, text), so that a retried request is
  * recognised as the same message. Needs sodium_init(). */

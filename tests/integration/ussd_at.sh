@@ -29,7 +29,7 @@ write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
 
-tap_plan 31
+tap_plan 34
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
@@ -82,6 +82,17 @@ is "$(sql "select count(*) from sessions")" 0 "and it is gone"
 at S4 '*384*1#' '' >/dev/null
 is "$(at S5 '*384*1#' '')" "$(page CON ky checkin.ask_pin)" "a new network session starts afresh"
 is "$(sql "select ussd_session from sessions")" "S5" "and replaces the old one"
+
+# --- a reply longer than a page: page by page ------------------------------------
+place="Октябрь райондук пробация бөлүмү, Чүй проспекти 125, үчүнчү кабат, 312-бөлмө, кире бериштен оңго"
+ctl appointment add +996555200001 "$(date -d '+2 days' +%Y-%m-%d) 10:00" "$place" || bail "appointment"
+first=$(at P1 '*384*2#' '')
+like "$first" "^200 CON .*"$'\n'"0 $(catalog_text ky ussd.more)\$" \
+    "NEXT over USSD with a long place: page 1 ends with 0 More (in Kyrgyz)"
+last=$(at P1 '*384*2#' '0')
+like "$last" "^200 END .*бөлмө, кире бериштен оңго\$" "0: the last page ends the session"
+is "$(sql "select count(*) from outbox where kind='fallback' and text like '%кире бериштен оңго'")" 1 \
+    "the whole text goes by SMS too"
 
 # --- who may use what ------------------------------------------------------------
 is "$(at S6 '*999#' '')" "$(page END ky global.unavailable)" "an unknown service code: END"

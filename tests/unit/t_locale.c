@@ -22,7 +22,7 @@ static const char *const expected_keys[] = {
     "global.stopped",        "global.try_later",    "global.unavailable", "global.unknown",
     "global.ussd_lost",      "language.en",         "language.invalid",   "language.kk",
     "language.ky",           "language.menu",       "language.ru",        "language.set",
-    "language.tg",           "language.uz",
+    "language.tg",           "language.uz",         "ussd.back",          "ussd.more",
 };
 #define EXPECTED_COUNT (sizeof expected_keys / sizeof expected_keys[0])
 

@@ -2,6 +2,7 @@
  * by position (a '*' inside an answer, the empty first step, retries, a lost
  * step) and the message id of a request. */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tap.h"
@@ -97,6 +98,57 @@ static void test_message_id(void)
 	ok(strcmp(ia, ib) != 0, "another session, another id");
 }
 
+static void test_pages(void)
+{
+	/* 30 Cyrillic words of 5 letters: 179 characters, UCS-2: 3 pages of 80 */
+	char text[1024] = "";
+	for (int i = 0; i < 30; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text), "%sслово", i ? " " : "");
+	struct gsm_ussd_budget budget = GSM_USSD_DEFAULT;
+	size_t pages = 0, words = 0;
+	bool all_fit = true, cut_at_words = true;
+	for (size_t n = 0;; n++) {
+		struct buf page;
+		buf_init(&page, 1024);
+		if (ussd_page(text, strlen(text), n, true, "Ещё", "Назад", &budget, &page, &pages) <
+		    0) {
+			buf_cleanup(&page);
+			is_int(n, pages, "pages run out after the last");
+			break;
+		}
+		struct gsm_fit fit;
+		gsm_measure(page.data, page.len, &fit);
+		all_fit &= gsm_fits_ussd(&fit, &budget);
+		for (const char *w = page.data; (w = strstr(w, "слово")) != NULL; w += 1)
+			words++;
+		char *footer = strstr(page.data, "\n0 ");
+		if (n + 1 < pages)
+			cut_at_words &= footer != NULL && footer[-1] != ' ';
+		if (n == 1)
+			ok(strstr(page.data, "\n0 Ещё\n00 Назад") != NULL,
+			   "a middle page offers more and back");
+		if (n + 1 == pages)
+			ok(!strstr(page.data, "\n0 ") && !strstr(page.data, "\n00 "),
+			   "the last page of an ended conversation has no footer");
+		buf_cleanup(&page);
+	}
+	ok(pages >= 3, "179 Cyrillic characters take %zu pages", pages);
+	ok(all_fit, "every page fits one USSD page with its footer");
+	is_int(words, 30, "no word is lost or cut");
+	ok(cut_at_words, "pages end at a word");
+
+	struct buf page;
+	buf_init(&page, 1024);
+	is_int(ussd_page(text, strlen(text), 2, false, "More", "Back", &budget, &page, &pages), 0,
+	       "the last page of a waiting conversation");
+	ok(strstr(page.data, "\n00 Back") != NULL, "offers back");
+	buf_cleanup(&page);
+	buf_init(&page, 1024);
+	is_int(ussd_page("\xff", 1, 0, true, "M", "B", &budget, &page, &pages), -1,
+	       "invalid UTF-8 is refused");
+	buf_cleanup(&page);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -104,5 +156,6 @@ int main(void)
 	test_parse();
 	test_new_input();
 	test_message_id();
+	test_pages();
 	return tap_done();
 }
