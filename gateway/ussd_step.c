@@ -97,6 +97,7 @@ static bool turn_page(struct daemon *d, const struct ussd_step *step, struct sta
 	if (converse_language(&ctx, step->msisdn, lang) < 0)
 		return false;
 	memcpy(reply->lang, lang, sizeof lang);
+	/* past the last page (or before the first): the same page again */
 	if (!page_of(d, lang, s->pages, (size_t)n, s->pages_end, reply, &pages) &&
 	    !page_of(d, lang, s->pages, (size_t)(n = s->page), s->pages_end, reply, &pages))
 		return false;
@@ -121,7 +122,6 @@ static void paginate(struct daemon *d, struct standing *st, struct converse_repl
 	size_t pages;
 	snprintf(s->pages, sizeof s->pages, "%s", reply->text.data);
 	s->pages_end = !reply->waiting;
-	s->page = 0;
 	if (!page_of(d, reply->lang, s->pages, 0, s->pages_end, reply, &pages)) {
 		s->pages[0] = '\0';
 		log_msg(LOG_LEVEL_ERROR, "ussd_pages", "error=\"cannot paginate\"");
