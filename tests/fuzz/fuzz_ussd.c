@@ -9,6 +9,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Every page of text fits one USSD page with its footer. */
+static void check_pages(const char *text, size_t len)
+{
+	struct gsm_ussd_budget budget = GSM_USSD_DEFAULT;
+	size_t pages = 1;
+	for (size_t n = 0; n < pages && n < 64; n++) {
+		struct buf page;
+		buf_init(&page, 4096);
+		if (ussd_page(text, len, n, n % 2, "Ещё", "Назад", &budget, &page, &pages) == 0) {
+			struct gsm_fit fit;
+			if (gsm_measure(page.data, page.len, &fit) < 0)
+				abort(); /* pages are cut at characters */
+			if (pages > 1 && !gsm_fits_ussd(&fit, &budget) && fit.chars > 8)
+				abort();
+		}
+		buf_cleanup(&page);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1);
@@ -32,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ussd_at_new_input(seen, req.text, req.text_len, &input, &len) == 0 &&
 		    (input < req.text || input + len > req.text + req.text_len))
 			abort(); /* the input is always a part of the text */
+		check_pages(req.text, req.text_len);
 	} else if (!missing) {
 		abort();
 	}
