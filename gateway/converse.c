@@ -240,6 +240,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	route(ctx, in, &who, &s, in_progress, expired, &st);
 	if (st.kind == FLOW_STEP_NOMATCH)
 		answer(&st, "global.unknown");
+	reply->secret_input = st.secret; /* before the actions take the step on */
 	if (run_actions(ctx, in, &who, &s, &st, lang) < 0 || save_session(ctx, in, &s, &st) < 0)
 		return -1;
 	reply->key = st.text_key;

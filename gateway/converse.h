@@ -44,12 +44,13 @@ struct converse_input {
 };
 
 struct converse_reply {
-	struct buf text; /* UTF-8, at most CONVERSE_REPLY_MAX bytes */
-	bool ucs2;       /* needs UCS-2 on the air (else GSM 7-bit) */
-	const char *key; /* the text key answered with, for the log */
-	bool waiting;    /* the conversation waits for an answer (USSD: CON) */
-	bool sms_copy;   /* the flow wants this text sent by SMS too over USSD */
-	char lang[8];    /* the language it is in */
+	struct buf text;   /* UTF-8, at most CONVERSE_REPLY_MAX bytes */
+	bool ucs2;         /* needs UCS-2 on the air (else GSM 7-bit) */
+	const char *key;   /* the text key answered with, for the log */
+	bool waiting;      /* the conversation waits for an answer (USSD: CON) */
+	bool sms_copy;     /* the flow wants this text sent by SMS too over USSD */
+	char lang[8];      /* the language it is in */
+	bool secret_input; /* the message was a PIN: store_message_redact it */
 };
 
 /* Fills reply (buf_init'ed by the caller). 0, or -1 if the store failed:

@@ -169,6 +169,7 @@ void flow_start(const struct flow_set *set, const struct flow *f, const char *te
 	const struct flow_pattern *p = match_patterns(first, s, text, len);
 	if (p) {
 		enter(f, s, p->to, out);
+		out->secret = flow_var_get(s, "pin") != NULL;
 		return;
 	}
 	enter(f, s, (struct flow_edge){.node = f->start}, out);
@@ -193,6 +194,7 @@ void flow_input(const struct flow_set *set, struct flow_session *s, const char *
 	const struct flow_pattern *p = match_patterns(n, s, text, len);
 	if (p) {
 		enter(f, s, p->to, out);
+		out->secret = flow_var_get(s, "pin") != NULL;
 		return;
 	}
 	s->attempts++;

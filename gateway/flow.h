@@ -163,6 +163,8 @@ struct flow_step {
 	enum flow_action action;
 	unsigned timeout; /* FLOW_STEP_WAIT: seconds until flow_timeout, 0: none */
 	bool sms_copy;    /* FLOW_STEP_END: the end node asks for an SMS copy */
+	bool secret;      /* the input was a PIN (a pattern's group named pin):
+			   * it must not be kept as written */
 };
 
 const char *flow_action_name(enum flow_action a);

@@ -145,6 +145,8 @@ static int handle_mo(struct daemon *d, const struct kannel_mo *mo, struct conver
 		rc = store_add_message(d->store, &in, &input.message_id);
 	if (rc == 0 && converse(&conversation, &input, reply) < 0)
 		rc = STORE_ERROR;
+	if (rc == 0 && reply->secret_input)
+		rc = store_message_redact(d->store, input.message_id);
 	if (rc == 0) {
 		out.in_reply_to = input.message_id;
 		out.text = reply->text.data;

@@ -80,6 +80,7 @@
 	  " ON CONFLICT (msisdn, channel) DO UPDATE SET updated_at = ?3, expires_at = ?4,"         \
 	  " ussd_session = ?5, ussd_text = ?6, pages = ?7, page = ?8, pages_end = ?9,"             \
 	  " step = step + 1")                                                                      \
+	X(message_redact, "UPDATE messages SET text = '****' WHERE id = ?1")                       \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
@@ -491,6 +492,11 @@ int store_session_pages(struct store *s, const char *msisdn, const char *channel
 	return write_bound(s, s->session_pages, "ttiitttii", msisdn, channel, now, in->expires_at,
 			   in->ussd_session, in->ussd_text, in->pages[0] ? in->pages : NULL,
 			   in->page, (int64_t)in->pages_end);
+}
+
+int store_message_redact(struct store *s, int64_t id)
+{
+	return write_bound(s, s->message_redact, "i", id);
 }
 
 int store_session_delete(struct store *s, const char *msisdn, const char *channel)

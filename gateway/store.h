@@ -63,6 +63,9 @@ void store_rollback(struct store *s);
 /* Adds a message; *id gets its row id. */
 int store_add_message(struct store *s, const struct store_message *m, int64_t *id);
 
+/* Replaces a stored message's text with "****" (it was a PIN). */
+int store_message_redact(struct store *s, int64_t id);
+
 /* The reply already given to the inbound message with this Kannel id:
  * 1 and *out filled if that message is stored (len 0 if it had no reply),
  * 0 if it is not, STORE_ERROR on failure. */

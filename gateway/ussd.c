@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "utf.h"
@@ -35,21 +36,42 @@ int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char 
 	return *missing ? -1 : 0;
 }
 
-int ussd_at_new_input(const char *seen, const char *text, size_t len, const char **input,
-		      size_t *input_len)
+void ussd_at_seen(const unsigned char key[USSD_KEY_SIZE], const char *text, size_t len,
+		  char out[USSD_SEEN_SIZE])
 {
-	size_t seen_len = seen ? strlen(seen) : 0;
-	if (seen && len == seen_len && memcmp(text, seen, len) == 0)
-		return USSD_REPEAT;
-	if (seen_len == 0) {
+	unsigned char h[16];
+	crypto_generichash(h, sizeof h, (const unsigned char *)text, len, key, USSD_KEY_SIZE);
+	int n = snprintf(out, USSD_SEEN_SIZE, "%zu:", len);
+	sodium_bin2hex(out + n, USSD_SEEN_SIZE - (size_t)n, h, sizeof h);
+}
+
+int ussd_at_new_input(const unsigned char key[USSD_KEY_SIZE], const char *seen, const char *text,
+		      size_t len, const char **input, size_t *input_len)
+{
+	if (!seen || !*seen) {
 		*input = text;
 		*input_len = len;
 		return 0;
 	}
-	if (len <= seen_len || memcmp(text, seen, seen_len) != 0 || text[seen_len] != '*')
+	char *rest;
+	unsigned long n = strtoul(seen, &rest, 10);
+	char check[USSD_SEEN_SIZE];
+	if (*rest != ':' || n > len)
 		return USSD_LOST;
-	*input = text + seen_len + 1;
-	*input_len = len - seen_len - 1;
+	ussd_at_seen(key, text, n, check);
+	if (strcmp(check, seen) != 0)
+		return USSD_LOST;
+	if (n == len)
+		return USSD_REPEAT;
+	if (n == 0) { /* the first answer after the empty first step */
+		*input = text;
+		*input_len = len;
+		return 0;
+	}
+	if (text[n] != '*')
+		return USSD_LOST;
+	*input = text + n + 1;
+	*input_len = len - n - 1;
 	return 0;
 }
 

@@ -15,7 +15,9 @@
 #include "form.h"
 #include "gsm.h"
 
-#define USSD_ID_SIZE 36 /* "at:" and 32 hex digits, NUL */
+#define USSD_ID_SIZE   36 /* "at:" and 32 hex digits, NUL */
+#define USSD_SEEN_SIZE 48 /* "LENGTH:" and 32 hex digits, NUL */
+#define USSD_KEY_SIZE  32
 
 struct ussd_at_request {
 	const char *session_id;
@@ -35,12 +37,18 @@ enum {
  * (sessionId, serviceCode, phoneNumber; text may be absent) in *missing. */
 int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char **missing);
 
-/* The input this request adds, given the text the session had seen (NULL
- * or "" before the first answer). It is what follows seen and the '*'
- * that joins them, read by position, so an answer that itself holds a '*'
- * is kept whole. 0 with *input set, USSD_REPEAT or USSD_LOST. */
-int ussd_at_new_input(const char *seen, const char *text, size_t len, const char **input,
-		      size_t *input_len);
+/* What a session keeps of the text it has answered: its length and a
+ * keyed hash of it, never the text, which holds the PIN. */
+void ussd_at_seen(const unsigned char key[USSD_KEY_SIZE], const char *text, size_t len,
+		  char out[USSD_SEEN_SIZE]);
+
+/* The input this request adds, given what the session had seen
+ * (ussd_at_seen; NULL or "" for a new session). It is what follows the seen
+ * text and the '*' that joins them, read by position, so an answer that
+ * itself holds a '*' is kept whole. 0 with *input set, USSD_REPEAT or
+ * USSD_LOST (the text does not continue the seen one). */
+int ussd_at_new_input(const unsigned char key[USSD_KEY_SIZE], const char *seen, const char *text,
+		      size_t len, const char **input, size_t *input_len);
 
 /* Page n (from 0) of a text too long for one USSD page, appended to out:
  * the text is cut at line or word ends so that each page, with its footer,

@@ -26,12 +26,19 @@ static int stand(struct daemon *d, const struct ussd_step *step, int64_t now, st
 	st->notice = NULL;
 	st->same =
 	    found == 1 && !step->begin && strcmp(st->stored.ussd_session, step->session_id) == 0;
-	if (found == 1 && !st->same &&
-	    store_session_delete(d->store, step->msisdn, step->channel) < 0)
-		return -1; /* a new network session replaces what was left */
 	*start = NULL;
 	*input = step->text;
 	*input_len = step->len;
+	if (!st->same && step->history && step->len > 0) {
+		/* An aggregator's first request has no text: text for a session we
+		 * do not hold is a late or lost step (of a session replaced or
+		 * ended), and must not touch the one in progress. */
+		st->notice = "global.ussd_lost";
+		return 0;
+	}
+	if (found == 1 && !st->same &&
+	    store_session_delete(d->store, step->msisdn, step->channel) < 0)
+		return -1; /* a new network session replaces what was left */
 	if (!st->same) {
 		*start = flow_find_ussd(d->flows, step->service_code);
 		if (!step->history)
@@ -43,8 +50,8 @@ static int stand(struct daemon *d, const struct ussd_step *step, int64_t now, st
 	const struct store_session *s = &st->stored;
 	if (s->expires_at < now || s->started_at + d->cfg->ussd_total_timeout < now)
 		st->notice = FLOW_KEY_EXPIRED;
-	else if (step->history &&
-		 ussd_at_new_input(s->ussd_text, step->text, step->len, input, input_len) < 0)
+	else if (step->history && ussd_at_new_input(d->cfg->pin_key, s->ussd_text, step->text,
+						    step->len, input, input_len) < 0)
 		st->notice = "global.ussd_lost";
 	/* the session ends with that notice: nothing of it is kept */
 	if (st->notice && store_session_delete(d->store, step->msisdn, step->channel) < 0)
@@ -136,8 +143,9 @@ static int keep(struct daemon *d, const struct ussd_step *step, struct standing 
 	if (!reply->waiting)
 		return store_session_delete(d->store, step->msisdn, step->channel);
 	snprintf(s->ussd_session, sizeof s->ussd_session, "%s", step->session_id);
-	snprintf(s->ussd_text, sizeof s->ussd_text, "%.*s", step->history ? (int)step->len : 0,
-		 step->text);
+	s->ussd_text[0] = '\0';
+	if (step->history) /* what was answered, as a keyed hash: it holds the PIN */
+		ussd_at_seen(d->cfg->pin_key, step->text, step->len, s->ussd_text);
 	s->expires_at = now + d->cfg->ussd_step_timeout;
 	return store_session_pages(d->store, step->msisdn, step->channel, s, now);
 }
@@ -159,8 +167,10 @@ int ussd_step_run(struct daemon *d, const struct ussd_step *step, struct convers
 	    .channel = step->channel,
 	    .msisdn = step->msisdn,
 	    .peer = step->service_code,
-	    .text = st.notice ? step->text : input.text,
-	    .text_len = st.notice ? step->len : input.len,
+	    /* only the new input: an aggregator's whole text holds every
+	     * answer so far, a PIN among them */
+	    .text = st.notice ? "" : input.text,
+	    .text_len = st.notice ? 0 : input.len,
 	    .text_is_utf8 = true,
 	    .status = "received",
 	    .created_at = now,
@@ -172,6 +182,8 @@ int ussd_step_run(struct daemon *d, const struct ussd_step *step, struct convers
 		if ((st.notice ? converse_say(&conversation, &input, st.notice, reply)
 			       : converse(&conversation, &input, reply)) < 0)
 			rc = STORE_ERROR;
+		if (rc == 0 && reply->secret_input)
+			rc = store_message_redact(d->store, input.message_id);
 		/* the whole text by SMS, before it is cut into pages */
 		if (rc == 0 && reply->sms_copy)
 			rc = store_outbox_add(d->store, step->msisdn,

@@ -42,13 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ussd_at_request req;
 	const char *missing;
 	if (ussd_at_parse(&f, &req, &missing) == 0) {
-		char seen[256];
-		size_t n = req.text_len / 2 < sizeof seen - 1 ? req.text_len / 2 : sizeof seen - 1;
-		memcpy(seen, req.text, n);
-		seen[n] = '\0';
+		static const unsigned char key[USSD_KEY_SIZE];
+		char seen[USSD_SEEN_SIZE];
+		ussd_at_seen(key, req.text, req.text_len / 2, seen);
 		const char *input;
 		size_t len;
-		if (ussd_at_new_input(seen, req.text, req.text_len, &input, &len) == 0 &&
+		if (ussd_at_new_input(key, seen, req.text, req.text_len, &input, &len) == 0 &&
 		    (input < req.text || input + len > req.text + req.text_len))
 			abort(); /* the input is always a part of the text */
 		check_pages(req.text, req.text_len);

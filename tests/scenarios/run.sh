@@ -5,7 +5,9 @@
 # Each file runs against a fresh database: chabard is stopped and started
 # again with a new CHABAR_DB before every file, so files may reuse numbers
 # and district codes.  Messages go over real HTTP to /kannel/mo, as smsbox's
-# get-url sends them; no Kannel is needed.  TAP output, plan at the end.
+# get-url sends them, and USSD steps to /ussd/at, as an aggregator (Africa's
+# Talking convention) posts them; no Kannel is needed.  TAP output, plan at
+# the end.
 #
 #   bash tests/scenarios/run.sh [FILE.scn ...]     (default: every *.scn)
 # CHABAR_KEEP_TMP=1 keeps the temp dir (databases, chabard.out).
@@ -29,20 +31,33 @@ trap 'exit 130' INT TERM HUP
 stack_init "$T"
 for c in curl sqlite3 iconv od perl; do command -v "$c" >/dev/null || bail "$c is installed"; done
 [ -x "$CHABARCTL" ] || bail "$CHABARCTL is built"
+# USSD through an aggregator: a step lasts 60 s and a session 600 s; files
+# go past them by ageing the stored session (age-session), never by waiting.
+USSD_KEY=$(_stack_secret)
+export CHABAR_CONF_EXTRA # for write_chabar_conf
+CHABAR_CONF_EXTRA=$(printf '[ussd]\nkey = %s\nstep_timeout = 60\ntotal_timeout = 600\n' "$USSD_KEY")
 
 # --- state of the file being run --------------------------------------------
 declare -A P_LANG P_ZONE D_ZONE # person -> language, person/district -> zone
 SCN='' LINE=0 FROM='' LANG_='' TODO='' SKIP='' MSG=0 STATUS='' BODY='' # BODY: the last reply
+KIND='' WANT_KIND='' # the last reply's CON/END (USSD); what expect-con/-end want
+USSD_SID='' USSD_CODE='' USSD_TEXT='' # the USSD session: id, code dialled, inputs so far
 
 # check STATUS DESCRIPTION EXPECTED GOT: one TAP line; diagnostics if it failed.
+# With WANT_KIND set (expect-con…, expect-end…) the reply's KIND must be it too.
 check() {
-    local desc="$SCN:$LINE $2"
+    local st=$1 desc="$SCN:$LINE $2" want=$3 got=$4
+    if [ -n "$WANT_KIND" ]; then
+        [ "$KIND" = "$WANT_KIND" ] || st=1
+        desc=${desc/ expect/ expect-${WANT_KIND,,}} # as the file said it
+        want="$WANT_KIND $want" got="${KIND:-(neither CON nor END)} $got" WANT_KIND=
+    fi
     [ -n "$TODO" ] && desc="$desc # TODO $TODO"
-    ok "$1" "$desc"
-    if [ "$1" -ne 0 ]; then
+    ok "$st" "$desc"
+    if [ "$st" -ne 0 ]; then
         [ -n "$TODO" ] && TAP_FAILED=$((TAP_FAILED - 1)) # expected to fail
-        printf '%s\n' "#   at:       $SCN:$LINE" "#   expected: ${3//$'\n'/$'\n'#             }" \
-            "#   got:      ${4//$'\n'/$'\n'#             }"
+        printf '%s\n' "#   at:       $SCN:$LINE" "#   expected: ${want//$'\n'/$'\n'#             }" \
+            "#   got:      ${got//$'\n'/$'\n'#             }"
     fi
     TODO=
 }
@@ -50,6 +65,7 @@ check() {
 # setup_failed WHAT [WHY]: a setup line failed (WHY, or what chabarctl or
 # sqlite3 said); the rest of the file is skipped.
 setup_failed() {
+    WANT_KIND=
     check 1 "setup: $1" "it succeeds" "${2:-$(cat "$T/ctl.err" 2>/dev/null)}"
     SKIP=1
 }
@@ -110,9 +126,29 @@ post() {
     STATUS=$(stack_curl -D "$T/headers" -o "$T/body" -w '%{http_code}' -G \
         "http://127.0.0.1:$CHABAR_PORT/kannel/mo" --data-urlencode "key=$CHABAR_KEY" \
         --data-urlencode "from=$FROM" -d to=384 -d smsc=fake -d "id=scn-$MSG-$$" "$@")
-    BODY=$(cat "$T/body" && echo .) BODY=${BODY%.} # exactly, trailing newlines too
+    answered "send $desc"
+}
+
+# answered DESCRIPTION [ussd]: read the reply; a USSD one is split into KIND
+# (CON or END) and BODY.
+answered() {
+    BODY=$(cat "$T/body" && echo .) BODY=${BODY%.} KIND= # exactly, trailing newlines too
+    if [[ ${2:-} == ussd && ($BODY == "CON "* || $BODY == "END "*) ]]; then
+        KIND=${BODY:0:3} BODY=${BODY:4}
+    fi
     ((STATUS >= 200 && STATUS < 500))
-    check $? "send $desc" "an HTTP answer below 500" "HTTP $STATUS $BODY"
+    check $? "$1" "an HTTP answer below 500" "HTTP $STATUS${KIND:+ $KIND} $BODY"
+}
+
+# ussd DESCRIPTION: one aggregator request in the USSD session, from FROM,
+# its text USSD_TEXT (every input so far, joined by '*').
+ussd() {
+    STATUS=$(stack_curl -D "$T/headers" -o "$T/body" -w '%{http_code}' \
+        "http://127.0.0.1:$CHABAR_PORT/ussd/at?key=$USSD_KEY" \
+        --data-urlencode "sessionId=$USSD_SID" --data-urlencode "serviceCode=$USSD_CODE" \
+        --data-urlencode "phoneNumber=$FROM" -d networkCode=43709 \
+        --data-urlencode "text=$USSD_TEXT")
+    answered "$1 (text=$USSD_TEXT)" ussd
 }
 
 urlbytes() { od -An -tx1 -v | tr -d ' \n' | sed 's/../%&/g'; }
@@ -127,17 +163,32 @@ matches() {
         exit($g =~ /\A$re\z/s ? 0 : 1)' -- "$@"
 }
 
-# expect_text DESC LANG TEMPLATE GOT PINS...: compare, pins' dates expanded.
+# page TEMPLATE GOT [NAME=VALUE...]: GOT is one page of the pinned TEMPLATE
+# as chabard cuts a long USSD reply: the first page (then "\n0 More"), one
+# in the middle ("\n0 More\n00 Back") or the last (no footer, or "\n00 Back").
+page() {
+    perl -e 'my ($more, $back, $t, $g, @p) = @ARGV; my %v = map { /^(\w+)=(.*)$/s } @p;
+        $t =~ s/\{(\w+)\}/exists $v{$1} ? $v{$1} : "{$1}"/ge;
+        my $at = $g =~ s/\n0 \Q$more\E\n00 \Q$back\E\z// ? "middle"
+            : $g =~ s/\n0 \Q$more\E\z// ? "first" : ($g =~ s/\n00 \Q$back\E\z//, "last")[1];
+        my $i = index $t, $g;
+        exit(length $g && length $g < length $t && ($at eq "first" ? $i == 0
+            : $at eq "last" ? $i == length($t) - length($g) : $i > 0) ? 0 : 1)' -- \
+        "$(catalog "$LANG_" ussd.more)" "$(catalog "$LANG_" ussd.back)" "$@"
+}
+
+# expect_text HOW DESC LANG TEMPLATE GOT PINS...: compare (HOW: matches or
+# page), pins' dates expanded.
 expect_text() {
-    local desc=$1 lang=$2 tpl=$3 got=$4 p shown pins=()
-    shift 4
+    local how=$1 desc=$2 lang=$3 tpl=$4 got=$5 p shown pins=()
+    shift 5
     shown=$tpl
     for p in "$@"; do
         pins+=("${p%%=*}=$(days "${P_ZONE[$(norm "$FROM")]:-}" "${p#*=}")")
         shown=${shown//"{${p%%=*}}"/"${pins[-1]#*=}"}
     done
-    matches "$tpl" "$got" "${pins[@]}"
-    check $? "$desc ($lang)" "$shown" "$got"
+    "$how" "$tpl" "$got" "${pins[@]}"
+    check $? "$desc ($lang)" "$([ "$how" = page ] && echo 'a page of: ')$shown" "$got"
 }
 
 catalog() {
@@ -161,8 +212,9 @@ restart_chabard() {
 }
 
 run_file() {
-    local file=$1 line cmd rest n i long tpl re got
-    SCN=$(basename "$file") LINE=0 FROM='' TODO='' SKIP='' STATUS='' BODY=''
+    local file=$1 line cmd rest n i long tpl re got kind
+    SCN=$(basename "$file") LINE=0 FROM='' TODO='' SKIP='' STATUS='' BODY='' KIND=''
+    USSD_SID='' USSD_CODE='' USSD_TEXT=''
     P_LANG=() P_ZONE=() D_ZONE=()
     CHABAR_LANGUAGE=$(sed -n 's/^default-language[[:space:]]\{1,\}\([a-z]*\).*/\1/p' "$file")
     CHABAR_LANGUAGE=${CHABAR_LANGUAGE:-en} LANG_=${CHABAR_LANGUAGE:-en}
@@ -176,9 +228,15 @@ run_file() {
         rest=${line#"$cmd"}
         rest=${rest#"${rest%%[![:space:]]*}"}
         rest=${rest%"${rest##*[![:space:]]}"}
+        WANT_KIND=
+        if [[ $cmd =~ ^expect-(con|end)(|-menu|-text|-match|-page)$ ]]; then
+            WANT_KIND=${BASH_REMATCH[1]^^} cmd=expect${BASH_REMATCH[2]} # then as without
+        fi
+        [[ $cmd =~ ^(answer|ussd-text|resend)$ && -z $USSD_SID ]] &&
+            { setup_failed "$line" "no dial before it (or a from since)"; continue; }
         WORDS=() # lines whose rest is one text verbatim are not split into words
-        [[ $cmd =~ ^(send|send-ucs2|send-raw|expect-text|expect-match|todo)$ ]] || words "$rest" ||
-            { setup_failed "$line" "unbalanced quotes"; continue; }
+        [[ $cmd =~ ^(send|send-ucs2|send-raw|answer|ussd-text|expect-text|expect-match|todo)$ ]] ||
+            words "$rest" || { setup_failed "$line" "unbalanced quotes"; continue; }
         set -- "${WORDS[@]}"
         case $cmd in
         default-language) ;; # read before chabard started
@@ -198,7 +256,7 @@ run_file() {
             ctl appointment add "$1" "$2 $3" "$4" || setup_failed "$line" ;;
         ctl) ctl "$@" || setup_failed "$line" ;;
         sql) stack_sql "$1" >/dev/null 2>"$T/ctl.err" || setup_failed "$line" ;;
-        from) FROM=$1 LANG_=${P_LANG[$(norm "$1")]:-$CHABAR_LANGUAGE} ;;
+        from) FROM=$1 LANG_=${P_LANG[$(norm "$1")]:-$CHABAR_LANGUAGE} USSD_SID= ;;
         lang) LANG_=$1 ;;
         todo) TODO=$rest ;;
         send) post "$rest" --data-urlencode "text=$rest" ;;
@@ -210,11 +268,22 @@ run_file() {
             long=
             for ((i = 0; i < $1; i++)); do long+=$2; done
             post "$2 x $1" --data-urlencode "text=$long" ;;
-        expect) expect_text "expect $1" "$LANG_" "$(catalog "$LANG_" "$1")" "$BODY" "${@:2}" ;;
+        dial) USSD_SID=$1 USSD_CODE=$2 USSD_TEXT= && ussd "dial $1 $2" ;;
+        answer) USSD_TEXT+=${USSD_TEXT:+*}$rest && ussd "answer $rest" ;;
+        ussd-text) USSD_TEXT=$rest && ussd "ussd-text $rest" ;;
+        resend) ussd "resend" ;;
+        age-session)
+            re="expires_at = 0" # past the step's timeout; "total": the session's
+            [ "${1:-}" = total ] && re="started_at = 0"
+            got=$(stack_sql "update sessions set $re where msisdn = '$(norm "$FROM")'
+                and channel = 'ussd-at'; select changes()" 2>"$T/ctl.err")
+            [ "$got" = 1 ] || setup_failed "$line" "no USSD session from $FROM to age" ;;
+        expect) expect_text matches "expect $1" "$LANG_" "$(catalog "$LANG_" "$1")" "$BODY" "${@:2}" ;;
+        expect-page) expect_text page "expect-page $1" "$LANG_" "$(catalog "$LANG_" "$1")" "$BODY" "${@:2}" ;;
         expect-menu)
             tpl=$(catalog "$LANG_" "$1")
             for ((i = 2; i <= $#; i++)); do tpl+=$'\n'"$((i - 1)) $(catalog "$LANG_" "${!i}")"; done
-            expect_text "expect-menu $1" "$LANG_" "$tpl" "$BODY" ;;
+            expect_text matches "expect-menu $1" "$LANG_" "$tpl" "$BODY" ;;
         expect-text) [ "$BODY" = "$rest" ]; check $? "expect-text" "$rest" "$BODY" ;;
         expect-match)
             re=${rest#/}
@@ -231,9 +300,10 @@ run_file() {
             got=$(stack_sql "$1" 2>&1 | paste -sd ';' -)
             [ "$got" = "$2" ]
             check $? "expect-row $1" "$2" "$got" ;;
-        expect-outbox)
-            expect_text "expect-outbox $1 $3" "$2" "$(catalog "$2" "$3")" \
-                "$(stack_sql "select text from outbox where msisdn = '$(norm "$1")'
+        expect-outbox | expect-fallback) # the newest row (of kind 'fallback')
+            kind=; [ "$cmd" = expect-fallback ] && kind="and kind = 'fallback'"
+            expect_text matches "$cmd $1 $3" "$2" "$(catalog "$2" "$3")" \
+                "$(stack_sql "select text from outbox where msisdn = '$(norm "$1")' $kind
                     order by id desc limit 1")" "${@:4}" ;;
         *) setup_failed "$line" "unknown directive $cmd" ;;
         esac

@@ -45,11 +45,25 @@ static void test_parse(void)
 	is_str(missing, "phoneNumber", "named");
 }
 
+static const unsigned char key[USSD_KEY_SIZE] = "0123456789abcdef0123456789abcdef";
+
+/* What a session keeps of seen (NULL: a new session). */
+static const char *kept(const char *seen)
+{
+	static char out[4][USSD_SEEN_SIZE];
+	static int next;
+	if (!seen)
+		return NULL;
+	char *o = out[next++ % 4];
+	ussd_at_seen(key, seen, strlen(seen), o);
+	return o;
+}
+
 static void expect_input(const char *seen, const char *text, const char *want, const char *what)
 {
 	const char *input = NULL;
 	size_t len = 0;
-	int rc = ussd_at_new_input(seen, text, strlen(text), &input, &len);
+	int rc = ussd_at_new_input(key, kept(seen), text, strlen(text), &input, &len);
 	ok(rc == 0 && len == strlen(want) && memcmp(input, want, len) == 0, "%s", what);
 	if (rc != 0 || len != strlen(want))
 		printf("#   rc %d, got \"%.*s\"\n", rc, (int)len, input ? input : "");
@@ -58,6 +72,8 @@ static void expect_input(const char *seen, const char *text, const char *want, c
 static void test_new_input(void)
 {
 	expect_input(NULL, "", "", "the first step has no input");
+	is_int(ussd_at_new_input(key, "garbage", "1", 1, &(const char *){NULL}, &(size_t){0}),
+	       USSD_LOST, "a malformed stored history is a lost step");
 	expect_input(NULL, "1", "1", "a first step with text (dialled *384*1#) is an input");
 	expect_input("", "1234", "1234", "the first answer");
 	expect_input("1234", "1234*2", "2", "the second answer follows the '*'");
@@ -66,15 +82,17 @@ static void test_new_input(void)
 	expect_input("1", "1*", "", "an empty answer");
 	const char *input;
 	size_t len;
-	is_int(ussd_at_new_input("1234", "1234", 4, &input, &len), USSD_REPEAT,
+	ok(strstr(kept("1234"), "1234") == NULL && strncmp(kept("1234"), "4:", 2) == 0,
+	   "the session keeps the length and a hash, never the PIN");
+	is_int(ussd_at_new_input(key, kept("1234"), "1234", 4, &input, &len), USSD_REPEAT,
 	       "the same text again is a retry");
-	is_int(ussd_at_new_input("", "", 0, &input, &len), USSD_REPEAT,
+	is_int(ussd_at_new_input(key, kept(""), "", 0, &input, &len), USSD_REPEAT,
 	       "so is the same empty text");
-	is_int(ussd_at_new_input("1234", "9999*2", 6, &input, &len), USSD_LOST,
+	is_int(ussd_at_new_input(key, kept("1234"), "9999*2", 6, &input, &len), USSD_LOST,
 	       "a text that does not continue the session is a lost step");
-	is_int(ussd_at_new_input("1234", "12", 2, &input, &len), USSD_LOST,
+	is_int(ussd_at_new_input(key, kept("1234"), "12", 2, &input, &len), USSD_LOST,
 	       "a shorter text is a lost step");
-	is_int(ussd_at_new_input("12", "1234", 4, &input, &len), USSD_LOST,
+	is_int(ussd_at_new_input(key, kept("12"), "1234", 4, &input, &len), USSD_LOST,
 	       "a prefix without the '*' is a lost step");
 }
 
