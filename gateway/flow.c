@@ -58,7 +58,8 @@ const struct flow *flow_find_keyword(const struct flow_set *set, const char *tex
 	size_t n;
 	for (size_t i = 0; i < set->flow_count; i++) {
 		const struct flow *f = &set->flows[i];
-		if (f->keyword_re && match_run(f->keyword_re, text, len, caps, &n) == 1)
+		if (f->keyword_re && !f->ussd_only &&
+		    match_run(f->keyword_re, text, len, caps, &n) == 1)
 			return f;
 	}
 	return NULL;
@@ -67,7 +68,8 @@ const struct flow *flow_find_keyword(const struct flow_set *set, const char *tex
 const struct flow *flow_find_ussd(const struct flow_set *set, const char *code)
 {
 	for (size_t i = 0; i < set->flow_count; i++)
-		if (set->flows[i].ussd_code && strcmp(set->flows[i].ussd_code, code) == 0)
+		if (set->flows[i].ussd_code && !set->flows[i].sms_only &&
+		    strcmp(set->flows[i].ussd_code, code) == 0)
 			return &set->flows[i];
 	return NULL;
 }

@@ -119,6 +119,8 @@ struct flow {
 	const char *ussd_code;
 	enum flow_who who;
 	bool global;     /* interrupts any conversation (HELP, STOP, LANG …) */
+	bool sms_only;   /* "channel sms": not started over USSD */
+	bool ussd_only;  /* "channel ussd": not started by SMS */
 	unsigned budget; /* SMS segments a text may take */
 	int start;
 	struct flow_node *nodes;
@@ -170,7 +172,8 @@ struct flow_step {
 const char *flow_action_name(enum flow_action a);
 const char *flow_who_name(enum flow_who w);
 
-/* The flow an SMS starts, by its first word, or NULL. */
+/* The flow an SMS starts, by its first word, or NULL (USSD-only flows
+ * are not started by SMS). */
 const struct flow *flow_find_keyword(const struct flow_set *set, const char *text, size_t len);
 /* The flow a USSD service code starts, or NULL. */
 const struct flow *flow_find_ussd(const struct flow_set *set, const char *code);

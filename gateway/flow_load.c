@@ -8,6 +8,7 @@
  *     trigger ussd CODE              e.g. *384*1#
  *     who anyone|enrolled|supervised|liaison
  *     global                         interrupts any conversation
+ *     channel sms|ussd|any           where it runs (any)
  *     budget N                       SMS segments a text may take (2)
  *     start NODE
  *   node NAME
@@ -383,13 +384,18 @@ static void flow_header_word(struct parser *p, char **w, size_t n)
 		return;
 	if (strcmp(w[0], "global") == 0 && n == 1)
 		f->global = true;
-	else if (strcmp(w[0], "budget") == 0 && n == 2 && unsigned_in(w[1], 1, 10, &f->budget))
+	else if (strcmp(w[0], "channel") == 0 && n == 2 &&
+		 (!strcmp(w[1], "sms") || !strcmp(w[1], "ussd") || !strcmp(w[1], "any"))) {
+		f->sms_only = strcmp(w[1], "sms") == 0;
+		f->ussd_only = strcmp(w[1], "ussd") == 0;
+	} else if (strcmp(w[0], "budget") == 0 && n == 2 && unsigned_in(w[1], 1, 10, &f->budget))
 		return;
 	else if (strcmp(w[0], "start") == 0 && n == 2 && is_name(w[1])) {
 		p->start = w[1];
 		p->start_line = p->line;
 	} else
-		ERROR(p, "expected \"global\", \"budget N\" (1..10) or \"start NODE\"");
+		ERROR(p, "expected \"global\", \"channel sms|ussd|any\", \"budget N\" (1..10) or "
+			 "\"start NODE\"");
 }
 
 /* Calls fn on every edge leaving node. */
@@ -548,6 +554,9 @@ static void finish_flow(struct parser *p)
 		check_reachable(p, f);
 	if (!f->keyword_count && !f->ussd_code)
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger", f->name);
+	if ((f->sms_only && !f->keyword_count) || (f->ussd_only && !f->ussd_code))
+		diag_error(p->d, p->file, f->line, "flow %s has no trigger on its channel",
+			   f->name);
 	if (f->keyword_count)
 		compile_keywords(p, f);
 	p->flow = NULL;
@@ -648,7 +657,7 @@ static void parse_line(struct parser *p, char *line)
 	else if (strcmp(w[0], "who") == 0)
 		flow_who(p, w, n);
 	else if (strcmp(w[0], "global") == 0 || strcmp(w[0], "budget") == 0 ||
-		 strcmp(w[0], "start") == 0)
+		 strcmp(w[0], "start") == 0 || strcmp(w[0], "channel") == 0)
 		flow_header_word(p, w, n);
 	else if (strcmp(w[0], "say") == 0 || strcmp(w[0], "menu") == 0)
 		node_prompt(p, w, n, w[0][0] == 'm');

@@ -129,6 +129,10 @@ static void test_errors(void)
 			    "  timeout 9999s -> a\n",
 		     "timeout must be 1s..3600s", "timeout out of range");
 	expect_error(HEADER "  who everybody\nnode a\n  end x.y\n", "expected \"who", "bad who");
+	expect_error(HEADER "  channel fax\nnode a\n  end x.y\n", "expected \"global\", \"channel",
+		     "bad channel");
+	expect_error(HEADER "  channel ussd\nnode a\n  end x.y\n", "has no trigger on its channel",
+		     "a USSD-only flow without a USSD code");
 	expect_error(HEADER "node a\n  end x.y by-pigeon\n", "expected \"end KEY [sms]\"",
 		     "end with an unknown flag");
 	expect_error(HEADER "node a\n  end x.y\n  say x.z\n",
@@ -182,6 +186,26 @@ static const char demo[] = "flow demo\n"
 			   "  end demo.late\n"
 			   "node gone\n"
 			   "  end demo.gone\n";
+
+static void test_channels(void)
+{
+	struct diag d;
+	diag_init(&d, stdout);
+	struct flow_set *set =
+	    flow_load_string("flow u\n  trigger keyword UONLY\n  trigger ussd *1#\n  channel ussd\n"
+			     "  start a\nnode a\n  end x.y\n"
+			     "flow s\n  trigger keyword SONLY\n  trigger ussd *2#\n  channel sms\n"
+			     "  start a\nnode a\n  end x.y\n",
+			     "c.flow", &d);
+	ok(set != NULL, "channel sms and channel ussd load");
+	if (!set)
+		return;
+	ok(!flow_find_keyword(set, "UONLY", 5), "a USSD-only flow is not started by SMS");
+	ok(flow_find_ussd(set, "*1#") != NULL, "but by its code");
+	ok(flow_find_keyword(set, "SONLY", 5) != NULL, "an SMS-only flow by its keyword");
+	ok(!flow_find_ussd(set, "*2#"), "not by a USSD code");
+	flow_set_unref(set);
+}
 
 static void test_steps(void)
 {
@@ -286,5 +310,6 @@ int main(void)
 	test_shipped();
 	test_errors();
 	test_steps();
+	test_channels();
 	return tap_done();
 }
