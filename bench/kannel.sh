@@ -243,17 +243,7 @@ for ((round = 1; round <= BENCH_RUNS; round++)); do
     done
 done
 
-awk -v runs="$BENCH_RUNS" '
-function median(list,    a, n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) {
-        t = a[i] + 0
-        for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
-        a[j + 1] = t
-    }
-    if (n == 0) return 0
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
 $9 == "yes" {
     t = $1
     if (!(t in seen)) { seen[t] = 1; order[++k] = t }

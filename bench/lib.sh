@@ -54,3 +54,20 @@ to_us() {
         printf "%.0f\n", n * f
     }'
 }
+
+# An awk function for the tables: median(list) of a space-separated list
+# of numbers (insertion sort: lists are a few rounds long). Put it in front
+# of an awk program: awk "$BENCH_AWK_MEDIAN"'{ ... }'.
+# shellcheck disable=SC2016 # awk's $ signs, not the shell's
+BENCH_AWK_MEDIAN='
+function median(list,    a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) {
+        t = a[i] + 0
+        for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
+        a[j + 1] = t
+    }
+    if (n == 0) return ""
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+'

@@ -271,17 +271,7 @@ done
 # The table: per load, the median of each column over the rounds (each
 # column on its own, so a row need not be one actual run), and the spread
 # of req/s.  Ratios are against the median /health req/s and CPU.
-awk -v runs="$BENCH_RUNS" '
-function median(list,    a, n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) {          # insertion sort: n is tiny
-        t = a[i] + 0
-        for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
-        a[j + 1] = t
-    }
-    if (n == 0) return ""
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
 {
     m = $1
     if (!(m in seen)) { seen[m] = 1; order[++k] = m }

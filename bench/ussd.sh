@@ -437,17 +437,7 @@ done
 # The table: per load, the median of each column over the rounds (each
 # column on its own) and the spread of req/s; the worst p99 and RSS too,
 # since the target is a bound.
-awk -v runs="$BENCH_RUNS" -v rate="$BENCH_RATE" -v sess="$BENCH_SESSIONS" '
-function median(list,    a, n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) {
-        t = a[i] + 0
-        for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
-        a[j + 1] = t
-    }
-    if (n == 0) return ""
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v runs="$BENCH_RUNS" -v rate="$BENCH_RATE" -v sess="$BENCH_SESSIONS" "$BENCH_AWK_MEDIAN"'
 {
     m = $1
     if (!(m in seen)) { seen[m] = 1; order[++k] = m }
