@@ -118,23 +118,17 @@ static void answer(struct flow_step *st, const char *key)
 }
 
 /* Decides what this message does: starts a flow, answers the one in
- * progress, or gets a short answer of its own. */
+ * progress, or gets a short answer of its own. The flow it may start is
+ * the dialled code's (USSD, a new session) or its first word's. */
 static void route(const struct converse_ctx *ctx, const struct converse_input *in,
 		  const struct sender *who, struct flow_session *s, bool in_progress, bool expired,
 		  struct flow_step *st)
 {
 	const char *text = in->text ? in->text : "";
 	size_t len = in->text ? in->len : 0;
-	const struct flow *f = flow_find_keyword(ctx->flows, text, len);
-	if (in->start && !in_progress) {
-		f = in->start; /* USSD: the dialled code, not a keyword, starts it */
-		if (who->opted_out && !f->global)
-			answer(st, "global.opted_out");
-		else if (!may_start(f, who))
-			answer(st, "global.not_enrolled");
-		else
-			flow_start(ctx->flows, f, text, len, s, st);
-	} else if (f && f->global) {
+	const struct flow *f =
+	    in->start && !in_progress ? in->start : flow_find_keyword(ctx->flows, text, len);
+	if (f && f->global) {
 		flow_start(ctx->flows, f, text, len, s, st);
 	} else if (in_progress) {
 		flow_input(ctx->flows, s, text, len, st);
