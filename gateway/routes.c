@@ -167,6 +167,42 @@ static void unavailable(struct daemon *d, struct http_exchange *ex)
 	http_reply_text(ex, 503, "temporarily unavailable\n");
 }
 
+/* What a message is answered with: the reply just made and committed, or,
+ * for a message stored before (the sender asked again because our answer
+ * was lost or late), the reply stored then; nothing is written twice. */
+struct answer {
+	const char *text;
+	size_t len;
+	bool ucs2;
+	bool waiting; /* USSD: the session goes on */
+};
+
+/* Settles the outcome rc of storing message id: true with *a to send,
+ * false once a 503 has been sent (nothing was stored). earlier holds a
+ * repeated message's stored reply. */
+static bool settle(struct daemon *d, struct http_exchange *ex, int rc, const char *id,
+		   const struct converse_reply *reply, struct store_reply *earlier,
+		   struct answer *a)
+{
+	if (rc == 0) {
+		d->metrics.inbound++;
+		http_log_field(ex, "key=%s", reply->key ? reply->key : "-");
+		*a = (struct answer){reply->text.data ? reply->text.data : "", reply->text.len,
+				     reply->ucs2, reply->waiting};
+		return true;
+	}
+	if (rc == STORE_DUPLICATE && id && store_find_reply(d->store, id, earlier) == 1) {
+		d->metrics.inbound_repeats++;
+		http_log_field(ex, "repeat=1");
+		*a = (struct answer){earlier->text, earlier->len,
+				     earlier->coding == KANNEL_CODING_UCS2,
+				     strcmp(earlier->meta, "CON") == 0};
+		return true;
+	}
+	unavailable(d, ex);
+	return false;
+}
+
 /* An aggregator's page: "CON " (the session goes on) or "END ", then the
  * text. */
 static void reply_ussd_at(struct daemon *d, struct http_exchange *ex, const char *kind,
@@ -228,32 +264,19 @@ static void kannel_ussd(struct daemon *d, struct http_exchange *ex, const struct
 	};
 	struct converse_reply reply = {0};
 	buf_init(&reply.text, CONVERSE_REPLY_MAX);
-	int rc = ussd_step_run(d, &step, &reply);
 	struct store_reply earlier;
-	const char *text = reply.text.data;
-	size_t text_len = reply.text.len;
-	bool waiting = reply.waiting, ucs2 = reply.ucs2;
-	if (rc == STORE_DUPLICATE && mo->id && store_find_reply(d->store, mo->id, &earlier) == 1) {
-		d->metrics.inbound_repeats++;
-		http_log_field(ex, "repeat=1");
-		text = earlier.text;
-		text_len = earlier.len;
-		waiting = strcmp(earlier.meta, "CON") == 0;
-		ucs2 = earlier.coding == KANNEL_CODING_UCS2;
-		rc = 0;
-	} else if (rc == 0) {
-		d->metrics.inbound++;
-		http_log_field(ex, "key=%s", reply.key ? reply.key : "-");
-	}
-	if (rc < 0 ||
-	    kannel_meta_reply(ussd, (int)(waiting ? cfg->smpp_op_continue : cfg->smpp_op_end), meta,
-			      sizeof meta) < 0) {
+	struct answer a;
+	if (!settle(d, ex, ussd_step_run(d, &step, &reply), mo->id, &reply, &earlier, &a)) {
+		/* answered 503 */
+	} else if (kannel_meta_reply(ussd,
+				     (int)(a.waiting ? cfg->smpp_op_continue : cfg->smpp_op_end),
+				     meta, sizeof meta) < 0) {
 		unavailable(d, ex);
 	} else {
 		struct http_header headers[] = {{"X-Kannel-Meta-Data", meta},
 						{"X-Kannel-Coding", "2"}};
-		http_reply(ex, 200, "text/plain; charset=UTF-8", text ? text : "", text_len,
-			   headers, ucs2 ? 2 : 1);
+		http_reply(ex, 200, "text/plain; charset=UTF-8", a.text, a.len, headers,
+			   a.ucs2 ? 2 : 1);
 		d->metrics.replies++;
 	}
 	buf_cleanup(&reply.text);
@@ -305,28 +328,13 @@ static void kannel_mo(void *ctx, struct http_exchange *ex)
 		return;
 	}
 	struct converse_reply reply = {0};
-	buf_init(&reply.text, CONVERSE_REPLY_MAX);
-	int stored = handle_mo(d, &mo, &reply);
-	if (stored == 0) {
-		d->metrics.inbound++;
-		http_log_field(ex, "key=%s", reply.key ? reply.key : "-");
-		reply_message(d, ex, reply.text.data, reply.text.len, reply.ucs2);
-		buf_cleanup(&reply.text);
-		return;
-	}
-	buf_cleanup(&reply.text);
-	/* Kannel's id is stored already: smsbox asks again because our answer
-	 * was lost or late. It gets the same reply; nothing is written twice.
-	 * Inserting first spares the usual case a lookup. */
 	struct store_reply earlier;
-	if (stored == STORE_DUPLICATE && store_find_reply(d->store, mo.id, &earlier) == 1) {
-		d->metrics.inbound_repeats++;
-		http_log_field(ex, "repeat=1");
-		reply_message(d, ex, earlier.text, earlier.len,
-			      earlier.coding == KANNEL_CODING_UCS2);
-		return;
-	}
-	unavailable(d, ex); /* Kannel will try again */
+	struct answer a;
+	buf_init(&reply.text, CONVERSE_REPLY_MAX);
+	/* Inserting first spares the usual case a lookup for a repeat. */
+	if (settle(d, ex, handle_mo(d, &mo, &reply), mo.id, &reply, &earlier, &a))
+		reply_message(d, ex, a.text, a.len, a.ucs2); /* else Kannel will try again */
+	buf_cleanup(&reply.text);
 }
 
 static void ussd_at(void *ctx, struct http_exchange *ex)
@@ -373,21 +381,10 @@ static void ussd_at(void *ctx, struct http_exchange *ex)
 	};
 	struct converse_reply reply = {0};
 	buf_init(&reply.text, CONVERSE_REPLY_MAX);
-	int rc = ussd_step_run(d, &step, &reply);
 	struct store_reply earlier;
-	if (rc == 0) {
-		d->metrics.inbound++;
-		http_log_field(ex, "key=%s", reply.key ? reply.key : "-");
-		reply_ussd_at(d, ex, reply.waiting ? "CON" : "END", reply.text.data,
-			      reply.text.len);
-	} else if (rc == STORE_DUPLICATE && store_find_reply(d->store, id, &earlier) == 1) {
-		/* the aggregator asked again: the same answer, nothing applied twice */
-		d->metrics.inbound_repeats++;
-		http_log_field(ex, "repeat=1");
-		reply_ussd_at(d, ex, earlier.meta, earlier.text, earlier.len);
-	} else {
-		unavailable(d, ex);
-	}
+	struct answer a;
+	if (settle(d, ex, ussd_step_run(d, &step, &reply), id, &reply, &earlier, &a))
+		reply_ussd_at(d, ex, a.waiting ? "CON" : "END", a.text, a.len);
 	buf_cleanup(&reply.text);
 }
 
