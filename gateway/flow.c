@@ -244,6 +244,18 @@ void flow_timeout(const struct flow_set *set, struct flow_session *s, struct flo
 	end_session(s, FLOW_KEY_EXPIRED, out);
 }
 
+void flow_each_edge(struct flow_node *n, void (*fn)(void *ctx, struct flow_edge *e), void *ctx)
+{
+	for (size_t i = 0; i < n->option_count; i++)
+		fn(ctx, &n->options[i].to);
+	for (size_t i = 0; i < n->pattern_count; i++)
+		fn(ctx, &n->patterns[i].to);
+	fn(ctx, &n->give_up);
+	fn(ctx, &n->on_timeout);
+	for (int i = 0; i < FLOW_OUTCOME_COUNT; i++)
+		fn(ctx, &n->outcomes[i]);
+}
+
 struct flow_set *flow_set_ref(struct flow_set *set)
 {
 	set->refs++;

@@ -194,6 +194,10 @@ void flow_timeout(const struct flow_set *set, struct flow_session *s, struct flo
 int flow_var_set(struct flow_session *s, const char *name, const char *value, size_t len);
 const char *flow_var_get(const struct flow_session *s, const char *name);
 
+/* Calls fn(ctx, edge) for every edge leaving node n (options, patterns,
+ * give-up, timeout, outcomes), for the loader and the linter. */
+void flow_each_edge(struct flow_node *n, void (*fn)(void *ctx, struct flow_edge *e), void *ctx);
+
 struct flow_set *flow_set_ref(struct flow_set *set);
 void flow_set_unref(struct flow_set *set);
 

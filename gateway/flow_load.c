@@ -398,20 +398,6 @@ static void flow_header_word(struct parser *p, char **w, size_t n)
 			 "\"start NODE\"");
 }
 
-/* Calls fn on every edge leaving node. */
-static void each_edge(struct flow_node *node, void (*fn)(struct parser *, struct flow_edge *),
-		      struct parser *p)
-{
-	for (size_t i = 0; i < node->option_count; i++)
-		fn(p, &node->options[i].to);
-	for (size_t i = 0; i < node->pattern_count; i++)
-		fn(p, &node->patterns[i].to);
-	fn(p, &node->give_up);
-	fn(p, &node->on_timeout);
-	for (int i = 0; i < FLOW_OUTCOME_COUNT; i++)
-		fn(p, &node->outcomes[i]);
-}
-
 static int node_index(const struct flow *f, const char *name)
 {
 	for (size_t i = 0; i < f->node_count; i++)
@@ -420,8 +406,9 @@ static int node_index(const struct flow *f, const char *name)
 	return FLOW_NONE;
 }
 
-static void resolve_edge(struct parser *p, struct flow_edge *e)
+static void resolve_edge(void *ctx, struct flow_edge *e)
 {
+	struct parser *p = ctx;
 	if (!e->target) {
 		e->node = FLOW_NONE;
 		return;
@@ -432,8 +419,9 @@ static void resolve_edge(struct parser *p, struct flow_edge *e)
 			   p->flow->name);
 }
 
-static void mark_edge(struct parser *p, struct flow_edge *e)
+static void mark_edge(void *ctx, struct flow_edge *e)
 {
+	struct parser *p = ctx;
 	if (e->node != FLOW_NONE)
 		p->marks[e->node] |= 1;
 }
@@ -453,7 +441,7 @@ static void check_reachable(struct parser *p, struct flow *f)
 		for (size_t i = 0; i < f->node_count; i++)
 			if (marks[i] == 1) {
 				marks[i] = 3;
-				each_edge(&f->nodes[i], mark_edge, p);
+				flow_each_edge(&f->nodes[i], mark_edge, p);
 				changed = true;
 			}
 	}
@@ -543,7 +531,7 @@ static void finish_flow(struct parser *p)
 	for (size_t i = 0; i < f->node_count; i++)
 		check_node(p, &f->nodes[i]);
 	for (size_t i = 0; i < f->node_count; i++)
-		each_edge(&f->nodes[i], resolve_edge, p);
+		flow_each_edge(&f->nodes[i], resolve_edge, p);
 	f->start = p->start ? node_index(f, p->start) : FLOW_NONE;
 	if (!p->start)
 		diag_error(p->d, p->file, f->line, "flow %s has no \"start NODE\"", f->name);

@@ -55,15 +55,16 @@ static void check_text(struct lint *l, const char *key, const struct flow_node *
 	}
 }
 
-static void check_edge_text(struct lint *l, const struct flow_edge *e)
+static void check_edge_text(void *ctx, struct flow_edge *e)
 {
+	struct lint *l = ctx;
 	if (e->text_key) {
 		l->line = e->line;
 		check_text(l, e->text_key, NULL);
 	}
 }
 
-static void check_node(struct lint *l, const struct flow_node *n)
+static void check_node(struct lint *l, struct flow_node *n)
 {
 	l->line = n->line;
 	if (n->prompt_key)
@@ -72,17 +73,10 @@ static void check_node(struct lint *l, const struct flow_node *n)
 		check_text(l, n->retry_key, NULL);
 	if (n->end_key)
 		check_text(l, n->end_key, NULL);
-	for (size_t i = 0; i < n->option_count; i++)
-		check_edge_text(l, &n->options[i].to);
-	for (size_t i = 0; i < n->pattern_count; i++)
-		check_edge_text(l, &n->patterns[i].to);
-	check_edge_text(l, &n->give_up);
-	check_edge_text(l, &n->on_timeout);
-	for (int i = 0; i < FLOW_OUTCOME_COUNT; i++)
-		check_edge_text(l, &n->outcomes[i]);
+	flow_each_edge(n, check_edge_text, l);
 }
 
-static void check_all(struct diag *d, const struct cfg *cfg, const struct flow_set *flows,
+static void check_all(struct diag *d, const struct cfg *cfg, struct flow_set *flows,
 		      const struct locales *locales)
 {
 	struct lint l = {.d = d, .locales = locales};
