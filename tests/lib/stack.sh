@@ -1070,17 +1070,7 @@ _smpp_deliver() {
 #   Poll the event lines after the first AFTER (default 0) until one matches
 #   PATTERN (grep -E); print it.  Returns 1 on timeout.
 smpp_wait() {
-    local pat=$1 secs=${2:-$STACK_TIMEOUT} after=${3:-0} line
-    local end=$((SECONDS + secs))
-    while :; do
-        if line=$(grep -a '^{"event":' "$STACK_DIR/smpp.events" | tail -n "+$((after + 1))" |
-            grep -a -E -m1 -- "$pat"); then
-            printf '%s\n' "$line"
-            return 0
-        fi
-        ((SECONDS >= end)) && return 1
-        sleep 0.1
-    done
+    _smpp_wait_among '^{"event":' "$@"
 }
 
 # smpp_wait_submit PATTERN [SECONDS [AFTER]]
@@ -1088,11 +1078,17 @@ smpp_wait() {
 #   events: smpp_count submit_sm).  Keys come in a fixed order, so e.g.
 #   '"to":"\+996555123456".*"ussd_service_op":17,' works; text is raw UTF-8.
 smpp_wait_submit() {
-    local pat=$1 secs=${2:-$STACK_TIMEOUT} after=${3:-0} line
+    _smpp_wait_among '^{"event":"submit_sm"' "$@"
+}
+
+# _smpp_wait_among KIND PATTERN [SECONDS [AFTER]]: smpp_wait among the
+# event lines that match KIND (grep).
+_smpp_wait_among() {
+    local kind=$1 pat=$2 secs=${3:-$STACK_TIMEOUT} after=${4:-0} line
     local end=$((SECONDS + secs))
     while :; do
-        if line=$(grep -a '^{"event":"submit_sm"' "$STACK_DIR/smpp.events" |
-            tail -n "+$((after + 1))" | grep -a -E -m1 -- "$pat"); then
+        if line=$(grep -a -- "$kind" "$STACK_DIR/smpp.events" | tail -n "+$((after + 1))" |
+            grep -a -E -m1 -- "$pat"); then
             printf '%s\n' "$line"
             return 0
         fi
