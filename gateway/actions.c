@@ -186,15 +186,11 @@ static int act_set_language(const struct actions_ctx *ctx, struct flow_session *
 	*outcome = FLOW_OUTCOME_fail;
 	if (!lang)
 		return 0;
-	char lower[8];
-	size_t n = strlen(lang);
-	for (size_t i = 0; i < n && i < sizeof lower - 1; i++)
-		lower[i] = (char)(lang[i] | 0x20); /* "RU" from LANG RU */
-	lower[n < sizeof lower - 1 ? n : sizeof lower - 1] = '\0';
-	if (!locales_has_language(ctx->locales, lower))
+	lang = locales_language_find(lang, strlen(lang)); /* "RU" from LANG RU */
+	if (!lang || !locales_has_language(ctx->locales, lang))
 		return 0;
-	set_var(s, "lang", lower);
-	if (store_set_language(ctx->store, ctx->person ? ctx->person->id : 0, ctx->msisdn, lower,
+	set_var(s, "lang", lang);
+	if (store_set_language(ctx->store, ctx->person ? ctx->person->id : 0, ctx->msisdn, lang,
 			       ctx->now) < 0)
 		return -1;
 	*outcome = FLOW_OUTCOME_ok;

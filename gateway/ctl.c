@@ -150,19 +150,44 @@ static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
-static int cmd_lint(const struct cfg *cfg, struct store *s, char **argv)
+/* The flows and catalogs the config names, linted; -1 (errors reported). */
+static int load_linted(const struct cfg *cfg, struct flow_set **flows, struct locales **locales)
 {
 	struct diag d;
 	diag_init(&d, stderr);
+	if (lint_load(cfg, &d, flows, locales) == 0)
+		return 0;
+	fprintf(stderr, "chabarctl: %d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	return -1;
+}
+
+static int cmd_lint(const struct cfg *cfg, struct store *s, char **argv)
+{
 	struct flow_set *flows;
 	struct locales *locales;
-	if (lint_load(cfg, &d, &flows, &locales) < 0) {
-		fprintf(stderr, "chabarctl: %d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	if (load_linted(cfg, &flows, &locales) < 0)
 		return 1;
-	}
 	printf("%zu flows, %zu texts in %zu languages fit; %zu translations to review\n",
 	       flows->flow_count, locales_key_count(locales), locales_language_count(),
 	       locales_fuzzy_count(locales));
+	flow_set_unref(flows);
+	locales_unref(locales);
+	return 0;
+}
+
+/* Every word that starts a flow, as phones may type it: one line per
+ * spelling, "flow<TAB>keyword as written<TAB>spelling", flow by flow. */
+static int cmd_keywords(const struct cfg *cfg, struct store *s, char **argv)
+{
+	struct flow_set *flows;
+	struct locales *locales;
+	if (load_linted(cfg, &flows, &locales) < 0)
+		return 1;
+	for (size_t f = 0; f < flows->flow_count; f++)
+		for (size_t i = 0; i < flows->spelling_count; i++)
+			if (flows->spellings[i].flow == f)
+				printf("%s\t%s\t%s\n", flows->flows[f].name,
+				       flows->spellings[i].keyword, flows->spellings[i].folded);
 	flow_set_unref(flows);
 	locales_unref(locales);
 	return 0;
@@ -180,6 +205,8 @@ static const struct command commands[] = {
     {"appointment", "add", "MSISDN 'YYYY-MM-DD HH:MM' PLACE",
      "add an appointment, in the district's local time", 3, 0, cmd_appointment},
     {"lint", NULL, "", "check flows and catalogs: every text exists and fits", 0, 0, cmd_lint},
+    {"keywords", NULL, "", "list every spelling of every keyword, flow by flow", 0, 0,
+     cmd_keywords},
 };
 
 static void usage(FILE *out)

@@ -52,17 +52,22 @@ const char *flow_var_get(const struct flow_session *s, const char *name)
 	return NULL;
 }
 
+static int by_folded(const void *key, const void *spelling)
+{
+	return strcmp(key, ((const struct flow_spelling *)spelling)->folded);
+}
+
 const struct flow *flow_find_keyword(const struct flow_set *set, const char *text, size_t len)
 {
-	struct match_capture caps[MATCH_CAPTURES_MAX];
-	size_t n;
-	for (size_t i = 0; i < set->flow_count; i++) {
-		const struct flow *f = &set->flows[i];
-		if (f->keyword_re && !f->ussd_only &&
-		    match_run(f->keyword_re, text, len, caps, &n) == 1)
-			return f;
-	}
-	return NULL;
+	const char *word;
+	size_t n = keyfold_first_word(text, len, &word);
+	char folded[KEYFOLD_MAX];
+	if (n == 0 || keyfold(word, n, folded) < 0)
+		return NULL;
+	const struct flow_spelling *found =
+	    bsearch(folded, set->spellings, set->spelling_count, sizeof *set->spellings, by_folded);
+	const struct flow *f = found ? &set->flows[found->flow] : NULL;
+	return f && !f->ussd_only ? f : NULL;
 }
 
 const struct flow *flow_find_ussd(const struct flow_set *set, const char *code)
@@ -280,9 +285,9 @@ void flow_set_unref(struct flow_set *set)
 			free_node(&f->nodes[k]);
 		free(f->nodes);
 		free(f->keywords);
-		match_free(f->keyword_re);
 	}
 	free(set->flows);
+	free(set->spellings);
 	free(set->strings);
 	free(set);
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keyfold.h"
 #include "match.h"
 
 /* The named C actions a flow may call (convention 7: declared once). */
@@ -113,9 +114,8 @@ struct flow {
 	const char *name;
 	const char *file;
 	int line;
-	const char **keywords;
+	const char **keywords; /* as the flow file writes them */
 	size_t keyword_count;
-	struct match *keyword_re; /* the keywords, caseless, as the first word */
 	const char *ussd_code;
 	enum flow_who who;
 	bool global;     /* interrupts any conversation (HELP, STOP, LANG …) */
@@ -127,10 +127,20 @@ struct flow {
 	size_t node_count;
 };
 
+/* One spelling of a keyword, folded (keyfold.h): as written, as typed on
+ * a Russian-only keyboard, and in Latin letters by each language's rules. */
+struct flow_spelling {
+	char folded[KEYFOLD_MAX];
+	size_t flow;         /* the flow it starts, an index in the set */
+	const char *keyword; /* the keyword it spells, as written */
+};
+
 struct flow_set {
 	int refs;
 	struct flow *flows;
 	size_t flow_count;
+	struct flow_spelling *spellings; /* every flow's, sorted by folded form */
+	size_t spelling_count;
 	char *strings; /* every name, key and keyword above: the loaded text */
 };
 
@@ -172,8 +182,8 @@ struct flow_step {
 const char *flow_action_name(enum flow_action a);
 const char *flow_who_name(enum flow_who w);
 
-/* The flow an SMS starts, by its first word, or NULL (USSD-only flows
- * are not started by SMS). */
+/* The flow an SMS starts, by its first word in any spelling, or NULL
+ * (USSD-only flows are not started by SMS). */
 const struct flow *flow_find_keyword(const struct flow_set *set, const char *text, size_t len);
 /* The flow a USSD service code starts, or NULL. */
 const struct flow *flow_find_ussd(const struct flow_set *set, const char *code);

@@ -4,7 +4,8 @@
  * could start):
  *
  *   flow NAME
- *     trigger keyword WORD...        first word of an SMS, any case
+ *     trigger keyword WORD...        first word of an SMS, any case and
+ *                                    spelling (keyfold.h)
  *     trigger ussd CODE              e.g. *384*1#
  *     who anyone|enrolled|supervised|liaison
  *     global                         interrupts any conversation
@@ -480,49 +481,7 @@ static void check_node(struct parser *p, struct flow_node *n)
 #undef NODE_ERROR
 }
 
-/* Appends one keyword, quoted, as an alternative of the pattern. */
-static void add_alternative(struct buf *pattern, const char *word, size_t len)
-{
-	buf_printf(pattern, "%s\\Q%.*s\\E", pattern->len > 7 ? "|" : "", (int)len, word);
-}
-
-/* Writes each keyword as phones may send it: as written, in Latin letters
- * as chabar transliterates it for persons who asked for them (KATTOOLUU),
- * and with the apostrophes Uzbek keyboards put in TO'XTAT (‘ ʻ ’ ʼ). */
-static void add_spellings(struct buf *pattern, const char *word)
-{
-	static const char *const apostrophes[] = {"\u2018", "\u02bb", "\u2019", "\u02bc"};
-	add_alternative(pattern, word, strlen(word));
-	for (size_t i = 0; i < locales_language_count(); i++) {
-		struct buf latin;
-		buf_init(&latin, 256);
-		if (translit_to_latin(locales_language_code(i), word, strlen(word), &latin) == 0 &&
-		    strcmp(latin.data, word) != 0)
-			add_alternative(pattern, latin.data, latin.len);
-		buf_cleanup(&latin);
-	}
-	const char *quote = strchr(word, '\'');
-	for (size_t i = 0; quote && i < sizeof apostrophes / sizeof apostrophes[0]; i++)
-		buf_printf(pattern, "|\\Q%.*s%s%s\\E", (int)(quote - word), word, apostrophes[i],
-			   quote + 1);
-}
-
-/* The trigger: any spelling of any keyword as the message's first word. */
-static void compile_keywords(struct parser *p, struct flow *f)
-{
-	struct buf pattern;
-	buf_init(&pattern, 16 * 1024);
-	buf_printf(&pattern, "^\\s*(?:");
-	for (size_t i = 0; i < f->keyword_count; i++)
-		add_spellings(&pattern, f->keywords[i]);
-	buf_printf(&pattern, ")(?=\\s|$)");
-	char err[256] = "too many keywords";
-	if (pattern.overflowed || !(f->keyword_re = match_new(pattern.data, true, err, sizeof err)))
-		diag_error(p->d, p->file, f->line, "flow %s: bad keywords: %s", f->name, err);
-	buf_cleanup(&pattern);
-}
-
-/* A flow is complete: resolve names, check its shape, compile triggers. */
+/* A flow is complete: resolve names, check its shape and triggers. */
 static void finish_flow(struct parser *p)
 {
 	struct flow *f = p->flow;
@@ -545,8 +504,6 @@ static void finish_flow(struct parser *p)
 	if ((f->sms_only && !f->keyword_count) || (f->ussd_only && !f->ussd_code))
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger on its channel",
 			   f->name);
-	if (f->keyword_count)
-		compile_keywords(p, f);
 	p->flow = NULL;
 	p->node = NULL;
 	p->start = NULL;
@@ -687,24 +644,92 @@ static void parse_text(struct parser *p, char *text, const char *file)
 	finish_flow(p);
 }
 
-/* Triggers must lead to one flow only, across all files. */
-static void check_triggers(struct diag *d, const struct flow_set *set)
+/* Adds a spelling of keyword (word, len bytes) for flow fi, once per flow. */
+static int add_spelling(struct flow_set *set, size_t fi, const char *keyword, const char *word,
+			size_t len)
 {
-	struct match_capture caps[MATCH_CAPTURES_MAX];
-	size_t n;
+	char folded[KEYFOLD_MAX];
+	if (keyfold(word, len, folded) < 0)
+		return 0; /* a Latin form too long to be typed as a keyword */
+	for (size_t i = 0; i < set->spelling_count; i++)
+		if (set->spellings[i].flow == fi && strcmp(set->spellings[i].folded, folded) == 0)
+			return 0;
+	if (grow((void **)&set->spellings, set->spelling_count, sizeof *set->spellings) < 0)
+		return -1;
+	struct flow_spelling *s = &set->spellings[set->spelling_count++];
+	memcpy(s->folded, folded, sizeof folded);
+	s->flow = fi;
+	s->keyword = keyword;
+	return 0;
+}
+
+/* Adds form and its Latin spelling by every language's rules. A letter a
+ * language's rules do not know comes out as '?': that is no spelling. */
+static int add_spellings(struct flow_set *set, size_t fi, const char *keyword, const char *form)
+{
+	if (add_spelling(set, fi, keyword, form, strlen(form)) < 0)
+		return -1;
+	for (size_t i = 0; i < locales_language_count(); i++) {
+		struct buf latin;
+		buf_init(&latin, KEYFOLD_MAX * 2);
+		int rc = 0; /* a form the rules cannot write is no spelling, no error */
+		if (translit_to_latin(locales_language_code(i), form, strlen(form), &latin) == 0 &&
+		    !memchr(latin.data, '?', latin.len))
+			rc = add_spelling(set, fi, keyword, latin.data, latin.len);
+		buf_cleanup(&latin);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int by_spelling(const void *a, const void *b)
+{
+	const struct flow_spelling *x = a, *y = b;
+	int c = strcmp(x->folded, y->folded);
+	return c ? c : (x->flow > y->flow) - (x->flow < y->flow);
+}
+
+/* Every keyword as phones may send it (as written, as a Russian-only
+ * keyboard types it, each in Latin letters), in one sorted index; two
+ * flows may not share a spelling. */
+static void index_keywords(struct diag *d, struct flow_set *set)
+{
+	for (size_t fi = 0; fi < set->flow_count; fi++) {
+		const struct flow *f = &set->flows[fi];
+		for (size_t k = 0; k < f->keyword_count; k++) {
+			const char *keyword = f->keywords[k];
+			char typed[KEYFOLD_MAX];
+			if (keyfold(keyword, strlen(keyword), typed) < 0) {
+				diag_error(d, f->file, f->line, "flow %s: keyword %s is too long",
+					   f->name, keyword);
+			} else if (add_spellings(set, fi, keyword, keyword) < 0 ||
+				   add_spellings(set, fi, keyword, typed) < 0) {
+				diag_error(d, f->file, f->line, "out of memory");
+				return;
+			}
+		}
+	}
+	qsort(set->spellings, set->spelling_count, sizeof *set->spellings, by_spelling);
+	for (size_t i = 1; i < set->spelling_count; i++) {
+		const struct flow_spelling *a = &set->spellings[i - 1], *b = &set->spellings[i];
+		if (strcmp(a->folded, b->folded) != 0 || a->flow == b->flow)
+			continue;
+		const struct flow *fa = &set->flows[a->flow], *fb = &set->flows[b->flow];
+		diag_error(d, fb->file, fb->line,
+			   "keyword %s of flow %s and %s of flow %s are both typed %s", b->keyword,
+			   fb->name, a->keyword, fa->name, b->folded);
+	}
+}
+
+/* A USSD code must lead to one flow only, across all files. */
+static void check_ussd_codes(struct diag *d, const struct flow_set *set)
+{
 	for (size_t a = 0; a < set->flow_count; a++) {
 		const struct flow *fa = &set->flows[a];
-		for (size_t b = 0; b < set->flow_count; b++) {
+		for (size_t b = a + 1; b < set->flow_count; b++) {
 			const struct flow *fb = &set->flows[b];
-			if (a == b)
-				continue;
-			for (size_t k = 0; k < fa->keyword_count && fb->keyword_re; k++)
-				if (match_run(fb->keyword_re, fa->keywords[k],
-					      strlen(fa->keywords[k]), caps, &n) == 1)
-					diag_error(d, fa->file, fa->line,
-						   "keyword %s of flow %s also starts flow %s",
-						   fa->keywords[k], fa->name, fb->name);
-			if (a < b && fa->ussd_code && fb->ussd_code &&
+			if (fa->ussd_code && fb->ussd_code &&
 			    strcmp(fa->ussd_code, fb->ussd_code) == 0)
 				diag_error(d, fb->file, fb->line,
 					   "USSD code %s of flow %s is also %s's", fb->ussd_code,
@@ -715,8 +740,10 @@ static void check_triggers(struct diag *d, const struct flow_set *set)
 
 static struct flow_set *finish_set(struct flow_set *set, struct diag *d, int errors_before)
 {
-	if (d->errors == errors_before)
-		check_triggers(d, set);
+	if (d->errors == errors_before) {
+		index_keywords(d, set);
+		check_ussd_codes(d, set);
+	}
 	if (d->errors != errors_before) {
 		flow_set_unref(set);
 		return NULL;

@@ -27,6 +27,9 @@ static void check_text(struct lint *l, const char *key, const struct flow_node *
 		diag_error(l->d, l->file, l->line, "text %s is in no catalog", key);
 		return;
 	}
+	unsigned budget = locales_budget(l->locales, key);
+	if (!budget)
+		budget = l->budget;
 	for (size_t i = 0; i < locales_language_count(); i++) {
 		const char *lang = locales_language_code(i);
 		struct buf text;
@@ -47,10 +50,10 @@ static void check_text(struct lint *l, const char *key, const struct flow_node *
 			    menu ? " with its menu" : "", lang, fit.units,
 			    gsm_coding_name(fit.coding),
 			    fit.coding == GSM_CODING_GSM7 ? page.gsm7_chars : page.ucs2_chars);
-		else if (fit.segments > l->budget)
+		else if (fit.segments > budget)
 			diag_error(l->d, l->file, l->line,
 				   "%s in %s takes %zu SMS parts: the budget is %u", key, lang,
-				   fit.segments, l->budget);
+				   fit.segments, budget);
 		buf_cleanup(&text);
 	}
 }

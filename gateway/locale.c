@@ -53,6 +53,7 @@ struct entry {
 	char *text;
 	int line;              /* of its msgid, 0 if not found */
 	uint32_t placeholders; /* bit i: placeholders[i] appears in the text */
+	unsigned budget;       /* SMS parts from a "#. budget: N" comment, 0: none */
 	bool fuzzy;
 	bool bad; /* reported already: not compared with en.po */
 };
@@ -410,6 +411,24 @@ static int add_entry(struct catalog *c, const struct entry *e)
 	return 0;
 }
 
+/* The SMS parts a "budget: N" line of the extracted comments allows (N in
+ * 1..LOCALES_BUDGET_MAX), 0 if there is no such line, -1 if it is malformed. */
+static int read_budget(const char *comments)
+{
+	const char *line = comments;
+	while (line && strncmp(line, "budget:", 7) != 0) {
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	if (!line)
+		return 0;
+	char *end;
+	unsigned long n = strtoul(line + 7, &end, 10);
+	if (end == line + 7 || n < 1 || n > LOCALES_BUDGET_MAX || (*end != '\0' && *end != '\n'))
+		return -1;
+	return (int)n;
+}
+
 /* Checks one message and keeps it in the catalog if its key is usable. */
 static void check_message(struct parse *p, po_message_t m)
 {
@@ -440,6 +459,13 @@ static void check_message(struct parse *p, po_message_t m)
 	}
 	const char *text = po_message_msgstr(m);
 	struct entry e = {.line = line, .fuzzy = po_message_is_fuzzy(m) != 0};
+	int budget = read_budget(po_message_extracted_comments(m));
+	if (budget < 0)
+		diag_error(p->diag, p->path, line,
+			   "%s: write the budget as \"#. budget: N\", N in 1..%d", key,
+			   LOCALES_BUDGET_MAX);
+	else
+		e.budget = (unsigned)budget;
 	if (text[0] == '\0') {
 		diag_error(p->diag, p->path, line, "%s: the text (msgstr) is empty", key);
 		e.bad = true;
@@ -684,6 +710,12 @@ static const struct entry *lookup(const struct locales *l, const char *lang, con
 	return bsearch(key, l->cat[i].entries, l->cat[i].count, sizeof(struct entry), compare_key);
 }
 
+unsigned locales_budget(const struct locales *l, const char *key)
+{
+	const struct entry *e = lookup(l, LOCALE_REFERENCE, key);
+	return e ? e->budget : 0;
+}
+
 bool locales_is_fuzzy(const struct locales *l, const char *lang, const char *key)
 {
 	const struct entry *e = lookup(l, lang, key);
@@ -727,6 +759,14 @@ const char *locales_language_name(const char *lang)
 {
 	int i = lang_index(lang);
 	return i < 0 ? NULL : lang_names[i];
+}
+
+const char *locales_language_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < LANG_COUNT; i++)
+		if (strlen(lang_codes[i]) == len && strncasecmp(name, lang_codes[i], len) == 0)
+			return lang_codes[i];
+	return NULL;
 }
 
 int locales_render(const struct locales *l, const char *lang, const char *key,

@@ -36,7 +36,13 @@
 	X(uz, "O'zbekcha")                                                                         \
 	X(kk, "Қазақша")                                                                           \
 	X(tg, "Тоҷикӣ")                                                                            \
-	X(en, "English")
+	X(en, "English")                                                                           \
+	X(uz_Cyrl, "Ўзбекча")
+
+/* Uzbek comes twice: in the Latin alphabet (uz, the official one) and in
+ * Cyrillic (uz_Cyrl), which many Uzbek speakers in southern Kyrgyzstan and
+ * Tajikistan read and type. It is last so the menu numbers of the others
+ * stay what people learnt. */
 
 /* The catalog every other one is checked against. */
 #define LOCALE_REFERENCE "en"
@@ -52,6 +58,12 @@
 	X(place, "Октябрьский районный отдел пробации, каб.12")                                    \
 	X(next_appointment, "31.12.2026 23:59")                                                    \
 	X(name, "Жылдызкан Абдыкадырова")
+
+/* A text's own SMS budget: a line "budget: N" among its extracted comments
+ * in the reference catalog ("#. budget: 1" above global.help), N parts at
+ * most, 1 <= N <= LOCALES_BUDGET_MAX. It stands instead of the budget of
+ * the flow that shows the text; translators see it beside the English. */
+#define LOCALES_BUDGET_MAX 10
 
 /* A catalog larger than this is refused. */
 #define LOCALES_FILE_MAX (256 * 1024)
@@ -83,6 +95,9 @@ void locales_unref(struct locales *l); /* NULL is fine */
 
 /* How many entries (all catalogs together) are still marked fuzzy. */
 size_t locales_fuzzy_count(const struct locales *l);
+/* The SMS parts key's text may take by its own budget (LOCALES_BUDGET_MAX);
+ * 0 if it has none or is unknown. */
+unsigned locales_budget(const struct locales *l, const char *key);
 /* Whether the text of key in lang is marked fuzzy (false if unknown). */
 bool locales_is_fuzzy(const struct locales *l, const char *lang, const char *key);
 
@@ -99,6 +114,9 @@ const char *locales_key(const struct locales *l, size_t i); /* NULL past the end
 size_t locales_language_count(void);
 const char *locales_language_code(size_t i);         /* NULL past the end */
 const char *locales_language_name(const char *lang); /* NULL if unknown */
+/* The code of the language len bytes of name spell, in any case ("RU",
+ * "uz_cyrl"); NULL if none. */
+const char *locales_language_find(const char *name, size_t len);
 
 /* Appends the text of key in lang to out with each {name} replaced by the
  * value of the var of that name (vars: n of them). 0; -1 if the language or

@@ -164,10 +164,8 @@ struct scheme {
 
 /* Russian rules for "ru", "en" and any language not listed. */
 static const struct scheme schemes[] = {
-    SCHEME("ky", kyrgyz),
-    SCHEME("kk", kazakh),
-    SCHEME("tg", tajik),
-    SCHEME("uz", uzbek),
+    SCHEME("ky", kyrgyz), SCHEME("kk", kazakh),     SCHEME("tg", tajik),
+    SCHEME("uz", uzbek),  SCHEME("uz_Cyrl", uzbek),
 };
 
 /* Stand-ins for characters that are neither GSM-7 nor Cyrillic, sorted by

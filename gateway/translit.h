@@ -15,7 +15,7 @@
 #include "buf.h"
 
 /* Appends the transliteration of len bytes of UTF-8 to out. lang is "ky",
- * "kk", "tg", "ru", "uz" or "en"; NULL or another code gets the Russian
+ * "kk", "tg", "ru", "uz", "uz_Cyrl" or "en"; NULL or another code gets the Russian
  * rules. Characters already in GSM-7 pass through unchanged, so Latin text
  * (Uzbek, English) stays as it is; other characters become a close stand-in
  * (« » → ", ʻ ’ → ', … → ...), or '?'. The appended text always measures as

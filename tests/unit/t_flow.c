@@ -72,6 +72,31 @@ static void test_shipped(void)
 	    {"TO\u2018XTAT", "stop"},
 	    {"to\u02bbxtat", "stop"},
 	    {"TO'XTAT", "stop"},
+	    /* typed on a Russian-only keyboard (Kazakh, Tajik, Uzbek Cyrillic),
+	     * or without the Uzbek apostrophe */
+	    {"ТОКТАТ", "stop"},
+	    {"токтат", "stop"},
+	    {"БЕЛГИ", "checkin"},
+	    {"КЕЛЕСИ", "appointment"},
+	    {"КОМЕК", "help"},
+	    {"КАЙД", "checkin"},
+	    {"НАВБАТИ", "appointment"},
+	    {"ОГОЗ", "start"},
+	    {"КАТЪ", "stop"},
+	    {"ЕРДАМ", "help"},
+	    {"TOXTAT", "stop"},
+	    {"ТУХТАТ", "stop"},
+	    {"toqtat", "stop"},
+	    {"toktat", "stop"},
+	    /* natural synonyms and Cyrillic Uzbek */
+	    {"ЯВКА", "appointment"},
+	    {"каттоо", "checkin"},
+	    {"КЕЙИНГИ", "appointment"},
+	    {"ТЎХТАТ", "stop"},
+	    {"БОШЛАШ", "start"},
+	    /* with the punctuation people add */
+	    {"Stop.", "stop"},
+	    {"HELP?", "help"},
 	};
 	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
 		const struct flow *f =
@@ -81,6 +106,10 @@ static void test_shipped(void)
 	}
 	ok(!flow_find_keyword(set, "hello", 5), "an unknown word starts nothing");
 	ok(!flow_find_keyword(set, "\xff", 1), "invalid UTF-8 starts nothing");
+	ok(!flow_find_keyword(set, "HELP\0", 5), "a keyword with a NUL starts nothing");
+	ok(!flow_find_keyword(set, "STOPPED", 7), "a longer word starts nothing");
+	ok(!flow_find_keyword(set, "КАТ", strlen("КАТ")), "КАТ is not КАТЪ");
+	ok(!flow_find_keyword(set, "", 0), "an empty message starts nothing");
 	const struct flow *f = flow_find_ussd(set, "*384*1#");
 	is_str(f ? f->name : NULL, "checkin", "*384*1# starts checkin");
 	ok(!flow_find_ussd(set, "*999#"), "an unknown code starts nothing");
@@ -139,8 +168,25 @@ static void test_errors(void)
 		     "node a ends: it can have nothing else", "end with more");
 	expect_error("flow f\n  trigger keyword GO\n  start a\nnode a\n  end x.y\n"
 		     "flow g\n  trigger keyword go\n  start a\nnode a\n  end x.y\n",
-		     "keyword go of flow g also starts flow f",
+		     "keyword go of flow g and GO of flow f are both typed GO",
 		     "same keyword in two flows, any case");
+	expect_error("flow f\n  trigger keyword ТОҚТАТ\n  start a\nnode a\n  end x.y\n"
+		     "flow g\n  trigger keyword ТОКТАТ\n  start a\nnode a\n  end x.y\n",
+		     "keyword ТОКТАТ of flow g and ТОҚТАТ of flow f are both typed ТОКТАТ",
+		     "two flows' keywords the same as a Russian keyboard types them");
+	expect_error("flow f\n  trigger keyword ҚАЙД\n  start a\nnode a\n  end x.y\n"
+		     "flow g\n  trigger keyword KAYD\n  start a\nnode a\n  end x.y\n",
+		     "keyword KAYD of flow g and ҚАЙД of flow f are both typed KAYD",
+		     "two flows' keywords the same in Latin letters");
+	expect_error("flow f\n  trigger keyword TO'XTAT\n  start a\nnode a\n  end x.y\n"
+		     "flow g\n  trigger keyword TOXTAT\n  start a\nnode a\n  end x.y\n",
+		     "both typed TOXTAT", "two flows' keywords the same without the apostrophe");
+	expect_error("flow f\n  trigger keyword "
+		     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+		     "  start a\nnode a\n  end x.y\n",
+		     "keyword AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA "
+		     "is too long",
+		     "a keyword too long to be typed");
 	expect_error("flow f\n  trigger ussd *1#\n  start a\nnode a\n  end x.y\n"
 		     "flow g\n  trigger ussd *1#\n  start a\nnode a\n  end x.y\n",
 		     "USSD code *1# of flow g is also f's", "same USSD code twice");

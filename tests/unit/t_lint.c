@@ -390,11 +390,39 @@ static void test_over_budget(void)
 	scratch_remove(&s);
 }
 
+/* A text's own budget (en.po's "#. budget: 1" above global.help) holds
+ * whatever budget the flow that shows it has. */
+static void test_text_budget(void)
+{
+	struct scratch s;
+	char text[2 * 71 + 1];
+	cyrillic(text, 71);
+	if (scratch_make(&s) < 0 ||
+	    copy_catalogs(LOCALES_DIR, s.locales, "kk", "global.help", text) < 0) {
+		ok(0, "scratch directory");
+		return;
+	}
+	add_flow(&s, "help.flow",
+		 "flow help\n  trigger keyword HELP\n  budget 3\n  start show\n"
+		 "node show\n  end global.help\n");
+	struct result r;
+	lint(s.flows, s.locales, &r);
+	is_int(r.rc, -1, "71 Cyrillic characters of HELP fail: its own budget is one SMS");
+	char where[256];
+	snprintf(where, sizeof where,
+		 "%s/help.flow:5: global.help in kk takes 2 SMS parts: the budget is 1", s.flows);
+	ok(strstr(r.out, where) != NULL, "it says so, with file and line, despite \"budget 3\"");
+	if (!strstr(r.out, where))
+		show(&r);
+	scratch_remove(&s);
+}
+
 int main(void)
 {
 	test_shipped();
 	test_unknown_key();
 	test_too_long_for_ussd();
 	test_over_budget();
+	test_text_budget();
 	return tap_done();
 }

@@ -14,24 +14,34 @@
 
 /* The keys flows/ and the conversation engine use: exactly these, no more. */
 static const char *const expected_keys[] = {
-    "alert.pin_locked",      "appointment.next",    "appointment.none",   "checkin.ask_pin",
-    "checkin.at_home",       "checkin.at_work",     "checkin.done",       "checkin.elsewhere",
-    "checkin.locked",        "checkin.pin_format",  "checkin.pin_wrong",  "checkin.where",
-    "checkin.where_invalid", "global.cancelled",    "global.error",       "global.expired",
-    "global.help",           "global.not_enrolled", "global.opted_out",   "global.started",
-    "global.stopped",        "global.try_later",    "global.unavailable", "global.unknown",
-    "global.ussd_lost",      "language.en",         "language.invalid",   "language.kk",
-    "language.ky",           "language.menu",       "language.ru",        "language.set",
-    "language.tg",           "language.uz",         "ussd.back",          "ussd.more",
+    "alert.pin_locked",    "appointment.next",
+    "appointment.none",    "checkin.ask_pin",
+    "checkin.at_home",     "checkin.at_work",
+    "checkin.done",        "checkin.elsewhere",
+    "checkin.locked",      "checkin.pin_format",
+    "checkin.pin_wrong",   "checkin.timed_out",
+    "checkin.where",       "checkin.where_invalid",
+    "global.cancelled",    "global.error",
+    "global.expired",      "global.help",
+    "global.not_enrolled", "global.opted_out",
+    "global.started",      "global.stopped",
+    "global.try_later",    "global.unavailable",
+    "global.unknown",      "global.ussd_lost",
+    "language.en",         "language.invalid",
+    "language.kk",         "language.ky",
+    "language.menu",       "language.ru",
+    "language.set",        "language.tg",
+    "language.uz",         "language.uz_cyrl",
+    "ussd.back",           "ussd.more",
 };
 #define EXPECTED_COUNT (sizeof expected_keys / sizeof expected_keys[0])
 
 /* Menus as the flows render them: the title, then "N option" per line. */
 static const char *const where_menu[] = {"checkin.where", "checkin.at_home", "checkin.at_work",
 					 "checkin.elsewhere", NULL};
-static const char *const language_menu[] = {"language.menu", "language.ky", "language.ru",
-					    "language.uz",   "language.kk", "language.tg",
-					    "language.en",   NULL};
+static const char *const language_menu[] = {"language.menu", "language.ky",      "language.ru",
+					    "language.uz",   "language.kk",      "language.tg",
+					    "language.en",   "language.uz_cyrl", NULL};
 
 static struct locales *load_dir(const char *dir, struct diag *d, char *out, size_t size)
 {
@@ -92,7 +102,7 @@ static void test_shipped(void)
 	}
 	is_int(locales_key_count(l), EXPECTED_COUNT, "%zu keys", EXPECTED_COUNT);
 	size_t langs = locales_language_count();
-	is_int(langs, 6, "six languages");
+	is_int(langs, 7, "seven catalogs: six languages, Uzbek in both scripts");
 	is_int(locales_fuzzy_count(l), (langs - 1) * EXPECTED_COUNT,
 	       "every translation is fuzzy until reviewed, English none");
 
@@ -117,6 +127,8 @@ static void test_shipped(void)
 		const char *code = locales_language_code(j);
 		char key[32];
 		snprintf(key, sizeof key, "language.%s", code);
+		for (char *c = key; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c); /* uz_Cyrl: uz_cyrl */
 		for (size_t k = 0; k < langs; k++)
 			names += strcmp(locales_text(l, locales_language_code(k), key),
 					locales_language_name(code)) == 0;
@@ -201,7 +213,14 @@ static void test_lookup_and_render(void)
 	is_str(locales_language_name("uz"), "O'zbekcha", "Uzbek's own name");
 	ok(locales_language_name("xx") == NULL, "no name for an unknown code");
 	is_str(locales_language_code(0), "ky", "Kyrgyz is first in the menu");
-	ok(locales_language_code(6) == NULL, "no seventh language");
+	is_str(locales_language_code(6), "uz_Cyrl", "Cyrillic Uzbek is last");
+	ok(locales_language_code(7) == NULL, "no eighth catalog");
+	is_str(locales_language_find("RU", 2), "ru", "a code in capitals");
+	is_str(locales_language_find("UZ_CYRL", 7), "uz_Cyrl", "Cyrillic Uzbek in any case");
+	ok(locales_language_find("uz_", 3) == NULL, "a part of a code is none");
+	ok(locales_language_find("de", 2) == NULL, "an unknown code is none");
+	is_int(locales_budget(l, "global.help"), 1, "HELP has a budget of one SMS");
+	is_int(locales_budget(l, "checkin.where"), 0, "a text without a budget");
 	ok(locales_is_fuzzy(l, "ru", "global.help"), "Russian help is fuzzy");
 	ok(!locales_is_fuzzy(l, "en", "global.help"), "English is not");
 
@@ -301,11 +320,12 @@ static void write_po(const char *lang, const char *body)
 	"msgid \"a.two\"\nmsgstr \"Tries left: {tries}\"\n\n"                                      \
 	"msgid \"a.three\"\nmsgstr \"At {time}, {date} {time}\"\n"
 
-static const char *const langs[] = {"ky", "ru", "uz", "kk", "tg", "en"};
+static const char *const langs[] = {"ky", "ru", "uz", "kk", "tg", "en", "uz_Cyrl"};
+#define LANGS (sizeof langs / sizeof langs[0])
 
 static void write_all_good(void)
 {
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < LANGS; i++)
 		write_po(langs[i], BODY);
 }
 
@@ -452,6 +472,15 @@ static void test_check_catalog(void)
 	     "msgid \"x.y\"\nmsgstr \"a\\tb\"\n",
 	     ":4: x.y: the text has a control character", "a tab in a text"},
 	    {"msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
+	     "#. budget: 0\nmsgid \"x.y\"\nmsgstr \"Hi\"\n",
+	     ":5: x.y: write the budget as \"#. budget: N\", N in 1..10", "a budget of 0 parts"},
+	    {"msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
+	     "#. en: Hi\n#. budget: 1 SMS\nmsgid \"x.y\"\nmsgstr \"Hi\"\n",
+	     ":6: x.y: write the budget as", "a budget with words after it"},
+	    {"msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
+	     "#. budget:\nmsgid \"x.y\"\nmsgstr \"Hi\"\n",
+	     ":5: x.y: write the budget as", "a budget without a number"},
+	    {"msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
 	     "msgid \"Check in\"\nmsgstr \"Hi\"\n",
 	     ":4: \"Check in\" is not a key", "an English sentence as msgid"},
 	    {"msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
@@ -504,7 +533,7 @@ int main(void)
 	test_all_errors();
 	test_file_errors();
 	test_check_catalog();
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < LANGS; i++) {
 		char path[512];
 		snprintf(path, sizeof path, "%s/%s.po", tmp, langs[i]);
 		unlink(path);
