@@ -2,8 +2,8 @@
  * lint — loads the flows and translation catalogs a config names and
  * proves they fit together: every text key a flow or the engine uses
  * exists, and every text, rendered in every language with the worst-case
- * placeholder values (menus with their options), fits one USSD page and the
- * flow's SMS segment budget. Errors name the flow file and line that uses
+ * placeholder values (menus with their options), fits one USSD page and its
+ * SMS segment budget: the text's own (locales_budget) or else the flow's. Errors name the flow file and line that uses
  * the text. `chabard -n`, `chabarctl lint`, start-up and SIGHUP all go
  * through here, so nothing that fails the linter is ever served.
  */

@@ -1,6 +1,6 @@
 /*
  * locale — translation catalogs: every text a person sees, by key (such as
- * "checkin.ask_pin"), in each of the six languages, read at start from the
+ * "checkin.ask_pin"), in each of the seven catalogs, read at start from the
  * gettext catalogs <dir>/<lang>.po with libgettextpo, so that each session
  * can have its own language (process-wide gettext cannot do that).
  *

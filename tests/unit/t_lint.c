@@ -189,6 +189,18 @@ static void cyrillic(char *out, size_t n)
 	out[2 * n] = '\0';
 }
 
+/* A scratch directory whose catalogs are the shipped ones but for key in
+ * lang, which is n Cyrillic letters; 0, or -1 after a failing test line. */
+static int scratch_with_text(struct scratch *s, const char *lang, const char *key, size_t n)
+{
+	char text[2 * 128 + 1];
+	cyrillic(text, n < 128 ? n : 128);
+	if (scratch_make(s) == 0 && copy_catalogs(LOCALES_DIR, s->locales, lang, key, text) == 0)
+		return 0;
+	ok(0, "scratch directory");
+	return -1;
+}
+
 static void test_shipped(void)
 {
 	struct result r;
@@ -265,13 +277,8 @@ static void test_unknown_key(void)
 static void test_too_long_for_ussd(void)
 {
 	struct scratch s;
-	char text[2 * 100 + 1];
-	cyrillic(text, 100);
-	if (scratch_make(&s) < 0 ||
-	    copy_catalogs(LOCALES_DIR, s.locales, "ru", "checkin.ask_pin", text) < 0) {
-		ok(0, "scratch directory");
+	if (scratch_with_text(&s, "ru", "checkin.ask_pin", 100) < 0)
 		return;
-	}
 	add_flow(&s, "long.flow",
 		 "flow long\n"
 		 "  trigger keyword LONG\n"
@@ -294,6 +301,7 @@ static void test_too_long_for_ussd(void)
 		show(&r);
 
 	/* A menu: its title and options count together. */
+	char text[2 * 60 + 1];
 	cyrillic(text, 60);
 	copy_catalogs(LOCALES_DIR, s.locales, "ru", "checkin.where", text);
 	add_flow(&s, "long.flow",
@@ -320,13 +328,8 @@ static void test_too_long_for_ussd(void)
 static void test_over_budget(void)
 {
 	struct scratch s;
-	char text[2 * 75 + 1];
-	cyrillic(text, 75);
-	if (scratch_make(&s) < 0 ||
-	    copy_catalogs(LOCALES_DIR, s.locales, "ru", "checkin.ask_pin", text) < 0) {
-		ok(0, "scratch directory");
+	if (scratch_with_text(&s, "ru", "checkin.ask_pin", 75) < 0)
 		return;
-	}
 	static const char flow[] = "flow tight\n"
 				   "  trigger keyword TIGHT\n"
 				   "  budget 1\n"
@@ -395,13 +398,8 @@ static void test_over_budget(void)
 static void test_text_budget(void)
 {
 	struct scratch s;
-	char text[2 * 71 + 1];
-	cyrillic(text, 71);
-	if (scratch_make(&s) < 0 ||
-	    copy_catalogs(LOCALES_DIR, s.locales, "kk", "global.help", text) < 0) {
-		ok(0, "scratch directory");
+	if (scratch_with_text(&s, "kk", "global.help", 71) < 0)
 		return;
-	}
 	add_flow(&s, "help.flow",
 		 "flow help\n  trigger keyword HELP\n  budget 3\n  start show\n"
 		 "node show\n  end global.help\n");
