@@ -3,9 +3,9 @@
  * proves they fit together: every text key a flow or the engine uses
  * exists, and every text, rendered in every language with the worst-case
  * placeholder values (menus with their options), fits one USSD page and its
- * SMS segment budget: the text's own (locales_budget) or else the flow's. Errors name the flow file and line that uses
- * the text. `chabard -n`, `chabarctl lint`, start-up and SIGHUP all go
- * through here, so nothing that fails the linter is ever served.
+ * SMS segment budget: the text's own (locales_budget) or else the flow's. Errors name the flow file
+ * and line that uses the text. `chabard -n`, `chabarctl lint`, start-up and SIGHUP all go through
+ * here, so nothing that fails the linter is ever served.
  */
 #ifndef CHABAR_LINT_H
 #define CHABAR_LINT_H
