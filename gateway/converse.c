@@ -128,6 +128,15 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 	size_t len = in->text ? in->len : 0;
 	const struct flow *f =
 	    in->start && !in_progress ? in->start : flow_find_keyword(ctx->flows, text, len);
+	if (expired && !f && s->flow != FLOW_NONE) {
+		/* an answer too late: the node's timeout edge, else global.expired */
+		flow_timeout(ctx->flows, s, st);
+		return;
+	}
+	if (expired) { /* a keyword starts afresh */
+		memset(s, 0, sizeof *s);
+		s->flow = s->node = FLOW_NONE;
+	}
 	if (f && f->global) {
 		flow_start(ctx->flows, f, text, len, s, st);
 	} else if (in_progress) {
@@ -154,13 +163,12 @@ static int load_session(const struct converse_ctx *ctx, const struct converse_in
 	int found = store_session_get(ctx->store, in->msisdn, in->channel, &stored);
 	if (found <= 0)
 		return found;
-	if (stored.expires_at < in->now || session_decode(ctx->flows, &stored, s) < 0) {
-		*expired = true;
-		memset(s, 0, sizeof *s);
+	if (session_decode(ctx->flows, &stored, s) < 0) {
+		memset(s, 0, sizeof *s); /* a flow or node a reload took away */
 		s->flow = s->node = FLOW_NONE;
-		return 0;
 	}
-	*in_progress = true;
+	*expired = s->flow == FLOW_NONE || stored.expires_at < in->now;
+	*in_progress = !*expired;
 	return 0;
 }
 
@@ -169,7 +177,9 @@ static int save_session(const struct converse_ctx *ctx, const struct converse_in
 {
 	if (st->kind != FLOW_STEP_WAIT || s->flow == FLOW_NONE)
 		return store_session_delete(ctx->store, in->msisdn, in->channel);
-	struct store_session stored = {.updated_at = in->now, .expires_at = in->now + in->idle};
+	/* a node's own timeout, if shorter, is when the answer comes too late */
+	unsigned wait = st->timeout && st->timeout < in->idle ? st->timeout : in->idle;
+	struct store_session stored = {.updated_at = in->now, .expires_at = in->now + wait};
 	if (session_encode(ctx->flows, s, &stored) < 0)
 		return store_session_delete(ctx->store, in->msisdn, in->channel);
 	return store_session_put(ctx->store, in->msisdn, in->channel, &stored);

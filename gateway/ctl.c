@@ -1,6 +1,7 @@
 /* chabarctl — the administrator's command line: the database schema,
  * enrolment (districts, officers, persons with their PIN), appointments,
- * and the flow linter. Every command is one row of the table in main. */
+ * the flow linter and the keyword spellings it proves. Every command is one
+ * row of the table in main. */
 #include "config.h"
 
 #include <sodium.h>
@@ -12,6 +13,7 @@
 #include "actions.h"
 #include "cfg.h"
 #include "lint.h"
+#include "locale.h"
 #include "log.h"
 #include "migrate.h"
 #include "msisdn.h"
@@ -44,11 +46,27 @@ static int cmd_migrate(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
+/* A language code as stored ("uz_cyrl" is uz_Cyrl), or a message and
+ * NULL: a code chabar has no catalog for would fall back silently. */
+static const char *language(const char *text)
+{
+	const char *code = locales_language_find(text, strlen(text));
+	if (!code) {
+		fprintf(stderr, "chabarctl: no language \"%s\"; one of:", text);
+		for (size_t i = 0; i < locales_language_count(); i++)
+			fprintf(stderr, " %s", locales_language_code(i));
+		fputc('\n', stderr);
+	}
+	return code;
+}
+
 static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
 {
-	return store_district_add(s, argv[0], argv[1], argv[2], argv[3]) < 0
-		   ? fail("district add", s)
-		   : 0;
+	const char *lang = language(argv[2]);
+	if (!lang)
+		return 1;
+	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0 ? fail("district add", s)
+									  : 0;
 }
 
 /* A number as stored, or a message and NULL. */
@@ -64,9 +82,10 @@ static const char *number(const char *text, char out[MSISDN_SIZE])
 static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE];
-	if (!number(argv[0], msisdn))
+	const char *lang = language(argv[3]);
+	if (!number(argv[0], msisdn) || !lang)
 		return 1;
-	return store_officer_add(s, argv[2], argv[1], msisdn, argv[3], (int64_t)time(NULL)) < 0
+	return store_officer_add(s, argv[2], argv[1], msisdn, lang, (int64_t)time(NULL)) < 0
 		   ? fail("officer add", s)
 		   : 0;
 }
@@ -92,7 +111,8 @@ static int read_pin(const char *arg, char pin[16])
 static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE], pin[16], hash[PIN_HASH_SIZE];
-	if (!number(argv[0], msisdn) || read_pin(argv[3], pin) < 0 ||
+	const char *lang = language(argv[2]);
+	if (!number(argv[0], msisdn) || !lang || read_pin(argv[3], pin) < 0 ||
 	    (argv[5] && !number(argv[5], officer)))
 		return 1;
 	pin_hash(cfg->pin_key, msisdn, pin, hash);
@@ -101,7 +121,7 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 	    .msisdn = msisdn,
 	    .name = argv[1],
 	    .role = "supervised",
-	    .language = argv[2],
+	    .language = lang,
 	    .district = argv[4],
 	    .officer = argv[5] ? officer : NULL,
 	    .pin_hash = hash,

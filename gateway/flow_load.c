@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "locale.h"
 #include "translit.h"
+#include "utf.h"
 
 #define FLOW_FILE_MAX  (256 * 1024)
 #define WORDS_MAX      24
@@ -663,18 +664,29 @@ static int add_spelling(struct flow_set *set, size_t fi, const char *keyword, co
 	return 0;
 }
 
+static size_t characters(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; n++)
+		utf8_next(s, &i);
+	return n;
+}
+
 /* Adds form and its Latin spelling by every language's rules. A letter a
- * language's rules do not know comes out as '?': that is no spelling. */
+ * language's rules do not know comes out as '?', and one they drop leaves a
+ * shorter word (ҚАТЪ is QAT' by Tajik rules, but KAT by Russian ones, an
+ * everyday word): neither is a spelling. */
 static int add_spellings(struct flow_set *set, size_t fi, const char *keyword, const char *form)
 {
 	if (add_spelling(set, fi, keyword, form, strlen(form)) < 0)
 		return -1;
+	size_t letters = characters(form, strlen(form));
 	for (size_t i = 0; i < locales_language_count(); i++) {
 		struct buf latin;
 		buf_init(&latin, KEYFOLD_MAX * 2);
 		int rc = 0; /* a form the rules cannot write is no spelling, no error */
 		if (translit_to_latin(locales_language_code(i), form, strlen(form), &latin) == 0 &&
-		    !memchr(latin.data, '?', latin.len))
+		    !memchr(latin.data, '?', latin.len) && latin.len >= letters)
 			rc = add_spelling(set, fi, keyword, latin.data, latin.len);
 		buf_cleanup(&latin);
 		if (rc < 0)

@@ -20,15 +20,22 @@ static const struct lookalike lookalikes[] = {
     {0x0027, 0},      /* '  Uzbek o' g' and tutuq belgisi, typed with any */
     {0x0060, 0},      /* `  apostrophe or none: TO'XTAT, TO‘XTAT, TOXTAT */
     {0x00b4, 0},      /* ´ */
-    {0x00c4, 'A'},    /* Ä  Latin letters a Latin-only keyboard lacks: */
-    {0x00c7, 'C'},    /* Ç  Kazakh and Uzbek Latin alphabets, and Kyrgyz */
-    {0x00d1, 'N'},    /* Ñ  as chabar transliterates it (ö ü) */
+    {0x00c1, 'A'},    /* Á  Latin letters a Latin-only keyboard lacks: the */
+    {0x00c4, 'A'},    /* Ä  Kazakh (2018, 2021), Uzbek and Tajik Latin */
+    {0x00c7, 'C'},    /* Ç  alphabets, and Kyrgyz as chabar transliterates */
+    {0x00d1, 'N'},    /* Ñ  it (ö ü) */
+    {0x00d3, 'O'},    /* Ó  kk */
     {0x00d6, 'O'},    /* Ö  ky kk */
+    {0x00da, 'U'},    /* Ú  kk */
     {0x00dc, 'U'},    /* Ü  ky kk */
+    {0x00dd, 'Y'},    /* Ý  kk */
     {0x011e, 'G'},    /* Ğ  kk uz */
+    {0x012a, 'I'},    /* Ī  tg */
     {0x0130, 'I'},    /* İ  kk (and ı, whose capital is I) */
+    {0x0143, 'N'},    /* Ń  kk */
     {0x015e, 'S'},    /* Ş  kk uz */
-    {0x016a, 'U'},    /* Ū  kk */
+    {0x016a, 'U'},    /* Ū  kk tg */
+    {0x01f4, 'G'},    /* Ǵ  kk */
     {0x02bb, 0},      /* ʻ  uz */
     {0x02bc, 0},      /* ʼ  uz */
     {0x0401, 0x0415}, /* Ё → Е  ru tg uz_Cyrl: Cyrillic letters a Russian */
@@ -62,6 +69,8 @@ static uint32_t capital(uint32_t cp)
 		return 'I';
 	if ((cp >= 0x0100 && cp <= 0x0137) || (cp >= 0x014a && cp <= 0x0177))
 		return cp & ~1u; /* Latin Extended-A pairs, capital first */
+	if (cp == 0x01f5)        /* ǵ */
+		return 0x01f4;
 	if ((cp >= 0x0139 && cp <= 0x0148) || (cp >= 0x0179 && cp <= 0x017e))
 		return cp % 2 ? cp : cp - 1; /* … and the pairs with capital second */
 	if (cp >= 0x0430 && cp <= 0x044f)    /* а … я */
@@ -92,16 +101,28 @@ uint32_t keyfold_letter(uint32_t cp)
 	return l ? l->typed : cp;
 }
 
+static bool has_cyrillic(const char *word, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint32_t cp = utf8_next(word, &i);
+		if (cp >= 0x0400 && cp <= 0x04ff)
+			return true;
+	}
+	return false;
+}
+
 int keyfold(const char *word, size_t len, char out[KEYFOLD_MAX])
 {
 	if (!utf8_valid(word, len))
 		return -1;
+	/* Kazakh phones without І put a Latin I in a Cyrillic word: БЕЛГI */
+	bool cyrillic = has_cyrillic(word, len);
 	size_t n = 0;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp = utf8_next(word, &i);
 		if (cp == 0 || cp == ' ')
 			return -1;
-		cp = keyfold_letter(cp);
+		cp = cyrillic && (cp == 'I' || cp == 'i') ? 0x0418 : keyfold_letter(cp);
 		if (!cp && i < len)
 			continue; /* TO'XTAT is TOXTAT */
 		if (!cp)
@@ -117,27 +138,39 @@ int keyfold(const char *word, size_t len, char out[KEYFOLD_MAX])
 	return (int)n;
 }
 
-static bool is_space(char c)
+/* The length of the white space at text[i] (a no-break space too), 0 if
+ * there is none. */
+static size_t space_at(const char *text, size_t len, size_t i)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	char c = text[i];
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+		return 1;
+	return i + 1 < len && c == '\xc2' && text[i + 1] == '\xa0' ? 2 : 0;
 }
 
-/* What may follow a keyword and is not part of it: "Stop." "HELP?" */
-static bool is_trailing_mark(char c)
+/* The length of the punctuation ending text[..end), 0 if none. */
+static size_t mark_before(const char *text, size_t end)
 {
-	return c == '.' || c == ',' || c == '!' || c == '?' || c == ';' || c == ':';
+	static const char marks[] = ".,!?;:";
+	if (end && memchr(marks, text[end - 1], sizeof marks - 1))
+		return 1;
+	return end >= 3 && memcmp(text + end - 3, "\xe2\x80\xa6", 3) == 0 ? 3 : 0; /* … */
 }
 
 size_t keyfold_first_word(const char *text, size_t len, const char **word)
 {
-	size_t start = 0;
-	while (start < len && is_space(text[start]))
-		start++;
+	size_t start = 0, n;
+	while (start < len && (n = space_at(text, len, start)))
+		start += n;
 	size_t end = start;
-	while (end < len && !is_space(text[end]))
+	while (end < len && !space_at(text, len, end))
 		end++;
-	while (end > start && is_trailing_mark(text[end - 1]))
-		end--;
+	size_t rest = end;
+	while (rest < len && (n = space_at(text, len, rest)))
+		rest += n;
+	/* "Stop." and "STOP!" alone are STOP; "Стоп, я не понял" is a sentence */
+	while (rest == len && end > start && (n = mark_before(text, end)))
+		end -= n;
 	*word = text + start;
 	return end - start;
 }

@@ -5,10 +5,11 @@
  * and Uzbeks leave out the apostrophe of TO'XTAT. Keyword matching folds
  * both sides, the flow's keyword and the person's first word, to one form:
  * capitals, each look-alike letter replaced by what a Russian or Latin
- * keyboard has in its place, apostrophes left out inside a word (TO'XTAT
- * is TOXTAT) and written ' at its end (QAT' is not QAT, a word of its
- * own). The look-alike letters are declared once, per language, in
- * keyfold.c.
+ * keyboard has in its place (a Latin I in a Cyrillic word as И),
+ * apostrophes left out inside a word (TO'XTAT is TOXTAT) and written ' at
+ * its end (QAT' is not QAT, a word of its own). The look-alike letters are
+ * declared once, in one table in keyfold.c whose rows name the languages
+ * that write each letter.
  *
  * Lifecycle: none. Pure: const tables only, no I/O, no state; safe from
  * any thread.
@@ -28,9 +29,11 @@
  * a NUL or a space, or does not fit. */
 int keyfold(const char *word, size_t len, char out[KEYFOLD_MAX]);
 
-/* The first word of a message as a keyword: after any leading white space,
- * up to the next white space, without the punctuation a phone user may put
- * after it ("Stop." "STOP!"). Sets *word and returns its length (0: none). */
+/* The first word of a message as a keyword: after any leading white space
+ * (a no-break space too), up to the next; a message of one word loses the
+ * punctuation a phone user may put after it ("Stop." "STOP!" "СТОП…"), a
+ * longer one keeps it ("Стоп, я не понял" is no STOP). Sets *word and
+ * returns its length (0: none). */
 size_t keyfold_first_word(const char *text, size_t len, const char **word);
 
 /* The letter cp folds to (capital, look-alike replaced), 0 for an

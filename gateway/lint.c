@@ -27,8 +27,8 @@ static void check_text(struct lint *l, const char *key, const struct flow_node *
 		diag_error(l->d, l->file, l->line, "text %s is in no catalog", key);
 		return;
 	}
-	unsigned budget = locales_budget(l->locales, key);
-	if (!budget)
+	unsigned budget = locales_budget(l->locales, key); /* the stricter of the two */
+	if (!budget || budget > l->budget)
 		budget = l->budget;
 	for (size_t i = 0; i < locales_language_count(); i++) {
 		const char *lang = locales_language_code(i);

@@ -412,16 +412,19 @@ static int add_entry(struct catalog *c, const struct entry *e)
 }
 
 /* The SMS parts a "budget: N" line of the extracted comments allows (N in
- * 1..LOCALES_BUDGET_MAX), 0 if there is no such line, -1 if it is malformed. */
+ * 1..LOCALES_BUDGET_MAX), 0 if no line speaks of a budget, -1 if one does
+ * but not in that form. */
 static int read_budget(const char *comments)
 {
 	const char *line = comments;
-	while (line && strncmp(line, "budget:", 7) != 0) {
+	while (line && strncasecmp(line + strspn(line, " \t"), "budget", 6) != 0) {
 		line = strchr(line, '\n');
 		line = line ? line + 1 : NULL;
 	}
 	if (!line)
 		return 0;
+	if (strncmp(line, "budget:", 7) != 0)
+		return -1; /* " budget: 1", "Budget: 1": meant as one, and would be lost */
 	char *end;
 	unsigned long n = strtoul(line + 7, &end, 10);
 	if (end == line + 7 || n < 1 || n > LOCALES_BUDGET_MAX || (*end != '\0' && *end != '\n'))

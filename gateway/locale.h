@@ -60,9 +60,9 @@
 	X(name, "Жылдызкан Абдыкадырова")
 
 /* A text's own SMS budget: a line "budget: N" among its extracted comments
- * in the reference catalog ("#. budget: 1" above global.help), N parts at
- * most, 1 <= N <= LOCALES_BUDGET_MAX. It stands instead of the budget of
- * the flow that shows the text; translators see it beside the English. */
+ * in the reference catalog ("#. budget: 1" above global.help in en.po), N
+ * parts at most, 1 <= N <= LOCALES_BUDGET_MAX. The linter holds the text to
+ * it and to the flow's budget, whichever is stricter, in every language. */
 #define LOCALES_BUDGET_MAX 10
 
 /* A catalog larger than this is refused. */

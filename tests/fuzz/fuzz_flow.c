@@ -1,5 +1,6 @@
 /* Fuzz target for the flow loader (flow_load_string) and, when the text
- * loads, one walk through every flow with the input itself as each answer.
+ * loads, the input as a message's first word (flow_find_keyword) and one
+ * walk through every flow with the input itself as each answer.
  * Diagnostics go to /dev/null. */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void walk(const struct flow_set *set, const char *text, size_t len)
 {
+	const struct flow *by_keyword = flow_find_keyword(set, text, len);
+	if (by_keyword && (by_keyword < set->flows || by_keyword >= set->flows + set->flow_count))
+		abort(); /* a keyword starts one of the set's flows or none */
 	for (size_t i = 0; i < set->flow_count; i++) {
 		struct flow_session s;
 		struct flow_step st;

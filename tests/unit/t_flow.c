@@ -97,6 +97,8 @@ static void test_shipped(void)
 	    /* with the punctuation people add */
 	    {"Stop.", "stop"},
 	    {"HELP?", "help"},
+	    {"QAT'", "stop"},
+	    {"БЕЛГI", "checkin"},
 	};
 	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
 		const struct flow *f =
@@ -109,6 +111,9 @@ static void test_shipped(void)
 	ok(!flow_find_keyword(set, "HELP\0", 5), "a keyword with a NUL starts nothing");
 	ok(!flow_find_keyword(set, "STOPPED", 7), "a longer word starts nothing");
 	ok(!flow_find_keyword(set, "КАТ", strlen("КАТ")), "КАТ is not КАТЪ");
+	ok(!flow_find_keyword(set, "Kat keldi", 9), "nor is Kat (Kyrgyz \"letter\" in Latin)");
+	ok(!flow_find_keyword(set, "Стоп, я не понял", strlen("Стоп, я не понял")),
+	   "a sentence that starts with a keyword and a comma starts nothing");
 	ok(!flow_find_keyword(set, "", 0), "an empty message starts nothing");
 	const struct flow *f = flow_find_ussd(set, "*384*1#");
 	is_str(f ? f->name : NULL, "checkin", "*384*1# starts checkin");

@@ -57,6 +57,12 @@ static void test_latin(void)
 	is_str(fold("\xc4\x9f\xc5\x9f\xc4\xb1\xc4\xb0"), "GSII", "ğ ş ı İ");
 	is_str(fold("Checkin"), "CHECKIN", "any case");
 	is_str(fold("\xc3\xa4\xc3\xb1\xc3\xa7"), "ANC", "ä ñ ç");
+	is_str(fold("\xc3\xa1\xc3\xb3\xc3\xba\xc3\xbd\xc7\xb5\xc5\x84"), "AOUYGN",
+	       "Kazakh Latin of 2018: á ó ú ý ǵ ń");
+	is_str(fold("NAVBAT\xc4\xaa"), "NAVBATI", "Tajik Latin Ī");
+	is_str(fold("БЕЛГI"), "БЕЛГИ", "a Latin I in a Cyrillic word is И");
+	is_str(fold("белгi"), "БЕЛГИ", "a small one too");
+	is_str(fold("CHECKIN"), "CHECKIN", "but I stays I in a Latin word");
 }
 
 static void test_case(void)
@@ -87,7 +93,7 @@ static void test_every_letter(void)
 	};
 	for (size_t i = 0; i < sizeof lookalike / sizeof lookalike[0]; i++) {
 		uint32_t to = keyfold_letter(lookalike[i]);
-		bool russian = to >= 0x0410 && to <= 0x042f && to != 0x0401;
+		bool russian = to >= 0x0410 && to <= 0x042f;
 		ok(russian || (to >= 'A' && to <= 'Z'), "U+%04X folds to a key every keyboard has",
 		   (unsigned)lookalike[i]);
 	}
@@ -141,6 +147,12 @@ static void test_first_word(void)
 	check_first("   ", "");
 	check_first("...", "");
 	check_first("\r\nNEXT\r\n", "NEXT");
+	check_first("Стоп, я не понял", "Стоп,");
+	check_first("STOP. Thanks", "STOP.");
+	check_first("СТОП\xe2\x80\xa6", "СТОП");
+	check_first("stop!!", "stop");
+	check_first("STOP\xc2\xa0", "STOP");
+	check_first("\xc2\xa0STOP\xc2\xa0please", "STOP");
 }
 
 int main(void)
