@@ -197,7 +197,7 @@ run_one() {
     fi
     if [ "$target" = mo ]; then
         stored=$(stack_sql "SELECT count(*) FROM messages WHERE direction = 'in'")
-        ids=$(stack_sql "SELECT count(DISTINCT kannel_id) FROM messages WHERE direction = 'in'")
+        ids=$(stack_sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
         if [ "$stored" != "$n" ] || [ "$ids" != "$n" ]; then
             stack_log "$tag: $stored MOs stored ($ids distinct ids), expected $n"
             ok=NO

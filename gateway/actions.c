@@ -95,7 +95,7 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	bool can_check = p && p->pin_hash[0] && typed;
 	bool locked = can_check && p->locked_until > ctx->now;
 	bool right =
-	    can_check && !locked && pin_matches(cfg->pin_key, ctx->msisdn, typed, p->pin_hash);
+	    can_check && !locked && pin_matches(cfg->keys.pin, ctx->msisdn, typed, p->pin_hash);
 	forget_pin(s);
 	*outcome = FLOW_OUTCOME_fail;
 	if (!can_check) {

@@ -60,7 +60,9 @@ static const struct cfg_key cfg_keys[] = {
     {"chabard", "listen", parse_listen, 0, "127.0.0.1:13080", 0, 0, NULL, true},
     {"chabard", "database", parse_string, OFF(database),
      CHABAR_LOCALSTATEDIR "/lib/chabar/chabar.db", 0, 0, NULL, true},
-    {"chabard", "synchronous", parse_choice, OFF(synchronous), "normal", 0, 0, sync_names, true},
+    {"chabard", "synchronous", parse_choice, OFF(synchronous), "full", 0, 0, sync_names, true},
+    {"chabard", "batch_max", parse_uint, OFF(batch_max), "64", 1, 1024, NULL, false},
+    {"chabard", "batch_wait_ms", parse_uint, OFF(batch_wait_ms), "0", 0, 1000, NULL, false},
     {"chabard", "log", parse_choice, OFF(log_target), "stderr", 0, 0, target_names, true},
     {"chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false},
     {"chabard", "max_body", parse_uint, OFF(max_body), "65536", 1024, 16u << 20, NULL, false},
@@ -280,17 +282,26 @@ static int parse_allow(struct cfg *c, const struct cfg_key *k, const char *value
 	return 0;
 }
 
+/* The master key is read, each purpose's key derived from it, and the
+ * master wiped. */
 static int parse_pin_key(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
 			 size_t why_size)
 {
+	_Static_assert(CFG_PIN_KEY_SIZE == crypto_kdf_KEYBYTES, "a master key for crypto_kdf");
+	static const char context[crypto_kdf_CONTEXTBYTES] = "chabar__";
+	unsigned char master[CFG_PIN_KEY_SIZE];
 	size_t len;
-	if (sodium_hex2bin(c->pin_key, sizeof c->pin_key, value, strlen(value), NULL, &len, NULL) !=
-		0 ||
-	    len != sizeof c->pin_key || strlen(value) != 2 * sizeof c->pin_key) {
+	if (sodium_hex2bin(master, sizeof master, value, strlen(value), NULL, &len, NULL) != 0 ||
+	    len != sizeof master || strlen(value) != 2 * sizeof master) {
 		snprintf(why, why_size, "must be %zu hex digits (openssl rand -hex %zu)",
-			 2 * sizeof c->pin_key, sizeof c->pin_key);
+			 2 * sizeof master, sizeof master);
 		return -1;
 	}
+	crypto_kdf_derive_from_key(c->keys.pin, sizeof c->keys.pin, 1, context, master);
+	crypto_kdf_derive_from_key(c->keys.ussd_seen, sizeof c->keys.ussd_seen, 2, context, master);
+	crypto_kdf_derive_from_key(c->keys.message_id, sizeof c->keys.message_id, 3, context,
+				   master);
+	sodium_memzero(master, sizeof master);
 	return 0;
 }
 
@@ -484,7 +495,7 @@ void cfg_unref(struct cfg *c)
 		free(c->raw[i]);
 	sodium_memzero(c->kannel_key_hash, sizeof c->kannel_key_hash);
 	sodium_memzero(c->ussd_key_hash, sizeof c->ussd_key_hash);
-	sodium_memzero(c->pin_key, sizeof c->pin_key);
+	sodium_memzero(&c->keys, sizeof c->keys);
 	free(c);
 }
 

@@ -46,6 +46,8 @@ struct cfg {
 	unsigned idle_timeout;
 	unsigned listen_backlog;
 	unsigned drain_timeout;
+	unsigned batch_max;     /* messages one commit may hold */
+	unsigned batch_wait_ms; /* how long a message may wait for others to share its commit */
 
 	/* [kannel] */
 	unsigned char kannel_key_hash[CFG_KEY_HASH_SIZE]; /* BLAKE2b of the key */
@@ -66,7 +68,14 @@ struct cfg {
 	char *locales_dir;
 	int default_language;  /* index in LOCALE_LANGUAGES */
 	unsigned session_idle; /* seconds an SMS conversation waits for an answer */
-	unsigned char pin_key[CFG_PIN_KEY_SIZE];
+	/* Keys derived from the master key (pin_key) with libsodium's key
+	 * derivation, one a purpose, so that no two uses share a key; the
+	 * master itself is not kept. */
+	struct cfg_keys {
+		unsigned char pin[CFG_PIN_KEY_SIZE];        /* PIN hashes (pin.h) */
+		unsigned char ussd_seen[CFG_PIN_KEY_SIZE];  /* text a USSD session answered */
+		unsigned char message_id[CFG_PIN_KEY_SIZE]; /* ids made from what was typed */
+	} keys;
 	unsigned pin_attempts;
 	unsigned pin_lock_minutes;
 };

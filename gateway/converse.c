@@ -245,6 +245,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	if (st.kind == FLOW_STEP_NOMATCH)
 		answer(&st, "global.unknown");
 	reply->secret_input = st.secret; /* before the actions take the step on */
+	reply->pin_context = s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin;
 	if (run_actions(ctx, in, &who, &s, &st, lang) < 0 || save_session(ctx, in, &s, &st) < 0)
 		return -1;
 	reply->key = st.text_key;

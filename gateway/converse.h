@@ -50,7 +50,9 @@ struct converse_reply {
 	bool waiting;      /* the conversation waits for an answer (USSD: CON) */
 	bool sms_copy;     /* the flow wants this text sent by SMS too over USSD */
 	char lang[8];      /* the language it is in */
-	bool secret_input; /* the message was a PIN: store_message_redact it */
+	bool secret_input; /* the message was a PIN: it is not kept as typed */
+	bool pin_context;  /* it went to a flow that asks for a PIN: digits in
+			    * it may be one (pin_mask) */
 };
 
 /* Fills reply (buf_init'ed by the caller). 0, or -1 if the store failed:

@@ -115,7 +115,7 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 	if (!number(argv[0], msisdn) || !lang || read_pin(argv[3], pin) < 0 ||
 	    (argv[5] && !number(argv[5], officer)))
 		return 1;
-	pin_hash(cfg->pin_key, msisdn, pin, hash);
+	pin_hash(cfg->keys.pin, msisdn, pin, hash);
 	sodium_memzero(pin, sizeof pin);
 	struct store_new_person p = {
 	    .msisdn = msisdn,

@@ -122,7 +122,9 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 	http_limits_from(cfg, &limits);
 	d->http = http_new(loop, (const struct sockaddr *)&cfg->listen, &limits, routes,
 			   routes_count, &d->metrics, d, err, err_size);
-	if (!d->http) {
+	if (!d->http || batch_init(&d->batch, d) < 0) {
+		if (d->http)
+			snprintf(err, err_size, "out of memory");
 		daemon_free(d);
 		return NULL;
 	}
@@ -150,25 +152,11 @@ void daemon_free(struct daemon *d)
 	ev_signal_stop(d->loop, &d->sigint);
 	ev_signal_stop(d->loop, &d->sighup);
 	ev_timer_stop(d->loop, &d->drain);
+	batch_cleanup(&d->batch); /* answers what it holds: before the server goes */
 	http_free(d->http);
 	store_free(d->store);
 	flow_set_unref(d->flows);
 	locales_unref(d->locales);
 	cfg_unref(d->cfg);
 	free(d);
-}
-
-int daemon_commit(struct daemon *d, int rc)
-{
-	if (rc < 0) {
-		store_rollback(d->store);
-		return rc;
-	}
-	ev_tstamp began = ev_time();
-	if (store_commit(d->store) < 0) {
-		store_rollback(d->store);
-		return STORE_ERROR;
-	}
-	metrics_commit(&d->metrics, ev_time() - began);
-	return 0;
 }

@@ -13,6 +13,7 @@
 #include <ev.h>
 #include <stdbool.h>
 
+#include "batch.h"
 #include "cfg.h"
 #include "flow.h"
 #include "http.h"
@@ -28,6 +29,7 @@ struct daemon {
 	struct locales *locales;
 	struct store *store;
 	struct http_server *http;
+	struct batch batch; /* the open group commit */
 	struct metrics metrics;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer drain;
@@ -43,10 +45,5 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 /* Runs the loop until a stop signal has drained the server. */
 void daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);
-
-/* Ends the transaction of one exchange: rc 0 commits it (its latency goes
- * to the metrics), anything else rolls it back. Returns rc, or
- * STORE_ERROR if the commit failed. */
-int daemon_commit(struct daemon *d, int rc);
 
 #endif

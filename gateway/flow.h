@@ -121,6 +121,8 @@ struct flow {
 	bool global;     /* interrupts any conversation (HELP, STOP, LANG …) */
 	bool sms_only;   /* "channel sms": not started over USSD */
 	bool ussd_only;  /* "channel ussd": not started by SMS */
+	bool asks_pin;   /* a node reads a PIN (a pattern's group named pin): what
+			  * the person sends to this flow may hold one */
 	unsigned budget; /* SMS segments a text may take */
 	int start;
 	struct flow_node *nodes;

@@ -223,12 +223,15 @@ static void node_pattern(struct parser *p, char *rest)
 		ERROR(p, "bad regex: %s", err);
 		return;
 	}
-	for (size_t i = 0; i < match_group_count(re); i++)
+	for (size_t i = 0; i < match_group_count(re); i++) {
 		if (strlen(match_group_name(re, i)) >= FLOW_VAR_NAME_MAX) {
 			ERROR(p, "group name %s is too long", match_group_name(re, i));
 			match_free(re);
 			return;
 		}
+		if (p->flow && strcmp(match_group_name(re, i), "pin") == 0)
+			p->flow->asks_pin = true;
+	}
 	if (grow((void **)&node->patterns, node->pattern_count, sizeof *node->patterns) < 0) {
 		match_free(re);
 		return;

@@ -39,6 +39,7 @@ struct http_server {
 	void *ctx;
 	unsigned connections; /* open TCP connections */
 	unsigned active;      /* requests begun, not yet completed */
+	bool resumed;         /* a suspended exchange got its answer: run MHD soon */
 };
 
 struct http_exchange {
@@ -46,9 +47,11 @@ struct http_exchange {
 	struct MHD_Connection *conn;
 	size_t route;
 	enum http_method method;
-	bool started;        /* the access handler has seen this request */
-	bool body_too_large; /* the body passed max_body while arriving */
-	int status;          /* the status we queued, 0 if none */
+	bool started;                 /* the access handler has seen this request */
+	bool body_too_large;          /* the body passed max_body while arriving */
+	bool suspended;               /* the handler answers later (http_suspend) */
+	int status;                   /* the status we queued, 0 if none */
+	struct MHD_Response *pending; /* an answer made while suspended, queued on resume */
 	ev_tstamp began;
 	struct buf body;
 	size_t log_len;
@@ -104,6 +107,12 @@ void http_log_field(struct http_exchange *ex, const char *fmt, ...)
 		ex->log_len += (size_t)n < room ? (size_t)n : room - 1;
 }
 
+void http_suspend(struct http_exchange *ex)
+{
+	MHD_suspend_connection(ex->conn);
+	ex->suspended = true;
+}
+
 int http_reply(struct http_exchange *ex, int status, const char *content_type, const void *body,
 	       size_t len, const struct http_header *headers, size_t header_count)
 {
@@ -117,6 +126,16 @@ int http_reply(struct http_exchange *ex, int status, const char *content_type, c
 							     content_type) != MHD_YES;
 	for (size_t i = 0; i < header_count && !failed; i++)
 		failed = MHD_add_response_header(r, headers[i].name, headers[i].value) != MHD_YES;
+	if (!failed && ex->suspended) {
+		/* MHD takes a response when it calls the handler again, which it
+		 * does once the connection is resumed */
+		ex->pending = r;
+		ex->status = status;
+		ex->suspended = false;
+		ex->srv->resumed = true;
+		MHD_resume_connection(ex->conn);
+		return 0;
+	}
 	if (!failed)
 		failed = MHD_queue_response(ex->conn, (unsigned)status, r) != MHD_YES;
 	MHD_destroy_response(r);
@@ -222,6 +241,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		admit(ex, url, method);
 		return MHD_YES;
 	}
+	if (ex->pending) { /* resumed with its answer */
+		enum MHD_Result res = MHD_queue_response(conn, (unsigned)ex->status, ex->pending);
+		MHD_destroy_response(ex->pending);
+		ex->pending = NULL;
+		return res;
+	}
 	if (*upload_data_size) {
 		/* A chunked body has no Content-Length to check up front. */
 		if (!ex->status && buf_append(&ex->body, upload_data, *upload_data_size) < 0)
@@ -236,7 +261,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		return MHD_YES;
 	}
 	ex->srv->routes[ex->route].handler(ex->srv->ctx, ex);
-	if (!ex->status) {
+	if (!ex->status && !ex->suspended) {
 		log_msg(LOG_LEVEL_ERROR, "http_no_reply", "route=%s",
 			ex->srv->routes[ex->route].path);
 		http_reply_text(ex, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
@@ -263,6 +288,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	srv->active--;
+	if (ex->pending) /* the connection ended before MHD took it */
+		MHD_destroy_response(ex->pending);
 	static const char *const endings[] = {
 	    [MHD_REQUEST_TERMINATED_COMPLETED_OK] = "ok",
 	    [MHD_REQUEST_TERMINATED_WITH_ERROR] = "error",
@@ -337,7 +364,11 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct http_server *srv = w->data;
 	MHD_UNSIGNED_LONG_LONG ms;
 	ev_timer_stop(loop, &srv->timer);
-	if (MHD_get_timeout(srv->mhd, &ms) == MHD_YES) {
+	if (srv->resumed) { /* answers to send: MHD runs before the loop sleeps */
+		srv->resumed = false;
+		ev_timer_set(&srv->timer, 0.0, 0.0);
+		ev_timer_start(loop, &srv->timer);
+	} else if (MHD_get_timeout(srv->mhd, &ms) == MHD_YES) {
 		ev_timer_set(&srv->timer, (ev_tstamp)ms / 1000.0, 0.0);
 		ev_timer_start(loop, &srv->timer);
 	}
@@ -390,13 +421,15 @@ struct http_server *http_new(struct ev_loop *loop, const struct sockaddr *addr,
 	 * the two get a 503 instead of a silent close. */
 	unsigned hard_limit = limits->max_connections + limits->max_connections / 8 + 16;
 	srv->mhd = MHD_start_daemon(
-	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, NULL, NULL,
-	    on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET,
-	    (MHD_socket)srv->listen_fd, MHD_OPTION_CONNECTION_LIMIT, hard_limit,
-	    MHD_OPTION_CONNECTION_TIMEOUT, limits->idle_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    limits->max_header, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK,
-	    on_request_line, srv, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, srv, MHD_OPTION_END);
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
+		MHD_ALLOW_SUSPEND_RESUME,
+	    0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+	    hard_limit, MHD_OPTION_CONNECTION_TIMEOUT, limits->idle_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, limits->max_header, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv, MHD_OPTION_UNESCAPE_CALLBACK,
+	    keep_escaped, srv, MHD_OPTION_END);
 	const union MHD_DaemonInfo *info =
 	    srv->mhd ? MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {

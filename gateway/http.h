@@ -7,8 +7,9 @@
  * Lifecycle: http_new() → requests call route handlers → http_quiesce()
  * (stop accepting, for draining) → http_free(). A handler gets an exchange,
  * reads it through the accessors below and answers with http_reply() before
- * it returns; the exchange is freed by the server when MHD is done with it.
- * Loop thread only.
+ * it returns, or calls http_suspend() and answers later (after a commit
+ * shared with other requests); the exchange is freed by the server when
+ * MHD is done with it, not before it is answered. Loop thread only.
  */
 #ifndef CHABAR_HTTP_H
 #define CHABAR_HTTP_H
@@ -76,7 +77,12 @@ const struct sockaddr *http_peer(const struct http_exchange *ex);
 void http_log_field(struct http_exchange *ex, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Queues the one response of this exchange; body is copied. */
+/* The handler will answer later: the connection waits (MHD reads and
+ * times out nothing of it) until http_reply(). The exchange stays valid. */
+void http_suspend(struct http_exchange *ex);
+
+/* Queues the one response of this exchange (resuming a suspended one);
+ * body is copied. */
 int http_reply(struct http_exchange *ex, int status, const char *content_type, const void *body,
 	       size_t len, const struct http_header *headers, size_t header_count);
 /* A short text/plain response, e.g. "forbidden\n". */

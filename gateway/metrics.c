@@ -15,6 +15,14 @@ static const double commit_bounds[] = {
     METRICS_COMMIT_BUCKETS(X)
 #undef X
 };
+static const double batch_bounds[] = {
+#define X(le) le,
+    METRICS_BATCH_BUCKETS(X)
+#undef X
+};
+#define BOUNDS(a) (sizeof a / sizeof a[0])
+_Static_assert(BOUNDS(commit_bounds) <= METRICS_BUCKETS_MAX, "raise METRICS_BUCKETS_MAX");
+_Static_assert(BOUNDS(batch_bounds) <= METRICS_BUCKETS_MAX, "raise METRICS_BUCKETS_MAX");
 
 void metrics_init(struct metrics *m, const char *const *names, size_t count)
 {
@@ -42,19 +50,36 @@ void metrics_request(struct metrics *m, size_t route, int status)
 	m->requests[route][status_slot(status)]++;
 }
 
-void metrics_commit(struct metrics *m, double seconds)
+static void observe(struct metrics_histogram *h, const double *bounds, size_t n, double v)
 {
-	for (size_t i = 0; i < METRICS_COMMIT_SLOTS; i++)
-		if (seconds <= commit_bounds[i])
-			m->commit_buckets[i]++;
-	m->commit_count++;
-	m->commit_seconds += seconds;
+	for (size_t i = 0; i < n; i++)
+		if (v <= bounds[i])
+			h->buckets[i]++;
+	h->count++;
+	h->sum += v;
+}
+
+void metrics_commit(struct metrics *m, double seconds, size_t batch_size)
+{
+	observe(&m->commit_seconds, commit_bounds, BOUNDS(commit_bounds), seconds);
+	observe(&m->batch_size, batch_bounds, BOUNDS(batch_bounds), (double)batch_size);
 }
 
 static void render_counter(struct buf *out, const char *name, const char *help, uint64_t v)
 {
 	buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
 		   (unsigned long long)v);
+}
+
+static void render_histogram(struct buf *out, const char *name, const char *help,
+			     const struct metrics_histogram *h, const double *bounds, size_t n)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i],
+			   (unsigned long long)h->buckets[i]);
+	buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
+		   (unsigned long long)h->count, name, h->sum, name, (unsigned long long)h->count);
 }
 
 int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions, struct buf *out)
@@ -82,17 +107,10 @@ int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions
 		       m->replies);
 	render_counter(out, "chabar_store_errors_total", "Failed SQLite writes (answered 503).",
 		       m->store_errors);
-	buf_printf(out, "# HELP chabar_sqlite_commit_seconds SQLite commit latency.\n"
-			"# TYPE chabar_sqlite_commit_seconds histogram\n");
-	for (size_t i = 0; i < METRICS_COMMIT_SLOTS; i++)
-		buf_printf(out, "chabar_sqlite_commit_seconds_bucket{le=\"%g\"} %llu\n",
-			   commit_bounds[i], (unsigned long long)m->commit_buckets[i]);
-	buf_printf(out,
-		   "chabar_sqlite_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
-		   "chabar_sqlite_commit_seconds_sum %.9f\n"
-		   "chabar_sqlite_commit_seconds_count %llu\n",
-		   (unsigned long long)m->commit_count, m->commit_seconds,
-		   (unsigned long long)m->commit_count);
+	render_histogram(out, "chabar_sqlite_commit_seconds", "SQLite commit latency.",
+			 &m->commit_seconds, commit_bounds, BOUNDS(commit_bounds));
+	render_histogram(out, "chabar_commit_batch_size", "Messages one commit held.",
+			 &m->batch_size, batch_bounds, BOUNDS(batch_bounds));
 	buf_printf(out,
 		   "# HELP chabar_open_sessions Conversations not yet expired.\n"
 		   "# TYPE chabar_open_sessions gauge\nchabar_open_sessions %lld\n",

@@ -19,9 +19,12 @@
 /* HTTP statuses chabard answers with; anything else counts as "other". */
 #define METRICS_STATUSES(X) X(200) X(400) X(403) X(404) X(405) X(408) X(413) X(431) X(500) X(503)
 
-/* Upper bounds (seconds) of the SQLite commit latency buckets. */
+/* Upper bounds of the histograms' buckets: SQLite commit latency
+ * (seconds), and messages a commit holds (batch.h). */
 #define METRICS_COMMIT_BUCKETS(X)                                                                  \
 	X(0.0001) X(0.00025) X(0.0005) X(0.001) X(0.0025) X(0.005) X(0.01) X(0.025) X(0.1) X(1.0)
+#define METRICS_BATCH_BUCKETS(X) X(1) X(2) X(4) X(8) X(16) X(32) X(64) X(128) X(256) X(1024)
+#define METRICS_BUCKETS_MAX      10
 
 enum {
 #define X(code) METRICS_STATUS_##code,
@@ -31,10 +34,10 @@ enum {
 	METRICS_STATUS_SLOTS
 };
 
-enum {
-#define X(le) +1
-	METRICS_COMMIT_SLOTS = 0 METRICS_COMMIT_BUCKETS(X)
-#undef X
+struct metrics_histogram {
+	uint64_t buckets[METRICS_BUCKETS_MAX]; /* observations <= each bound */
+	uint64_t count;
+	double sum;
 };
 
 struct metrics {
@@ -45,15 +48,15 @@ struct metrics {
 	uint64_t inbound_repeats; /* Kannel retries answered from the store */
 	uint64_t replies;
 	uint64_t store_errors;
-	uint64_t commit_buckets[METRICS_COMMIT_SLOTS];
-	uint64_t commit_count;
-	double commit_seconds;
+	struct metrics_histogram commit_seconds;
+	struct metrics_histogram batch_size;
 };
 
 /* names: route paths in route-table order; the last slot is "unrouted". */
 void metrics_init(struct metrics *m, const char *const *names, size_t count);
 void metrics_request(struct metrics *m, size_t route, int status);
-void metrics_commit(struct metrics *m, double seconds);
+/* A commit that took seconds and held batch_size messages. */
+void metrics_commit(struct metrics *m, double seconds, size_t batch_size);
 /* Appends the exposition text; gauges are passed in by the caller. */
 int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions, struct buf *out);
 

@@ -1,6 +1,7 @@
 /* migrate — see migrate.h. */
 #include "migrate.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -21,6 +22,21 @@ int migrate_version(sqlite3 *db, char *err, size_t err_size)
 	return version;
 }
 
+/* After a script: any row a foreign key no longer finds fails it (the
+ * scripts run with foreign keys off, so a table can be rebuilt). */
+static bool foreign_keys_broken(sqlite3 *db, char **msg)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return true;
+	bool broken = sqlite3_step(st) != SQLITE_DONE;
+	if (broken)
+		*msg = sqlite3_mprintf("a foreign key no longer holds (table %s)",
+				       sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return broken;
+}
+
 static int apply_one(sqlite3 *db, const struct migrate_script *s, char *err, size_t err_size)
 {
 	char *msg = NULL;
@@ -28,6 +44,7 @@ static int apply_one(sqlite3 *db, const struct migrate_script *s, char *err, siz
 	snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", s->version);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, s->sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    foreign_keys_broken(db, &msg) ||
 	    sqlite3_exec(db, set_version, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, err_size, "migration %s: %s", s->name, msg ? msg : "failed");
@@ -52,8 +69,12 @@ int migrate_apply(sqlite3 *db, const struct migrate_script *scripts, int count, 
 			 version, count);
 		return -1;
 	}
-	for (int i = version; i < count; i++)
-		if (apply_one(db, &scripts[i], err, err_size) < 0)
-			return -1;
-	return 0;
+	/* Off for the scripts (it cannot change inside their transactions):
+	 * SQLite's way to rebuild a table others refer to. */
+	sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+	int rc = 0;
+	for (int i = version; i < count && rc == 0; i++)
+		rc = apply_one(db, &scripts[i], err, err_size);
+	sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	return rc;
 }

@@ -37,3 +37,20 @@ bool pin_matches(const unsigned char key[CFG_PIN_KEY_SIZE], const char *msisdn, 
 	sodium_memzero(got, sizeof got);
 	return same;
 }
+
+size_t pin_mask(char *text, size_t len)
+{
+	size_t runs = 0;
+	for (size_t i = 0; i < len;) {
+		size_t start = i;
+		while (i < len && text[i] >= '0' && text[i] <= '9')
+			i++;
+		if (i - start == PIN_DIGITS) {
+			memset(text + start, '*', PIN_DIGITS);
+			runs++;
+		}
+		if (i == start)
+			i++;
+	}
+	return runs;
+}

@@ -19,13 +19,17 @@
 	X(begin, "BEGIN IMMEDIATE")                                                                \
 	X(commit, "COMMIT")                                                                        \
 	X(rollback, "ROLLBACK")                                                                    \
+	X(savepoint, "SAVEPOINT message")                                                          \
+	X(release, "RELEASE message")                                                              \
+	X(rollback_to, "ROLLBACK TO message")                                                      \
 	X(add_message,                                                                             \
-	  "INSERT INTO messages (direction, kannel_id, channel, msisdn, peer, text, coding,"       \
+	  "INSERT INTO messages (direction, network_id, channel, msisdn, peer, text, coding,"      \
 	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                                 \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")                      \
 	X(find_reply, "SELECT r.text, r.coding, coalesce(r.meta, '') FROM messages m"              \
 		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
-		      " WHERE m.kannel_id = ?1 AND m.direction = 'in' ORDER BY r.id LIMIT 1")      \
+		      " WHERE m.channel = ?1 AND m.msisdn = ?2 AND m.network_id = ?3"              \
+		      " AND m.direction = 'in' ORDER BY r.id LIMIT 1")                             \
 	X(ping, "SELECT count(*) FROM sqlite_master")                                              \
 	X(open_sessions, "SELECT count(*) FROM sessions WHERE expires_at > ?1")                    \
 	X(person_find, "SELECT p.id, p.name, p.role, coalesce(p.language, d.language, ''),"        \
@@ -80,7 +84,7 @@
 	  " ON CONFLICT (msisdn, channel) DO UPDATE SET updated_at = ?3, expires_at = ?4,"         \
 	  " ussd_session = ?5, ussd_text = ?6, pages = ?7, page = ?8, pages_end = ?9,"             \
 	  " step = step + 1")                                                                      \
-	X(message_redact, "UPDATE messages SET text = '****' WHERE id = ?1")                       \
+	X(message_redact, "UPDATE messages SET text = ?2 WHERE id = ?1")                           \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
@@ -191,6 +195,22 @@ void store_rollback(struct store *s)
 		run(s, s->rollback);
 }
 
+int store_savepoint(struct store *s)
+{
+	return run(s, s->savepoint);
+}
+
+int store_release(struct store *s)
+{
+	return run(s, s->release);
+}
+
+int store_rollback_to(struct store *s)
+{
+	/* ROLLBACK TO keeps the savepoint open: release it too */
+	return run(s, s->rollback_to) == 0 ? run(s, s->release) : STORE_ERROR;
+}
+
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
@@ -211,7 +231,7 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
 {
 	sqlite3_stmt *st = s->add_message;
 	sqlite3_bind_text(st, 1, m->outbound ? "out" : "in", -1, SQLITE_STATIC);
-	bind_text_or_null(st, 2, m->kannel_id);
+	bind_text_or_null(st, 2, m->network_id);
 	sqlite3_bind_text(st, 3, m->channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, m->msisdn, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 5, m->peer);
@@ -248,10 +268,13 @@ static void column_text(sqlite3_stmt *st, int i, char *out, size_t size)
 	out[len] = '\0';
 }
 
-int store_find_reply(struct store *s, const char *kannel_id, struct store_reply *out)
+int store_find_reply(struct store *s, const char *channel, const char *msisdn,
+		     const char *network_id, struct store_reply *out)
 {
 	sqlite3_stmt *st = s->find_reply;
-	sqlite3_bind_text(st, 1, kannel_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, msisdn, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, network_id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int found = 0;
 	if (rc == SQLITE_ROW) {
@@ -494,9 +517,13 @@ int store_session_pages(struct store *s, const char *msisdn, const char *channel
 			   in->page, (int64_t)in->pages_end);
 }
 
-int store_message_redact(struct store *s, int64_t id)
+int store_message_redact(struct store *s, int64_t id, const char *text, size_t len)
 {
-	return write_bound(s, s->message_redact, "i", id);
+	sqlite3_bind_int64(s->message_redact, 1, id);
+	sqlite3_bind_text(s->message_redact, 2, text, (int)len, SQLITE_STATIC);
+	int rc = run(s, s->message_redact);
+	sqlite3_clear_bindings(s->message_redact);
+	return rc;
 }
 
 int store_session_delete(struct store *s, const char *msisdn, const char *channel)

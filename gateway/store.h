@@ -19,7 +19,7 @@
 
 enum {
 	STORE_ERROR = -1,     /* SQLite failed; store_errmsg() says why */
-	STORE_DUPLICATE = -2, /* a unique key (Kannel's id) is already stored */
+	STORE_DUPLICATE = -2, /* a unique key (a message's network id) is already stored */
 };
 
 /* Largest reply text store_find_reply() returns. */
@@ -30,7 +30,7 @@ struct store;
 /* One row of messages. Pointers are borrowed for the call. */
 struct store_message {
 	bool outbound;
-	const char *kannel_id; /* NULL: none */
+	const char *network_id; /* the network's id (Kannel's %I …); NULL: none */
 	const char *channel;
 	const char *msisdn;
 	const char *peer;
@@ -59,17 +59,24 @@ void store_free(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* One message's part of a transaction: store_savepoint() before it, then
+ * store_release() to keep what it wrote or store_rollback_to() to undo
+ * only that. */
+int store_savepoint(struct store *s);
+int store_release(struct store *s);
+int store_rollback_to(struct store *s);
 
 /* Adds a message; *id gets its row id. */
 int store_add_message(struct store *s, const struct store_message *m, int64_t *id);
 
-/* Replaces a stored message's text with "****" (it was a PIN). */
-int store_message_redact(struct store *s, int64_t id);
+/* Replaces a stored message's text (UTF-8) with one that holds no PIN. */
+int store_message_redact(struct store *s, int64_t id, const char *text, size_t len);
 
-/* The reply already given to the inbound message with this Kannel id:
- * 1 and *out filled if that message is stored (len 0 if it had no reply),
- * 0 if it is not, STORE_ERROR on failure. */
-int store_find_reply(struct store *s, const char *kannel_id, struct store_reply *out);
+/* The reply already given to the inbound message of this channel, sender
+ * and network id: 1 and *out filled if that message is stored (len 0 if it
+ * had no reply), 0 if it is not, STORE_ERROR on failure. */
+int store_find_reply(struct store *s, const char *channel, const char *msisdn,
+		     const char *network_id, struct store_reply *out);
 
 /* An enrolled person as the conversation needs them. */
 struct store_person {

@@ -75,11 +75,12 @@ int ussd_at_new_input(const unsigned char key[USSD_KEY_SIZE], const char *seen, 
 	return 0;
 }
 
-void ussd_at_message_id(const struct ussd_at_request *req, char out[USSD_ID_SIZE])
+void ussd_at_message_id(const unsigned char key[USSD_KEY_SIZE], const struct ussd_at_request *req,
+			char out[USSD_ID_SIZE])
 {
 	unsigned char h[16];
 	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_init(&st, key, USSD_KEY_SIZE, sizeof h);
 	crypto_generichash_update(&st, (const unsigned char *)req->session_id,
 				  strlen(req->session_id) + 1);
 	crypto_generichash_update(&st, (const unsigned char *)req->text, req->text_len);

@@ -61,7 +61,10 @@ int ussd_page(const char *text, size_t len, size_t n, bool ended, const char *mo
 	      size_t *pages);
 
 /* A stable message id for (session, text), so that a retried request is
- * recognised as the same message. Needs sodium_init(). */
-void ussd_at_message_id(const struct ussd_at_request *req, char out[USSD_ID_SIZE]);
+ * recognised as the same message. Keyed: the text holds every answer of
+ * the session, a PIN among them, and an unkeyed hash of a 4-digit PIN is
+ * undone in 10,000 tries. Needs sodium_init(). */
+void ussd_at_message_id(const unsigned char key[USSD_KEY_SIZE], const struct ussd_at_request *req,
+			char out[USSD_ID_SIZE]);
 
 #endif

@@ -57,21 +57,21 @@ like "$(stack_curl "$BASE/health")" '"status":"ok".*"database":"ok"' "/health re
 K="key=$CHABAR_KEY"
 is "$(mo "$BASE/kannel/mo?$K&from=%2B996555000111&to=384&text=secret+body+one&id=id-get&coding=0&smsc=fake&ts=1700000000")" \
     "200 $UNKNOWN" "get-url query: 200 with the reply for an unknown word"
-is "$(sql "select msisdn||'|'||peer||'|'||text||'|'||smsc||'|'||sent_at from messages where kannel_id='id-get'")" \
+is "$(sql "select msisdn||'|'||peer||'|'||text||'|'||smsc||'|'||sent_at from messages where network_id='id-get'")" \
     "996555000111|384|secret body one|fake|1700000000" "the MO row holds every field, number normalised"
-is "$(sql "select count(*) from messages r join messages m on r.in_reply_to=m.id where m.kannel_id='id-get' and r.direction='out'")" \
+is "$(sql "select count(*) from messages r join messages m on r.in_reply_to=m.id where m.network_id='id-get' and r.direction='out'")" \
     1 "the reply is stored, linked to the MO"
 is "$(mo -d "$K&from=996555000112&text=form+post&id=id-form" "$BASE/kannel/mo")" \
     "200 $UNKNOWN" "form POST: 200"
-is "$(sql "select text from messages where kannel_id='id-form'")" "form post" "form POST stored"
+is "$(sql "select text from messages where network_id='id-form'")" "form post" "form POST stored"
 is "$(mo -H 'Content-Type: text/plain; charset="UTF-8"' -H 'X-Kannel-From: +996555000113' \
     -H 'X-Kannel-Coding: 0' --data-binary 'raw post-url text' "$BASE/kannel/mo?$K&id=id-raw")" \
     "200 $UNKNOWN" "post-url (raw body, X-Kannel headers): 200"
-is "$(sql "select msisdn||'|'||text from messages where kannel_id='id-raw'")" \
+is "$(sql "select msisdn||'|'||text from messages where network_id='id-raw'")" \
     "996555000113|raw post-url text" "post-url stored"
 is "$(mo "$BASE/kannel/mo?$K&from=996555000114&text=%04%1F%04%40%04%38&coding=2&charset=UTF-16BE&id=id-ucs2")" \
     "200 $UNKNOWN" "UCS-2 MO: 200"
-is "$(sql "select text from messages where kannel_id='id-ucs2'")" "При" "UCS-2 stored as UTF-8"
+is "$(sql "select text from messages where network_id='id-ucs2'")" "При" "UCS-2 stored as UTF-8"
 
 # --- bad input -------------------------------------------------------------
 is "$(mo "$BASE/kannel/mo?$K&text=hello")" "400 missing from" "no sender: 400 naming it"
@@ -80,7 +80,7 @@ is "$(mo "$BASE/kannel/mo?key=wrong-key-of-some-length&from=996555000116")" "403
 is "$(mo "$BASE/kannel/mo?from=996555000116")" "403 forbidden" "no key: 403"
 is "$(mo "$BASE/kannel/mo?$K&from=996555000117&text=%FF%FEgarbage%00&id=id-bin")" \
     "200 $UNKNOWN" "invalid UTF-8 with a NUL: answered"
-is "$(sql "select typeof(text)||length(text) from messages where kannel_id='id-bin'")" "blob10" \
+is "$(sql "select typeof(text)||length(text) from messages where network_id='id-bin'")" "blob10" \
     "invalid UTF-8 kept byte for byte as a BLOB"
 head -c 70000 /dev/zero | tr '\0' a >"$T/big"
 is "$(mo --data-binary @"$T/big" "$BASE/kannel/mo?$K&from=996555000118")" "413 body too large" \
@@ -88,7 +88,7 @@ is "$(mo --data-binary @"$T/big" "$BASE/kannel/mo?$K&from=996555000118")" "413 b
 long=$(head -c 6000 /dev/zero | tr '\0' b)
 is "$(mo "$BASE/kannel/mo?$K&from=996555000119&text=$long&id=id-long" | cut -c1-3)" 200 \
     "a 6000-character text is accepted"
-is "$(sql "select length(text) from messages where kannel_id='id-long'")" 4096 \
+is "$(sql "select length(text) from messages where network_id='id-long'")" 4096 \
     "and stored bounded at 4096 bytes"
 
 # --- a database that refuses writes: 503, then stored exactly once -----------
@@ -100,7 +100,7 @@ is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 
     "the retry succeeds"
 is "$(mo "$BASE/kannel/mo?$K&from=996555000120&text=retry+me&id=id-busy")" "200 $UNKNOWN" \
     "a second retry gets the same reply"
-is "$(sql "select count(*) from messages where kannel_id='id-busy'")" 1 "and it is stored once"
+is "$(sql "select count(*) from messages where network_id='id-busy'")" 1 "and it is stored once"
 
 # --- reload ----------------------------------------------------------------
 # reloaded N / refused N: chabard has logged at least N good / failed
@@ -168,7 +168,7 @@ like "$response" "^HTTP/1.1 200 .*$UNKNOWN" "the request in flight is answered"
 _stack_wait 10 "" stop bash -c "! kill -0 $pid 2>/dev/null"
 grep -q 'event=stopped' "$T/chabard.out"
 ok $? "then chabard stops cleanly"
-is "$(sql "select count(*) from messages where kannel_id='id-drain'")" 1 "the drained request was stored"
+is "$(sql "select count(*) from messages where network_id='id-drain'")" 1 "the drained request was stored"
 is "$(sql 'pragma integrity_check')" ok "the database is intact after the stop"
 
 # --- start-up failures are fatal with the reason -----------------------------

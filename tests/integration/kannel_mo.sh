@@ -79,7 +79,7 @@ line=$(wait_mt '^384 [+]?996555123456 ' 15 "$before")
 is "$(decode_mt "${line:-x x text}")" "$NOT_ENROLLED" \
     "CHECKIN from an unknown number: the phone gets the not-registered notice"
 
-is "$(sql "select count(*) from messages where direction='in' and kannel_id is not null")" 1 \
+is "$(sql "select count(*) from messages where direction='in' and network_id is not null")" 1 \
     "the MO is stored once, with Kannel's id"
 
 # hex() compares bytes whether the column holds TEXT or BLOB
@@ -112,7 +112,7 @@ c1=$(stack_curl -o "$T/dup1" -w '%{http_code}' "$dup_url")
 c2=$(stack_curl -o "$T/dup2" -w '%{http_code}' "$dup_url")
 [ "$c1" = 200 ] && [ "$c2" = 200 ] && cmp -s "$T/dup1" "$T/dup2"
 ok $? "same Kannel id twice: 200 and the same reply body both times ($c1, $c2)"
-is "$(sql "select count(*) from messages where kannel_id = '$id'")" 1 \
+is "$(sql "select count(*) from messages where network_id = '$id'")" 1 \
     "same Kannel id twice: exactly one row"
 
 # --- 15-17: the database refuses a write: Kannel retries, nothing is lost --

@@ -137,7 +137,7 @@ is "$(smpp 12 m3 2 | cut -d'|' -f1)" "200 $END_OP" "SMPP: a retry by Kannel gets
 is "$(sql "select count(*) from checkins where channel='ussd-smpp'")" 1 "SMPP: the check-in is recorded"
 smpp 01 m4 '*384*1#' >/dev/null
 is "$(smpp 81 m5 '' | cut -d'|' -f2)" "" "SMPP: an abort (0x81) gets an empty answer (nothing sent)"
-is "$(sql "select count(*) from sessions where channel='ussd-smpp'")||$(sql "select status from messages where kannel_id='m5'")" \
+is "$(sql "select count(*) from sessions where channel='ussd-smpp'")||$(sql "select status from messages where network_id='m5'")" \
     "0||aborted" "SMPP: the session is over and the abort is stored"
 
 _stack_alive "$(stack_pid chabard)"

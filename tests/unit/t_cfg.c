@@ -46,7 +46,7 @@ static void test_defaults(void)
 	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&c->listen;
 	is_int(v4->sin_family, AF_INET, "default listen is IPv4");
 	is_int(ntohs(v4->sin_port), 13080, "default port 13080");
-	is_int(c->synchronous, CFG_SYNC_NORMAL, "synchronous defaults to normal");
+	is_int(c->synchronous, CFG_SYNC_FULL, "synchronous defaults to full");
 	is_int(c->listen_backlog, 1024, "backlog default at least 512");
 	is_int(c->max_body, 65536, "max_body default");
 	is_int(c->allow_count, 0, "no allowlist by default");

@@ -265,7 +265,7 @@ static int setup(void)
 	rc |= store_officer_add(store, "osh", "Officer One", OFFICER, "en", now);
 	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
 		char hash[PIN_HASH_SIZE];
-		pin_hash(cfg->pin_key, people[i].msisdn, PIN, hash);
+		pin_hash(cfg->keys.pin, people[i].msisdn, PIN, hash);
 		struct store_new_person p = {
 		    .msisdn = people[i].msisdn,
 		    .name = people[i].name,

@@ -61,7 +61,7 @@ static void test_requests(void)
 	m.inbound_repeats = 1;
 	m.replies = 4;
 	m.store_errors = 2;
-	metrics_commit(&m, 0.0003);
+	metrics_commit(&m, 0.0003, 3);
 
 	struct buf out;
 	buf_init(&out, 64 * 1024);
@@ -90,6 +90,11 @@ static void test_requests(void)
 	has_line(t, "chabar_sqlite_commit_seconds_bucket{le=\"+Inf\"} 1");
 	has_line(t, "chabar_sqlite_commit_seconds_sum 0.000300000");
 	has_line(t, "chabar_sqlite_commit_seconds_count 1");
+	has_line(t, "# TYPE chabar_commit_batch_size histogram");
+	has_line(t, "chabar_commit_batch_size_bucket{le=\"2\"} 0");
+	has_line(t, "chabar_commit_batch_size_bucket{le=\"4\"} 1");
+	has_line(t, "chabar_commit_batch_size_sum 3.000000000");
+	has_line(t, "chabar_commit_batch_size_count 1");
 	has_line(t, "chabar_open_sessions 3");
 	has_line(t, "chabar_uptime_seconds 12");
 	ok(out.len > 0 && t[out.len - 1] == '\n', "the text ends with a newline");
@@ -101,30 +106,38 @@ static void test_requests(void)
 	buf_cleanup(&out);
 }
 
+/* Buckets of the commit latency histogram. */
+#define X(le) +1
+enum { COMMIT_SLOTS = 0 METRICS_COMMIT_BUCKETS(X) };
+#undef X
+
 static void test_histogram(void)
 {
 	struct metrics m;
 	metrics_init(&m, routes, 3);
-	metrics_commit(&m, 0.0003);
-	is_int(m.commit_buckets[0], 0, "0.0003 s is not in le=0.0001");
-	is_int(m.commit_buckets[1], 0, "0.0003 s is not in le=0.00025");
-	is_int(m.commit_buckets[2], 1, "0.0003 s is in le=0.0005");
+	metrics_commit(&m, 0.0003, 1);
+	is_int(m.commit_seconds.buckets[0], 0, "0.0003 s is not in le=0.0001");
+	is_int(m.commit_seconds.buckets[1], 0, "0.0003 s is not in le=0.00025");
+	is_int(m.commit_seconds.buckets[2], 1, "0.0003 s is in le=0.0005");
 	int all = 1;
-	for (size_t i = 2; i < METRICS_COMMIT_SLOTS; i++)
-		all &= m.commit_buckets[i] == 1;
+	for (size_t i = 2; i < COMMIT_SLOTS; i++)
+		all &= m.commit_seconds.buckets[i] == 1;
 	ok(all, "0.0003 s is in every bucket from le=0.0005 up");
 
-	metrics_commit(&m, 0.0001);
-	is_int(m.commit_buckets[0], 1, "a commit on a bound counts in that bucket");
-	metrics_commit(&m, 0.0);
-	is_int(m.commit_buckets[0], 2, "a zero commit counts in the first bucket");
-	metrics_commit(&m, 5.0);
-	is_int(m.commit_buckets[METRICS_COMMIT_SLOTS - 1], 3, "5 s is past le=1");
-	is_int(m.commit_count, 4, "but counted in the total");
-	ok(m.commit_seconds > 5.00039 && m.commit_seconds < 5.00041, "seconds summed");
+	metrics_commit(&m, 0.0001, 1);
+	is_int(m.commit_seconds.buckets[0], 1, "a commit on a bound counts in that bucket");
+	metrics_commit(&m, 0.0, 1);
+	is_int(m.commit_seconds.buckets[0], 2, "a zero commit counts in the first bucket");
+	metrics_commit(&m, 5.0, 64);
+	is_int(m.commit_seconds.buckets[COMMIT_SLOTS - 1], 3, "5 s is past le=1");
+	is_int(m.commit_seconds.count, 4, "but counted in the total");
+	ok(m.commit_seconds.sum > 5.00039 && m.commit_seconds.sum < 5.00041, "seconds summed");
+	is_int(m.batch_size.count, 4, "every commit's batch size counted");
+	is_int(m.batch_size.buckets[0], 3, "three commits of one message");
+	ok(m.batch_size.sum == 67.0, "messages summed");
 	int monotonic = 1;
-	for (size_t i = 1; i < METRICS_COMMIT_SLOTS; i++)
-		monotonic &= m.commit_buckets[i] >= m.commit_buckets[i - 1];
+	for (size_t i = 1; i < COMMIT_SLOTS; i++)
+		monotonic &= m.commit_seconds.buckets[i] >= m.commit_seconds.buckets[i - 1];
 	ok(monotonic, "buckets are cumulative");
 
 	struct buf out;

@@ -1,5 +1,6 @@
 /* Unit tests for gateway/store.c against a real SQLite file: messages in
- * and out, a repeated Kannel id, binary text, open errors. */
+ * and out, a repeat known by channel, sender and network id, savepoints,
+ * binary text, open errors. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,10 +11,10 @@
 static char dir[] = "/tmp/t_store.XXXXXX";
 static char path[256];
 
-static struct store_message inbound(const char *kannel_id, const char *text)
+static struct store_message inbound(const char *network_id, const char *text)
 {
 	return (struct store_message){
-	    .kannel_id = kannel_id,
+	    .network_id = network_id,
 	    .channel = "sms",
 	    .msisdn = "996555123456",
 	    .peer = "384",
@@ -51,22 +52,53 @@ static void test_messages(struct store *s)
 	is_int(store_commit(s), 0, "commit");
 
 	struct store_reply r;
-	is_int(store_find_reply(s, "k-1", &r), 1, "reply found by Kannel id");
+	is_int(store_find_reply(s, "sms", "996555123456", "k-1", &r), 1,
+	       "reply found by network id");
 	is_mem(r.text, r.len, "Привет", strlen("Привет"), "same reply text");
 	is_int(r.coding, 2, "same coding");
-	is_int(store_find_reply(s, "k-unknown", &r), 0, "unknown id not found");
+	is_int(store_find_reply(s, "sms", "996555123456", "k-unknown", &r), 0,
+	       "unknown id not found");
 
 	is_int(store_begin(s), 0, "begin again");
-	is_int(store_add_message(s, &in, NULL), STORE_DUPLICATE, "same Kannel id refused");
+	is_int(store_add_message(s, &in, NULL), STORE_DUPLICATE, "same network id refused");
 	store_rollback(s);
-	is_int(count("SELECT count(*) FROM messages WHERE kannel_id='k-1'"), 1, "stored once");
+	is_int(count("SELECT count(*) FROM messages WHERE network_id='k-1'"), 1, "stored once");
+
+	/* The same id from another number or channel is another message, and
+	 * gets nobody else's reply. */
+	is_int(store_find_reply(s, "sms", "996555000999", "k-1", &r), 0,
+	       "another sender's id is not this message");
+	is_int(store_find_reply(s, "ussd-smpp", "996555123456", "k-1", &r), 0,
+	       "nor is another channel's");
+	struct store_message other = inbound("k-1", "CHECKIN");
+	other.msisdn = "996555000999";
+	is_int(store_begin(s), 0, "begin");
+	is_int(store_add_message(s, &other, NULL), 0, "the same id from another number is stored");
+	other.channel = "ussd-smpp";
+	other.msisdn = "996555123456";
+	is_int(store_add_message(s, &other, NULL), 0, "and from another channel");
+	store_rollback(s);
+
+	/* Savepoints: one message rolled back alone, the rest kept. */
+	struct store_message a = inbound("sp-1", "a"), b = inbound("sp-2", "b");
+	is_int(store_begin(s), 0, "a batch begins");
+	is_int(store_savepoint(s), 0, "a savepoint for the first message");
+	is_int(store_add_message(s, &a, NULL), 0, "it is stored");
+	is_int(store_release(s), 0, "and released");
+	is_int(store_savepoint(s), 0, "a savepoint for the second");
+	is_int(store_add_message(s, &b, NULL), 0, "it is stored");
+	is_int(store_rollback_to(s), 0, "and rolled back alone");
+	is_int(store_commit(s), 0, "the batch commits");
+	is_int(count("SELECT count(*) FROM messages WHERE network_id IN ('sp-1', 'sp-2')"), 1,
+	       "only the first message is kept");
 
 	/* Without a reply row the inbound is still found, with an empty reply. */
 	struct store_message lone = inbound("k-2", "x");
 	store_begin(s);
 	store_add_message(s, &lone, NULL);
 	store_commit(s);
-	is_int(store_find_reply(s, "k-2", &r), 1, "inbound without reply found");
+	is_int(store_find_reply(s, "sms", "996555123456", "k-2", &r), 1,
+	       "inbound without reply found");
 	is_int(r.len, 0, "its reply is empty");
 
 	/* Bytes that are not UTF-8 go in as a BLOB, byte for byte. */
@@ -81,10 +113,10 @@ static void test_messages(struct store *s)
 	store_commit(s);
 	is_int(
 	    count(
-		"SELECT length(text) FROM messages WHERE kannel_id='k-3' AND typeof(text)='blob'"),
+		"SELECT length(text) FROM messages WHERE network_id='k-3' AND typeof(text)='blob'"),
 	    4, "binary text kept as a 4-byte BLOB");
-	is_int(count("SELECT count(*) FROM messages WHERE kannel_id IS NULL"), 1,
-	       "replies carry no Kannel id (NULLs are not unique)");
+	is_int(count("SELECT count(*) FROM messages WHERE network_id IS NULL"), 1,
+	       "replies carry no network id (NULLs are not unique)");
 }
 
 static void test_reads(struct store *s)

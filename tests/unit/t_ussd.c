@@ -101,19 +101,22 @@ static void test_message_id(void)
 	struct ussd_at_request a = {.session_id = "S1", .text = "1", .text_len = 1};
 	struct ussd_at_request b = a;
 	char ia[USSD_ID_SIZE], ib[USSD_ID_SIZE];
-	ussd_at_message_id(&a, ia);
-	ussd_at_message_id(&b, ib);
+	ussd_at_message_id(key, &a, ia);
+	ussd_at_message_id(key, &b, ib);
 	is_str(ia, ib, "the same request has the same id");
 	is_int(strlen(ia), USSD_ID_SIZE - 1, "an id is 35 characters");
 	ok(strncmp(ia, "at:", 3) == 0, "it starts with at:");
 	b.text = "1*2";
 	b.text_len = 3;
-	ussd_at_message_id(&b, ib);
+	ussd_at_message_id(key, &b, ib);
 	ok(strcmp(ia, ib) != 0, "another text, another id");
 	b = a;
 	b.session_id = "S2";
-	ussd_at_message_id(&b, ib);
+	ussd_at_message_id(key, &b, ib);
 	ok(strcmp(ia, ib) != 0, "another session, another id");
+	unsigned char other_key[USSD_KEY_SIZE] = {1};
+	ussd_at_message_id(other_key, &a, ib);
+	ok(strcmp(ia, ib) != 0, "another key, another id: the id is keyed");
 }
 
 static void test_pages(void)

@@ -1,0 +1,29 @@
+-- A repeat is the same channel, the same sender and the same network id
+-- (Kannel's %I, an aggregator's request): another number, or another
+-- channel, using an id already stored is a new message, and never gets
+-- someone else's stored reply. The column is network_id now, as it is not
+-- only Kannel's. SQLite cannot drop a column's UNIQUE, so the table is
+-- rebuilt (migrate.c runs this with foreign keys off and checks them before
+-- the commit).
+CREATE TABLE messages_new (
+  id          INTEGER PRIMARY KEY,
+  direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  network_id  TEXT,                                   -- a retry repeats it
+  channel     TEXT NOT NULL,
+  msisdn      TEXT NOT NULL,
+  peer        TEXT,                                   -- our short code / service
+  text        BLOB,
+  coding      INTEGER NOT NULL DEFAULT 0,             -- 0 GSM/UTF-8, 1 8-bit, 2 UCS-2
+  smsc        TEXT,
+  meta        TEXT,
+  sent_at     INTEGER,                                -- the SMSC's time (%T)
+  status      TEXT NOT NULL,
+  in_reply_to INTEGER REFERENCES messages(id),
+  created_at  INTEGER NOT NULL
+);
+INSERT INTO messages_new SELECT * FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_new RENAME TO messages;
+CREATE UNIQUE INDEX messages_identity ON messages (channel, msisdn, network_id);
+CREATE INDEX messages_msisdn ON messages (msisdn, created_at);
+CREATE INDEX messages_reply ON messages (in_reply_to);

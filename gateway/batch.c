@@ -1,0 +1,127 @@
+/* batch — see batch.h. */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+
+/* The most messages one commit may hold (batch_max's upper bound). */
+#define BATCH_CAP 1024
+
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct batch *b = w->data;
+	unsigned wait_ms = b->d->cfg->batch_wait_ms;
+	if (b->count && (!wait_ms || ev_now(loop) - b->first_at >= wait_ms / 1000.0))
+		batch_flush(b);
+}
+
+static void on_wait(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	batch_flush(w->data);
+}
+
+int batch_init(struct batch *b, struct daemon *d)
+{
+	memset(b, 0, sizeof *b);
+	b->d = d;
+	b->cap = BATCH_CAP;
+	b->entries = calloc(b->cap, sizeof *b->entries);
+	if (!b->entries)
+		return -1;
+	ev_prepare_init(&b->flush_before_sleep, on_prepare);
+	b->flush_before_sleep.data = b;
+	/* before the HTTP server's own prepare: the answers are then sent in
+	 * this turn, not the next */
+	ev_set_priority(&b->flush_before_sleep, EV_MAXPRI);
+	ev_prepare_start(d->loop, &b->flush_before_sleep);
+	ev_init(&b->wait, on_wait);
+	b->wait.data = b;
+	return 0;
+}
+
+void batch_cleanup(struct batch *b)
+{
+	if (!b->entries)
+		return;
+	batch_flush(b);
+	ev_prepare_stop(b->d->loop, &b->flush_before_sleep);
+	ev_timer_stop(b->d->loop, &b->wait);
+	free(b->entries);
+	b->entries = NULL;
+}
+
+/* The first message of a batch opens its transaction. */
+static int open_batch(struct batch *b)
+{
+	if (store_begin(b->d->store) < 0)
+		return STORE_ERROR;
+	b->first_at = ev_now(b->d->loop);
+	unsigned wait_ms = b->d->cfg->batch_wait_ms;
+	if (wait_ms) {
+		ev_timer_set(&b->wait, wait_ms / 1000.0, 0.0);
+		ev_timer_start(b->d->loop, &b->wait);
+	}
+	return 0;
+}
+
+/* One message in its own savepoint: rolled back alone if it fails. */
+static int apply_one(struct batch *b, const struct inbound *in, struct inbound_outcome *out)
+{
+	struct store *s = b->d->store;
+	if (store_savepoint(s) < 0)
+		return STORE_ERROR;
+	if (inbound_apply(b->d, in, out) == 0 && store_release(s) == 0)
+		return 0;
+	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(s));
+	store_rollback_to(s);
+	return STORE_ERROR;
+}
+
+void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange *ex,
+		 batch_answer_fn answer, const void *wire, size_t wire_len)
+{
+	struct batch_entry *e = &b->entries[b->count];
+	*e = (struct batch_entry){.ex = ex, .answer = answer};
+	memcpy(e->wire, wire, wire_len < sizeof e->wire ? wire_len : sizeof e->wire);
+	buf_init(&e->out.text, CONVERSE_REPLY_MAX);
+	e->rc = b->count == 0 ? open_batch(b) : 0;
+	if (e->rc < 0) { /* no transaction: answered at once, like a failed commit */
+		log_msg(LOG_LEVEL_ERROR, "store_begin", "error=\"%s\"", store_errmsg(b->d->store));
+		answer(b->d, ex, e->wire, STORE_ERROR, &e->out);
+		buf_cleanup(&e->out.text);
+		return;
+	}
+	e->rc = apply_one(b, in, &e->out);
+	b->count++;
+	if (b->count >= b->d->cfg->batch_max || b->count >= b->cap)
+		batch_flush(b); /* answered now: no need to wait */
+	else
+		http_suspend(ex);
+}
+
+void batch_flush(struct batch *b)
+{
+	if (!b->count)
+		return;
+	struct daemon *d = b->d;
+	ev_timer_stop(d->loop, &b->wait);
+	ev_tstamp began = ev_time();
+	int committed = store_commit(d->store);
+	if (committed < 0) {
+		log_msg(LOG_LEVEL_ERROR, "store_commit", "error=\"%s\" messages=%zu",
+			store_errmsg(d->store), b->count);
+		store_rollback(d->store);
+	} else {
+		metrics_commit(&d->metrics, ev_time() - began, b->count);
+	}
+	size_t count = b->count;
+	b->count = 0; /* an answer may start the next batch */
+	for (size_t i = 0; i < count; i++) {
+		struct batch_entry *e = &b->entries[i];
+		e->answer(d, e->ex, e->wire, committed < 0 ? STORE_ERROR : e->rc, &e->out);
+		buf_cleanup(&e->out.text);
+	}
+}

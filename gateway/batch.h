@@ -1,0 +1,65 @@
+/*
+ * batch — group commit. The messages that arrive in one turn of the loop
+ * share one transaction: each is applied (inbound.c) in a savepoint of its
+ * own, so one that fails is rolled back alone, and every answer waits for
+ * the commit. One fsync then covers many messages, which is what makes
+ * synchronous = full (a commit survives power loss) affordable at Kannel's
+ * speed. A commit that fails answers every message of its batch 503 and
+ * keeps none of them.
+ *
+ * The batch is committed before the loop next sleeps (an ev_prepare of
+ * the highest priority), or at once when it holds batch_max messages, or,
+ * with batch_wait_ms, when its first message has waited that long.
+ *
+ * Lifecycle: batch_init() → batch_apply() per message → batch_flush() on
+ * stop → batch_cleanup(). Loop thread only.
+ */
+#ifndef CHABAR_BATCH_H
+#define CHABAR_BATCH_H
+
+#include <ev.h>
+#include <stddef.h>
+
+#include "http.h"
+#include "inbound.h"
+
+struct daemon;
+
+/* Bytes an adapter may keep with a message, to answer it on its wire after
+ * the commit (the request's own buffers are gone by then). */
+#define BATCH_WIRE_MAX 32
+
+/* Answers one message once its fate is known: rc 0 with out (committed),
+ * or STORE_ERROR (nothing of it kept: answer so that the sender retries). */
+typedef void (*batch_answer_fn)(struct daemon *d, struct http_exchange *ex, const void *wire,
+				int rc, const struct inbound_outcome *out);
+
+struct batch_entry {
+	struct http_exchange *ex;
+	batch_answer_fn answer;
+	unsigned char wire[BATCH_WIRE_MAX];
+	int rc;
+	struct inbound_outcome out;
+};
+
+struct batch {
+	struct daemon *d;
+	ev_prepare flush_before_sleep;
+	ev_timer wait; /* batch_wait_ms after the first message */
+	struct batch_entry *entries;
+	size_t count, cap;
+	ev_tstamp first_at; /* when the open batch got its first message */
+};
+
+int batch_init(struct batch *b, struct daemon *d);
+void batch_cleanup(struct batch *b);
+
+/* Applies in inside the open batch and holds ex until the commit; answer
+ * is called then with wire (wire_len bytes, copied). */
+void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange *ex,
+		 batch_answer_fn answer, const void *wire, size_t wire_len);
+
+/* Commits the open batch and answers its messages. */
+void batch_flush(struct batch *b);
+
+#endif

@@ -1,0 +1,130 @@
+/* channel_kannel — the Kannel adapter (channel.h): smsbox's get-url, form
+ * POST or post-url to /kannel/mo carries an SMS, or a USSD step over SMPP
+ * when its meta-data holds ussd_service_op. The reply is the SMS back, or
+ * the USSD page with the meta-data that tells Kannel to continue or end. */
+#include "channel.h"
+
+#include <string.h>
+
+#include "batch.h"
+#include "kannel.h"
+#include "log.h"
+
+/* What an answer needs after the commit (batch.h: the wire). */
+struct kannel_wire {
+	struct kannel_ussd ussd; /* present: a USSD step over SMPP */
+	bool abort;              /* the network ended the session */
+};
+_Static_assert(sizeof(struct kannel_wire) <= BATCH_WIRE_MAX, "raise BATCH_WIRE_MAX");
+
+static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_bytes, int rc,
+		   const struct inbound_outcome *out)
+{
+	const struct kannel_wire *wire = wire_bytes;
+	if (!channel_settled(d, ex, rc, out))
+		return; /* Kannel will try again */
+	/* Kannel sends anything but GSM 7-bit intact only when told UCS-2 and
+	 * given the charset (FIELD-NOTES: "Replies in Cyrillic"). */
+	struct http_header headers[2] = {{"X-Kannel-Coding", "2"}};
+	size_t header_count = out->ucs2 ? 1 : 0;
+	char meta[96];
+	if (wire->abort) {
+		http_reply(ex, 200, "text/plain; charset=UTF-8", "", 0, NULL, 0);
+		return;
+	}
+	if (wire->ussd.present) {
+		const struct cfg *cfg = d->cfg;
+		int op = (int)(out->waiting ? cfg->smpp_op_continue : cfg->smpp_op_end);
+		if (kannel_meta_reply(&wire->ussd, op, meta, sizeof meta) < 0) {
+			http_log_field(ex, "reason=meta_too_long");
+			http_reply_text(ex, 500, "cannot write the USSD meta-data\n");
+			return;
+		}
+		headers[header_count++] = (struct http_header){"X-Kannel-Meta-Data", meta};
+	}
+	http_reply(ex, 200, "text/plain; charset=UTF-8", out->text.data ? out->text.data : "",
+		   out->text.len, headers, header_count);
+}
+
+/* The USSD fields of an SMPP step: ussd_service_op says whether the person
+ * dialled (a new session; the text is the code) or answered; anything
+ * else (an abort) ends the session. */
+static void add_ussd(const struct cfg *cfg, const struct kannel_mo *mo, const struct kannel_ussd *u,
+		     struct inbound *in, char session[8], struct kannel_wire *wire)
+{
+	in->channel = "ussd-smpp";
+	snprintf(session, 8, "smpp");
+	if (u->has_session)
+		snprintf(session, 8, "%u", u->session_info[0]);
+	in->session_id = session;
+	in->begin = u->op == (int)cfg->smpp_op_begin;
+	in->abort = !in->begin && u->op != (int)cfg->smpp_op_answer;
+	/* the dialled string, or where the SMSC put it (destination) */
+	bool dialled = in->len > 0 && (in->text[0] == '*' || in->text[0] == '#');
+	in->service_code = dialled ? in->text : mo->to;
+	in->peer = in->service_code;
+	wire->abort = in->abort;
+}
+
+void channel_kannel_mo(void *ctx, struct http_exchange *ex)
+{
+	struct daemon *d = ctx;
+	const struct cfg *cfg = d->cfg;
+	const struct sockaddr *peer = http_peer(ex);
+	if (!peer || !cfg_peer_allowed(cfg, peer)) {
+		http_log_field(ex, "reason=peer_not_allowed");
+		http_reply_text(ex, 403, "forbidden\n");
+		return;
+	}
+	struct form fields;
+	struct kannel_mo mo;
+	const char *error = "too many fields";
+	if (channel_read_fields(&fields, ex) < 0 || kannel_mo_parse(&mo, &fields, &error) < 0) {
+		http_log_field(ex, "reason=\"%s\"", error);
+		char body[64];
+		snprintf(body, sizeof body, "%s\n", error);
+		http_reply_text(ex, 400, body);
+		return;
+	}
+	/* The key is checked after parsing so that a bad request and a bad key
+	 * are told apart in the log, never the other way round in the reply. */
+	if (!kannel_key_ok(cfg, mo.key, mo.key_len)) {
+		http_log_field(ex, "reason=bad_key");
+		http_reply_text(ex, 403, "forbidden\n");
+		return;
+	}
+	char masked[LOG_MASK_SIZE];
+	http_log_field(ex, "from=%s id=%s coding=%d bytes=%zu%s", log_mask_msisdn(mo.from, masked),
+		       mo.id ? mo.id : "-", (int)mo.coding, mo.text_len,
+		       mo.text_truncated ? " truncated=1" : "");
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"", mo.from,
+			(int)(mo.text_len > 160 ? 160 : mo.text_len), mo.text);
+	struct kannel_wire wire = {0};
+	if (kannel_meta_ussd(mo.meta, &wire.ussd) < 0) {
+		http_log_field(ex, "reason=bad_ussd_meta");
+		http_reply_text(ex, 400, "bad USSD meta-data\n");
+		return;
+	}
+	char utf8[KANNEL_TEXT_MAX * 2 + 4]; /* UCS-2 grows by at most 3/2 */
+	long utf8_len = kannel_mo_text_utf8(&mo, utf8, sizeof utf8);
+	struct inbound in = {
+	    .channel = "sms",
+	    .msisdn = mo.from,
+	    .peer = mo.to[0] ? mo.to : NULL,
+	    .network_id = mo.id,
+	    .text = utf8_len >= 0 ? utf8 : mo.text,
+	    .len = utf8_len >= 0 ? (size_t)utf8_len : mo.text_len,
+	    .text_is_utf8 = utf8_len >= 0,
+	    .coding = (int)mo.coding,
+	    .smsc = mo.smsc,
+	    .meta = mo.meta,
+	    .sent_at = mo.ts,
+	};
+	char session[8];
+	if (wire.ussd.present)
+		add_ussd(cfg, &mo, &wire.ussd, &in, session, &wire);
+	if (in.abort)
+		http_log_field(ex, "ussd_op=%d reason=session_over", wire.ussd.op);
+	batch_apply(&d->batch, &in, ex, answer, &wire, sizeof wire);
+}

@@ -1,0 +1,72 @@
+/* channel_ussd_at — the USSD aggregator adapter (channel.h), in the
+ * Africa's Talking convention: a form POST to /ussd/at with sessionId,
+ * serviceCode, phoneNumber and text (every input so far, joined by '*'),
+ * answered "CON text" (the session goes on) or "END text". */
+#include "channel.h"
+
+#include <string.h>
+
+#include "batch.h"
+#include "log.h"
+#include "msisdn.h"
+#include "ussd.h"
+
+static void answer(struct daemon *d, struct http_exchange *ex, const void *wire, int rc,
+		   const struct inbound_outcome *out)
+{
+	if (!channel_settled(d, ex, rc, out))
+		return; /* the aggregator may try again */
+	char body[CONVERSE_REPLY_MAX + 8];
+	int n = snprintf(body, sizeof body, "%s %.*s", out->waiting ? "CON" : "END",
+			 (int)out->text.len, out->text.data ? out->text.data : "");
+	http_reply(ex, 200, "text/plain; charset=UTF-8", body,
+		   n < (int)sizeof body ? (size_t)n : sizeof body - 1, NULL, 0);
+}
+
+void channel_ussd_at(void *ctx, struct http_exchange *ex)
+{
+	struct daemon *d = ctx;
+	struct form fields;
+	struct ussd_at_request req;
+	const char *missing = "too many fields";
+	char msisdn[MSISDN_SIZE], text[64];
+	if (!d->cfg->ussd_enabled) {
+		http_reply_text(ex, 404, "USSD is not configured\n");
+		return;
+	}
+	bool parsed = channel_read_fields(&fields, ex) == 0;
+	size_t key_len;
+	const char *key = parsed ? form_get(&fields, "key", &key_len) : NULL;
+	if (parsed && !cfg_secret_ok(d->cfg->ussd_key_hash, key, key ? key_len : 0)) {
+		http_log_field(ex, "reason=bad_key");
+		http_reply_text(ex, 403, "forbidden\n");
+		return;
+	}
+	if (!parsed || ussd_at_parse(&fields, &req, &missing) < 0 ||
+	    msisdn_normalize(req.phone, strlen(req.phone), msisdn) < 0) {
+		snprintf(text, sizeof text, "%s%s\n", parsed && missing ? "missing " : "bad ",
+			 parsed && missing ? missing : "phoneNumber");
+		http_log_field(ex, "reason=\"%.*s\"", (int)strlen(text) - 1, text);
+		http_reply_text(ex, 400, text);
+		return;
+	}
+	char masked[LOG_MASK_SIZE];
+	http_log_field(ex, "from=%s code=%s bytes=%zu", log_mask_msisdn(msisdn, masked),
+		       req.service_code, req.text_len);
+	/* the aggregator sends no id of its own: a retry repeats the session
+	 * and the text, so their keyed hash is the message's id */
+	char id[USSD_ID_SIZE];
+	ussd_at_message_id(d->cfg->keys.message_id, &req, id);
+	struct inbound in = {
+	    .channel = "ussd-at",
+	    .msisdn = msisdn,
+	    .peer = req.service_code,
+	    .network_id = id,
+	    .text = req.text,
+	    .len = req.text_len,
+	    .session_id = req.session_id,
+	    .service_code = req.service_code,
+	    .history = true,
+	};
+	batch_apply(&d->batch, &in, ex, answer, NULL, 0);
+}

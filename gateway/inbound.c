@@ -1,0 +1,298 @@
+/* inbound — see inbound.h. */
+#include "inbound.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "kannel.h"
+#include "log.h"
+#include "pin.h"
+#include "ussd.h"
+#include "utf.h"
+
+/* Where a USSD step stands against the stored session. */
+struct standing {
+	const char *notice; /* a text key to end the session with, or NULL */
+	bool same;          /* it continues the stored session */
+	bool drop;          /* the stored session is over (replaced, or ended by the notice) */
+	struct store_session stored;
+};
+
+/* The session id as the store keeps it: as sent if it fits, else a hash
+ * of it (an id cut short could be another session's). */
+static void session_key(const char *id, char out[sizeof((struct store_session *)0)->ussd_session])
+{
+	size_t size = sizeof((struct store_session *)0)->ussd_session;
+	if (strlen(id) < size) {
+		memcpy(out, id, strlen(id) + 1);
+		return;
+	}
+	unsigned char h[16];
+	crypto_generichash(h, sizeof h, (const unsigned char *)id, strlen(id), NULL, 0);
+	memcpy(out, "h:", 2);
+	sodium_bin2hex(out + 2, size - 2, h, sizeof h);
+}
+
+/* Where a USSD step stands: fills *input (and *start, the flow a new session
+ * starts). Reads only: a repeat must change nothing. -1 if the store
+ * failed. */
+static int stand(struct daemon *d, const struct inbound *in, int64_t now, struct standing *st,
+		 const struct flow **start, const char **input, size_t *input_len)
+{
+	memset(&st->stored, 0, sizeof st->stored);
+	int found = store_session_get(d->store, in->msisdn, in->channel, &st->stored);
+	if (found < 0)
+		return -1;
+	char session[sizeof st->stored.ussd_session];
+	session_key(in->session_id, session);
+	st->notice = NULL;
+	st->same = found == 1 && !in->begin && strcmp(st->stored.ussd_session, session) == 0;
+	*start = NULL;
+	if (!st->same && in->history && in->len > 0) {
+		/* An aggregator's first request has no text: text for a session we
+		 * do not hold is a late or lost step (of a session replaced or
+		 * ended), and must not touch the one in progress. */
+		st->notice = "global.ussd_lost";
+		return 0;
+	}
+	st->drop = found == 1 && !st->same; /* a new network session replaces what was left */
+	if (!st->same) {
+		*start = flow_find_ussd(d->flows, in->service_code);
+		if (!in->history)
+			*input_len = 0; /* the dialled code is no answer */
+		if (!*start)
+			st->notice = "global.unavailable";
+		return 0;
+	}
+	const struct store_session *s = &st->stored;
+	if (s->expires_at < now || s->started_at + d->cfg->ussd_total_timeout < now)
+		st->notice = FLOW_KEY_EXPIRED;
+	else if (in->history && ussd_at_new_input(d->cfg->keys.ussd_seen, s->ussd_text, in->text,
+						  in->len, input, input_len) < 0)
+		st->notice = "global.ussd_lost";
+	st->drop =
+	    st->notice != NULL; /* the session ends with that notice: nothing of it is kept */
+	return 0;
+}
+
+/* Renders page n of text into reply (localized "More"/"Back"); false if
+ * there is no such page. */
+static bool page_of(struct daemon *d, const char *lang, const char *text, size_t n, bool ended,
+		    struct converse_reply *reply, size_t *pages)
+{
+	const char *more = locales_text(d->locales, lang, "ussd.more");
+	const char *back = locales_text(d->locales, lang, "ussd.back");
+	struct gsm_ussd_budget budget = GSM_USSD_DEFAULT;
+	struct buf page;
+	buf_init(&page, CONVERSE_REPLY_MAX);
+	if (ussd_page(text, strlen(text), n, ended, more ? more : "More", back ? back : "Back",
+		      &budget, &page, pages) < 0) {
+		buf_cleanup(&page);
+		return false;
+	}
+	buf_cleanup(&reply->text);
+	reply->text = page;
+	reply->waiting = !(ended && n + 1 == *pages);
+	struct gsm_fit fit;
+	reply->ucs2 = gsm_measure(page.data, page.len, &fit) < 0 || fit.coding == GSM_CODING_UCS2;
+	return true;
+}
+
+/* The answer to "0" (more) or "00" (back) while a long reply is shown page
+ * by page; anything else goes on to the conversation, unless it had ended
+ * (then the page is shown again). True if this step is a page. */
+static bool turn_page(struct daemon *d, const struct inbound *in, struct standing *st,
+		      const char *input, size_t len, struct converse_reply *reply)
+{
+	struct store_session *s = &st->stored;
+	if (!st->same || st->notice || !s->pages[0])
+		return false;
+	int64_t n = s->page;
+	if (len == 1 && input[0] == '0')
+		n++;
+	else if (len == 2 && memcmp(input, "00", 2) == 0 && n > 0)
+		n--;
+	else if (!s->pages_end)
+		return false; /* an answer to the conversation */
+	size_t pages;
+	struct converse_ctx ctx = {d->store, d->cfg, d->flows, d->locales};
+	char lang[8];
+	if (converse_language(&ctx, in->msisdn, lang) < 0)
+		return false;
+	memcpy(reply->lang, lang, sizeof lang);
+	/* past the last page (or before the first): the same page again */
+	if (!page_of(d, lang, s->pages, (size_t)n, s->pages_end, reply, &pages) &&
+	    !page_of(d, lang, s->pages, (size_t)(n = s->page), s->pages_end, reply, &pages))
+		return false;
+	s->page = n;
+	reply->key = "ussd.page";
+	return true;
+}
+
+/* After the conversation: a reply longer than a page is shown page by
+ * page, the first now. */
+static void paginate(struct daemon *d, struct standing *st, struct converse_reply *reply)
+{
+	struct gsm_fit fit;
+	struct gsm_ussd_budget budget = GSM_USSD_DEFAULT;
+	struct store_session *s = &st->stored;
+	s->pages[0] = '\0';
+	s->page = 0;
+	s->pages_end = false;
+	if (!reply->text.data || (gsm_measure(reply->text.data, reply->text.len, &fit) == 0 &&
+				  gsm_fits_ussd(&fit, &budget)))
+		return;
+	size_t pages;
+	snprintf(s->pages, sizeof s->pages, "%s", reply->text.data);
+	s->pages_end = !reply->waiting;
+	if (!page_of(d, reply->lang, s->pages, 0, s->pages_end, reply, &pages)) {
+		s->pages[0] = '\0';
+		log_msg(LOG_LEVEL_ERROR, "ussd_pages", "error=\"cannot paginate\"");
+	}
+}
+
+/* The USSD session after the reply: its network id and text seen, its
+ * pages. */
+static int keep(struct daemon *d, const struct inbound *in, struct standing *st,
+		const struct converse_reply *reply, int64_t now)
+{
+	struct store_session *s = &st->stored;
+	if (!reply->waiting)
+		return store_session_delete(d->store, in->msisdn, in->channel);
+	session_key(in->session_id, s->ussd_session);
+	s->ussd_text[0] = '\0';
+	if (in->history) /* what was answered, as a keyed hash: it holds the PIN */
+		ussd_at_seen(d->cfg->keys.ussd_seen, in->text, in->len, s->ussd_text);
+	s->expires_at = now + d->cfg->ussd_step_timeout;
+	return store_session_pages(d->store, in->msisdn, in->channel, s, now);
+}
+
+/* The message as it may be kept: a PIN typed at the PIN prompt is "****";
+ * in a flow that asks for a PIN, every PIN-long run of digits is masked
+ * ("CHECKIN 4711"). Either way the row never commits as typed. */
+static int redact(struct daemon *d, int64_t id, const char *text, size_t len,
+		  const struct converse_reply *reply)
+{
+	if (reply->secret_input)
+		return store_message_redact(d->store, id, "****", 4);
+	if (!reply->pin_context || !text || len > KANNEL_TEXT_MAX)
+		return 0;
+	char masked[KANNEL_TEXT_MAX];
+	memcpy(masked, text, len);
+	return pin_mask(masked, len) ? store_message_redact(d->store, id, masked, len) : 0;
+}
+
+/* A message answered before: the reply stored then, sent again. */
+static int repeat(struct daemon *d, const struct inbound *in, struct inbound_outcome *out)
+{
+	struct store_reply earlier;
+	int found = store_find_reply(d->store, in->channel, in->msisdn, in->network_id, &earlier);
+	if (found != 1)
+		return STORE_ERROR; /* a unique key other than the network id */
+	buf_append(&out->text, earlier.text, earlier.len);
+	out->ucs2 = earlier.coding == KANNEL_CODING_UCS2;
+	out->waiting = strcmp(earlier.meta, "CON") == 0;
+	out->repeat = true;
+	out->key = "repeat";
+	return 0;
+}
+
+/* The rows of the exchange and the conversation between them. */
+static int exchange(struct daemon *d, const struct inbound *in, struct converse_reply *reply)
+{
+	int64_t now = (int64_t)ev_now(d->loop);
+	bool ussd = in->session_id != NULL;
+	struct converse_ctx conversation = {d->store, d->cfg, d->flows, d->locales};
+	struct converse_input input = {
+	    .msisdn = in->msisdn,
+	    .channel = in->channel,
+	    .now = now,
+	    .idle = ussd ? d->cfg->ussd_step_timeout : d->cfg->session_idle,
+	};
+	/* What this message says: over USSD only the new input (an
+	 * aggregator's whole text holds every answer so far, a PIN among
+	 * them), nothing if the step ends the session with a notice. */
+	const char *text = in->abort ? "" : in->text;
+	size_t len = in->abort ? 0 : in->len;
+	struct standing st = {0};
+	if (ussd && !in->abort && stand(d, in, now, &st, &input.start, &text, &len) < 0)
+		return STORE_ERROR;
+	if (st.notice)
+		text = "", len = 0;
+	bool is_text = ussd ? utf8_valid(text, len) : in->text_is_utf8;
+	input.text = is_text ? text : NULL; /* bytes that are not text match nothing */
+	input.len = is_text ? len : 0;
+	struct store_message mo = {
+	    .network_id = in->network_id,
+	    .channel = in->channel,
+	    .msisdn = in->msisdn,
+	    .peer = in->peer,
+	    .text = text,
+	    .text_len = len,
+	    .text_is_utf8 = is_text,
+	    .coding = in->coding,
+	    .smsc = in->smsc,
+	    .meta = in->meta,
+	    .sent_at = in->sent_at,
+	    .status = in->abort ? "aborted" : "received",
+	    .created_at = now,
+	};
+	int rc = store_add_message(d->store, &mo, &input.message_id);
+	if (rc < 0)
+		return rc; /* STORE_DUPLICATE before anything was changed */
+	if ((in->abort || st.drop) && store_session_delete(d->store, in->msisdn, in->channel) < 0)
+		return STORE_ERROR;
+	if (in->abort) /* the network ended the session: an empty answer ends it */
+		return 0;
+	bool page = ussd && turn_page(d, in, &st, text, len, reply);
+	if (!page) {
+		if ((st.notice ? converse_say(&conversation, &input, st.notice, reply)
+			       : converse(&conversation, &input, reply)) < 0 ||
+		    redact(d, input.message_id, text, len, reply) < 0)
+			return STORE_ERROR;
+		/* over USSD, the whole text by SMS too, before it is cut into pages */
+		if (ussd && reply->sms_copy &&
+		    store_outbox_add(d->store, in->msisdn, reply->text.data ? reply->text.data : "",
+				     reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
+				     "fallback", input.message_id, now) < 0)
+			return STORE_ERROR;
+		if (ussd)
+			paginate(d, &st, reply);
+	}
+	if (ussd && (reply->waiting || page) && keep(d, in, &st, reply, now) < 0)
+		return STORE_ERROR;
+	struct store_message answer = {
+	    .outbound = true,
+	    .channel = in->channel,
+	    .msisdn = in->msisdn,
+	    .peer = in->peer,
+	    .text = reply->text.data ? reply->text.data : "",
+	    .text_len = reply->text.len,
+	    .text_is_utf8 = true,
+	    .coding = reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
+	    .smsc = ussd ? NULL : in->smsc,
+	    .meta = ussd ? (reply->waiting ? "CON" : "END") : NULL,
+	    .status = "replied",
+	    .in_reply_to = input.message_id,
+	    .created_at = now,
+	};
+	return store_add_message(d->store, &answer, NULL);
+}
+
+int inbound_apply(struct daemon *d, const struct inbound *in, struct inbound_outcome *out)
+{
+	struct converse_reply reply = {0};
+	buf_init(&reply.text, CONVERSE_REPLY_MAX);
+	int rc = exchange(d, in, &reply);
+	if (rc == STORE_DUPLICATE && in->network_id) {
+		rc = repeat(d, in, out);
+	} else if (rc == 0) {
+		buf_append(&out->text, reply.text.data ? reply.text.data : "", reply.text.len);
+		out->ucs2 = reply.ucs2;
+		out->waiting = reply.waiting;
+		out->key = reply.key ? reply.key : "-";
+	}
+	buf_cleanup(&reply.text);
+	return rc < 0 ? STORE_ERROR : 0;
+}
