@@ -17,16 +17,17 @@
 # to the moment it has received the N-th reply (the modification time of
 # its log when "Got message N" appears there).
 #
-# Two targets, alternated for BENCH_RUNS rounds (medians are printed):
+# Two targets, alternated for BENCH_RUNS rounds (a shared machine's noise
+# moves between rounds, so each round's ratio compares neighbours; the
+# medians are printed):
 #
-#   health  the sms-service get-url points at chabard's /health (same query
-#           string, so smsbox builds the same URL): a responder that writes
-#           nothing.  smsbox 1.4.5 makes its JSON body an empty reply, so
-#           this service has omit-empty = false and every MO still gets one
-#           MT ("<Empty reply from service provider>").
-#   mo      the real get-url, /kannel/mo: every MO is stored (and its reply)
-#           in SQLite before chabard answers.  Afterwards the database must
-#           hold exactly N inbound messages with N distinct Kannel ids.
+#   responder  the get-url points at bench/responder (same query string, so
+#              smsbox builds the same URL): the least an application can do,
+#              one epoll loop answering "ok" in one send, keep-alive.
+#   mo         the real get-url, /kannel/mo: every MO is stored (and its
+#              reply) in SQLite before chabard answers.  Afterwards the
+#              database must hold exactly N inbound messages with N distinct
+#              ids.  Messages per commit (group commit) come from /metrics.
 #
 # CPU time (utime+stime from /proc/PID/stat) of each process is read before
 # fakesmsc starts and when the N-th reply has arrived; per MO it shows where
@@ -42,9 +43,15 @@
 #   BENCH_TIMEOUT   seconds a run may take before it is abandoned
 #                   (default 60 + BENCH_MESSAGES / 200)
 #   BENCH_KEEP      1: keep the temporary directory (all logs)
+#   RESPONDER       the baseline program (default bench/responder in the
+#                   build directory; `make bench-kannel` builds it)
 #   CHABARD, top_builddir, BEARERBOX, SMSBOX, FAKESMSC, KANNEL_LOG_LEVEL,
-#   CHABAR_LOG_LEVEL, CHABAR_SYNCHRONOUS (normal; full for an fsync per
-#   commit): as in tests/lib/stack.sh
+#   CHABAR_LOG_LEVEL, CHABAR_SYNCHRONOUS (full, chabard's default: an fsync
+#   per commit; normal): as in tests/lib/stack.sh
+#
+# The last line holds the figures for scripts: ratio (median of the rounds'
+# mo/responder), chabard_cpu_us and responder_cpu_us (per MO), mo_per_s,
+# responder_per_s, batch_mean and batch_p99 (messages per commit).
 #
 # Exit status: 0 when every run delivered N replies and the mo runs stored
 # every MO exactly once; 1 otherwise.
@@ -61,6 +68,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${BENCH_RUNS:=3}"
 : "${BENCH_KEEP:=0}"
 : "${CHABARD:=${top_builddir:-.}/gateway/chabard}"
+: "${RESPONDER:=${top_builddir:-.}/bench/responder}"
 export CHABARD
 
 
@@ -68,6 +76,7 @@ export CHABARD
 [[ $BENCH_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
 : "${BENCH_TIMEOUT:=$((60 + BENCH_MESSAGES / 200))}"
 [ -x "$CHABARD" ] || die "no chabard at $CHABARD (run make, or set CHABARD / top_builddir)"
+[ -x "$RESPONDER" ] || die "no responder at $RESPONDER (make bench/responder, or set RESPONDER)"
 for f in "$BEARERBOX" "$SMSBOX" "$FAKESMSC"; do
     [ -x "$f" ] || die "missing $f (Debian packages kannel and kannel-extras)"
 done
@@ -76,7 +85,7 @@ command -v sqlite3 >/dev/null || die "sqlite3 not found"
 bench_setup
 
 CLK_TCK=$(getconf CLK_TCK)
-PROCS=(bearerbox smsbox chabard load)
+PROCS=(bearerbox smsbox app load) # app: chabard, or the responder
 
 # now: wall clock with nanoseconds, as seconds.
 now() {
@@ -92,8 +101,8 @@ last_reply_number() {
 
 # --------------------------------------------------------------------------
 # run_one TARGET ROUND: one full stack, one load of BENCH_MESSAGES MOs.
-# Appends "TARGET ROUND mops secs cpu_us(bearerbox smsbox chabard load) ok"
-# to BENCH_DIR/results.
+# Appends "TARGET ROUND mops secs cpu_us(bearerbox smsbox app load) ok
+# batch_mean batch_p99" to BENCH_DIR/results.
 FAILED=0
 run_one() {
     local target=$1 round=$2 tag=$1-$2 n=$BENCH_MESSAGES
@@ -103,32 +112,36 @@ run_one() {
         KANNEL_SENDSMS_PORT CHABAR_PORT CHABAR_DB
     stack_init "$BENCH_DIR/$tag" || return 1
     write_kannel_conf || return 1
-    if [ "$target" = health ]; then
-        # Same URL and query, only the path differs: smsbox does the same
-        # work building and sending it, chabard writes nothing.  /health
-        # answers application/json, which smsbox 1.4.5 turns into an empty
-        # reply (not even reply-couldnotrepresent); with omit-empty that
-        # would send no MT at all, so here an empty reply sends smsbox's
-        # "<Empty reply from service provider>": still one MT per MO.
-        sed -i -e 's|/kannel/mo?|/health?|' \
-            -e 's/^omit-empty = true$/omit-empty = false/' "$STACK_DIR/kannel.conf"
-        if ! grep -q '^get-url = ".*/health?' "$STACK_DIR/kannel.conf" ||
-            ! grep -q '^omit-empty = false$' "$STACK_DIR/kannel.conf"; then
-            stack_log "$tag: could not rewrite kannel.conf for the /health baseline"
+    local -A pid before after
+    local p app=chabard
+    if [ "$target" = responder ]; then
+        # Same query string on another port: smsbox does the same work
+        # building and sending it; the responder answers "ok".
+        app=responder
+        local rport
+        rport=$(free_port) || return 1
+        sed -i "s|127.0.0.1:$CHABAR_PORT/kannel/mo?|127.0.0.1:$rport/r?|" "$STACK_DIR/kannel.conf"
+        if ! grep -q "^get-url = \"http://127.0.0.1:$rport/r?" "$STACK_DIR/kannel.conf"; then
+            stack_log "$tag: could not point kannel.conf at the responder"
+            return 1
+        fi
+        stack_spawn responder TERM "$RESPONDER" "$rport"
+        if ! _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" responder \
+            wait_http "http://127.0.0.1:$rport/" 1 200 || ! start_kannel; then
+            stop_all
+            return 1
+        fi
+    else
+        write_chabar_conf "$STACK_DIR/chabar.conf" || return 1
+        if ! start_kannel || ! start_chabard "$STACK_DIR/chabar.conf"; then
+            stop_all
             return 1
         fi
     fi
-    write_chabar_conf "$STACK_DIR/chabar.conf" || return 1
-    if ! start_kannel || ! start_chabard "$STACK_DIR/chabar.conf"; then
-        stop_all
-        return 1
-    fi
-
-    local -A pid before after
-    local p
-    for p in bearerbox smsbox chabard; do
+    for p in bearerbox smsbox; do
         pid[$p]=$(stack_pid "$p")
     done
+    pid[app]=$(stack_pid "$app")
 
     # fakesmsc picks one of these lines at random for each MO: several
     # senders, like real traffic.  -v 0: it logs received MTs only at debug.
@@ -141,7 +154,7 @@ run_one() {
         "+996700000003 384 text CHECKIN other" \
         "+996770000004 384 text HELP"
     pid[load]=$STACK_LAST_PID
-    for p in bearerbox smsbox chabard; do
+    for p in bearerbox smsbox app; do
         before[$p]=$(cpu_ticks "${pid[$p]}")
     done
     before[load]=0 # fakesmsc's whole life is the run
@@ -175,7 +188,8 @@ run_one() {
     local kw cw problems=no
     kw=$(grep -c -E '\] (ERROR|WARNING|PANIC):' "$STACK_DIR/smsbox.log" "$STACK_DIR/bearerbox.log" |
         awk -F: '{ s += $NF } END { print s + 0 }')
-    cw=$(grep -c 'level=\(warn\|error\)' "$STACK_DIR/chabard.out")
+    cw=0
+    [ "$app" = chabard ] && cw=$(grep -c 'level=\(warn\|error\)' "$STACK_DIR/chabard.out")
     if [ "$kw" != 0 ] || [ "$cw" != 0 ]; then
         stack_log "$tag: $kw Kannel warnings/errors, $cw chabard warnings/errors"
         grep -h -m3 -E '\] (ERROR|WARNING|PANIC):' "$STACK_DIR/smsbox.log" \
@@ -183,6 +197,9 @@ run_one() {
         grep -m3 'level=\(warn\|error\)' "$STACK_DIR/chabard.out" | sed 's/^/#   /' >&2
         problems=yes
     fi
+
+    local batch="- -"
+    [ "$target" = mo ] && batch=$(batch_stats "http://127.0.0.1:$CHABAR_PORT/metrics")
 
     # SIGINT makes fakesmsc print its own figures (a cross-check).
     stop_all
@@ -215,11 +232,11 @@ run_one() {
     local own
     own=$(LC_ALL=C sed -n 's/.*fakesmsc: from first to last received message \(.*\)/\1/p' \
         "$STACK_DIR/load.out" | tail -n 1)
-    printf '%s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
-        "${cpu[@]}" "$ok" >>"$BENCH_DIR/results"
-    printf '# %-6s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s chabard %s fakesmsc %s  stored %s  %s\n' \
-        "$target" "$round" "$mops" "$secs" "$n" "${cpu[@]}" "$stored" \
-        "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
+    printf '%s %s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
+        "${cpu[@]}" "$ok" "$batch" >>"$BENCH_DIR/results"
+    printf '# %-9s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s %s %s fakesmsc %s  stored %s  batch mean/p99 %s  %s\n' \
+        "$target" "$round" "$mops" "$secs" "$n" "${cpu[0]}" "${cpu[1]}" "$app" "${cpu[2]}" \
+        "${cpu[3]}" "$stored" "${batch/ //}" "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
     [ -n "$own" ] && printf '#        fakesmsc itself: first to last reply %s\n' "$own" >&2
     return 0
 }
@@ -229,46 +246,19 @@ printf 'chabar end-to-end benchmark through Kannel  %s\n' "$(date -u '+%Y-%m-%d 
 printf 'machine: %s cores (%s), kernel %s\n' "$(nproc)" \
     "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(uname -r)"
 printf 'daemon:  %s (synchronous %s, log_level %s); Kannel %s; %d MOs per run, %d round(s), Kannel log level %s\n' \
-    "$("$CHABARD" -V 2>&1 | head -n1)" "${CHABAR_SYNCHRONOUS:-normal}" "${CHABAR_LOG_LEVEL:-info}" \
+    "$("$CHABARD" -V 2>&1 | head -n1)" "${CHABAR_SYNCHRONOUS:-full}" "${CHABAR_LOG_LEVEL:-info}" \
     "$(dpkg-query -W -f '${Version}' kannel 2>/dev/null || echo '?')" \
     "$BENCH_MESSAGES" "$BENCH_RUNS" "${KANNEL_LOG_LEVEL:-1}"
 
 : >"$BENCH_DIR/results"
 for ((round = 1; round <= BENCH_RUNS; round++)); do
-    for target in health mo; do
+    for target in responder mo; do
         if ! run_one "$target" "$round"; then
             stack_log "$target round $round: the stack did not start"
             FAILED=1
         fi
     done
 done
-
-awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
-$9 == "yes" {
-    t = $1
-    if (!(t in seen)) { seen[t] = 1; order[++k] = t }
-    mops[t] = mops[t] " " $3
-    bb[t] = bb[t] " " $5; sb[t] = sb[t] " " $6; ch[t] = ch[t] " " $7; fk[t] = fk[t] " " $8
-    if (!(t in lo) || $3 + 0 < lo[t]) lo[t] = $3 + 0
-    if (!(t in hi) || $3 + 0 > hi[t]) hi[t] = $3 + 0
-    good[t]++
-}
-$9 != "yes" { bad[$1]++ }
-END {
-    label["health"] = "get-url -> /health"
-    label["mo"] = "get-url -> /kannel/mo"
-    base = median(mops["health"])
-    printf "\n%-22s %6s %13s %8s %11s %11s %11s %11s %5s\n", "target (median)", "MO/s", "min-max",
-        "x/health", "chabard", "smsbox", "bearerbox", "fakesmsc", "runs"
-    printf "%-22s %6s %13s %8s %11s %11s %11s %11s %5s\n", "", "", "", "", "us/MO", "us/MO",
-        "us/MO", "us/MO", "ok"
-    for (i = 1; i <= k; i++) {
-        t = order[i]; m = median(mops[t])
-        printf "%-22s %6.0f %6.0f-%-6.0f %8s %11.1f %11.1f %11.1f %11.1f %2d/%-2d\n", label[t], m,
-            lo[t], hi[t], base ? sprintf("%.2f", m / base) : "-", median(ch[t]), median(sb[t]),
-            median(bb[t]), median(fk[t]), good[t], good[t] + bad[t]
-    }
-}' "$BENCH_DIR/results"
 
 cat <<EOF
 
@@ -277,6 +267,41 @@ of each process over the run divided by the MOs; clock ticks are
 $((1000 / CLK_TCK)) ms, so small figures (chabard's) carry about
 +-$(awk -v hz="$CLK_TCK" -v n="$BENCH_MESSAGES" 'BEGIN { printf "%.1f", 1e6 / hz / n }') us of rounding.  Failed runs are left out of the medians.
 EOF
+
+awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
+$9 == "yes" {
+    t = $1
+    if (!(t in seen)) { seen[t] = 1; order[++k] = t }
+    mops[t] = mops[t] " " $3; rate[t, $2] = $3
+    bb[t] = bb[t] " " $5; sb[t] = sb[t] " " $6; app[t] = app[t] " " $7; fk[t] = fk[t] " " $8
+    if ($10 != "-") { bmean = bmean " " $10; bp99 = bp99 " " $11 }
+    if (!(t in lo) || $3 + 0 < lo[t]) lo[t] = $3 + 0
+    if (!(t in hi) || $3 + 0 > hi[t]) hi[t] = $3 + 0
+    good[t]++
+}
+$9 != "yes" { bad[$1]++ }
+END {
+    label["responder"] = "get-url -> responder"
+    label["mo"] = "get-url -> /kannel/mo"
+    for (r = 1; r <= runs; r++)
+        if ((("mo", r) in rate) && (("responder", r) in rate) && rate["responder", r] > 0)
+            ratios = ratios " " rate["mo", r] / rate["responder", r]
+    printf "\n%-22s %6s %13s %11s %11s %11s %11s %5s\n", "target (median)", "MO/s", "min-max",
+        "app", "smsbox", "bearerbox", "fakesmsc", "runs"
+    printf "%-22s %6s %13s %11s %11s %11s %11s %5s\n", "", "", "", "us/MO", "us/MO", "us/MO",
+        "us/MO", "ok"
+    for (i = 1; i <= k; i++) {
+        t = order[i]
+        printf "%-22s %6.0f %6.0f-%-6.0f %11.1f %11.1f %11.1f %11.1f %2d/%-2d\n", label[t],
+            median(mops[t]), lo[t], hi[t], median(app[t]), median(sb[t]), median(bb[t]),
+            median(fk[t]), good[t], good[t] + bad[t]
+    }
+    printf "\nmo / responder, round by round:%s\n", ratios
+    printf "messages per commit: mean%s, p99%s (per mo round)\n", bmean, bp99
+    printf "ratio=%.2f chabard_cpu_us=%.1f responder_cpu_us=%.1f mo_per_s=%.0f responder_per_s=%.0f batch_mean=%s batch_p99=%s\n",
+        median(ratios), median(app["mo"]), median(app["responder"]), median(mops["mo"]),
+        median(mops["responder"]), bmean == "" ? "-" : median(bmean), bp99 == "" ? "-" : median(bp99)
+}' "$BENCH_DIR/results"
 
 if [ "$FAILED" != 0 ]; then
     echo "bench/kannel.sh: some runs failed (see the lines marked CHECK above)" >&2

@@ -71,3 +71,19 @@ function median(list,    a, n, i, j, t) {
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 '
+
+# batch_stats URL: "MEAN P99" of the messages per commit, from chabard's
+# /metrics histogram chabar_commit_batch_size (P99 is the upper bound of the
+# bucket that holds the 99th percentile); "- -" if there is none.
+batch_stats() {
+    stack_curl -s --max-time 5 "$1" | awk '
+        /^chabar_commit_batch_size_bucket\{le="[0-9]/ {
+            split($1, a, "\""); le[++n] = a[2] + 0; cum[n] = $2 + 0 }
+        /^chabar_commit_batch_size_sum / { sum = $2 }
+        /^chabar_commit_batch_size_count / { count = $2 }
+        END {
+            if (!count) { print "- -"; exit }
+            for (i = 1; i <= n && cum[i] < 0.99 * count; i++) ;
+            printf "%.1f %s\n", sum / count, (i <= n) ? le[i] : ">" le[n]
+        }'
+}

@@ -24,6 +24,7 @@ CREATE TABLE messages_new (
 INSERT INTO messages_new SELECT * FROM messages;
 DROP TABLE messages;
 ALTER TABLE messages_new RENAME TO messages;
-CREATE UNIQUE INDEX messages_identity ON messages (channel, msisdn, network_id);
-CREATE INDEX messages_msisdn ON messages (msisdn, created_at);
+-- Led by the number, the identity index also finds a number's messages, so
+-- messages_msisdn is not made again: one index less to write per row.
+CREATE UNIQUE INDEX messages_identity ON messages (msisdn, channel, network_id);
 CREATE INDEX messages_reply ON messages (in_reply_to);

@@ -87,6 +87,11 @@ static void watch_signal(struct daemon *d, ev_signal *w, int signum)
 	ev_signal_start(d->loop, w);
 }
 
+static void on_log_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	log_flush();
+}
+
 struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg *cfg, char *err,
 			  size_t err_size)
 {
@@ -133,6 +138,10 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 	watch_signal(d, &d->sighup, SIGHUP);
 	ev_timer_init(&d->drain, on_drain_tick, DRAIN_POLL_SECONDS, DRAIN_POLL_SECONDS);
 	d->drain.data = d;
+	ev_prepare_init(&d->log_flusher, on_log_flush);
+	ev_set_priority(&d->log_flusher, EV_MINPRI); /* after everything else */
+	ev_prepare_start(loop, &d->log_flusher);
+	log_hold(true);
 	log_msg(LOG_LEVEL_INFO, "started", "version=%s listen=%s port=%u database=%s schema=%d",
 		PACKAGE_VERSION, cfg->listen_text, http_port(d->http), cfg->database,
 		store_schema_version(d->store));
@@ -152,6 +161,7 @@ void daemon_free(struct daemon *d)
 	ev_signal_stop(d->loop, &d->sigint);
 	ev_signal_stop(d->loop, &d->sighup);
 	ev_timer_stop(d->loop, &d->drain);
+	ev_prepare_stop(d->loop, &d->log_flusher);
 	batch_cleanup(&d->batch); /* answers what it holds: before the server goes */
 	http_free(d->http);
 	store_free(d->store);
@@ -159,4 +169,5 @@ void daemon_free(struct daemon *d)
 	locales_unref(d->locales);
 	cfg_unref(d->cfg);
 	free(d);
+	log_hold(false);
 }

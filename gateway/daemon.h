@@ -33,6 +33,7 @@ struct daemon {
 	struct metrics metrics;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer drain;
+	ev_prepare log_flusher; /* the turn's log lines, in one write, before the loop sleeps */
 	ev_tstamp started;
 	ev_tstamp drain_deadline;
 	bool debug; /* -d: debug logging whatever the config says, also after reloads */

@@ -1,5 +1,6 @@
 /* log — see log.h. Lines are formatted into one buffer and written with a
- * single write() so concurrent writers to the same stderr do not interleave. */
+ * single write() so concurrent writers to the same stderr do not interleave;
+ * with log_hold() on, the lines of one loop turn share that write. */
 #include "log.h"
 
 #include <stdio.h>
@@ -10,13 +11,17 @@
 #include <unistd.h>
 
 #define LOG_LINE_MAX 2048
+#define LOG_HELD_MAX (32 * 1024)
 
 static struct {
 	enum log_target target;
 	enum log_level level;
 	time_t stamp_second; /* the second stamp[] was formatted for */
 	char stamp[32];
-} logger = {LOG_TARGET_STDERR, LOG_LEVEL_INFO, 0, ""};
+	bool hold; /* lines wait in held[] for log_flush() */
+	size_t held_len;
+	char held[LOG_HELD_MAX];
+} logger = {LOG_TARGET_STDERR, LOG_LEVEL_INFO, 0, "", false, 0, ""};
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -36,6 +41,22 @@ void log_set_level(enum log_level level)
 bool log_enabled(enum log_level level)
 {
 	return level >= logger.level;
+}
+
+void log_flush(void)
+{
+	/* Nothing useful can be done if stderr is gone. */
+	if (logger.held_len) {
+		ssize_t ignored = write(STDERR_FILENO, logger.held, logger.held_len);
+		(void)ignored;
+	}
+	logger.held_len = 0;
+}
+
+void log_hold(bool hold)
+{
+	log_flush();
+	logger.hold = hold;
 }
 
 /* The timestamp changes once a second; formatting it per line would be
@@ -80,9 +101,12 @@ void log_vmsg(enum log_level level, const char *event, const char *fields, va_li
 		return;
 	}
 	line[used++] = '\n';
-	/* Nothing useful can be done if stderr is gone. */
-	ssize_t ignored = write(STDERR_FILENO, line, (size_t)used);
-	(void)ignored;
+	if (logger.held_len + (size_t)used > sizeof logger.held)
+		log_flush();
+	memcpy(logger.held + logger.held_len, line, (size_t)used);
+	logger.held_len += (size_t)used;
+	if (!logger.hold || level >= LOG_LEVEL_WARN)
+		log_flush(); /* a problem is seen at once */
 }
 
 void log_msg(enum log_level level, const char *event, const char *fields, ...)

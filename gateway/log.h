@@ -23,6 +23,11 @@ enum log_target { LOG_TARGET_STDERR, LOG_TARGET_SYSLOG };
 void log_open(enum log_target target, enum log_level level);
 void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
+/* With hold on, stderr lines wait (at most 32 KiB) for log_flush(), which
+ * the daemon calls before its loop sleeps: one write() a loop turn instead
+ * of one a line. A warning or an error flushes at once. Off by default. */
+void log_hold(bool hold);
+void log_flush(void);
 
 /* One line: "<time> level=<l> event=<event> <fields>"; fields is a printf
  * format producing further key=value pairs (may be NULL). */

@@ -164,7 +164,7 @@ stack_defaults() {
     : "${CHABAR_DB:=$STACK_DIR/chabar.db}"
     : "${CHABAR_LOG_LEVEL:=info}"
     : "${CHABAR_ALLOW:=127.0.0.1}"
-    : "${CHABAR_SYNCHRONOUS:=normal}"
+    : "${CHABAR_SYNCHRONOUS:=full}"
     : "${CHABAR_FLOWS:=$STACK_SRCDIR/flows}"
     : "${CHABAR_LOCALES:=$STACK_SRCDIR/locales}"
     : "${CHABAR_LANGUAGE:=en}"

@@ -1,0 +1,103 @@
+/*
+ * responder — the baseline of bench/kannel.sh: the least an HTTP
+ * application behind smsbox's get-url can do. One epoll loop, keep-alive,
+ * each request (a GET with no body) answered "ok" in one send. What chabard
+ * does per message is measured against this.
+ *
+ *     responder PORT       listens on 127.0.0.1:PORT; prints "ready"
+ *
+ * Not part of chabar: a benchmark tool, built by `make bench-kannel`.
+ */
+#define _GNU_SOURCE /* memmem, accept4 */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BUFFER 16384
+
+static const char answer[] = "HTTP/1.1 200 OK\r\n"
+			     "Content-Type: text/plain\r\n"
+			     "Content-Length: 2\r\n"
+			     "\r\n"
+			     "ok";
+
+struct connection {
+	int fd;
+	size_t len;
+	char in[BUFFER];
+};
+
+/* Answers every complete request in c's buffer; -1 if the peer is gone. */
+static int serve(struct connection *c)
+{
+	for (;;) {
+		ssize_t n = read(c->fd, c->in + c->len, sizeof c->in - c->len);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return -1;
+		if (n < 0)
+			return 0;
+		c->len += (size_t)n;
+		char *end;
+		while ((end = memmem(c->in, c->len, "\r\n\r\n", 4))) {
+			if (write(c->fd, answer, sizeof answer - 1) != (ssize_t)(sizeof answer - 1))
+				return -1;
+			size_t used = (size_t)(end + 4 - c->in);
+			memmove(c->in, c->in + used, c->len - used);
+			c->len -= used;
+		}
+		if (c->len == sizeof c->in)
+			return -1; /* a request larger than a get-url's */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: responder PORT\n");
+		return 2;
+	}
+	int one = 1;
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)strtoul(argv[1], NULL, 10)),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lfd, 1024) < 0) {
+		perror("responder: listen");
+		return 1;
+	}
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		struct epoll_event events[64];
+		int n = epoll_wait(ep, events, 64, -1);
+		for (int i = 0; i < n; i++) {
+			struct connection *c = events[i].data.ptr;
+			if (!c) {
+				int fd;
+				while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+					if (!(c = calloc(1, sizeof *c))) {
+						close(fd);
+						continue;
+					}
+					c->fd = fd;
+					ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = c};
+					epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+				}
+			} else if (serve(c) < 0) {
+				close(c->fd);
+				free(c);
+			}
+		}
+	}
+}
