@@ -1,0 +1,92 @@
+#!/bin/bash
+#
+# tests/integration/group_commit.sh - group commit with a real chabard and a
+# real SQLite file: messages that arrive together share one commit; one
+# message that fails is answered 503 alone while the others are stored; a
+# commit that fails answers every message of its batch 503 and keeps none
+# of them; the same messages sent again are stored once. Faults are made in
+# SQLite itself (a trigger that aborts one insert, a deferred foreign key
+# that only the COMMIT checks), not mocked. TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-group.XXXXXX") || exit 1
+cleanup() {
+    stop_all
+    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+stack_init "$T"
+# A message waits up to 400 ms for others: requests sent together share a
+# commit however the machine schedules them.
+export CHABAR_CONF_EXTRA
+CHABAR_CONF_EXTRA=$(printf '[chabard]\nbatch_wait_ms = 400\n')
+write_chabar_conf "$T/chabar.conf" || exit 1
+BASE="http://127.0.0.1:$CHABAR_PORT"
+sql() { stack_sql "$@"; }
+
+# together ID:TEXT...: one /kannel/mo request per argument, all at once (one
+# curl, in parallel); prints each "ID STATUS", sorted by ID.
+together() {
+    local args=() a
+    for a in "$@"; do
+        # --next: each URL its own -s, -o and -w
+        args+=(--next -s -o /dev/null -w "${a%%:*} %{http_code}\n"
+            "$BASE/kannel/mo?key=$CHABAR_KEY&from=%2B99655500${a%%:*}&to=384&text=${a#*:}&id=${a%%:*}&coding=0")
+    done
+    stack_curl --parallel --parallel-immediate --parallel-max 16 "${args[@]}" 2>/dev/null | sort
+}
+
+# batches: how many commits chabard has made (its /metrics).
+batches() {
+    stack_curl "$BASE/metrics" | awk '/^chabar_commit_batch_size_count / { print $2 }'
+}
+
+tap_plan 14
+
+start_chabard "$T/chabar.conf" || bail "chabard starts"
+ok 0 "chabard starts"
+
+# --- messages sent together share one commit ---------------------------------
+before=$(batches)
+is "$(together 1001:HELP 1002:HELP 1003:HELP 1004:HELP)" "$(printf '%s 200\n' 1001 1002 1003 1004)" \
+    "four messages sent together: each answered 200"
+is "$(($(batches) - before))" 1 "in one commit"
+is "$(sql "select count(*) from messages where direction = 'in'")" 4 "all four stored"
+
+# --- one message fails: it alone is answered 503 -----------------------------
+sql "CREATE TRIGGER fail_one BEFORE INSERT ON messages WHEN new.text = 'FAIL-ONE'
+     BEGIN SELECT RAISE(ABORT, 'a fault made by the test'); END"
+is "$(together 2001:HELP 2002:FAIL-ONE 2003:HELP)" "$(printf '2001 200\n2002 503\n2003 200\n')" \
+    "a message whose insert fails gets 503, the two beside it 200"
+is "$(sql "select group_concat(network_id) from (select network_id from messages where network_id like '200%' order by 1)")" \
+    "2001,2003" "the other two are stored, the failed one not at all"
+
+# --- the commit fails: the whole batch is answered 503, nothing kept ---------
+sql "CREATE TABLE commit_fault (district INTEGER REFERENCES districts(id) DEFERRABLE INITIALLY DEFERRED);
+     CREATE TRIGGER fail_commit AFTER INSERT ON messages WHEN new.text = 'FAIL-COMMIT'
+     BEGIN INSERT INTO commit_fault VALUES (-1); END"
+is "$(together 3001:HELP 3002:FAIL-COMMIT 3003:HELP)" "$(printf '3001 503\n3002 503\n3003 503\n')" \
+    "a commit that fails (a deferred foreign key): every message of the batch gets 503"
+is "$(sql "select count(*) from messages where network_id like '300%'")" 0 "none of them is stored"
+is "$(sql "select count(*) from commit_fault")" 0 "nor anything they wrote"
+like "$(cat "$T/chabard.out")" 'level=error event=store_commit .*messages=3' \
+    "the failed commit is logged once, with its size"
+
+# --- sent again (as Kannel retries), they are stored, once -------------------
+sql "DROP TRIGGER fail_commit; DROP TRIGGER fail_one"
+is "$(together 3001:HELP 3002:FAIL-COMMIT 3003:HELP 2002:FAIL-ONE)" \
+    "$(printf '2002 200\n3001 200\n3002 200\n3003 200\n')" "the retries are answered 200"
+is "$(sql "select count(*) from messages where direction = 'in' and network_id like '3%'")" 3 \
+    "the batch that failed is stored now"
+is "$(together 3001:HELP 2001:HELP)" "$(printf '2001 200\n3001 200\n')" \
+    "and a retry of what was stored gets its answer again"
+is "$(sql "select count(*) from messages where direction = 'in' and network_id in ('3001', '2001')")" 2 \
+    "without storing it twice"

@@ -1,0 +1,97 @@
+#!/bin/bash
+#
+# tests/integration/kannel_crash.sh - chabard killed (SIGKILL) under load
+# behind a real Kannel, then started again on the same database: nothing
+# it acknowledged is lost and nothing is stored twice.
+#
+# fakesmsc fires MOs as fast as bearerbox takes them; once part of the
+# replies are back, chabard is killed with SIGKILL (no drain, no clean
+# close) and restarted.  smsbox retries the requests that failed
+# (http-request-retry, the same %I), so every MO reaches chabard again.
+# Afterwards:
+#   - every reply fakesmsc received was acknowledged by chabard, so its MO
+#     must be in the database: replies received <= MOs stored;
+#   - no MO is stored twice: one row per network id;
+#   - every stored MO has its reply row;
+#   - chabard answered after the restart.
+# smsbox 1.4.5 itself sometimes dies when the application behind it does
+# (issue 18); the invariants above hold whatever smsbox does, and the count
+# of MOs that never got through is printed.  TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+N=${CRASH_MESSAGES:-1500}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-crash.XXXXXX") || exit 1
+cleanup() {
+    stop_all
+    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log" "$T/load.out"
+    [ "${CHABAR_KEEP_TMP:-0}" = 1 ] && stack_log "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+stack_init "$T"
+sql() { stack_sql "$@"; }
+
+# replies: how many MTs the load's fakesmsc has received.
+replies() {
+    local n
+    n=$(LC_ALL=C sed -n 's/.* Got message \([0-9]*\): .*/\1/p' "$T/load.out" 2>/dev/null | tail -n1)
+    echo "${n:-0}"
+}
+
+# wait_replies COUNT SECONDS: until that many replies arrived (1 on timeout).
+wait_replies() {
+    local end=$((SECONDS + $2))
+    while (($(replies) < $1)); do
+        ((SECONDS >= end)) && return 1
+        sleep 0.05
+    done
+}
+
+tap_plan 7
+
+missing=$(stack_missing "$CHABARD")
+[ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
+write_kannel_conf && write_chabar_conf "$T/chabar.conf" || bail "configs written"
+start_kannel && start_chabard "$T/chabar.conf" || bail "Kannel and chabard start"
+ok 0 "Kannel and chabard start"
+
+stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$N" -v 0 \
+    "+996555000001 384 text HELP" "+996555000002 384 text CHECKIN" \
+    "+996700000003 384 text NEXT" "+996770000004 384 text hello"
+wait_replies $((N / 5)) 60
+ok $? "under load: $(replies) of $N replies back"
+
+pid=$(stack_pid chabard)
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null # it is ours: reaped, without the shell's "Killed"
+before=$(replies)
+start_chabard "$T/chabar.conf"
+ok $? "chabard killed with SIGKILL after $before replies, and started again"
+
+# smsbox retries every 2 s, 3 times: wait until replies stop coming
+last=-1
+while [ "$(replies)" != "$last" ]; do
+    last=$(replies)
+    wait_replies "$N" 6 && break
+done
+got=$(replies)
+stored=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
+ids=$(sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
+answered=$(sql "SELECT count(*) FROM messages m WHERE m.direction = 'in' AND EXISTS
+    (SELECT 1 FROM messages r WHERE r.in_reply_to = m.id AND r.direction = 'out')")
+((got <= stored))
+ok $? "every reply received was acknowledged after its commit: $got replies, $stored MOs stored"
+is "$ids" "$stored" "no MO stored twice: one row per network id"
+is "$answered" "$stored" "every stored MO has its reply"
+((got > before))
+ok $? "chabard answered after the restart ($((got - before)) replies)"
+_stack_alive "$(stack_pid smsbox)" ||
+    stack_log "smsbox died when chabard was killed (Kannel 1.4.5, issue 18)"
+stack_log "$((N - stored)) of $N MOs never reached the database, $((N - got)) never got a reply"
