@@ -87,3 +87,11 @@ batch_stats() {
             printf "%.1f %s\n", sum / count, (i <= n) ? le[i] : ">" le[n]
         }'
 }
+
+# chabard_problems LOG: the warnings and errors chabard logged, one a line.
+# wrk closes its connections when its time is up; a request still waiting
+# for its batch's commit then ends "end=error" (stored, its answer had no
+# one to go to): not a problem of chabard's, so left out.
+chabard_problems() {
+    grep 'level=\(warn\|error\)' "$1" | grep -v 'event=http .* end=error'
+}

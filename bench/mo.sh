@@ -18,13 +18,19 @@
 # peak RSS (VmHWM) and CPU time belong to that load alone:
 #
 #   health    GET /health: no write, one trivial SQLite read (the baseline)
-#   mo        GET /kannel/mo with a new Kannel id every request: one INSERT
-#             transaction + COMMIT per request (synchronous = normal, WAL)
-#   mo-full   the same with synchronous = full (an fsync per commit)
+#   mo        GET /kannel/mo with a new Kannel id every request, at
+#             synchronous = normal (WAL): each request in a savepoint of
+#             the loop turn's transaction (group commit, batch.h)
+#   mo-full   the same at synchronous = full, chabard's default (an fsync
+#             per commit, shared by the requests of a turn)
 #   mo-dup    every request repeats one already stored id: the duplicate
 #             path (what a Kannel retry costs).  chabard inserts first, the
-#             UNIQUE Kannel id refuses the row, the transaction is rolled
-#             back and the earlier reply read: nothing reaches the WAL.
+#             unique (sender, channel, id) refuses the row, and the earlier
+#             reply is read: nothing reaches the WAL.
+#
+# The last line holds the figures for scripts (name=value): each MO load's
+# req/s as a ratio to /health's, CPU us per request, and the messages per
+# commit (mean, p99) of the mo-full load.
 #
 # The loads are interleaved (health, mo, mo-full, mo-dup, then again) for
 # BENCH_RUNS rounds and the medians are printed, so slow drift of the machine
@@ -206,6 +212,8 @@ run_one() {
     local completed non2xx sockerr reqps p50 p99 written
     read -r completed non2xx sockerr reqps p50 p99 written <<<"$parsed"
 
+    local batch="- -"
+    [ "$mode" = health ] || batch=$(batch_stats "$base/metrics")
     # Stop chabard before counting: SIGTERM lets it finish what is in
     # flight, so the count is final.
     stop_all
@@ -227,10 +235,10 @@ run_one() {
         ok=NO
     fi
     local problems
-    problems=$(grep -c 'level=\(warn\|error\)' "$BENCH_DIR/chabard.out")
+    problems=$(chabard_problems "$BENCH_DIR/chabard.out" | wc -l)
     if [ "$problems" != 0 ]; then
         stack_log "$tag: chabard logged $problems warnings/errors"
-        grep -m3 'level=\(warn\|error\)' "$BENCH_DIR/chabard.out" | sed 's/^/#   /' >&2
+        chabard_problems "$BENCH_DIR/chabard.out" | head -n3 | sed 's/^/#   /' >&2
         ok=NO
     fi
     [ "$ok" = yes ] || FAILED=1
@@ -238,11 +246,11 @@ run_one() {
     local cpu_us
     cpu_us=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$completed" \
         'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
-    printf '%s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$mode" "$round" "$reqps" "$p50" \
+    printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$mode" "$round" "$reqps" "$p50" \
         "$p99" "$cpu_us" "$hwm" "$completed" "$written" "$non2xx" "$sockerr" \
-        "$stored" "$ok" >>"$BENCH_DIR/results"
-    printf '# %-8s round %d: %9s req/s  p50 %6s us  p99 %7s us  cpu %6s us/req  stored %s/%s %s\n' \
-        "$mode" "$round" "$reqps" "$p50" "$p99" "$cpu_us" "$stored" "$written" \
+        "$stored" "$ok" "$batch" >>"$BENCH_DIR/results"
+    printf '# %-8s round %d: %9s req/s  p50 %6s us  p99 %7s us  cpu %6s us/req  stored %s/%s  batch mean/p99 %s %s\n' \
+        "$mode" "$round" "$reqps" "$p50" "$p99" "$cpu_us" "$stored" "$written" "${batch/ //}" \
         "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
     rm -f "$BENCH_DIR/$tag.db" "$BENCH_DIR/$tag.db-wal" "$BENCH_DIR/$tag.db-shm"
 }
@@ -271,6 +279,15 @@ done
 # The table: per load, the median of each column over the rounds (each
 # column on its own, so a row need not be one actual run), and the spread
 # of req/s.  Ratios are against the median /health req/s and CPU.
+cat <<EOF
+
+req/s and latency: wrk and chabard share $(nproc) cores, so these depend on the
+machine.  cpu us/r = chabard's utime+stime per completed request, the cost
+taken from Kannel's smsbox on a shared host; cpu-hlth = that minus /health's.
+"stored" must equal "written" minus errors for the MO loads (wrk's
+"completed" misses the requests in flight when its time ran out).
+EOF
+
 awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
 {
     m = $1
@@ -281,10 +298,11 @@ awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
     if (!(m in hi) || $3 + 0 > hi[m]) hi[m] = $3 + 0
     n[m]++; comp[m] += $8; wr[m] += $9; bad[m] += $10 + $11; st[m] += $12
     if ($13 != "yes") nok[m]++
+    if ($14 != "-") { bmean[m] = bmean[m] " " $14; bp99[m] = bp99[m] " " $15 }
 }
 END {
     label["health"] = "GET /health (baseline)"
-    label["mo"] = "MO, new id (normal)"
+    label["mo"] = "MO, new id (sync=normal)"
     label["mo-full"] = "MO, new id (sync=full)"
     label["mo-dup"] = "MO, repeated id"
     base = median(rps["health"]); basecpu = median(cpu["health"])
@@ -302,16 +320,16 @@ END {
         m = order[i]
         printf "%-24s %12d %12d %12d %12d\n", label[m], comp[m], wr[m], st[m], bad[m]
     }
+    printf "\nmessages per commit (mean, p99):"
+    for (i = 1; i <= k; i++)
+        if (order[i] in bmean)
+            printf "  %s %s, %s", order[i], median(bmean[order[i]]), median(bp99[order[i]])
+    printf "\n"
+    printf "mo_ratio=%.2f mo_full_ratio=%.2f mo_dup_ratio=%.2f health_cpu_us=%.1f mo_cpu_us=%.1f mo_full_cpu_us=%.1f batch_mean=%s batch_p99=%s\n",
+        median(rps["mo"]) / base, median(rps["mo-full"]) / base, median(rps["mo-dup"]) / base,
+        basecpu, median(cpu["mo"]), median(cpu["mo-full"]), median(bmean["mo-full"]),
+        median(bp99["mo-full"])
 }' "$BENCH_DIR/results"
-
-cat <<EOF
-
-req/s and latency: wrk and chabard share $(nproc) cores, so these depend on the
-machine.  cpu us/r = chabard's utime+stime per completed request, the cost
-taken from Kannel's smsbox on a shared host; cpu-hlth = that minus /health's.
-"stored" must equal "written" minus errors for the MO loads (wrk's
-"completed" misses the requests in flight when its time ran out).
-EOF
 
 if [ "$FAILED" != 0 ]; then
     echo "bench/mo.sh: some runs failed or did not check out (see the lines marked CHECK above)" >&2

@@ -359,6 +359,8 @@ run_one() {
     local completed non2xx sockerr reqps p50 p99 written bad ended
     read -r completed non2xx sockerr reqps p50 p99 written bad ended <<<"$parsed"
 
+    local batch="- -"
+    [ "$kind" = health ] || batch=$(batch_stats "http://127.0.0.1:$CHABAR_PORT/metrics")
     # Stop chabard before counting: SIGTERM lets it finish what is in
     # flight, so the counts are final.
     stop_all
@@ -388,10 +390,10 @@ run_one() {
         ok=NO
     fi
     local problems
-    problems=$(grep -c 'level=\(warn\|error\)' "$BENCH_DIR/chabard.out")
+    problems=$(chabard_problems "$BENCH_DIR/chabard.out" | wc -l)
     if [ "$problems" != 0 ]; then
         stack_log "$tag: chabard logged $problems warnings/errors"
-        grep -m3 'level=\(warn\|error\)' "$BENCH_DIR/chabard.out" | sed 's/^/#   /' >&2
+        chabard_problems "$BENCH_DIR/chabard.out" | head -n3 | sed 's/^/#   /' >&2
         ok=NO
     fi
     [ "$ok" = yes ] || FAILED=1
@@ -399,9 +401,9 @@ run_one() {
     local cpu_us errors=$((non2xx + sockerr + bad))
     cpu_us=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$completed" \
         'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
-    printf '%s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$mode" "$round" "$reqps" "$p50" \
+    printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$mode" "$round" "$reqps" "$p50" \
         "$p99" "$cpu_us" "$hwm" "$completed" "$written" "$errors" "$stored" "$ok" \
-        "$prepop_s" >>"$BENCH_DIR/results"
+        "$prepop_s" "$batch" >>"$BENCH_DIR/results"
     printf '# %-11s round %d: %8s req/s  p50 %s p99 %s us  cpu %s us/req  RSS %s kB  stored %s/%s  sessions ended %s  live %s  (opened in %s s) %s\n#   latency us: %s\n' \
         "$mode" "$round" "$reqps" "$p50" "$p99" "$cpu_us" "$hwm" "$stored" "$written" \
         "$ended" "$live_after" "$prepop_s" "$([ "$ok" = yes ] && echo ok || echo CHECK)" \
@@ -437,6 +439,16 @@ done
 # The table: per load, the median of each column over the rounds (each
 # column on its own) and the spread of req/s; the worst p99 and RSS too,
 # since the target is a bound.
+cat <<EOF
+
+req/s and latency: wrk and chabard share $(nproc) cores.  cpu us/r = chabard's
+utime+stime per completed request during the load (not the opening of the
+sessions).  RSS = VmHWM, chabard's peak over its whole life, opening the
+sessions included.  "stored" (inbound ussd-at rows written during the load)
+must equal "written" minus non-2xx; errors = non-2xx + socket errors + wrong
+pages.
+EOF
+
 awk -v runs="$BENCH_RUNS" -v rate="$BENCH_RATE" -v sess="$BENCH_SESSIONS" "$BENCH_AWK_MEDIAN"'
 {
     m = $1
@@ -449,6 +461,7 @@ awk -v runs="$BENCH_RUNS" -v rate="$BENCH_RATE" -v sess="$BENCH_SESSIONS" "$BENC
     if ($7 + 0 > hwmmax[m]) hwmmax[m] = $7 + 0
     comp[m] += $8; wr[m] += $9; bad[m] += $10; st[m] += $11
     if ($12 != "yes") nok[m]++
+    if ($14 != "-") { bmean[m] = bmean[m] " " $14; bp99[m] = bp99[m] " " $15 }
 }
 END {
     label["health-rate"] = "GET /health @" rate "/s"
@@ -472,17 +485,15 @@ END {
     if ("ussd-rate" in seen)
         printf "\ntarget (issue 5), with %d live sessions: p99 < 10 ms at %d steps/s -> worst p99 %.2f ms; peak RSS < 64 MiB -> worst %.1f MiB\n",
             sess, rate, p99max["ussd-rate"] / 1000, (hwmmax["ussd-rate"] > hwmmax["ussd-max"] ? hwmmax["ussd-rate"] : hwmmax["ussd-max"]) / 1024
+    printf "messages per commit (mean, p99): at %d/s %s, %s; unlimited %s, %s\n", rate,
+        median(bmean["ussd-rate"]), median(bp99["ussd-rate"]), median(bmean["ussd-max"]),
+        median(bp99["ussd-max"])
+    rss = hwmmax["ussd-rate"] > hwmmax["ussd-max"] ? hwmmax["ussd-rate"] : hwmmax["ussd-max"]
+    printf "ussd_ratio=%.2f ussd_max_per_s=%.0f ussd_rate_p99_ms=%.2f ussd_rate_p99_worst_ms=%.2f ussd_cpu_us=%.1f rss_worst_mib=%.1f batch_mean=%s batch_p99=%s\n",
+        median(rps["ussd-max"]) / median(rps["health-max"]), median(rps["ussd-max"]),
+        median(p99["ussd-rate"]) / 1000, p99max["ussd-rate"] / 1000, median(cpu["ussd-max"]),
+        rss / 1024, median(bmean["ussd-max"]), median(bp99["ussd-max"])
 }' "$BENCH_DIR/results"
-
-cat <<EOF
-
-req/s and latency: wrk and chabard share $(nproc) cores.  cpu us/r = chabard's
-utime+stime per completed request during the load (not the opening of the
-sessions).  RSS = VmHWM, chabard's peak over its whole life, opening the
-sessions included.  "stored" (inbound ussd-at rows written during the load)
-must equal "written" minus non-2xx; errors = non-2xx + socket errors + wrong
-pages.
-EOF
 
 if [ "$FAILED" != 0 ]; then
     echo "bench/ussd.sh: some runs failed or did not check out (see the lines marked CHECK above)" >&2
