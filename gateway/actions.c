@@ -123,7 +123,7 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 		cfg->pin_lock_minutes);
 	if (store_person_pin(ctx->store, p->id, 0, until) < 0)
 		return -1;
-	return alert_officer(ctx, "alert.pin_locked");
+	return alert_officer(ctx, FLOW_KEY_PIN_ALERT);
 }
 
 /* Sets {date} {time} {place} of the next appointment; 1 if there is one. */

@@ -98,7 +98,7 @@ static int run_actions(const struct converse_ctx *ctx, const struct converse_inp
 		if (i == CONVERSE_STEPS_MAX) {
 			log_msg(LOG_LEVEL_ERROR, "flow_loop", "flow=%s",
 				ctx->flows->flows[s->flow].name);
-			*st = (struct flow_step){.kind = FLOW_STEP_END, .text_key = "global.error"};
+			*st = (struct flow_step){.kind = FLOW_STEP_END, .text_key = FLOW_KEY_ERROR};
 			return 0;
 		}
 		if (actions_run(st->action, &actx, s, &outcome) < 0)
@@ -142,13 +142,13 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 	} else if (in_progress) {
 		flow_input(ctx->flows, s, text, len, st);
 	} else if (f && who->opted_out) {
-		answer(st, "global.opted_out");
+		answer(st, FLOW_KEY_OPTED_OUT);
 	} else if (f && !may_start(f, who)) {
-		answer(st, "global.not_enrolled");
+		answer(st, FLOW_KEY_NOT_ENROLLED);
 	} else if (f) {
 		flow_start(ctx->flows, f, text, len, s, st);
 	} else {
-		answer(st, expired ? "global.expired" : "global.unknown");
+		answer(st, expired ? FLOW_KEY_EXPIRED : FLOW_KEY_UNKNOWN);
 	}
 }
 
@@ -243,7 +243,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	memcpy(lang, who.language, sizeof lang);
 	route(ctx, in, &who, &s, in_progress, expired, &st);
 	if (st.kind == FLOW_STEP_NOMATCH)
-		answer(&st, "global.unknown");
+		answer(&st, FLOW_KEY_UNKNOWN);
 	reply->secret_input = st.secret; /* before the actions take the step on */
 	reply->pin_context = s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin;
 	if (run_actions(ctx, in, &who, &s, &st, lang) < 0 || save_session(ctx, in, &s, &st) < 0)
@@ -256,7 +256,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 		log_msg(LOG_LEVEL_ERROR, "render_failed", "lang=%s key=%s", lang, st.text_key);
 		buf_cleanup(&reply->text);
 		buf_init(&reply->text, CONVERSE_REPLY_MAX);
-		if (locales_render(ctx->locales, lang, "global.error", NULL, 0, &reply->text) < 0)
+		if (locales_render(ctx->locales, lang, FLOW_KEY_ERROR, NULL, 0, &reply->text) < 0)
 			buf_append(&reply->text, "Error.", 6);
 	}
 	fit_for_phone(&who, lang, reply);

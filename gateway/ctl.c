@@ -175,7 +175,8 @@ static int load_linted(const struct cfg *cfg, struct flow_set **flows, struct lo
 {
 	struct diag d;
 	diag_init(&d, stderr);
-	if (lint_load(cfg, &d, flows, locales) == 0)
+	if (lint_load(cfg->flows_dir, cfg->locales_dir, LINT_ENGINE_BUDGET, &d, flows, locales) ==
+	    0)
 		return 0;
 	fprintf(stderr, "chabarctl: %d error%s\n", d.errors, d.errors == 1 ? "" : "s");
 	return -1;

@@ -30,7 +30,8 @@ static void reload(struct daemon *d)
 	struct cfg *fresh = cfg_load(d->cfg_path, &diag);
 	struct flow_set *flows = NULL;
 	struct locales *locales = NULL;
-	if (!fresh || lint_load(fresh, &diag, &flows, &locales) < 0) {
+	if (!fresh || lint_load(fresh->flows_dir, fresh->locales_dir, LINT_ENGINE_BUDGET, &diag,
+				&flows, &locales) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "reload_failed", "config=%s errors=%d kept=previous",
 			d->cfg_path, diag.errors);
 		cfg_unref(fresh);
@@ -112,7 +113,8 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 
 	struct diag diag;
 	diag_init(&diag, NULL);
-	if (lint_load(cfg, &diag, &d->flows, &d->locales) < 0) {
+	if (lint_load(cfg->flows_dir, cfg->locales_dir, LINT_ENGINE_BUDGET, &diag, &d->flows,
+		      &d->locales) < 0) {
 		snprintf(err, err_size, "flows %s and catalogs %s: %d errors (logged above)",
 			 cfg->flows_dir, cfg->locales_dir, diag.errors);
 		daemon_free(d);

@@ -146,8 +146,28 @@ struct flow_set {
 	char *strings; /* every name, key and keyword above: the loaded text */
 };
 
-/* The text shown when a conversation times out with nowhere to go. */
-#define FLOW_KEY_EXPIRED "global.expired"
+/* The texts chabar answers with of its own, outside a flow's nodes: each
+ * key declared once here, and listed for the linter, which proves every
+ * one fits in every language. */
+#define FLOW_KEY_UNKNOWN      "global.unknown"      /* no flow for the message */
+#define FLOW_KEY_EXPIRED      "global.expired"      /* the time to reply ran out */
+#define FLOW_KEY_OPTED_OUT    "global.opted_out"    /* a flow, after STOP */
+#define FLOW_KEY_NOT_ENROLLED "global.not_enrolled" /* a flow for enrolled persons */
+#define FLOW_KEY_ERROR        "global.error"        /* an action or a render failed */
+#define FLOW_KEY_PIN_ALERT    "alert.pin_locked"    /* to the officer */
+#define FLOW_KEY_UNAVAILABLE  "global.unavailable"  /* a USSD code with no flow */
+#define FLOW_KEY_USSD_LOST    "global.ussd_lost"    /* a USSD step of no session held */
+#define FLOW_KEY_USSD_MORE    "ussd.more"           /* the next page of a long reply */
+#define FLOW_KEY_USSD_BACK    "ussd.back"           /* the page before */
+#define FLOW_ENGINE_KEYS(X)                                                                        \
+	X(FLOW_KEY_UNKNOWN)                                                                        \
+	X(FLOW_KEY_EXPIRED)                                                                        \
+	X(FLOW_KEY_OPTED_OUT)                                                                      \
+	X(FLOW_KEY_NOT_ENROLLED)                                                                   \
+	X(FLOW_KEY_ERROR)                                                                          \
+	X(FLOW_KEY_PIN_ALERT)                                                                      \
+	X(FLOW_KEY_UNAVAILABLE)                                                                    \
+	X(FLOW_KEY_USSD_LOST) X(FLOW_KEY_USSD_MORE) X(FLOW_KEY_USSD_BACK)
 
 struct flow_var {
 	char name[FLOW_VAR_NAME_MAX];

@@ -53,7 +53,7 @@ static int stand(struct daemon *d, const struct inbound *in, int64_t now, struct
 		/* An aggregator's first request has no text: text for a session we
 		 * do not hold is a late or lost step (of a session replaced or
 		 * ended), and must not touch the one in progress. */
-		st->notice = "global.ussd_lost";
+		st->notice = FLOW_KEY_USSD_LOST;
 		return 0;
 	}
 	st->drop = found == 1 && !st->same; /* a new network session replaces what was left */
@@ -62,7 +62,7 @@ static int stand(struct daemon *d, const struct inbound *in, int64_t now, struct
 		if (!in->history)
 			*input_len = 0; /* the dialled code is no answer */
 		if (!*start)
-			st->notice = "global.unavailable";
+			st->notice = FLOW_KEY_UNAVAILABLE;
 		return 0;
 	}
 	const struct store_session *s = &st->stored;
@@ -70,7 +70,7 @@ static int stand(struct daemon *d, const struct inbound *in, int64_t now, struct
 		st->notice = FLOW_KEY_EXPIRED;
 	else if (in->history && ussd_at_new_input(d->cfg->keys.ussd_seen, s->ussd_text, in->text,
 						  in->len, input, input_len) < 0)
-		st->notice = "global.ussd_lost";
+		st->notice = FLOW_KEY_USSD_LOST;
 	st->drop =
 	    st->notice != NULL; /* the session ends with that notice: nothing of it is kept */
 	return 0;
@@ -81,8 +81,8 @@ static int stand(struct daemon *d, const struct inbound *in, int64_t now, struct
 static bool page_of(struct daemon *d, const char *lang, const char *text, size_t n, bool ended,
 		    struct converse_reply *reply, size_t *pages)
 {
-	const char *more = locales_text(d->locales, lang, "ussd.more");
-	const char *back = locales_text(d->locales, lang, "ussd.back");
+	const char *more = locales_text(d->locales, lang, FLOW_KEY_USSD_MORE);
+	const char *back = locales_text(d->locales, lang, FLOW_KEY_USSD_BACK);
 	struct gsm_ussd_budget budget = GSM_USSD_DEFAULT;
 	struct buf page;
 	buf_init(&page, CONVERSE_REPLY_MAX);

@@ -8,8 +8,6 @@
 #include "gsm.h"
 
 #define LINT_TEXT_MAX 4096
-/* Texts outside a flow (engine answers) get the default budget. */
-#define LINT_DEFAULT_BUDGET 2
 
 struct lint {
 	struct diag *d;
@@ -79,8 +77,8 @@ static void check_node(struct lint *l, struct flow_node *n)
 	flow_each_edge(n, check_edge_text, l);
 }
 
-static void check_all(struct diag *d, const struct cfg *cfg, struct flow_set *flows,
-		      const struct locales *locales)
+static void check_all(struct diag *d, const char *locales_dir, unsigned engine_budget,
+		      struct flow_set *flows, const struct locales *locales)
 {
 	struct lint l = {.d = d, .locales = locales};
 	for (size_t i = 0; i < flows->flow_count; i++) {
@@ -90,26 +88,26 @@ static void check_all(struct diag *d, const struct cfg *cfg, struct flow_set *fl
 		for (size_t k = 0; k < f->node_count; k++)
 			check_node(&l, &f->nodes[k]);
 	}
-	l.file = cfg->locales_dir;
+	l.file = locales_dir;
 	l.line = 0;
-	l.budget = LINT_DEFAULT_BUDGET;
+	l.budget = engine_budget;
 	static const char *const engine_keys[] = {
 #define X(key) key,
-	    LINT_ENGINE_KEYS(X)
+	    FLOW_ENGINE_KEYS(X)
 #undef X
 	};
 	for (size_t i = 0; i < sizeof engine_keys / sizeof engine_keys[0]; i++)
 		check_text(&l, engine_keys[i], NULL);
 }
 
-int lint_load(const struct cfg *cfg, struct diag *d, struct flow_set **flows,
-	      struct locales **locales)
+int lint_load(const char *flows_dir, const char *locales_dir, unsigned engine_budget,
+	      struct diag *d, struct flow_set **flows, struct locales **locales)
 {
 	int errors_before = d->errors;
-	*flows = flow_load_dir(cfg->flows_dir, d);
-	*locales = locales_load(cfg->locales_dir, d);
+	*flows = flow_load_dir(flows_dir, d);
+	*locales = locales_load(locales_dir, d);
 	if (*flows && *locales)
-		check_all(d, cfg, *flows, *locales);
+		check_all(d, locales_dir, engine_budget, *flows, *locales);
 	if (d->errors == errors_before)
 		return 0;
 	flow_set_unref(*flows);

@@ -1,5 +1,5 @@
 /*
- * lint — loads the flows and translation catalogs a config names and
+ * lint — loads the flows and translation catalogs of two directories and
  * proves they fit together: every text key a flow or the engine uses
  * exists, and every text, rendered in every language with the worst-case
  * placeholder values (menus with their options), fits one USSD page and its
@@ -10,24 +10,19 @@
 #ifndef CHABAR_LINT_H
 #define CHABAR_LINT_H
 
-#include "cfg.h"
 #include "diag.h"
 #include "flow.h"
 #include "locale.h"
 
-/* Texts the engine itself answers with, outside any flow. */
-#define LINT_ENGINE_KEYS(X)                                                                        \
-	X("global.unknown")                                                                        \
-	X(FLOW_KEY_EXPIRED)                                                                        \
-	X("global.opted_out")                                                                      \
-	X("global.not_enrolled")                                                                   \
-	X("global.error")                                                                          \
-	X("alert.pin_locked")                                                                      \
-	X("global.unavailable") X("global.ussd_lost") X("ussd.more") X("ussd.back")
+/* SMS parts a text outside any flow (FLOW_ENGINE_KEYS) may take, unless it
+ * has a budget of its own. */
+#define LINT_ENGINE_BUDGET 2
 
-/* 0 with *flows and *locales loaded (one reference each), or -1 with every
- * problem reported to d and nothing returned. */
-int lint_load(const struct cfg *cfg, struct diag *d, struct flow_set **flows,
-	      struct locales **locales);
+/* Loads the flows in flows_dir and the catalogs in locales_dir and lints
+ * them, engine texts held to engine_budget. 0 with *flows and *locales
+ * loaded (one reference each), or -1 with every problem reported to d and
+ * nothing returned. */
+int lint_load(const char *flows_dir, const char *locales_dir, unsigned engine_budget,
+	      struct diag *d, struct flow_set **flows, struct locales **locales);
 
 #endif

@@ -32,7 +32,8 @@ static int check(struct cfg *cfg, const char *cfg_path, struct diag *diag)
 {
 	struct flow_set *flows = NULL;
 	struct locales *locales = NULL;
-	if (cfg && lint_load(cfg, diag, &flows, &locales) == 0)
+	if (cfg && lint_load(cfg->flows_dir, cfg->locales_dir, LINT_ENGINE_BUDGET, diag, &flows,
+			     &locales) == 0)
 		printf("%s: ok (%zu flows, %zu texts, %zu translations to review)\n", cfg_path,
 		       flows->flow_count, locales_key_count(locales), locales_fuzzy_count(locales));
 	else

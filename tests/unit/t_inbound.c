@@ -214,7 +214,8 @@ int main(void)
 				"t.conf", &diag);
 	char err[512] = "";
 	d.store = d.cfg ? store_open(path, CFG_SYNC_NORMAL, err, sizeof err) : NULL;
-	if (!d.store || lint_load(d.cfg, &diag, &d.flows, &d.locales) < 0) {
+	if (!d.store || lint_load(FLOWS_DIR, LOCALES_DIR, LINT_ENGINE_BUDGET, &diag, &d.flows,
+				  &d.locales) < 0) {
 		printf("Bail out! setup: %s\n", err);
 		return 1;
 	}
