@@ -15,7 +15,6 @@
 #include "lint.h"
 #include "locale.h"
 #include "log.h"
-#include "migrate.h"
 #include "msisdn.h"
 #include "pin.h"
 #include "store.h"
@@ -256,7 +255,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[optind], "version") == 0) {
-		printf("chabarctl %s, schema version %d\n", PACKAGE_VERSION, migrate_script_count);
+		printf("chabarctl %s, schema version %d\n", PACKAGE_VERSION, store_schema_latest());
 		return 0;
 	}
 	const struct command *cmd = NULL;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "migrate.h"
+#include "store_migrate.h"
 
 /* How long a write waits for another process's lock (chabarctl, a backup)
  * before giving up with 503. Short, because the whole loop waits with it. */
@@ -145,13 +145,13 @@ struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t
 	}
 	char why[512] = "";
 	if (set_pragmas(s, sync, why, sizeof why) < 0 ||
-	    migrate_apply(s->db, migrate_scripts, migrate_script_count, why, sizeof why) < 0 ||
+	    store_migrate(s->db, store_migrations, store_migration_count, why, sizeof why) < 0 ||
 	    prepare_all(s, why, sizeof why) < 0) {
 		snprintf(err, err_size, "%s: %s", path, why);
 		store_free(s);
 		return NULL;
 	}
-	s->version = migrate_script_count;
+	s->version = store_migration_count;
 	return s;
 }
 
@@ -529,6 +529,11 @@ int store_message_redact(struct store *s, int64_t id, const char *text, size_t l
 int store_session_delete(struct store *s, const char *msisdn, const char *channel)
 {
 	return write_bound(s, s->session_delete, "tt", msisdn, channel);
+}
+
+int store_schema_latest(void)
+{
+	return store_migration_count;
 }
 
 int store_schema_version(struct store *s)

@@ -167,6 +167,8 @@ int store_ping(struct store *s);
 /* Sessions not yet expired at now, or STORE_ERROR. */
 int64_t store_count_open_sessions(struct store *s, int64_t now);
 int store_schema_version(struct store *s);
+/* The schema version this binary migrates a database to. */
+int store_schema_latest(void);
 
 const char *store_errmsg(struct store *s);
 

@@ -1,12 +1,12 @@
-/* migrate — see migrate.h. */
-#include "migrate.h"
+/* store_migrate — see store_migrate.h. */
+#include "store_migrate.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "log.h"
 
-int migrate_version(sqlite3 *db, char *err, size_t err_size)
+int store_migrate_version(sqlite3 *db, char *err, size_t err_size)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
@@ -37,7 +37,7 @@ static bool foreign_keys_broken(sqlite3 *db, char **msg)
 	return broken;
 }
 
-static int apply_one(sqlite3 *db, const struct migrate_script *s, char *err, size_t err_size)
+static int apply_one(sqlite3 *db, const struct store_migration *s, char *err, size_t err_size)
 {
 	char *msg = NULL;
 	char set_version[64];
@@ -56,10 +56,10 @@ static int apply_one(sqlite3 *db, const struct migrate_script *s, char *err, siz
 	return 0;
 }
 
-int migrate_apply(sqlite3 *db, const struct migrate_script *scripts, int count, char *err,
+int store_migrate(sqlite3 *db, const struct store_migration *scripts, int count, char *err,
 		  size_t err_size)
 {
-	int version = migrate_version(db, err, err_size);
+	int version = store_migrate_version(db, err, err_size);
 	if (version < 0)
 		return -1;
 	if (version > count) {

@@ -1,9 +1,9 @@
-/* Unit tests for gateway/migrate.c: fresh database, re-run, a newer
+/* Unit tests for gateway/store_migrate.c: fresh database, re-run, a newer
  * database refused, and a failing script rolled back whole. */
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "migrate.h"
+#include "store_migrate.h"
 #include "tap.h"
 
 static sqlite3 *open_memory(void)
@@ -28,19 +28,20 @@ static void test_shipped(void)
 {
 	char err[512] = "";
 	sqlite3 *db = open_memory();
-	ok(migrate_script_count >= 1, "at least one migration compiled in");
-	is_int(migrate_apply(db, migrate_scripts, migrate_script_count, err, sizeof err), 0,
+	ok(store_migration_count >= 1, "at least one migration compiled in");
+	is_int(store_migrate(db, store_migrations, store_migration_count, err, sizeof err), 0,
 	       "fresh database migrates");
-	is_int(migrate_version(db, err, sizeof err), migrate_script_count,
+	is_int(store_migrate_version(db, err, sizeof err), store_migration_count,
 	       "user_version is the last script");
 	static const char *const tables[] = {"districts", "officers",     "persons",  "sessions",
 					     "messages",  "appointments", "checkins", "tips",
 					     "tip_relay", "outbox",       "contacts"};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		ok(table_exists(db, tables[i]), "table %s exists", tables[i]);
-	is_int(migrate_apply(db, migrate_scripts, migrate_script_count, err, sizeof err), 0,
+	is_int(store_migrate(db, store_migrations, store_migration_count, err, sizeof err), 0,
 	       "re-running is a no-op");
-	is_int(migrate_version(db, err, sizeof err), migrate_script_count, "version unchanged");
+	is_int(store_migrate_version(db, err, sizeof err), store_migration_count,
+	       "version unchanged");
 	sqlite3_close(db);
 }
 
@@ -49,7 +50,7 @@ static void test_newer(void)
 	char err[512] = "";
 	sqlite3 *db = open_memory();
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
-	is_int(migrate_apply(db, migrate_scripts, migrate_script_count, err, sizeof err), -1,
+	is_int(store_migrate(db, store_migrations, store_migration_count, err, sizeof err), -1,
 	       "a database newer than the binary is refused");
 	ok(strstr(err, "version 99 is newer") != NULL, "the message says why: %s", err);
 	sqlite3_close(db);
@@ -57,15 +58,15 @@ static void test_newer(void)
 
 static void test_failure_rolls_back(void)
 {
-	static const struct migrate_script scripts[] = {
+	static const struct store_migration scripts[] = {
 	    {1, "0001_a", "CREATE TABLE a (x);"},
 	    {2, "0002_b", "CREATE TABLE b (x); CREATE TABLE broken (;"},
 	};
 	char err[512] = "";
 	sqlite3 *db = open_memory();
-	is_int(migrate_apply(db, scripts, 2, err, sizeof err), -1, "a broken script fails");
+	is_int(store_migrate(db, scripts, 2, err, sizeof err), -1, "a broken script fails");
 	ok(strstr(err, "0002_b") != NULL, "the message names the script: %s", err);
-	is_int(migrate_version(db, err, sizeof err), 1,
+	is_int(store_migrate_version(db, err, sizeof err), 1,
 	       "the database stays at the last whole version");
 	ok(table_exists(db, "a") && !table_exists(db, "b"),
 	   "the broken script left nothing behind");
