@@ -152,37 +152,38 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 	}
 }
 
-/* The stored conversation of this number on this channel, if it goes on. */
-static int load_session(const struct converse_ctx *ctx, const struct converse_input *in,
-			struct flow_session *s, bool *in_progress, bool *expired)
+/* The conversation the loaded session holds, if it goes on. */
+static void load_session(const struct converse_ctx *ctx, const struct converse_input *in,
+			 struct flow_session *s, bool *in_progress, bool *expired)
 {
-	struct store_session stored;
 	*in_progress = *expired = false;
 	memset(s, 0, sizeof *s);
 	s->flow = s->node = FLOW_NONE;
-	int found = store_session_get(ctx->store, in->msisdn, in->channel, &stored);
-	if (found <= 0)
-		return found;
-	if (session_decode(ctx->flows, &stored, s) < 0) {
+	if (!in->session->flow[0])
+		return;
+	if (session_decode(ctx->flows, in->session, s) < 0) {
 		memset(s, 0, sizeof *s); /* a flow or node a reload took away */
 		s->flow = s->node = FLOW_NONE;
 	}
-	*expired = s->flow == FLOW_NONE || stored.expires_at < in->now;
+	*expired = s->flow == FLOW_NONE || in->session->expires_at < in->now;
 	*in_progress = !*expired;
-	return 0;
 }
 
-static int save_session(const struct converse_ctx *ctx, const struct converse_input *in,
-			const struct flow_session *s, const struct flow_step *st)
+/* The conversation's state into the session the caller saves: flow ""
+ * when it is over. */
+static void keep_session(const struct converse_ctx *ctx, const struct converse_input *in,
+			 const struct flow_session *s, const struct flow_step *st)
 {
-	if (st->kind != FLOW_STEP_WAIT || s->flow == FLOW_NONE)
-		return store_session_delete(ctx->store, in->msisdn, in->channel);
+	struct store_session *out = in->session;
+	if (st->kind != FLOW_STEP_WAIT || s->flow == FLOW_NONE ||
+	    session_encode(ctx->flows, s, out) < 0) {
+		out->flow[0] = out->node[0] = out->vars[0] = '\0';
+		out->attempts = 0;
+		return;
+	}
 	/* a node's own timeout, if shorter, is when the answer comes too late */
 	unsigned wait = st->timeout && st->timeout < in->idle ? st->timeout : in->idle;
-	struct store_session stored = {.updated_at = in->now, .expires_at = in->now + wait};
-	if (session_encode(ctx->flows, s, &stored) < 0)
-		return store_session_delete(ctx->store, in->msisdn, in->channel);
-	return store_session_put(ctx->store, in->msisdn, in->channel, &stored);
+	out->expires_at = in->now + wait;
 }
 
 /* Transliterates for a person who asked for Latin letters, then measures
@@ -236,9 +237,9 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	struct flow_session s;
 	struct flow_step st;
 	bool in_progress, expired;
-	if (identify(ctx, in->msisdn, &who) < 0 ||
-	    load_session(ctx, in, &s, &in_progress, &expired) < 0)
+	if (identify(ctx, in->msisdn, &who) < 0)
 		return -1;
+	load_session(ctx, in, &s, &in_progress, &expired);
 	char lang[8];
 	memcpy(lang, who.language, sizeof lang);
 	route(ctx, in, &who, &s, in_progress, expired, &st);
@@ -246,8 +247,9 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 		answer(&st, FLOW_KEY_UNKNOWN);
 	reply->secret_input = st.secret; /* before the actions take the step on */
 	reply->pin_context = s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin;
-	if (run_actions(ctx, in, &who, &s, &st, lang) < 0 || save_session(ctx, in, &s, &st) < 0)
+	if (run_actions(ctx, in, &who, &s, &st, lang) < 0)
 		return -1;
+	keep_session(ctx, in, &s, &st);
 	reply->key = st.text_key;
 	reply->waiting = st.kind == FLOW_STEP_WAIT;
 	memcpy(reply->lang, lang, sizeof reply->lang);

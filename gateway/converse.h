@@ -3,9 +3,11 @@
  * (enrolled person or not, language, opted out), which flow it starts or
  * continues (global keywords first), the named actions it calls, the reply
  * rendered in the person's language and measured for the phone, and the
- * session saved or ended. Every read and write goes through the store in
- * the caller's transaction, so the MO, the reply and all they changed are
- * committed together before the reply is sent.
+ * conversation's state for the session the caller loaded and saves (the
+ * pipeline reads and writes a session once a message). Every read and
+ * write goes through the store in the caller's transaction, so the MO,
+ * the reply and all they changed are committed together before the reply
+ * is sent.
  *
  * Stateless apart from what it is given; loop thread only.
  */
@@ -41,13 +43,19 @@ struct converse_input {
 	/* USSD: the flow the dialled code starts, when no conversation is in
 	 * progress (NULL for SMS, where a keyword does). */
 	const struct flow *start;
+	/* The number's session on this channel as the caller loaded it (its
+	 * flow "" if there is none); converse() leaves in it the
+	 * conversation's state to save: flow, node, variables, attempts and
+	 * expiry, or flow "" when the conversation is over. */
+	struct store_session *session;
 };
 
 struct converse_reply {
 	struct buf text;   /* UTF-8, at most CONVERSE_REPLY_MAX bytes */
 	bool ucs2;         /* needs UCS-2 on the air (else GSM 7-bit) */
 	const char *key;   /* the text key answered with, for the log */
-	bool waiting;      /* the conversation waits for an answer (USSD: CON) */
+	bool waiting;      /* the conversation waits for an answer (USSD: CON);
+			    * its state is in the input's session */
 	bool sms_copy;     /* the flow wants this text sent by SMS too over USSD */
 	char lang[8];      /* the language it is in */
 	bool secret_input; /* the message was a PIN: it is not kept as typed */

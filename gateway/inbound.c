@@ -34,36 +34,33 @@ static void session_key(const char *id, char out[sizeof((struct store_session *)
 	sodium_bin2hex(out + 2, size - 2, h, sizeof h);
 }
 
-/* Where a USSD step stands: fills *input (and *start, the flow a new session
- * starts). Reads only: a repeat must change nothing. -1 if the store
- * failed. */
-static int stand(struct daemon *d, const struct inbound *in, int64_t now, struct standing *st,
-		 const struct flow **start, const char **input, size_t *input_len)
+/* Where a USSD step stands against the session loaded (found: there is
+ * one): fills *input (and *start, the flow a new session starts). Writes
+ * nothing: a repeat must change nothing. */
+static void stand(struct daemon *d, const struct inbound *in, bool found, int64_t now,
+		  struct standing *st, const struct flow **start, const char **input,
+		  size_t *input_len)
 {
-	memset(&st->stored, 0, sizeof st->stored);
-	int found = store_session_get(d->store, in->msisdn, in->channel, &st->stored);
-	if (found < 0)
-		return -1;
 	char session[sizeof st->stored.ussd_session];
 	session_key(in->session_id, session);
 	st->notice = NULL;
-	st->same = found == 1 && !in->begin && strcmp(st->stored.ussd_session, session) == 0;
+	st->same = found && !in->begin && strcmp(st->stored.ussd_session, session) == 0;
 	*start = NULL;
 	if (!st->same && in->history && in->len > 0) {
 		/* An aggregator's first request has no text: text for a session we
 		 * do not hold is a late or lost step (of a session replaced or
 		 * ended), and must not touch the one in progress. */
 		st->notice = FLOW_KEY_USSD_LOST;
-		return 0;
+		return;
 	}
-	st->drop = found == 1 && !st->same; /* a new network session replaces what was left */
+	st->drop = found && !st->same; /* a new network session replaces what was left */
 	if (!st->same) {
 		*start = flow_find_ussd(d->flows, in->service_code);
 		if (!in->history)
 			*input_len = 0; /* the dialled code is no answer */
 		if (!*start)
 			st->notice = FLOW_KEY_UNAVAILABLE;
-		return 0;
+		return;
 	}
 	const struct store_session *s = &st->stored;
 	if (s->expires_at < now || s->started_at + d->cfg->ussd_total_timeout < now)
@@ -71,9 +68,7 @@ static int stand(struct daemon *d, const struct inbound *in, int64_t now, struct
 	else if (in->history && ussd_at_new_input(d->cfg->keys.ussd_seen, s->ussd_text, in->text,
 						  in->len, input, input_len) < 0)
 		st->notice = FLOW_KEY_USSD_LOST;
-	st->drop =
-	    st->notice != NULL; /* the session ends with that notice: nothing of it is kept */
-	return 0;
+	st->drop = st->notice != NULL; /* it ends with that notice: nothing of it is kept */
 }
 
 /* Renders page n of text into reply (localized "More"/"Back"); false if
@@ -152,20 +147,23 @@ static void paginate(struct daemon *d, struct standing *st, struct converse_repl
 	}
 }
 
-/* The USSD session after the reply: its network id and text seen, its
- * pages. */
-static int keep(struct daemon *d, const struct inbound *in, struct standing *st,
+/* The session after the message, written once: saved if something waits
+ * for the person's next message (a question, a page), else deleted if
+ * there is a row. Over USSD with its network id, the text it has seen and
+ * the network's step timeout. */
+static int save(struct daemon *d, const struct inbound *in, struct store_session *s, bool row,
 		const struct converse_reply *reply, int64_t now)
 {
-	struct store_session *s = &st->stored;
 	if (!reply->waiting)
-		return store_session_delete(d->store, in->msisdn, in->channel);
-	session_key(in->session_id, s->ussd_session);
-	s->ussd_text[0] = '\0';
-	if (in->history) /* what was answered, as a keyed hash: it holds the PIN */
-		ussd_at_seen(d->cfg->keys.ussd_seen, in->text, in->len, s->ussd_text);
-	s->expires_at = now + d->cfg->ussd_step_timeout;
-	return store_session_pages(d->store, in->msisdn, in->channel, s, now);
+		return row ? store_session_delete(d->store, in->msisdn, in->channel) : 0;
+	if (in->session_id) {
+		session_key(in->session_id, s->ussd_session);
+		s->ussd_text[0] = '\0';
+		if (in->history) /* what was answered, as a keyed hash: it holds the PIN */
+			ussd_at_seen(d->cfg->keys.ussd_seen, in->text, in->len, s->ussd_text);
+		s->expires_at = now + d->cfg->ussd_step_timeout;
+	}
+	return store_session_save(d->store, in->msisdn, in->channel, s, now);
 }
 
 /* The message as it may be kept: a PIN typed at the PIN prompt is "****";
@@ -215,9 +213,12 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	 * them), nothing if the step ends the session with a notice. */
 	const char *text = in->abort ? "" : in->text;
 	size_t len = in->abort ? 0 : in->len;
-	struct standing st = {0};
-	if (ussd && !in->abort && stand(d, in, now, &st, &input.start, &text, &len) < 0)
+	struct standing st = {0}; /* the session, read once */
+	int found = store_session_get(d->store, in->msisdn, in->channel, &st.stored);
+	if (found < 0)
 		return STORE_ERROR;
+	if (ussd && !in->abort)
+		stand(d, in, found == 1, now, &st, &input.start, &text, &len);
 	if (st.notice)
 		text = "", len = 0;
 	bool is_text = ussd ? utf8_valid(text, len) : in->text_is_utf8;
@@ -241,10 +242,14 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	int rc = store_add_message(d->store, &mo, &input.message_id);
 	if (rc < 0)
 		return rc; /* STORE_DUPLICATE before anything was changed */
-	if ((in->abort || st.drop) && store_session_delete(d->store, in->msisdn, in->channel) < 0)
+	bool drop = found == 1 && (in->abort || st.drop);
+	if (drop && store_session_delete(d->store, in->msisdn, in->channel) < 0)
 		return STORE_ERROR;
 	if (in->abort) /* the network ended the session: an empty answer ends it */
 		return 0;
+	if (drop) /* what follows starts afresh */
+		memset(&st.stored, 0, sizeof st.stored);
+	input.session = &st.stored;
 	bool page = ussd && turn_page(d, in, &st, text, len, reply);
 	if (!page) {
 		if ((st.notice ? converse_say(&conversation, &input, st.notice, reply)
@@ -260,7 +265,9 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 		if (ussd)
 			paginate(d, &st, reply);
 	}
-	if (ussd && (reply->waiting || page) && keep(d, in, &st, reply, now) < 0)
+	/* a notice ends no conversation but the one it dropped: a lost step
+	 * leaves the session in progress alone */
+	if (!st.notice && save(d, in, &st.stored, found == 1 && !drop, reply, now) < 0)
 		return STORE_ERROR;
 	struct store_message answer = {
 	    .outbound = true,

@@ -72,18 +72,13 @@
 		       " coalesce(ussd_session, ''), coalesce(ussd_text, ''), started_at,"         \
 		       " coalesce(pages, ''), page, pages_end FROM sessions"                       \
 		       " WHERE msisdn = ?1 AND channel = ?2")                                      \
-	X(session_put,                                                                             \
-	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at,"             \
-	  " updated_at, expires_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)"     \
-	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
-	  " step = ?6, updated_at = ?7, expires_at = ?8, attempts = ?9")                           \
-	X(session_pages,                                                                           \
+	X(session_save,                                                                            \
 	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at, updated_at," \
-	  " expires_at, ussd_session, ussd_text, pages, page, pages_end)"                          \
-	  " VALUES (?1, ?2, '', '', '', 1, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"                        \
-	  " ON CONFLICT (msisdn, channel) DO UPDATE SET updated_at = ?3, expires_at = ?4,"         \
-	  " ussd_session = ?5, ussd_text = ?6, pages = ?7, page = ?8, pages_end = ?9,"             \
-	  " step = step + 1")                                                                      \
+	  " expires_at, attempts, ussd_session, ussd_text, pages, page, pages_end)"                \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"                \
+	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
+	  " step = step + 1, updated_at = ?6, expires_at = ?7, attempts = ?8, ussd_session = ?9,"  \
+	  " ussd_text = ?10, pages = ?11, page = ?12, pages_end = ?13")                            \
 	X(message_redact, "UPDATE messages SET text = ?2 WHERE id = ?1")                           \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
@@ -502,18 +497,13 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 	return 1;
 }
 
-int store_session_put(struct store *s, const char *msisdn, const char *channel,
-		      const struct store_session *in)
+int store_session_save(struct store *s, const char *msisdn, const char *channel,
+		       const struct store_session *in, int64_t now)
 {
-	return write_bound(s, s->session_put, "tttttiiii", msisdn, channel, in->flow, in->node,
-			   in->vars, in->step, in->updated_at, in->expires_at, in->attempts);
-}
-
-int store_session_pages(struct store *s, const char *msisdn, const char *channel,
-			const struct store_session *in, int64_t now)
-{
-	return write_bound(s, s->session_pages, "ttiitttii", msisdn, channel, now, in->expires_at,
-			   in->ussd_session, in->ussd_text, in->pages[0] ? in->pages : NULL,
+	return write_bound(s, s->session_save, "tttttiiitttii", msisdn, channel, in->flow, in->node,
+			   in->vars, now, in->expires_at, in->attempts,
+			   in->ussd_session[0] ? in->ussd_session : NULL,
+			   in->ussd_text[0] ? in->ussd_text : NULL, in->pages[0] ? in->pages : NULL,
 			   in->page, (int64_t)in->pages_end);
 }
 

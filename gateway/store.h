@@ -154,13 +154,11 @@ struct store_session {
 
 int store_session_get(struct store *s, const char *msisdn, const char *channel,
 		      struct store_session *out);
-int store_session_put(struct store *s, const char *msisdn, const char *channel,
-		      const struct store_session *in);
+/* Writes the whole session in one statement, made or replaced (its
+ * started_at kept, its step counted); "" columns are stored as NULL. */
+int store_session_save(struct store *s, const char *msisdn, const char *channel,
+		       const struct store_session *in, int64_t now);
 int store_session_delete(struct store *s, const char *msisdn, const char *channel);
-/* Stores a USSD session's pages (in->pages "" clears them), its network id,
- * text seen and expiry; creates the row if the conversation had ended. */
-int store_session_pages(struct store *s, const char *msisdn, const char *channel,
-			const struct store_session *in, int64_t now);
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);

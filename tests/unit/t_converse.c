@@ -58,13 +58,22 @@ static struct {
 } got;
 
 /* One inbound message of len bytes (text NULL: not text), ten seconds
- * after the previous one: stored, conversed and committed like handle_mo. */
+ * after the previous one: stored, conversed and committed as the pipeline
+ * (inbound.c) does, its session loaded before and saved after (on a clock
+ * of the test's own). */
 static void sms_len(const char *msisdn, const char *text, size_t len)
 {
 	now += 10;
+	static struct store_session session;
+	memset(&session, 0, sizeof session);
 	struct converse_ctx ctx = {store, cfg, flows, locales};
-	struct converse_input in = {
-	    .msisdn = msisdn, .channel = "sms", .text = text, .len = len, .now = now, .idle = 900};
+	struct converse_input in = {.msisdn = msisdn,
+				    .channel = "sms",
+				    .text = text,
+				    .len = len,
+				    .now = now,
+				    .idle = 900,
+				    .session = &session};
 	struct store_message mo = {
 	    .channel = "sms",
 	    .msisdn = msisdn,
@@ -78,10 +87,15 @@ static void sms_len(const char *msisdn, const char *text, size_t len)
 	buf_init(&reply.text, CONVERSE_REPLY_MAX);
 	memset(&got, 0, sizeof got);
 	got.rc = store_begin(store);
+	int found = got.rc == 0 ? store_session_get(store, msisdn, "sms", &session) : -1;
 	if (got.rc == 0)
-		got.rc = store_add_message(store, &mo, &in.message_id);
+		got.rc = found < 0 ? found : store_add_message(store, &mo, &in.message_id);
 	if (got.rc == 0)
 		got.rc = converse(&ctx, &in, &reply);
+	if (got.rc == 0)
+		got.rc = reply.waiting ? store_session_save(store, msisdn, "sms", &session, now)
+			 : found == 1  ? store_session_delete(store, msisdn, "sms")
+				       : 0;
 	if (got.rc == 0) {
 		struct store_message mt = {
 		    .outbound = true,
