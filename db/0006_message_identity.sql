@@ -3,8 +3,8 @@
 -- channel, using an id already stored is a new message, and never gets
 -- someone else's stored reply. The column is network_id now, as it is not
 -- only Kannel's. SQLite cannot drop a column's UNIQUE, so the table is
--- rebuilt (migrate.c runs this with foreign keys off and checks them before
--- the commit).
+-- rebuilt (store_migrate.c runs this with foreign keys off and checks them
+-- before the commit).
 CREATE TABLE messages_new (
   id          INTEGER PRIMARY KEY,
   direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
@@ -21,7 +21,10 @@ CREATE TABLE messages_new (
   in_reply_to INTEGER REFERENCES messages(id),
   created_at  INTEGER NOT NULL
 );
-INSERT INTO messages_new SELECT * FROM messages;
+INSERT INTO messages_new (id, direction, network_id, channel, msisdn, peer, text, coding, smsc,
+                          meta, sent_at, status, in_reply_to, created_at)
+  SELECT id, direction, kannel_id, channel, msisdn, peer, text, coding, smsc,
+         meta, sent_at, status, in_reply_to, created_at FROM messages;
 DROP TABLE messages;
 ALTER TABLE messages_new RENAME TO messages;
 -- Led by the number, the identity index also finds a number's messages, so

@@ -80,12 +80,27 @@ static int apply_one(struct batch *b, const struct inbound *in, struct inbound_o
 	return STORE_ERROR;
 }
 
+/* Answers every message of the batch: with its outcome if the batch was
+ * committed, else 503. Answers only reply: none may apply a message, which
+ * would reuse entries[] while this walks it. */
+static void answer_all(struct batch *b, bool committed)
+{
+	size_t count = b->count;
+	b->count = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct batch_entry *e = &b->entries[i];
+		e->answer(b->d, e->ex, e->wire, committed ? e->rc : STORE_ERROR, &e->out);
+		buf_cleanup(&e->out.text);
+	}
+}
+
 void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange *ex,
 		 batch_answer_fn answer, const void *wire, size_t wire_len)
 {
 	struct batch_entry *e = &b->entries[b->count];
 	*e = (struct batch_entry){.ex = ex, .answer = answer};
-	memcpy(e->wire, wire, wire_len < sizeof e->wire ? wire_len : sizeof e->wire);
+	if (wire_len)
+		memcpy(e->wire, wire, wire_len < sizeof e->wire ? wire_len : sizeof e->wire);
 	buf_init(&e->out.text, CONVERSE_REPLY_MAX);
 	e->rc = b->count == 0 ? open_batch(b) : 0;
 	if (e->rc < 0) { /* no transaction: answered at once, like a failed commit */
@@ -96,6 +111,13 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 	}
 	e->rc = apply_one(b, in, &e->out);
 	b->count++;
+	if (!store_in_transaction(b->d->store)) {
+		/* SQLite rolled the whole batch back by itself: none of it is kept */
+		log_msg(LOG_LEVEL_ERROR, "store_batch_lost", "messages=%zu", b->count);
+		ev_timer_stop(b->d->loop, &b->wait);
+		answer_all(b, false);
+		return;
+	}
 	if (b->count >= b->d->cfg->batch_max || b->count >= b->cap)
 		batch_flush(b); /* answered now: no need to wait */
 	else
@@ -117,11 +139,5 @@ void batch_flush(struct batch *b)
 	} else {
 		metrics_commit(&d->metrics, ev_time() - began, b->count);
 	}
-	size_t count = b->count;
-	b->count = 0; /* an answer may start the next batch */
-	for (size_t i = 0; i < count; i++) {
-		struct batch_entry *e = &b->entries[i];
-		e->answer(d, e->ex, e->wire, committed < 0 ? STORE_ERROR : e->rc, &e->out);
-		buf_cleanup(&e->out.text);
-	}
+	answer_all(b, committed == 0);
 }

@@ -11,8 +11,9 @@
  * the highest priority), or at once when it holds batch_max messages, or,
  * with batch_wait_ms, when its first message has waited that long.
  *
- * Lifecycle: batch_init() → batch_apply() per message → batch_flush() on
- * stop → batch_cleanup(). Loop thread only.
+ * Lifecycle: batch_init() → batch_apply() per message (batch_flush()
+ * before a reload or a stop) → batch_cleanup(), which flushes what is left.
+ * Loop thread only.
  */
 #ifndef CHABAR_BATCH_H
 #define CHABAR_BATCH_H

@@ -240,13 +240,17 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	if (identify(ctx, in->msisdn, &who) < 0)
 		return -1;
 	load_session(ctx, in, &s, &in_progress, &expired);
+	/* a late answer to a PIN question is still a PIN, though the
+	 * conversation it answered is over */
+	bool pin_flow = s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin;
 	char lang[8];
 	memcpy(lang, who.language, sizeof lang);
 	route(ctx, in, &who, &s, in_progress, expired, &st);
 	if (st.kind == FLOW_STEP_NOMATCH)
 		answer(&st, FLOW_KEY_UNKNOWN);
 	reply->secret_input = st.secret; /* before the actions take the step on */
-	reply->pin_context = s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin;
+	reply->pin_context =
+	    pin_flow || (s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin);
 	if (run_actions(ctx, in, &who, &s, &st, lang) < 0)
 		return -1;
 	keep_session(ctx, in, &s, &st);

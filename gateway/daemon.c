@@ -25,6 +25,8 @@ static void http_limits_from(const struct cfg *c, struct http_limits *l)
 /* SIGHUP: a config that fails to load changes nothing (convention 3). */
 static void reload(struct daemon *d)
 {
+	/* the open batch's answers point into the flows and config it used */
+	batch_flush(&d->batch);
 	struct diag diag;
 	diag_init(&diag, NULL);
 	struct cfg *fresh = cfg_load(d->cfg_path, &diag);
@@ -55,6 +57,7 @@ static void reload(struct daemon *d)
 static void on_drain_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
+	batch_flush(&d->batch); /* what waits for a commit is answered before we stop */
 	unsigned active = http_active_requests(d->http);
 	if (active == 0 || ev_now(loop) >= d->drain_deadline) {
 		if (active)

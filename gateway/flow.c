@@ -65,7 +65,9 @@ const struct flow *flow_find_keyword(const struct flow_set *set, const char *tex
 	if (n == 0 || keyfold(word, n, folded) < 0)
 		return NULL;
 	const struct flow_spelling *found =
-	    bsearch(folded, set->spellings, set->spelling_count, sizeof *set->spellings, by_folded);
+	    set->spelling_count ? bsearch(folded, set->spellings, set->spelling_count,
+					  sizeof *set->spellings, by_folded)
+				: NULL;
 	const struct flow *f = found ? &set->flows[found->flow] : NULL;
 	return f && !f->ussd_only ? f : NULL;
 }

@@ -725,7 +725,8 @@ static void index_keywords(struct diag *d, struct flow_set *set)
 			}
 		}
 	}
-	qsort(set->spellings, set->spelling_count, sizeof *set->spellings, by_spelling);
+	if (set->spelling_count) /* qsort wants an array, even of none */
+		qsort(set->spellings, set->spelling_count, sizeof *set->spellings, by_spelling);
 	for (size_t i = 1; i < set->spelling_count; i++) {
 		const struct flow_spelling *a = &set->spellings[i - 1], *b = &set->spellings[i];
 		if (strcmp(a->folded, b->folded) != 0 || a->flow == b->flow)

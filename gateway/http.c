@@ -120,25 +120,33 @@ int http_reply(struct http_exchange *ex, int status, const char *content_type, c
 		return -1; /* one response per exchange */
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return -1;
-	int failed = content_type && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-							     content_type) != MHD_YES;
+	int failed = !r || (content_type && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+								    content_type) != MHD_YES);
 	for (size_t i = 0; i < header_count && !failed; i++)
 		failed = MHD_add_response_header(r, headers[i].name, headers[i].value) != MHD_YES;
-	if (!failed && ex->suspended) {
+	if (ex->suspended) {
 		/* MHD takes a response when it calls the handler again, which it
-		 * does once the connection is resumed */
-		ex->pending = r;
+		 * does once the connection is resumed; a suspended connection
+		 * must be resumed whatever happens, or it would hang */
+		static const char internal[] = "internal error\n";
+		if (failed) {
+			if (r)
+				MHD_destroy_response(r);
+			r = MHD_create_response_from_buffer(sizeof internal - 1, (void *)internal,
+							    MHD_RESPMEM_PERSISTENT);
+			status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		}
+		ex->pending = r; /* NULL (no memory): MHD answers 500 itself */
 		ex->status = status;
 		ex->suspended = false;
 		ex->srv->resumed = true;
 		MHD_resume_connection(ex->conn);
-		return 0;
+		return failed ? -1 : 0;
 	}
 	if (!failed)
 		failed = MHD_queue_response(ex->conn, (unsigned)status, r) != MHD_YES;
-	MHD_destroy_response(r);
+	if (r)
+		MHD_destroy_response(r);
 	if (failed)
 		return -1;
 	ex->status = status;
@@ -288,7 +296,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	srv->active--;
-	if (ex->pending) /* the connection ended before MHD took it */
+	bool unsent = ex->pending != NULL; /* the connection ended before MHD took it */
+	if (unsent)
 		MHD_destroy_response(ex->pending);
 	static const char *const endings[] = {
 	    [MHD_REQUEST_TERMINATED_COMPLETED_OK] = "ok",
@@ -303,7 +312,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 				 : "unknown";
 	/* A request cut off by the idle timeout is logged as 408, though MHD
 	 * closes the connection without sending one. */
-	int status = ex->status                                      ? ex->status
+	/* An answer still pending was never sent (the connection ended while
+	 * it waited for its commit): no status. */
+	int status = ex->status && !unsent                           ? ex->status
 		     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? MHD_HTTP_REQUEST_TIMEOUT
 								     : 0;
 	if (status)

@@ -2,6 +2,7 @@
 #include "inbound.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
@@ -174,11 +175,15 @@ static int redact(struct daemon *d, int64_t id, const char *text, size_t len,
 {
 	if (reply->secret_input)
 		return store_message_redact(d->store, id, "****", 4);
-	if (!reply->pin_context || !text || len > KANNEL_TEXT_MAX)
-		return 0;
-	char masked[KANNEL_TEXT_MAX];
+	if (!reply->pin_context || !text || len == 0)
+		return 0; /* bytes that are not text reached no flow: text is NULL */
+	char *masked = malloc(len);
+	if (!masked) /* it cannot be masked: it is not kept */
+		return store_message_redact(d->store, id, "****", 4);
 	memcpy(masked, text, len);
-	return pin_mask(masked, len) ? store_message_redact(d->store, id, masked, len) : 0;
+	int rc = pin_mask(masked, len) ? store_message_redact(d->store, id, masked, len) : 0;
+	free(masked);
+	return rc;
 }
 
 /* A message answered before: the reply stored then, sent again. */
@@ -254,7 +259,7 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	if (!page) {
 		if ((st.notice ? converse_say(&conversation, &input, st.notice, reply)
 			       : converse(&conversation, &input, reply)) < 0 ||
-		    redact(d, input.message_id, text, len, reply) < 0)
+		    redact(d, input.message_id, input.text, input.len, reply) < 0)
 			return STORE_ERROR;
 		/* over USSD, the whole text by SMS too, before it is cut into pages */
 		if (ussd && reply->sms_copy &&

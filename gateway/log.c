@@ -1,8 +1,10 @@
-/* log — see log.h. Lines are formatted into one buffer and written with a
- * single write() so concurrent writers to the same stderr do not interleave;
- * with log_hold() on, the lines of one loop turn share that write. */
+/* log — see log.h. Lines are formatted into one buffer and written with
+ * one write(); with log_hold() on, the lines of one loop turn share it
+ * (past PIPE_BUF another process's lines on the same pipe may interleave
+ * with them, a line at a time at most: chabard writes whole lines). */
 #include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +47,15 @@ bool log_enabled(enum log_level level)
 
 void log_flush(void)
 {
-	/* Nothing useful can be done if stderr is gone. */
-	if (logger.held_len) {
-		ssize_t ignored = write(STDERR_FILENO, logger.held, logger.held_len);
-		(void)ignored;
+	/* Whole lines, even if a write is cut short; nothing useful can be
+	 * done if stderr is gone. */
+	for (size_t done = 0; done < logger.held_len;) {
+		ssize_t n = write(STDERR_FILENO, logger.held + done, logger.held_len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
 	}
 	logger.held_len = 0;
 }

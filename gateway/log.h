@@ -25,7 +25,8 @@ void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 /* With hold on, stderr lines wait (at most 32 KiB) for log_flush(), which
  * the daemon calls before its loop sleeps: one write() a loop turn instead
- * of one a line. A warning or an error flushes at once. Off by default. */
+ * of one a line. A warning or an error flushes at once; info lines held
+ * when the process is killed are lost. Off by default. */
 void log_hold(bool hold);
 void log_flush(void);
 

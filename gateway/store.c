@@ -190,6 +190,11 @@ void store_rollback(struct store *s)
 		run(s, s->rollback);
 }
 
+bool store_in_transaction(struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
 int store_savepoint(struct store *s)
 {
 	return run(s, s->savepoint);

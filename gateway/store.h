@@ -63,6 +63,9 @@ void store_rollback(struct store *s);
  * store_release() to keep what it wrote or store_rollback_to() to undo
  * only that. */
 int store_savepoint(struct store *s);
+/* Whether a transaction is open: false after SQLite rolled one back by
+ * itself (a full disk, an I/O error, no memory), savepoints and all. */
+bool store_in_transaction(struct store *s);
 int store_release(struct store *s);
 int store_rollback_to(struct store *s);
 
@@ -145,7 +148,7 @@ struct store_session {
 	int64_t updated_at;
 	int64_t expires_at;
 	int64_t started_at;    /* read only: set when the row is first stored */
-	char ussd_session[72]; /* the network's (see store_session_pages) */
+	char ussd_session[72]; /* the network's, or its hash if longer (inbound.c) */
 	char ussd_text[STORE_SESSION_VARS_MAX];
 	char pages[STORE_REPLY_MAX]; /* a USSD reply shown page by page, or "" */
 	int64_t page;

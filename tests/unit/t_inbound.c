@@ -187,6 +187,29 @@ static void test_ussd(void)
 	       "and stored as aborted");
 }
 
+static void execute(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static void test_ussd_timeout(void)
+{
+	struct inbound dial = ussd("T-1", "t-1", "");
+	apply(&dial);
+	ok(out.waiting && says("checkin.ask_pin"), "a new session asks for the PIN");
+	execute("UPDATE sessions SET expires_at = 0 WHERE ussd_session = 'T-1'");
+	struct inbound late = ussd("T-1", "t-2", "1234");
+	is_int(apply(&late), 0, "an answer after the step timeout");
+	ok(!out.waiting && says("global.expired"), "END: the time to reply ran out");
+	is_int(count("SELECT count(*) FROM sessions WHERE ussd_session = 'T-1'"), 0,
+	       "and the session is gone");
+	is_int(count("SELECT text = '' FROM messages WHERE network_id = 't-2'"), 1,
+	       "the late PIN is not kept");
+}
+
 static void test_never_commits(void)
 {
 	buf_cleanup(&out.text);
@@ -237,6 +260,7 @@ int main(void)
 	test_sms_and_repeats();
 	test_pin_redaction();
 	test_ussd();
+	test_ussd_timeout();
 	test_never_commits();
 
 	buf_cleanup(&out.text);
