@@ -224,8 +224,10 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 		return STORE_ERROR;
 	if (ussd && !in->abort)
 		stand(d, in, found == 1, now, &st, &input.start, &text, &len);
-	if (st.notice)
-		text = "", len = 0;
+	if (st.notice) {
+		text = "";
+		len = 0;
+	}
 	bool is_text = ussd ? utf8_valid(text, len) : in->text_is_utf8;
 	input.text = is_text ? text : NULL; /* bytes that are not text match nothing */
 	input.len = is_text ? len : 0;
@@ -289,7 +291,8 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	    .in_reply_to = input.message_id,
 	    .created_at = now,
 	};
-	return store_add_message(d->store, &answer, NULL);
+	/* only the MO's own insert may say STORE_DUPLICATE (a repeat) */
+	return store_add_message(d->store, &answer, NULL) < 0 ? STORE_ERROR : 0;
 }
 
 int inbound_apply(struct daemon *d, const struct inbound *in, struct inbound_outcome *out)

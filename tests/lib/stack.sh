@@ -200,12 +200,10 @@ wait_http() {
 # _stack_alive PID: the process exists and is not a zombie.
 _stack_alive() {
     kill -0 "$1" 2>/dev/null || return 1
-    local st
-    if [ -r "/proc/$1/stat" ]; then
-        read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null
-        [ "$st" != Z ] || return 1
-    fi
-    return 0
+    local st=''
+    # it may go between the two looks: then it is gone
+    { read -r _ _ st _ <"/proc/$1/stat"; } 2>/dev/null || return 1
+    [ "$st" != Z ]
 }
 
 # _stack_wait SECONDS PID WHAT CMD...

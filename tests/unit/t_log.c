@@ -59,7 +59,7 @@ static char *capture_end(size_t *len)
 {
 	dup2(saved_stderr, STDERR_FILENO);
 	close(saved_stderr);
-	static char text[4096];
+	static char text[64 * 1024];
 	rewind(capture);
 	*len = fread(text, 1, sizeof text - 1, capture);
 	text[*len] = '\0';
@@ -129,10 +129,46 @@ static void test_msg(void)
 	is_int(count_lines(text, len), 1, "a cut line is one line");
 }
 
+/* log_hold: the lines of a loop turn wait for one write; a warning does not. */
+static void test_hold(void)
+{
+	size_t len;
+	log_set_level(LOG_LEVEL_INFO);
+	capture_start();
+	log_hold(true);
+	log_msg(LOG_LEVEL_INFO, "one", NULL);
+	log_msg(LOG_LEVEL_INFO, "two", NULL);
+	fseek(capture, 0, SEEK_END);
+	is_int(ftell(capture), 0, "held info lines are not written yet");
+	log_flush();
+	log_msg(LOG_LEVEL_INFO, "three", NULL);
+	log_msg(LOG_LEVEL_WARN, "problem", NULL);
+	log_hold(false);
+	char *text = capture_end(&len);
+	is_int(count_lines(text, len), 4, "flushed, every line is there");
+	const char *one = strstr(text, "event=one"), *two = strstr(text, "event=two");
+	const char *three = strstr(text, "event=three"), *problem = strstr(text, "event=problem");
+	ok(one && two && three && problem && one < two && two < three && three < problem,
+	   "in the order they were logged: a warning writes what was held before it");
+
+	static char line[1500];
+	memset(line, 'h', sizeof line - 1);
+	capture_start();
+	log_hold(true);
+	for (int i = 0; i < 40; i++) /* 40 lines of about 1.5 KiB: past the 32 KiB held */
+		log_msg(LOG_LEVEL_INFO, "many", "x=%s", line);
+	fseek(capture, 0, SEEK_END);
+	ok(ftell(capture) > 0, "a full hold is written before it overflows");
+	log_hold(false);
+	text = capture_end(&len);
+	is_int(count_lines(text, len), 40, "and no line is lost");
+}
+
 int main(void)
 {
 	test_mask();
 	test_levels();
 	test_msg();
+	test_hold();
 	return tap_done();
 }
