@@ -16,6 +16,7 @@
 struct standing {
 	const char *notice; /* a text key to end the session with, or NULL */
 	bool same;          /* it continues the stored session */
+	bool late;          /* past the step's timeout */
 	bool drop;          /* the stored session is over (replaced, or ended by the notice) */
 	struct store_session stored;
 };
@@ -64,7 +65,11 @@ static void stand(struct daemon *d, const struct inbound *in, bool found, int64_
 		return;
 	}
 	const struct store_session *s = &st->stored;
-	if (s->expires_at < now || s->started_at + d->cfg->ussd_total_timeout < now)
+	/* An answer after the step's timeout goes to the conversation, which
+	 * follows the node's timeout edge (or says the time ran out); a
+	 * session too long, or with nothing but pages left, just ends. */
+	st->late = s->expires_at < now;
+	if (s->started_at + d->cfg->ussd_total_timeout < now || (st->late && !s->flow[0]))
 		st->notice = FLOW_KEY_EXPIRED;
 	else if (in->history && ussd_at_new_input(d->cfg->keys.ussd_seen, s->ussd_text, in->text,
 						  in->len, input, input_len) < 0)
@@ -102,7 +107,7 @@ static bool turn_page(struct daemon *d, const struct inbound *in, struct standin
 		      const char *input, size_t len, struct converse_reply *reply)
 {
 	struct store_session *s = &st->stored;
-	if (!st->same || st->notice || !s->pages[0])
+	if (!st->same || st->notice || st->late || !s->pages[0])
 		return false;
 	int64_t n = s->page;
 	if (len == 1 && input[0] == '0')
