@@ -6,11 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
 #include "log.h"
 #include "pin.h"
-
-#define ALERT_TEXT_MAX 1024
 
 /* Central Asia keeps no daylight saving time, so a fixed offset per zone is
  * exact, and no process-wide TZ has to be switched per message. An unknown
@@ -55,27 +52,12 @@ static void set_number(struct flow_session *s, const char *name, long value)
 	set_var(s, name, text);
 }
 
-/* Tells the person's officer, in the officer's language, through the
- * outbox (sent by the outbound queue). */
+/* Tells the person's officer (an SMS through the outbox). */
 static int alert_officer(const struct actions_ctx *ctx, const char *key)
 {
-	const struct store_person *p = ctx->person;
-	if (!p->officer_msisdn[0]) {
-		log_msg(LOG_LEVEL_WARN, "alert_no_officer", "person=%lld key=%s", (long long)p->id,
-			key);
-		return 0;
-	}
-	const char *lang =
-	    locales_has_language(ctx->locales, p->officer_language) ? p->officer_language : "ru";
-	struct locale_var vars[] = {{"name", p->name}};
-	struct buf text;
-	buf_init(&text, ALERT_TEXT_MAX);
-	int rc = locales_render(ctx->locales, lang, key, vars, 1, &text);
-	if (rc == 0)
-		rc = store_outbox_add(ctx->store, p->officer_msisdn, text.data, 0, "alert", p->id,
-				      ctx->now);
-	buf_cleanup(&text);
-	return rc < 0 ? -1 : 0;
+	return flow_effects_add(
+	    ctx->more,
+	    (struct flow_effect){.kind = FLOW_EFFECT_queue_sms, .to = FLOW_TO_OFFICER, .key = key});
 }
 
 /* Wipes the typed PIN from the session, so it is never stored. */
@@ -190,8 +172,9 @@ static int act_set_language(const struct actions_ctx *ctx, struct flow_session *
 	if (!lang || !locales_has_language(ctx->locales, lang))
 		return 0;
 	set_var(s, "lang", lang);
-	if (store_set_language(ctx->store, ctx->person ? ctx->person->id : 0, ctx->msisdn, lang,
-			       ctx->now) < 0)
+	struct flow_effect e = {.kind = FLOW_EFFECT_set_language};
+	snprintf(e.lang, sizeof e.lang, "%s", lang);
+	if (flow_effects_add(ctx->more, e) < 0)
 		return -1;
 	*outcome = FLOW_OUTCOME_ok;
 	return 0;

@@ -1,8 +1,10 @@
 /*
  * actions — the named C actions a flow may call (FLOW_ACTIONS in flow.h):
  * the only place where a conversation touches records. Each reads and
- * writes through the store inside the caller's transaction and leaves its
- * results as session variables for the texts ({tries}, {time} …).
+ * writes through the store inside the caller's transaction, leaves its
+ * results as session variables for the texts ({tries}, {time} …), and asks
+ * for anything else (an alert to the officer, a new language) as effects
+ * the executor (effect.c) carries out.
  *
  * Stateless; loop thread only.
  */
@@ -24,7 +26,8 @@ struct actions_ctx {
 	const char *channel;
 	const struct store_person *person; /* NULL: the number is not enrolled */
 	int64_t now;
-	int64_t message_id; /* the inbound message being answered */
+	int64_t message_id;        /* the inbound message being answered */
+	struct flow_effects *more; /* what the action asks for besides */
 };
 
 /* Runs action a for session s. 0 with *outcome set, or -1 if the store

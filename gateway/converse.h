@@ -56,7 +56,6 @@ struct converse_reply {
 	const char *key;   /* the text key answered with, for the log */
 	bool waiting;      /* the conversation waits for an answer (USSD: CON);
 			    * its state is in the input's session */
-	bool sms_copy;     /* the flow wants this text sent by SMS too over USSD */
 	char lang[8];      /* the language it is in */
 	bool secret_input; /* the message was a PIN: it is not kept as typed */
 	bool pin_context;  /* it went to a flow that asks for a PIN: digits in

@@ -88,9 +88,42 @@ static const struct flow *current_flow(const struct flow_set *set, const struct 
 	return &set->flows[s->flow];
 }
 
-static void end_session(struct flow_session *s, const char *text_key, struct flow_step *out)
+int flow_effects_add(struct flow_effects *fx, struct flow_effect e)
 {
-	*out = (struct flow_step){.kind = FLOW_STEP_END, .text_key = text_key};
+	if (fx->count == FLOW_EFFECTS_MAX)
+		return -1;
+	fx->list[fx->count++] = e;
+	return 0;
+}
+
+const struct flow_effect *flow_step_effect(const struct flow_step *st, enum flow_effect_kind k)
+{
+	for (size_t i = 0; i < st->effects.count; i++)
+		if (st->effects.list[i].kind == k)
+			return &st->effects.list[i];
+	return NULL;
+}
+
+/* The flow waits at node n, having said key (and n's options, if menu). */
+static void wait_at(const struct flow_node *n, const char *key, bool menu, struct flow_step *out)
+{
+	*out = (struct flow_step){.kind = FLOW_STEP_WAIT};
+	flow_effects_add(
+	    &out->effects,
+	    (struct flow_effect){.kind = FLOW_EFFECT_say, .key = key, .menu = menu ? n : NULL});
+	flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_arm_timer,
+							     .seconds = n->timeout});
+}
+
+/* The conversation ends with key; sms: over USSD it goes by SMS too. */
+static void end_session(struct flow_session *s, const char *key, bool sms, struct flow_step *out)
+{
+	*out = (struct flow_step){.kind = FLOW_STEP_END};
+	flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_say, .key = key});
+	flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_end_session});
+	if (sms)
+		flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_queue_sms,
+								     .to = FLOW_TO_SENDER});
 	s->flow = FLOW_NONE;
 	s->node = FLOW_NONE;
 	s->attempts = 0;
@@ -105,21 +138,19 @@ static void enter(const struct flow *f, struct flow_session *s, struct flow_edge
 	s->attempts = 0;
 	switch (n->kind) {
 	case FLOW_NODE_INPUT:
-		*out = (struct flow_step){
-		    .kind = FLOW_STEP_WAIT,
-		    .text_key = edge.text_key ? edge.text_key : n->prompt_key,
-		    /* options follow the node's own prompt, not a text that
-		     * replaces it (a "wrong PIN" says what to send itself) */
-		    .menu = n->menu && !edge.text_key ? n : NULL,
-		    .timeout = n->timeout,
-		};
+		/* options follow the node's own prompt, not a text that replaces
+		 * it (a "wrong PIN" says what to send itself) */
+		wait_at(n, edge.text_key ? edge.text_key : n->prompt_key, n->menu && !edge.text_key,
+			out);
 		return;
 	case FLOW_NODE_ACTION:
-		*out = (struct flow_step){.kind = FLOW_STEP_CALL, .action = n->action};
+		*out = (struct flow_step){.kind = FLOW_STEP_CALL};
+		flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_call,
+								     .action = n->action});
 		return;
 	case FLOW_NODE_END:
-		end_session(s, edge.text_key ? edge.text_key : n->end_key, out);
-		out->sms_copy = n->sms_copy && !edge.text_key;
+		end_session(s, edge.text_key ? edge.text_key : n->end_key,
+			    n->sms_copy && !edge.text_key, out);
 		return;
 	}
 }
@@ -215,8 +246,7 @@ void flow_input(const struct flow_set *set, struct flow_session *s, const char *
 	int left = (int)(n->retries - s->attempts);
 	tries[0] = (char)('0' + (left > 9 ? 9 : left));
 	flow_var_set(s, "tries", tries, 1);
-	*out = (struct flow_step){
-	    .kind = FLOW_STEP_WAIT, .text_key = n->retry_key, .timeout = n->timeout};
+	wait_at(n, n->retry_key, false, out);
 }
 
 void flow_resume(const struct flow_set *set, struct flow_session *s, enum flow_outcome outcome,
@@ -248,7 +278,7 @@ void flow_timeout(const struct flow_set *set, struct flow_session *s, struct flo
 		enter(f, s, n->on_timeout, out);
 		return;
 	}
-	end_session(s, FLOW_KEY_EXPIRED, out);
+	end_session(s, FLOW_KEY_EXPIRED, false, out);
 }
 
 void flow_each_edge(struct flow_node *n, void (*fn)(void *ctx, struct flow_edge *e), void *ctx)

@@ -184,22 +184,62 @@ struct flow_session {
 };
 
 enum flow_step_kind {
-	FLOW_STEP_WAIT,   /* say text_key, then wait for the person */
-	FLOW_STEP_CALL,   /* call action, then flow_resume with its outcome */
-	FLOW_STEP_END,    /* say text_key; the conversation is over */
+	FLOW_STEP_WAIT,   /* the flow waits for the person */
+	FLOW_STEP_CALL,   /* it waits for an action's outcome (flow_resume) */
+	FLOW_STEP_END,    /* the conversation is over */
 	FLOW_STEP_NOMATCH /* no flow for this input (flow_start only) */
+};
+
+/* What a step asks to be done, declared once. The engine lists them in
+ * order; one executor (effect.c) carries them out inside the message's
+ * transaction. Actions add to the list too (an alert, a language). */
+#define FLOW_EFFECTS(X)                                                                            \
+	X(say)          /* the reply: a text key, and a menu's options */                          \
+	X(call)         /* a named action; its outcome resumes the flow */                         \
+	X(queue_sms)    /* a text by SMS through the outbox: the reply (over USSD) or              \
+			 * a catalog text to the person's officer */                               \
+	X(arm_timer)    /* the flow waits: the answer is due within seconds (0: the                \
+			 * channel's idle time) */                                                 \
+	X(end_session)  /* the conversation is over */                                             \
+	X(set_language) /* the sender's language, from this reply on */
+
+enum flow_effect_kind {
+#define X(name) FLOW_EFFECT_##name,
+	FLOW_EFFECTS(X)
+#undef X
+};
+
+enum flow_recipient { FLOW_TO_SENDER, FLOW_TO_OFFICER };
+
+struct flow_effect {
+	enum flow_effect_kind kind;
+	const char *key;              /* say; queue_sms to the officer */
+	const struct flow_node *menu; /* say: the node whose options follow */
+	enum flow_action action;      /* call */
+	unsigned seconds;             /* arm_timer */
+	enum flow_recipient to;       /* queue_sms */
+	char lang[8];                 /* set_language */
+};
+
+#define FLOW_EFFECTS_MAX 8
+
+struct flow_effects {
+	struct flow_effect list[FLOW_EFFECTS_MAX];
+	size_t count;
 };
 
 struct flow_step {
 	enum flow_step_kind kind;
-	const char *text_key;
-	const struct flow_node *menu; /* the node whose options follow the text */
-	enum flow_action action;
-	unsigned timeout; /* FLOW_STEP_WAIT: seconds until flow_timeout, 0: none */
-	bool sms_copy;    /* FLOW_STEP_END: the end node asks for an SMS copy */
-	bool secret;      /* the input was a PIN (a pattern's group named pin):
-			   * it must not be kept as written */
+	struct flow_effects effects;
+	bool secret; /* the input was a PIN (a pattern's group named pin):
+		      * it must not be kept as written */
 };
+
+/* Appends e; -1 if the list is full (a programming error: a step asks for
+ * at most three, an action for one). */
+int flow_effects_add(struct flow_effects *fx, struct flow_effect e);
+/* The first effect of that kind in a step, or NULL. */
+const struct flow_effect *flow_step_effect(const struct flow_step *st, enum flow_effect_kind k);
 
 const char *flow_action_name(enum flow_action a);
 const char *flow_who_name(enum flow_who w);

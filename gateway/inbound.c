@@ -268,12 +268,6 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 			       : converse(&conversation, &input, reply)) < 0 ||
 		    redact(d, input.message_id, input.text, input.len, reply) < 0)
 			return STORE_ERROR;
-		/* over USSD, the whole text by SMS too, before it is cut into pages */
-		if (ussd && reply->sms_copy &&
-		    store_outbox_add(d->store, in->msisdn, reply->text.data ? reply->text.data : "",
-				     reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
-				     "fallback", input.message_id, now) < 0)
-			return STORE_ERROR;
 		if (ussd)
 			paginate(d, &st, reply);
 	}

@@ -16,6 +16,7 @@
 #include "flow_load.h"
 #include "gsm.h"
 #include "pin.h"
+#include "db.h"
 #include "tap.h"
 #include "translit.h"
 
@@ -307,13 +308,8 @@ static void teardown(void)
 	flow_set_unref(flows);
 	locales_unref(locales);
 	cfg_unref(cfg);
-	static const char *const files[] = {"chabar.db", "chabar.db-wal", "chabar.db-shm"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char p[300];
-		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	ok(rmdir(dir) == 0, "temporary directory removed");
+	db_remove(dir);
+	ok(access(dir, F_OK) != 0, "temporary directory removed");
 }
 
 static void test_unknown_number(void)

@@ -258,6 +258,25 @@ static void test_channels(void)
 	flow_set_unref(set);
 }
 
+/* What a step says ("" if nothing), the action it calls, its menu. */
+static const char *said(const struct flow_step *st)
+{
+	const struct flow_effect *e = flow_step_effect(st, FLOW_EFFECT_say);
+	return e && e->key ? e->key : "";
+}
+
+static int called(const struct flow_step *st)
+{
+	const struct flow_effect *e = flow_step_effect(st, FLOW_EFFECT_call);
+	return e ? (int)e->action : -1;
+}
+
+static const struct flow_node *menu_of(const struct flow_step *st)
+{
+	const struct flow_effect *e = flow_step_effect(st, FLOW_EFFECT_say);
+	return e ? e->menu : NULL;
+}
+
 static void test_steps(void)
 {
 	struct diag d;
@@ -271,32 +290,35 @@ static void test_steps(void)
 	struct flow_step st;
 
 	flow_start(set, f, "DEMO", 4, &s, &st);
-	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.ask") == 0, "start asks");
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(said(&st), "demo.ask") == 0, "start asks");
 	flow_input(set, &s, "12", 2, &st);
-	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.again") == 0,
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(said(&st), "demo.again") == 0,
 	   "a bad answer gets the retry text");
 	is_str(flow_var_get(&s, "tries"), "2", "with two tries left");
 	flow_input(set, &s, " 1234 ", 6, &st);
-	ok(st.kind == FLOW_STEP_CALL && st.action == FLOW_ACTION_verify_pin,
+	ok(st.kind == FLOW_STEP_CALL && called(&st) == FLOW_ACTION_verify_pin,
 	   "a PIN calls verify_pin");
 	is_str(flow_var_get(&s, "pin"), "1234", "the named group is a variable");
 	flow_resume(set, &s, FLOW_OUTCOME_fail, &st);
-	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.wrong") == 0 && !st.menu,
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(said(&st), "demo.wrong") == 0 && !menu_of(&st),
 	   "fail goes back with the edge's own text");
 	is_int(s.attempts, 0, "attempts start again at a new node");
 	flow_input(set, &s, "4321", 4, &st);
 	flow_resume(set, &s, FLOW_OUTCOME_ok, &st);
-	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.where") == 0 && st.menu,
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(said(&st), "demo.where") == 0 && menu_of(&st),
 	   "ok shows the menu");
-	is_int(st.timeout, 120, "with its timeout");
-	is_int(st.menu->option_count, 2, "and its options");
+	const struct flow_effect *timer = flow_step_effect(&st, FLOW_EFFECT_arm_timer);
+	is_int(timer ? (int)timer->seconds : -1, 120, "with its timeout");
+	is_int(menu_of(&st) ? (int)menu_of(&st)->option_count : -1, 2, "and its options");
 	flow_input(set, &s, " 2\n", 3, &st);
-	ok(st.kind == FLOW_STEP_CALL && st.action == FLOW_ACTION_record_checkin,
+	ok(st.kind == FLOW_STEP_CALL && called(&st) == FLOW_ACTION_record_checkin,
 	   "an option leads on");
 	is_str(flow_var_get(&s, "location"), "work", "and sets its variable");
 	flow_resume(set, &s, FLOW_OUTCOME_ok, &st);
-	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.done") == 0, "the end says done");
-	ok(st.sms_copy, "and asks for an SMS copy (end KEY sms)");
+	ok(st.kind == FLOW_STEP_END && strcmp(said(&st), "demo.done") == 0, "the end says done");
+	const struct flow_effect *copy = flow_step_effect(&st, FLOW_EFFECT_queue_sms);
+	ok(copy && copy->to == FLOW_TO_SENDER, "and asks for an SMS copy (end KEY sms)");
+	ok(flow_step_effect(&st, FLOW_EFFECT_end_session) != NULL, "and ends the session");
 	is_int(s.flow, FLOW_NONE, "the session has no conversation after the end");
 	flow_input(set, &s, "1", 1, &st);
 	is_int(st.kind, FLOW_STEP_NOMATCH, "input with no conversation matches nothing");
@@ -305,14 +327,14 @@ static void test_steps(void)
 	flow_start(set, f, "DEMO", 4, &s, &st);
 	flow_input(set, &s, "1111", 4, &st);
 	flow_resume(set, &s, FLOW_OUTCOME_locked, &st);
-	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.gone") == 0, "locked ends");
+	ok(st.kind == FLOW_STEP_END && strcmp(said(&st), "demo.gone") == 0, "locked ends");
 
 	/* Retries run out. */
 	flow_start(set, f, "DEMO", 4, &s, &st);
 	flow_input(set, &s, "a", 1, &st);
 	flow_input(set, &s, "b", 1, &st);
 	flow_input(set, &s, "c", 1, &st);
-	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.gone") == 0,
+	ok(st.kind == FLOW_STEP_END && strcmp(said(&st), "demo.gone") == 0,
 	   "the third bad answer gives up");
 
 	/* Timeouts: the node's edge, or the expiry notice. */
@@ -320,11 +342,11 @@ static void test_steps(void)
 	flow_input(set, &s, "1234", 4, &st);
 	flow_resume(set, &s, FLOW_OUTCOME_ok, &st);
 	flow_timeout(set, &s, &st);
-	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, "demo.late") == 0,
+	ok(st.kind == FLOW_STEP_END && strcmp(said(&st), "demo.late") == 0,
 	   "a timeout follows the node's edge");
 	flow_start(set, f, "DEMO", 4, &s, &st);
 	flow_timeout(set, &s, &st);
-	ok(st.kind == FLOW_STEP_END && strcmp(st.text_key, FLOW_KEY_EXPIRED) == 0,
+	ok(st.kind == FLOW_STEP_END && strcmp(said(&st), FLOW_KEY_EXPIRED) == 0,
 	   "elsewhere it ends with the expiry notice");
 
 	/* The trigger may answer the first question. */
@@ -336,7 +358,7 @@ static void test_steps(void)
 	memset(junk, 0xff, sizeof junk);
 	flow_start(set, f, "DEMO", 4, &s, &st);
 	flow_input(set, &s, junk, sizeof junk, &st);
-	ok(st.kind == FLOW_STEP_WAIT && strcmp(st.text_key, "demo.again") == 0,
+	ok(st.kind == FLOW_STEP_WAIT && strcmp(said(&st), "demo.again") == 0,
 	   "garbage is an unrecognised answer");
 
 	struct flow_session v = {0};

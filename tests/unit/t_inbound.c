@@ -13,6 +13,7 @@
 #include "inbound.h"
 #include "lint.h"
 #include "pin.h"
+#include "db.h"
 #include "tap.h"
 
 #ifndef FLOWS_DIR
@@ -30,14 +31,7 @@ static struct inbound_outcome out;
 
 static int64_t count(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	sqlite3_open(path, &db);
-	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
+	return db_int(path, sql);
 }
 
 /* Applies in inside its own committed transaction; the outcome in out. */
@@ -268,12 +262,6 @@ int main(void)
 	flow_set_unref(d.flows);
 	locales_unref(d.locales);
 	cfg_unref(d.cfg);
-	static const char *const files[] = {"chabar.db", "chabar.db-wal", "chabar.db-shm"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char f[320];
-		snprintf(f, sizeof f, "%s/%s", dir, files[i]);
-		unlink(f);
-	}
-	rmdir(dir);
+	db_remove(dir);
 	return tap_done();
 }

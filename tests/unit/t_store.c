@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "db.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/t_store.XXXXXX";
@@ -28,14 +29,7 @@ static struct store_message inbound(const char *network_id, const char *text)
 
 static int64_t count(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	sqlite3_open(path, &db);
-	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
+	return db_int(path, sql);
 }
 
 static void test_messages(struct store *s)
@@ -163,13 +157,9 @@ int main(void)
 	store_free(NULL);
 	test_open_errors();
 
-	static const char *const files[] = {"chabar.db", "chabar.db-wal", "chabar.db-shm",
-					    "newer.db"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char file[300];
-		snprintf(file, sizeof file, "%s/%s", dir, files[i]);
-		unlink(file);
-	}
-	rmdir(dir);
+	char newer[300];
+	snprintf(newer, sizeof newer, "%s/newer.db", dir);
+	unlink(newer);
+	db_remove(dir);
 	return tap_done();
 }

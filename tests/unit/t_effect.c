@@ -1,0 +1,216 @@
+/* Unit tests for gateway/effect.c, the executor: each kind of effect
+ * carried out on a real SQLite file with the shipped catalogs: the reply
+ * rendered with the session's variables and a menu, an SMS copy over USSD
+ * but not over SMS, an alert in the officer's language, a language that
+ * changes the reply's, a timer that keeps the session (the shorter of the
+ * node's timeout and the idle time), an end that clears it, a call. */
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "effect.h"
+#include "lint.h"
+#include "db.h"
+#include "tap.h"
+
+#define PIN_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define PERSON  "996555500001"
+#define OFFICER "996555500009"
+#define T0      1800000000
+
+static char dir[] = "/tmp/t_effect.XXXXXX";
+static char path[300];
+static struct store *store;
+static struct cfg *cfg;
+static struct flow_set *flows;
+static struct locales *locales;
+
+static int64_t count(const char *sql)
+{
+	return db_int(path, sql);
+}
+
+/* One run of fx for the person (channel given), in its own transaction. */
+struct run {
+	struct converse_reply reply;
+	struct store_session session;
+	struct effect_state state;
+	int rc;
+};
+
+static void run(const char *channel, const struct flow_effects *fx, struct flow_session *s,
+		struct run *r)
+{
+	static struct store_person person;
+	store_person_find(store, PERSON, &person);
+	memset(r, 0, sizeof *r);
+	buf_init(&r->reply.text, CONVERSE_REPLY_MAX);
+	struct converse_ctx conversation = {store, cfg, flows, locales};
+	struct converse_input in = {.msisdn = PERSON,
+				    .channel = channel,
+				    .now = T0,
+				    .idle = 900,
+				    .message_id = 7,
+				    .session = &r->session};
+	struct effect_ctx ctx = {&conversation, &in, &person};
+	r->state.reply = &r->reply;
+	snprintf(r->state.lang, sizeof r->state.lang, "en");
+	store_begin(store);
+	r->rc = effect_run(&ctx, fx, s, &r->state);
+	store_commit(store);
+}
+
+static void test_say(void)
+{
+	const struct flow *checkin = flow_find_keyword(flows, "CHECKIN", 7);
+	const struct flow_node *where = NULL;
+	for (size_t i = 0; checkin && i < checkin->node_count; i++)
+		if (strcmp(checkin->nodes[i].name, "where") == 0)
+			where = &checkin->nodes[i];
+	struct flow_session s = {.flow = FLOW_NONE, .node = FLOW_NONE};
+	flow_var_set(&s, "tries", "2", 1);
+	struct flow_effects fx = {0};
+	flow_effects_add(&fx,
+			 (struct flow_effect){.kind = FLOW_EFFECT_say, .key = "checkin.pin_wrong"});
+	struct run r;
+	run("sms", &fx, &s, &r);
+	is_int(r.rc, 0, "say runs");
+	is_str(r.reply.text.data, "Wrong PIN. Tries left: 2",
+	       "rendered with the session's variables");
+	is_str(r.reply.key, "checkin.pin_wrong", "its key is the reply's");
+	ok(!r.reply.ucs2, "English goes as GSM 7-bit");
+	buf_cleanup(&r.reply.text);
+
+	fx = (struct flow_effects){0};
+	flow_effects_add(&fx, (struct flow_effect){
+				  .kind = FLOW_EFFECT_say, .key = "checkin.where", .menu = where});
+	run("sms", &fx, &s, &r);
+	ok(where && strstr(r.reply.text.data, "\n1 Home\n2 Work\n3 Other") != NULL,
+	   "a menu's options follow, one a line");
+	buf_cleanup(&r.reply.text);
+}
+
+static void test_queue_sms(void)
+{
+	struct flow_session s = {.flow = FLOW_NONE, .node = FLOW_NONE};
+	struct flow_effects fx = {0};
+	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_say, .key = "global.help"});
+	flow_effects_add(&fx,
+			 (struct flow_effect){.kind = FLOW_EFFECT_queue_sms, .to = FLOW_TO_SENDER});
+	struct run r;
+	run("sms", &fx, &s, &r);
+	is_int(count("SELECT count(*) FROM outbox"), 0, "over SMS the reply is the SMS: no copy");
+	buf_cleanup(&r.reply.text);
+	run("ussd-at", &fx, &s, &r);
+	is_int(count("SELECT count(*) FROM outbox WHERE kind = 'fallback' AND msisdn = '" PERSON
+		     "' AND related_id = 7"),
+	       1, "over USSD the reply is queued by SMS too");
+	buf_cleanup(&r.reply.text);
+
+	fx = (struct flow_effects){0};
+	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_queue_sms,
+						   .to = FLOW_TO_OFFICER,
+						   .key = FLOW_KEY_PIN_ALERT});
+	run("sms", &fx, &s, &r);
+	is_int(r.rc, 0, "an alert to the officer");
+	is_int(count("SELECT count(*) FROM outbox WHERE kind = 'alert' AND msisdn = '" OFFICER "'"),
+	       1, "is queued for the officer");
+	is_int(count("SELECT instr(text, 'Aibek Testov') > 0 AND instr(text, 'PIN') > 0 "
+		     "FROM outbox WHERE kind = 'alert'"),
+	       1, "with the person's name, in the officer's language (ky)");
+	buf_cleanup(&r.reply.text);
+}
+
+static void test_language_and_session(void)
+{
+	const struct flow *checkin = flow_find_keyword(flows, "CHECKIN", 7);
+	struct flow_session s = {.flow = (int)(checkin - flows->flows), .node = checkin->start};
+	struct flow_effects fx = {0};
+	struct flow_effect lang = {.kind = FLOW_EFFECT_set_language};
+	snprintf(lang.lang, sizeof lang.lang, "ru");
+	flow_effects_add(&fx, lang);
+	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_say, .key = "language.set"});
+	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_arm_timer, .seconds = 120});
+	struct run r;
+	run("sms", &fx, &s, &r);
+	is_str(r.state.lang, "ru", "set_language changes the reply's language");
+	ok(r.reply.ucs2 && strstr(r.reply.text.data, "Язык") != NULL, "the reply is in it");
+	is_int(count("SELECT language = 'ru' FROM persons WHERE msisdn = '" PERSON "'"), 1,
+	       "and the person's is stored");
+	ok(r.reply.waiting, "arm_timer: the flow waits");
+	is_str(r.session.flow, "checkin", "its state is in the session to save");
+	is_int(r.session.expires_at, T0 + 120, "due after the node's timeout, shorter than idle");
+	buf_cleanup(&r.reply.text);
+
+	fx = (struct flow_effects){0};
+	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_arm_timer, .seconds = 0});
+	run("sms", &fx, &s, &r);
+	is_int(r.session.expires_at, T0 + 900, "no timeout of its own: the idle time");
+	buf_cleanup(&r.reply.text);
+
+	fx = (struct flow_effects){0};
+	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_end_session});
+	run("sms", &fx, &s, &r);
+	ok(!r.reply.waiting && r.session.flow[0] == '\0', "end_session clears it");
+	buf_cleanup(&r.reply.text);
+}
+
+static void test_call(void)
+{
+	struct flow_session s = {.flow = FLOW_NONE, .node = FLOW_NONE};
+	flow_var_set(&s, "lang", "KY", 2);
+	struct flow_effects fx = {0};
+	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_call,
+						   .action = FLOW_ACTION_set_language});
+	struct run r;
+	run("sms", &fx, &s, &r);
+	ok(r.rc == 0 && r.state.called && r.state.outcome == FLOW_OUTCOME_ok,
+	   "a call runs the action and gives its outcome");
+	is_str(r.state.lang, "ky", "and what the action asked for is carried out at once");
+	is_int(count("SELECT language = 'ky' FROM persons WHERE msisdn = '" PERSON "'"), 1,
+	       "the language the action chose is stored");
+	buf_cleanup(&r.reply.text);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0 || !mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof path, "%s/chabar.db", dir);
+	struct diag diag;
+	diag_init(&diag, stdout);
+	cfg = cfg_load_string("[kannel]\nkey = 0123456789abcdef0123\n"
+			      "[conversation]\npin_key = " PIN_KEY "\ndefault_language = en\n",
+			      "t.conf", &diag);
+	char err[512] = "";
+	store = cfg ? store_open(path, CFG_SYNC_NORMAL, err, sizeof err) : NULL;
+	if (!store ||
+	    lint_load(FLOWS_DIR, LOCALES_DIR, LINT_ENGINE_BUDGET, &diag, &flows, &locales) < 0) {
+		printf("Bail out! setup: %s\n", err);
+		return 1;
+	}
+	struct store_new_person p = {.msisdn = PERSON,
+				     .name = "Aibek Testov",
+				     .role = "supervised",
+				     .language = "en",
+				     .district = "osh",
+				     .officer = OFFICER};
+	store_begin(store);
+	store_district_add(store, "osh", "Osh", "ky", "Asia/Bishkek");
+	store_officer_add(store, "osh", "Officer One", OFFICER, "ky", T0);
+	store_person_add(store, &p, T0);
+	store_commit(store);
+
+	test_say();
+	test_queue_sms();
+	test_language_and_session();
+	test_call();
+
+	store_free(store);
+	flow_set_unref(flows);
+	locales_unref(locales);
+	cfg_unref(cfg);
+	db_remove(dir);
+	return tap_done();
+}
