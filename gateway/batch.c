@@ -10,11 +10,21 @@
 /* The most messages one commit may hold (batch_max's upper bound). */
 #define BATCH_CAP 1024
 
+/* Whether waiting can bring more messages: an open connection has no
+ * request under way. Kannel keeps its connections and sends on the idle
+ * ones; when every connection waits for its answer (an aggregator's steps
+ * come one at a time), nothing more can come until we answer. */
+static bool more_may_come(const struct batch *b)
+{
+	return http_connections(b->d->http) > http_active_requests(b->d->http);
+}
+
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct batch *b = w->data;
 	unsigned wait_ms = b->d->cfg->batch_wait_ms;
-	if (b->count && (!wait_ms || ev_now(loop) - b->first_at >= wait_ms / 1000.0))
+	if (b->count &&
+	    (!wait_ms || !more_may_come(b) || ev_now(loop) - b->first_at >= wait_ms / 1000.0))
 		batch_flush(b);
 }
 

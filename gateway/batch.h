@@ -8,8 +8,9 @@
  * keeps none of them.
  *
  * The batch is committed before the loop next sleeps (an ev_prepare of
- * the highest priority), or at once when it holds batch_max messages, or,
- * with batch_wait_ms, when its first message has waited that long.
+ * the highest priority), or at once when it holds batch_max messages; with
+ * batch_wait_ms, it waits that long for more while an open connection
+ * could still bring one (no request under way on it).
  *
  * Lifecycle: batch_init() → batch_apply() per message (batch_flush()
  * before a reload or a stop) → batch_cleanup(), which flushes what is left.

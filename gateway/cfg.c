@@ -62,7 +62,7 @@ static const struct cfg_key cfg_keys[] = {
      CHABAR_LOCALSTATEDIR "/lib/chabar/chabar.db", 0, 0, NULL, true},
     {"chabard", "synchronous", parse_choice, OFF(synchronous), "full", 0, 0, sync_names, true},
     {"chabard", "batch_max", parse_uint, OFF(batch_max), "64", 1, 1024, NULL, false},
-    {"chabard", "batch_wait_ms", parse_uint, OFF(batch_wait_ms), "0", 0, 1000, NULL, false},
+    {"chabard", "batch_wait_ms", parse_uint, OFF(batch_wait_ms), "1", 0, 1000, NULL, false},
     {"chabard", "log", parse_choice, OFF(log_target), "stderr", 0, 0, target_names, true},
     {"chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false},
     {"chabard", "max_body", parse_uint, OFF(max_body), "65536", 1024, 16u << 20, NULL, false},

@@ -494,6 +494,11 @@ unsigned http_active_requests(const struct http_server *srv)
 	return srv->active;
 }
 
+unsigned http_connections(const struct http_server *srv)
+{
+	return srv->connections;
+}
+
 uint16_t http_port(const struct http_server *srv)
 {
 	return srv->port;

@@ -62,6 +62,8 @@ void http_set_max_body(struct http_server *srv, size_t max_body);
 void http_quiesce(struct http_server *srv);
 /* Requests begun and not yet completed. */
 unsigned http_active_requests(const struct http_server *srv);
+/* Open connections, idle ones included. */
+unsigned http_connections(const struct http_server *srv);
 /* The port actually bound. */
 uint16_t http_port(const struct http_server *srv);
 
