@@ -158,18 +158,19 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	memcpy(state.lang, who.language, sizeof state.lang);
 	/* each step's effects, the actions' outcomes taking the flow on, until
 	 * it waits or ends */
-	for (int i = 0;; i++) {
+	for (int calls = 0;; calls++) {
+		if (st.kind == FLOW_STEP_CALL && calls == CONVERSE_STEPS_MAX) {
+			log_msg(LOG_LEVEL_ERROR, "flow_loop", "flow=%s",
+				ctx->flows->flows[s.flow].name);
+			answer(&st, FLOW_KEY_ERROR);
+		}
 		state.called = false;
 		if (effect_run(&ectx, &st.effects, &s, &state) < 0)
 			return -1;
 		if (!state.called)
 			return 0;
-		if (i == CONVERSE_STEPS_MAX) {
-			log_msg(LOG_LEVEL_ERROR, "flow_loop", "flow=%s",
-				ctx->flows->flows[s.flow].name);
+		flow_resume(ctx->flows, &s, state.outcome, &st);
+		if (st.kind == FLOW_STEP_NOMATCH) /* no action node: the flows changed */
 			answer(&st, FLOW_KEY_ERROR);
-		} else {
-			flow_resume(ctx->flows, &s, state.outcome, &st);
-		}
 	}
 }

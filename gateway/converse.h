@@ -35,6 +35,7 @@ struct converse_ctx {
 struct converse_input {
 	const char *msisdn;
 	const char *channel; /* "sms", "ussd-at" */
+	bool ussd;           /* a USSD session: a long reply goes page by page */
 	const char *text;    /* UTF-8, or NULL if the message was not text */
 	size_t len;
 	int64_t now;

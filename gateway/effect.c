@@ -77,7 +77,7 @@ static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
 	struct store *store = ctx->conversation->store;
 	if (e->to == FLOW_TO_SENDER) {
 		const struct converse_reply *r = state->reply;
-		if (strcmp(in->channel, "sms") == 0)
+		if (!in->ussd)
 			return 0;
 		return store_outbox_add(store, in->msisdn, r->text.data ? r->text.data : "",
 					r->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
@@ -90,15 +90,20 @@ static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
 		return 0;
 	}
 	const struct locales *l = ctx->conversation->locales;
-	const char *lang =
-	    locales_has_language(l, p->officer_language) ? p->officer_language : "ru";
+	const char *lang = locales_has_language(l, p->officer_language)
+			       ? p->officer_language
+			       : cfg_default_language(ctx->conversation->cfg);
 	struct locale_var vars[] = {{"name", p->name}};
 	struct buf text;
 	buf_init(&text, ALERT_TEXT_MAX);
 	int rc = locales_render(l, lang, e->key, vars, 1, &text);
+	struct gsm_fit fit; /* the coding is measured, never assumed */
+	bool ucs2 = rc == 0 &&
+		    (gsm_measure(text.data, text.len, &fit) < 0 || fit.coding == GSM_CODING_UCS2);
 	if (rc == 0)
-		rc = store_outbox_add(store, p->officer_msisdn, text.data, 0, "alert", p->id,
-				      in->now);
+		rc = store_outbox_add(store, p->officer_msisdn, text.data,
+				      ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT, "alert",
+				      p->id, in->now);
 	buf_cleanup(&text);
 	return rc < 0 ? -1 : 0;
 }
@@ -163,7 +168,11 @@ static int call(const struct effect_ctx *ctx, const struct flow_effect *e, struc
 	if (actions_run(e->action, &actx, s, &state->outcome) < 0)
 		return -1;
 	state->called = true;
-	/* what the action asks for (an alert, a language) happens now */
+	/* what the action asks for (an alert, a language) happens now; an
+	 * action calls no other action */
+	for (size_t i = 0; i < more.count; i++)
+		if (more.list[i].kind == FLOW_EFFECT_call)
+			return -1;
 	return effect_run(ctx, &more, s, state);
 }
 

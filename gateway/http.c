@@ -50,6 +50,7 @@ struct http_exchange {
 	bool started;                 /* the access handler has seen this request */
 	bool body_too_large;          /* the body passed max_body while arriving */
 	bool suspended;               /* the handler answers later (http_suspend) */
+	bool resumed;                 /* it was, and got its answer (in pending) */
 	int status;                   /* the status we queued, 0 if none */
 	struct MHD_Response *pending; /* an answer made while suspended, queued on resume */
 	ev_tstamp began;
@@ -136,9 +137,10 @@ int http_reply(struct http_exchange *ex, int status, const char *content_type, c
 							    MHD_RESPMEM_PERSISTENT);
 			status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		}
-		ex->pending = r; /* NULL (no memory): MHD answers 500 itself */
+		ex->pending = r; /* NULL (no memory): the connection is closed */
 		ex->status = status;
 		ex->suspended = false;
+		ex->resumed = true;
 		ex->srv->resumed = true;
 		MHD_resume_connection(ex->conn);
 		return failed ? -1 : 0;
@@ -249,7 +251,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		admit(ex, url, method);
 		return MHD_YES;
 	}
-	if (ex->pending) { /* resumed with its answer */
+	if (ex->status && !ex->pending && ex->resumed)
+		return MHD_NO; /* resumed without an answer (no memory): close */
+	if (ex->pending) {     /* resumed with its answer */
 		enum MHD_Result res = MHD_queue_response(conn, (unsigned)ex->status, ex->pending);
 		MHD_destroy_response(ex->pending);
 		ex->pending = NULL;

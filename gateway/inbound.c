@@ -155,8 +155,9 @@ static void paginate(struct daemon *d, struct standing *st, struct converse_repl
 
 /* The session after the message, written once: saved if something waits
  * for the person's next message (a question, a page), else deleted if
- * there is a row. Over USSD with its network id, the text it has seen and
- * the network's step timeout. */
+ * there is a row. Over USSD with its network id, the text it has seen, and
+ * for a session holding only pages the network's step timeout (a flow's
+ * expiry is its arm_timer's). */
 static int save(struct daemon *d, const struct inbound *in, struct store_session *s, bool row,
 		const struct converse_reply *reply, int64_t now)
 {
@@ -167,7 +168,8 @@ static int save(struct daemon *d, const struct inbound *in, struct store_session
 		s->ussd_text[0] = '\0';
 		if (in->history) /* what was answered, as a keyed hash: it holds the PIN */
 			ussd_at_seen(d->cfg->keys.ussd_seen, in->text, in->len, s->ussd_text);
-		s->expires_at = now + d->cfg->ussd_step_timeout;
+		if (!s->flow[0]) /* pages only: a flow's expiry is its timer's */
+			s->expires_at = now + d->cfg->ussd_step_timeout;
 	}
 	return store_session_save(d->store, in->msisdn, in->channel, s, now);
 }
@@ -175,18 +177,19 @@ static int save(struct daemon *d, const struct inbound *in, struct store_session
 /* The message as it may be kept: a PIN typed at the PIN prompt is "****";
  * in a flow that asks for a PIN, every PIN-long run of digits is masked
  * ("CHECKIN 4711"). Either way the row never commits as typed. */
-static int redact(struct daemon *d, int64_t id, const char *text, size_t len,
+static int redact(struct daemon *d, int64_t id, const char *text, size_t len, bool is_text,
 		  const struct converse_reply *reply)
 {
 	if (reply->secret_input)
-		return store_message_redact(d->store, id, "****", 4);
-	if (!reply->pin_context || !text || len == 0)
-		return 0; /* bytes that are not text reached no flow: text is NULL */
+		return store_message_redact(d->store, id, "****", 4, true);
+	if (!reply->pin_context || len == 0)
+		return 0;
 	char *masked = malloc(len);
 	if (!masked) /* it cannot be masked: it is not kept */
-		return store_message_redact(d->store, id, "****", 4);
-	memcpy(masked, text, len);
-	int rc = pin_mask(masked, len) ? store_message_redact(d->store, id, masked, len) : 0;
+		return store_message_redact(d->store, id, "****", 4, true);
+	memcpy(masked, text, len); /* as stored: text, or bytes kept as a BLOB */
+	int rc =
+	    pin_mask(masked, len) ? store_message_redact(d->store, id, masked, len, is_text) : 0;
 	free(masked);
 	return rc;
 }
@@ -215,6 +218,7 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	struct converse_input input = {
 	    .msisdn = in->msisdn,
 	    .channel = in->channel,
+	    .ussd = ussd,
 	    .now = now,
 	    .idle = ussd ? d->cfg->ussd_step_timeout : d->cfg->session_idle,
 	};
@@ -263,10 +267,12 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 		memset(&st.stored, 0, sizeof st.stored);
 	input.session = &st.stored;
 	bool page = ussd && turn_page(d, in, &st, text, len, reply);
+	if (page) /* the person is there: another step's time to answer */
+		st.stored.expires_at = now + d->cfg->ussd_step_timeout;
 	if (!page) {
 		if ((st.notice ? converse_say(&conversation, &input, st.notice, reply)
 			       : converse(&conversation, &input, reply)) < 0 ||
-		    redact(d, input.message_id, input.text, input.len, reply) < 0)
+		    redact(d, input.message_id, text, len, is_text, reply) < 0)
 			return STORE_ERROR;
 		if (ussd)
 			paginate(d, &st, reply);

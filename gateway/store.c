@@ -512,10 +512,13 @@ int store_session_save(struct store *s, const char *msisdn, const char *channel,
 			   in->page, (int64_t)in->pages_end);
 }
 
-int store_message_redact(struct store *s, int64_t id, const char *text, size_t len)
+int store_message_redact(struct store *s, int64_t id, const char *text, size_t len, bool utf8)
 {
 	sqlite3_bind_int64(s->message_redact, 1, id);
-	sqlite3_bind_text(s->message_redact, 2, text, (int)len, SQLITE_STATIC);
+	if (utf8)
+		sqlite3_bind_text(s->message_redact, 2, text, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(s->message_redact, 2, text, (int)len, SQLITE_STATIC);
 	int rc = run(s, s->message_redact);
 	sqlite3_clear_bindings(s->message_redact);
 	return rc;

@@ -72,8 +72,9 @@ int store_rollback_to(struct store *s);
 /* Adds a message; *id gets its row id. */
 int store_add_message(struct store *s, const struct store_message *m, int64_t *id);
 
-/* Replaces a stored message's text (UTF-8) with one that holds no PIN. */
-int store_message_redact(struct store *s, int64_t id, const char *text, size_t len);
+/* Replaces a stored message's text with one that holds no PIN: TEXT if
+ * utf8, else a BLOB, as the message was stored. */
+int store_message_redact(struct store *s, int64_t id, const char *text, size_t len, bool utf8);
 
 /* The reply already given to the inbound message of this channel, sender
  * and network id: 1 and *out filled if that message is stored (len 0 if it

@@ -49,6 +49,7 @@ static void run(const char *channel, const struct flow_effects *fx, struct flow_
 	struct converse_ctx conversation = {store, cfg, flows, locales};
 	struct converse_input in = {.msisdn = PERSON,
 				    .channel = channel,
+				    .ussd = strcmp(channel, "sms") != 0,
 				    .now = T0,
 				    .idle = 900,
 				    .message_id = 7,
@@ -103,9 +104,12 @@ static void test_queue_sms(void)
 	is_int(count("SELECT count(*) FROM outbox"), 0, "over SMS the reply is the SMS: no copy");
 	buf_cleanup(&r.reply.text);
 	run("ussd-at", &fx, &s, &r);
-	is_int(count("SELECT count(*) FROM outbox WHERE kind = 'fallback' AND msisdn = '" PERSON
-		     "' AND related_id = 7"),
-	       1, "over USSD the reply is queued by SMS too");
+	is_int(
+	    count(
+		"SELECT count(*) FROM outbox WHERE kind = 'fallback' AND msisdn = '" PERSON
+		"' AND related_id = 7 AND coding = 0 AND text = 'chabar: CHECKIN to check in, NEXT "
+		"for your appointment, LANG for language, STOP to stop.'"),
+	    1, "over USSD the reply is queued by SMS too, the same text and coding");
 	buf_cleanup(&r.reply.text);
 
 	fx = (struct flow_effects){0};
@@ -116,9 +120,9 @@ static void test_queue_sms(void)
 	is_int(r.rc, 0, "an alert to the officer");
 	is_int(count("SELECT count(*) FROM outbox WHERE kind = 'alert' AND msisdn = '" OFFICER "'"),
 	       1, "is queued for the officer");
-	is_int(count("SELECT instr(text, 'Aibek Testov') > 0 AND instr(text, 'PIN') > 0 "
-		     "FROM outbox WHERE kind = 'alert'"),
-	       1, "with the person's name, in the officer's language (ky)");
+	is_int(count("SELECT text = 'Aibek Testov: PIN көп жолу ката, каттоо бөгөттөлдү.' "
+		     "AND coding = 2 FROM outbox WHERE kind = 'alert'"),
+	       1, "with the person's name, in the officer's language (ky), coded UCS-2");
 	buf_cleanup(&r.reply.text);
 }
 

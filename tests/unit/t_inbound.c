@@ -122,6 +122,13 @@ static void test_pin_redaction(void)
 	is_int(apply(&wrong), 0, "a sentence with a PIN in it, at the PIN question");
 	is_int(count("SELECT text = 'my pin is ****' FROM messages WHERE network_id = 'p-2'"), 1,
 	       "is kept without it");
+	struct inbound bytes = sms(PERSON, "p-6", "4711\xff");
+	bytes.text_is_utf8 = false;
+	bytes.coding = 1;
+	is_int(apply(&bytes), 0, "a PIN in 8-bit bytes at the PIN question");
+	is_int(count("SELECT typeof(text) = 'blob' AND hex(text) = '2A2A2A2AFF' FROM messages "
+		     "WHERE network_id = 'p-6'"),
+	       1, "is masked, the bytes kept as a BLOB");
 	struct inbound pin = sms(PERSON, "p-3", "1234");
 	is_int(apply(&pin), 0, "the PIN itself");
 	is_int(count("SELECT text = '****' FROM messages WHERE network_id = 'p-3'"), 1, "is ****");
