@@ -115,8 +115,8 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 	e->rc = b->count == 0 ? open_batch(b) : 0;
 	if (e->rc < 0) { /* no transaction: answered at once, like a failed commit */
 		log_msg(LOG_LEVEL_ERROR, "store_begin", "error=\"%s\"", store_errmsg(b->d->store));
-		answer(b->d, ex, e->wire, STORE_ERROR, &e->out);
-		buf_cleanup(&e->out.text);
+		b->count++;
+		answer_all(b, false);
 		return;
 	}
 	e->rc = apply_one(b, in, &e->out);

@@ -49,6 +49,12 @@ static bool may_start(const struct flow *f, const struct sender *who)
 	return false;
 }
 
+/* Whether the conversation s is in a flow that asks for a PIN. */
+static bool asks_pin(const struct converse_ctx *ctx, const struct flow_session *s)
+{
+	return s->flow != FLOW_NONE && ctx->flows->flows[s->flow].asks_pin;
+}
+
 /* A reply that is one text and no conversation. */
 static void answer(struct flow_step *st, const char *key)
 {
@@ -146,13 +152,12 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	load_session(ctx, in, &s, &in_progress, &expired);
 	/* a late answer to a PIN question is still a PIN, though the
 	 * conversation it answered is over */
-	bool pin_flow = s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin;
+	bool pin_flow = asks_pin(ctx, &s);
 	route(ctx, in, &who, &s, in_progress, expired, &st);
 	if (st.kind == FLOW_STEP_NOMATCH)
 		answer(&st, FLOW_KEY_UNKNOWN);
 	reply->secret_input = st.secret; /* before the actions take the step on */
-	reply->pin_context =
-	    pin_flow || (s.flow != FLOW_NONE && ctx->flows->flows[s.flow].asks_pin);
+	reply->pin_context = pin_flow || asks_pin(ctx, &s);
 	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL};
 	struct effect_state state = {.reply = reply};
 	memcpy(state.lang, who.language, sizeof state.lang);

@@ -38,8 +38,7 @@ static void fit_for_phone(const struct effect_ctx *ctx, const char *lang, struct
 			buf_cleanup(&latin);
 		}
 	}
-	struct gsm_fit fit;
-	r->ucs2 = gsm_measure(r->text.data, r->text.len, &fit) < 0 || fit.coding == GSM_CODING_UCS2;
+	r->ucs2 = gsm_needs_ucs2(r->text.data, r->text.len);
 }
 
 /* The reply: the text, then a menu's options one a line. */
@@ -97,13 +96,11 @@ static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
 	struct buf text;
 	buf_init(&text, ALERT_TEXT_MAX);
 	int rc = locales_render(l, lang, e->key, vars, 1, &text);
-	struct gsm_fit fit; /* the coding is measured, never assumed */
-	bool ucs2 = rc == 0 &&
-		    (gsm_measure(text.data, text.len, &fit) < 0 || fit.coding == GSM_CODING_UCS2);
-	if (rc == 0)
+	if (rc == 0) /* the coding is measured, never assumed */
 		rc = store_outbox_add(store, p->officer_msisdn, text.data,
-				      ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT, "alert",
-				      p->id, in->now);
+				      gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2
+									  : KANNEL_CODING_7BIT,
+				      "alert", p->id, in->now);
 	buf_cleanup(&text);
 	return rc < 0 ? -1 : 0;
 }

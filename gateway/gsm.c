@@ -70,6 +70,12 @@ static void place(size_t *parts, size_t *fill, size_t width, size_t part)
 	*fill += width;
 }
 
+bool gsm_needs_ucs2(const char *utf8, size_t len)
+{
+	struct gsm_fit fit;
+	return gsm_measure(utf8, len, &fit) < 0 || fit.coding == GSM_CODING_UCS2;
+}
+
 int gsm_measure(const char *utf8, size_t len, struct gsm_fit *out)
 {
 	if (len && !utf8)

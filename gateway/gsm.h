@@ -42,6 +42,10 @@ int gsm_char_septets(uint32_t cp);
  * parts, so segments can exceed ceil(units / part size). */
 int gsm_measure(const char *utf8, size_t len, struct gsm_fit *out);
 
+/* Whether len bytes must go as UCS-2 (Kannel's coding 2): a character
+ * outside GSM-7, or bytes that are not UTF-8 (never sent as 7-bit). */
+bool gsm_needs_ucs2(const char *utf8, size_t len);
+
 /* What one USSD page holds: 160 octets are 182 GSM-7 septets or 80 UCS-2
  * characters (FIELD-NOTES.md, "Lengths"). */
 struct gsm_ussd_budget {

@@ -95,8 +95,7 @@ static bool page_of(struct daemon *d, const char *lang, const char *text, size_t
 	buf_cleanup(&reply->text);
 	reply->text = page;
 	reply->waiting = !(ended && n + 1 == *pages);
-	struct gsm_fit fit;
-	reply->ucs2 = gsm_measure(page.data, page.len, &fit) < 0 || fit.coding == GSM_CODING_UCS2;
+	reply->ucs2 = gsm_needs_ucs2(page.data, page.len);
 	return true;
 }
 

@@ -142,6 +142,9 @@ static void test_small_texts(void)
 	   "a NUL is a character, not GSM-7");
 	ok(gsm_measure(NULL, 0, &f) == 0 && f.chars == 0 && f.segments == 1,
 	   "NULL with length 0 is the empty text");
+	ok(!gsm_needs_ucs2("Check-in at 10:00", 17), "GSM-7 text goes as 7-bit");
+	ok(gsm_needs_ucs2("Привет", strlen("Привет")), "Cyrillic needs UCS-2");
+	ok(gsm_needs_ucs2("\xff", 1), "bytes that are not UTF-8 never go as 7-bit");
 }
 
 static void test_gsm7_parts(void)
