@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "locale.h"
+#include "secret.h"
 
 #ifndef CHABAR_LOCALSTATEDIR
 #define CHABAR_LOCALSTATEDIR "/var"
@@ -65,8 +66,8 @@ static const struct cfg_key cfg_keys[] = {
     {"chabard", "batch_wait_ms", parse_uint, OFF(batch_wait_ms), "1", 0, 1000, NULL, false},
     {"chabard", "log", parse_choice, OFF(log_target), "stderr", 0, 0, target_names, true},
     {"chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false},
-    {"chabard", "max_body", parse_uint, OFF(max_body), "65536", 1024, 16u << 20, NULL, false},
-    {"chabard", "max_header", parse_uint, OFF(max_header), "16384", 4096, 1u << 20, NULL, true},
+    {"chabard", "max_body", parse_uint, OFF(max_body), "262144", 1024, 16u << 20, NULL, false},
+    {"chabard", "max_header", parse_uint, OFF(max_header), "262144", 4096, 1u << 20, NULL, true},
     {"chabard", "max_connections", parse_uint, OFF(max_connections), "512", 1, 60000, NULL, true},
     {"chabard", "idle_timeout", parse_uint, OFF(idle_timeout), "30", 1, 3600, NULL, true},
     {"chabard", "listen_backlog", parse_uint, OFF(listen_backlog), "1024", 512, 65535, NULL, true},
@@ -133,8 +134,10 @@ static int parse_string(struct cfg *c, const struct cfg_key *k, const char *valu
 static int parse_secret(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
 			size_t why_size)
 {
-	if (strlen(value) < 16) {
-		snprintf(why, why_size, "must be at least 16 characters (a random shared secret)");
+	const char *weakness = secret_weakness(value, strlen(value));
+	if (weakness) {
+		snprintf(why, why_size, "%s; a shared secret must be random: " SECRET_ADVICE,
+			 weakness);
 		return -1;
 	}
 	/* Only the hash is kept: each request hashes the key it presents and
@@ -297,6 +300,13 @@ static int parse_pin_key(struct cfg *c, const struct cfg_key *k, const char *val
 			 2 * sizeof master, sizeof master);
 		return -1;
 	}
+	const char *weakness = secret_weakness(value, strlen(value));
+	if (weakness) {
+		sodium_memzero(master, sizeof master);
+		snprintf(why, why_size, "%s; the master key must be random: " SECRET_ADVICE,
+			 weakness);
+		return -1;
+	}
 	crypto_kdf_derive_from_key(c->keys.pin, sizeof c->keys.pin, 1, context, master);
 	crypto_kdf_derive_from_key(c->keys.ussd_seen, sizeof c->keys.ussd_seen, 2, context, master);
 	crypto_kdf_derive_from_key(c->keys.message_id, sizeof c->keys.message_id, 3, context,
@@ -345,10 +355,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	p->set_at[i] = p->line;
 	char why[256];
 	if (k->parse(p->cfg, k, value, why, sizeof why) < 0) {
-		diag_error(p->diag, p->name, p->line, "%s: %s", name, why);
+		diag_error(p->diag, p->name, p->line, "[%s] %s: %s", section, name, why);
 		return 1;
 	}
-	if (set_text(&p->cfg->raw[i], value) < 0)
+	if (k->restart && set_text(&p->cfg->raw[i], value) < 0)
 		diag_error(p->diag, p->name, p->line, "out of memory");
 	return 1;
 }
@@ -405,7 +415,7 @@ static void apply_defaults(struct cfg_parse *p)
 		}
 		char why[256];
 		if (k->parse(p->cfg, k, k->fallback, why, sizeof why) < 0 ||
-		    set_text(&p->cfg->raw[i], k->fallback) < 0)
+		    (k->restart && set_text(&p->cfg->raw[i], k->fallback) < 0))
 			diag_error(p->diag, p->name, 0, "default of %s: %s", k->name, why);
 	}
 }

@@ -31,7 +31,9 @@ struct cfg_addr {
 
 struct cfg {
 	int refs;
-	char *raw[CFG_KEYS_MAX]; /* each key's value as written, to compare on reload */
+	/* the value of each key that needs a restart, as written, to compare on
+	 * reload (NULL for the others: secrets are kept only as hashes) */
+	char *raw[CFG_KEYS_MAX];
 
 	/* [chabard] */
 	struct sockaddr_storage listen; /* numeric address, port may be 0 */

@@ -79,7 +79,16 @@ void channel_kannel_mo(void *ctx, struct http_exchange *ex)
 	struct form fields;
 	struct kannel_mo mo;
 	const char *error = "too many fields";
-	if (channel_read_fields(&fields, ex) < 0 || kannel_mo_parse(&mo, &fields, &error) < 0) {
+	int parsed =
+	    channel_read_fields(&fields, ex) < 0 ? -1 : kannel_mo_parse(&mo, &fields, &error);
+	if (parsed == KANNEL_TOO_LONG && kannel_key_ok(cfg, mo.key, mo.key_len)) {
+		/* Kannel logs the refusal and retries; the id finds it here */
+		http_log_field(ex, "reason=text_too_long id=%s bytes=%zu", mo.id ? mo.id : "-",
+			       mo.text_len);
+		http_reply_text(ex, 413, "text too long\n");
+		return;
+	}
+	if (parsed < 0) {
 		http_log_field(ex, "reason=\"%s\"", error);
 		char body[64];
 		snprintf(body, sizeof body, "%s\n", error);
@@ -94,9 +103,8 @@ void channel_kannel_mo(void *ctx, struct http_exchange *ex)
 		return;
 	}
 	char masked[LOG_MASK_SIZE];
-	http_log_field(ex, "from=%s id=%s coding=%d bytes=%zu%s", log_mask_msisdn(mo.from, masked),
-		       mo.id ? mo.id : "-", (int)mo.coding, mo.text_len,
-		       mo.text_truncated ? " truncated=1" : "");
+	http_log_field(ex, "from=%s id=%s coding=%d bytes=%zu", log_mask_msisdn(mo.from, masked),
+		       mo.id ? mo.id : "-", (int)mo.coding, mo.text_len);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"", mo.from,
 			(int)(mo.text_len > 160 ? 160 : mo.text_len), mo.text);
@@ -106,7 +114,7 @@ void channel_kannel_mo(void *ctx, struct http_exchange *ex)
 		http_reply_text(ex, 400, "bad USSD meta-data\n");
 		return;
 	}
-	char utf8[KANNEL_TEXT_MAX * 2 + 4]; /* UCS-2 grows by at most 3/2 */
+	char utf8[KANNEL_TEXT_MAX / 2 * 3 + 4]; /* UCS-2 grows by at most 3/2 */
 	long utf8_len = kannel_mo_text_utf8(&mo, utf8, sizeof utf8);
 	struct inbound in = {
 	    .channel = "sms",

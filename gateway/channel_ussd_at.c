@@ -28,8 +28,8 @@ void channel_ussd_at(void *ctx, struct http_exchange *ex)
 	struct daemon *d = ctx;
 	struct form fields;
 	struct ussd_at_request req;
-	const char *missing = "too many fields";
-	char msisdn[MSISDN_SIZE], text[64];
+	const char *error = "too many fields";
+	char msisdn[MSISDN_SIZE];
 	if (!d->cfg->ussd_enabled) {
 		http_reply_text(ex, 404, "USSD is not configured\n");
 		return;
@@ -42,11 +42,13 @@ void channel_ussd_at(void *ctx, struct http_exchange *ex)
 		http_reply_text(ex, 403, "forbidden\n");
 		return;
 	}
-	if (!parsed || ussd_at_parse(&fields, &req, &missing) < 0 ||
-	    msisdn_normalize(req.phone, strlen(req.phone), msisdn) < 0) {
-		snprintf(text, sizeof text, "%s%s\n", parsed && missing ? "missing " : "bad ",
-			 parsed && missing ? missing : "phoneNumber");
-		http_log_field(ex, "reason=\"%.*s\"", (int)strlen(text) - 1, text);
+	if (parsed && ussd_at_parse(&fields, &req, &error) == 0 &&
+	    msisdn_normalize(req.phone, strlen(req.phone), msisdn) < 0)
+		error = "bad phoneNumber";
+	if (error) {
+		char text[64];
+		snprintf(text, sizeof text, "%s\n", error);
+		http_log_field(ex, "reason=\"%s\"", error);
 		http_reply_text(ex, 400, text);
 		return;
 	}

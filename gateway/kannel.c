@@ -34,24 +34,6 @@ static int optional_token(const struct form *f, const char *name, const char **o
 	return 0;
 }
 
-/* Where to cut text at most max bytes long without splitting a character:
- * a UTF-8 sequence, or a UTF-16 surrogate pair, so the kept part still
- * decodes (binary 8-bit data is cut anywhere). */
-static size_t cut_at_character(const char *text, size_t max, enum kannel_coding coding)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t cut = max;
-	if (coding == KANNEL_CODING_UCS2) {
-		cut -= cut % 2;
-		if (cut >= 2 && s[cut - 2] >= 0xd8 && s[cut - 2] <= 0xdb)
-			cut -= 2; /* a high surrogate whose low half is cut off */
-	} else if (coding == KANNEL_CODING_7BIT) {
-		while (cut > 0 && (s[cut] & 0xc0) == 0x80)
-			cut--; /* s[cut] continues a character: start it afresh */
-	}
-	return cut;
-}
-
 /* Unix seconds as decimal digits only (no sign, no NUL, no overflow). */
 static int parse_unix_time(const char *text, size_t len, int64_t *out)
 {
@@ -109,10 +91,6 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **err
 		}
 		mo->coding = (enum kannel_coding)(coding[0] - '0');
 	}
-	if (mo->text_len > KANNEL_TEXT_MAX) {
-		mo->text_len = cut_at_character(mo->text, KANNEL_TEXT_MAX, mo->coding);
-		mo->text_truncated = true;
-	}
 	if (optional_token(f, "id", &mo->id) < 0 || optional_token(f, "smsc", &mo->smsc) < 0 ||
 	    optional_token(f, "charset", &mo->charset) < 0) {
 		*error = "bad id, smsc or charset";
@@ -126,6 +104,11 @@ int kannel_mo_parse(struct kannel_mo *mo, const struct form *f, const char **err
 	const char *meta = form_get(f, "meta", &len);
 	mo->meta = meta && len ? meta : NULL;
 	mo->key = form_get(f, "key", &mo->key_len);
+	/* last, so that the refusal can name the message's id */
+	if (mo->text_len > KANNEL_TEXT_MAX) {
+		*error = "text too long";
+		return KANNEL_TOO_LONG;
+	}
 	return 0;
 }
 

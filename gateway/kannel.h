@@ -17,9 +17,12 @@
 #include "form.h"
 #include "msisdn.h"
 
-/* Longest text kept from one MO, in bytes; Kannel joins concatenated parts,
- * so a long message is legal, but nothing a person types needs more. */
-#define KANNEL_TEXT_MAX 4096
+/* Longest text accepted from one MO, in bytes. Kannel joins the parts of a
+ * concatenated message (sms-combine-concatenated-mo), at most 255 of them:
+ * 39,015 GSM characters, or 17,085 UCS-2 ones (51 KiB as UTF-8 at worst).
+ * Anything Kannel can hand over fits and is stored whole; a longer text is
+ * refused (KANNEL_TOO_LONG), never cut. */
+#define KANNEL_TEXT_MAX (64 * 1024)
 #define KANNEL_ID_MAX   64
 
 enum kannel_coding { KANNEL_CODING_7BIT = 0, KANNEL_CODING_8BIT = 1, KANNEL_CODING_UCS2 = 2 };
@@ -29,7 +32,6 @@ struct kannel_mo {
 	char to[MSISDN_SIZE]; /* empty if Kannel did not send it; a USSD code as is */
 	const char *text;     /* raw bytes as Kannel sent them (may hold NULs) */
 	size_t text_len;
-	bool text_truncated; /* longer than KANNEL_TEXT_MAX: cut there */
 	enum kannel_coding coding;
 	const char *charset; /* NULL if absent */
 	const char *smsc;
@@ -41,7 +43,9 @@ struct kannel_mo {
 };
 
 /* Fills mo from the decoded request fields. Returns 0, or -1 with a short
- * reason (for the 400 body and the log) in *error. */
+ * reason (for the 400 body and the log) in *error, or KANNEL_TOO_LONG
+ * (text over KANNEL_TEXT_MAX) with every other field filled. */
+#define KANNEL_TOO_LONG (-2)
 int kannel_mo_parse(struct kannel_mo *mo, const struct form *fields, const char **error);
 
 /* The text as UTF-8 into out (NUL-terminated): UCS-2 is converted, UTF-8

@@ -12,8 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_LINE_MAX 2048
-#define LOG_HELD_MAX (32 * 1024)
+#define LOG_LINE_MAX    2048
+#define LOG_ESCAPED_MAX (4 * LOG_LINE_MAX + 2) /* a line escaped, and its newline */
+#define LOG_HELD_MAX    (32 * 1024)
 
 static struct {
 	enum log_target target;
@@ -80,6 +81,31 @@ static const char *timestamp(void)
 	return logger.stamp;
 }
 
+/* A control byte from a request (a newline in a field) would start a
+ * forged line: each becomes \n, \r, \t or \xNN, so that one call is
+ * always one line. out holds 4 * len bytes and one more. */
+static size_t escape_controls(const char *in, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c >= 0x20 && c != 0x7f) {
+			out[n++] = (char)c;
+			continue;
+		}
+		out[n++] = '\\';
+		if (c == '\n' || c == '\r' || c == '\t') {
+			out[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			continue;
+		}
+		out[n++] = 'x';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 15];
+	}
+	return n;
+}
+
 void log_vmsg(enum log_level level, const char *event, const char *fields, va_list ap)
 {
 	if (!log_enabled(level))
@@ -100,18 +126,20 @@ void log_vmsg(enum log_level level, const char *event, const char *fields, va_li
 	if (used < 0)
 		return;
 	if ((size_t)used >= sizeof line - 1)
-		used = sizeof line - 2; /* truncated: keep the newline */
+		used = sizeof line - 2; /* truncated: with its newline, under LOG_LINE_MAX */
+	char escaped[LOG_ESCAPED_MAX];
+	size_t len = escape_controls(line, (size_t)used, escaped);
 	if (logger.target == LOG_TARGET_SYSLOG) {
 		static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
-		line[used] = '\0';
-		syslog(prio[level], "%s", line);
+		escaped[len] = '\0';
+		syslog(prio[level], "%s", escaped);
 		return;
 	}
-	line[used++] = '\n';
-	if (logger.held_len + (size_t)used > sizeof logger.held)
+	escaped[len++] = '\n';
+	if (logger.held_len + len > sizeof logger.held)
 		log_flush();
-	memcpy(logger.held + logger.held_len, line, (size_t)used);
-	logger.held_len += (size_t)used;
+	memcpy(logger.held + logger.held_len, escaped, len);
+	logger.held_len += len;
 	if (!logger.hold || level >= LOG_LEVEL_WARN)
 		log_flush(); /* a problem is seen at once */
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "store_migrate.h"
@@ -130,9 +131,15 @@ struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	/* One thread uses the connection: no SQLite mutexes. */
+	/* One thread uses the connection: no SQLite mutexes. The database
+	 * holds people's numbers and whereabouts: whoever creates it (chabard,
+	 * or chabarctl from a root shell with umask 022), it is the owner's
+	 * alone, and SQLite gives its -wal and -shm files the same mode. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+	mode_t umask_before = umask(077);
+	int opened = sqlite3_open_v2(path, &s->db, flags, NULL);
+	umask(umask_before);
+	if (opened != SQLITE_OK) {
 		snprintf(err, err_size, "%s: %s", path,
 			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_free(s);

@@ -2,6 +2,7 @@
 #include "ussd.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,22 +10,43 @@
 #include "utf.h"
 
 /* A required field: present and not empty. */
-static const char *required(const struct form *f, const char *name, const char **missing)
+static const char *required(const struct form *f, const char *name, const char *error,
+			    const char **first_error)
 {
 	size_t len;
 	const char *v = form_get(f, name, &len);
-	if ((!v || len == 0) && !*missing)
-		*missing = name;
+	if ((!v || len == 0) && !*first_error)
+		*first_error = error;
 	return v;
 }
 
-int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char **missing)
+/* Every field reaches the log or the store: each is held to what the
+ * network really sends, so that no byte of it can forge a log line or a
+ * row. */
+static bool only(const char *v, const char *allowed, size_t max)
 {
-	*missing = NULL;
+	size_t len = strlen(v);
+	return len <= max && strspn(v, allowed) == len;
+}
+
+static bool printable_token(const char *v, size_t max)
+{
+	size_t len = strlen(v);
+	if (len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char **error)
+{
+	*error = NULL;
 	memset(req, 0, sizeof *req);
-	req->session_id = required(f, "sessionId", missing);
-	req->service_code = required(f, "serviceCode", missing);
-	req->phone = required(f, "phoneNumber", missing);
+	req->session_id = required(f, "sessionId", "missing sessionId", error);
+	req->service_code = required(f, "serviceCode", "missing serviceCode", error);
+	req->phone = required(f, "phoneNumber", "missing phoneNumber", error);
 	req->network = form_get(f, "networkCode", NULL);
 	req->text = form_get(f, "text", &req->text_len);
 	if (!req->network)
@@ -33,7 +55,15 @@ int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char 
 		req->text = "";
 		req->text_len = 0;
 	}
-	return *missing ? -1 : 0;
+	if (*error)
+		return -1;
+	if (!printable_token(req->session_id, USSD_SESSION_ID_MAX))
+		*error = "bad sessionId";
+	else if (!only(req->service_code, "*#0123456789", USSD_CODE_MAX))
+		*error = "bad serviceCode";
+	else if (!only(req->network, "0123456789", USSD_NETWORK_MAX))
+		*error = "bad networkCode";
+	return *error ? -1 : 0;
 }
 
 void ussd_at_seen(const unsigned char key[USSD_KEY_SIZE], const char *text, size_t len,

@@ -15,9 +15,12 @@
 #include "form.h"
 #include "gsm.h"
 
-#define USSD_ID_SIZE   36 /* "at:" and 32 hex digits, NUL */
-#define USSD_SEEN_SIZE 48 /* "LENGTH:" and 32 hex digits, NUL */
-#define USSD_KEY_SIZE  32
+#define USSD_ID_SIZE        36 /* "at:" and 32 hex digits, NUL */
+#define USSD_SEEN_SIZE      48 /* "LENGTH:" and 32 hex digits, NUL */
+#define USSD_KEY_SIZE       32
+#define USSD_SESSION_ID_MAX 256 /* longer than any aggregator's; hashed when stored */
+#define USSD_CODE_MAX       32  /* *384*12*3# and then some */
+#define USSD_NETWORK_MAX    8   /* MCC and MNC */
 
 struct ussd_at_request {
 	const char *session_id;
@@ -33,9 +36,12 @@ enum {
 	USSD_LOST = -3,   /* the text does not continue what the session saw */
 };
 
-/* Fills req from the form's fields. -1 with the name of a missing field
- * (sessionId, serviceCode, phoneNumber; text may be absent) in *missing. */
-int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char **missing);
+/* Fills req from the form's fields: sessionId, serviceCode and phoneNumber
+ * required (text may be absent), sessionId a printable token, serviceCode
+ * only [*#0-9], networkCode only digits. -1 with the reason ("missing
+ * sessionId", "bad serviceCode") in *error. The phone number is the
+ * caller's to normalise. */
+int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char **error);
 
 /* What a session keeps of the text it has answered: its length and a
  * keyed hash of it, never the text, which holds the PIN. */

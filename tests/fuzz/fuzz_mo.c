@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kannel_mo mo;
 	const char *error = NULL;
 	if (kannel_mo_parse(&mo, &f, &error) == 0) {
-		char text[KANNEL_TEXT_MAX * 2 + 4]; /* as routes.c sizes it */
+		char text[KANNEL_TEXT_MAX / 2 * 3 + 4]; /* as channel_kannel.c sizes it */
 		long n = kannel_mo_text_utf8(&mo, text, sizeof text);
 		if (n >= (long)sizeof text)
 			abort();

@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	form_init(&f);
 	form_parse(&f, buf, size);
 	struct ussd_at_request req;
-	const char *missing;
-	if (ussd_at_parse(&f, &req, &missing) == 0) {
+	const char *error;
+	if (ussd_at_parse(&f, &req, &error) == 0) {
 		static const unsigned char key[USSD_KEY_SIZE];
 		char seen[USSD_SEEN_SIZE];
 		ussd_at_seen(key, req.text, req.text_len / 2, seen);
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (input < req.text || input + len > req.text + req.text_len))
 			abort(); /* the input is always a part of the text */
 		check_pages(req.text, req.text_len);
-	} else if (!missing) {
+	} else if (!error) {
 		abort();
 	}
 	free(buf);

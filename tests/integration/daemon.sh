@@ -13,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
 : "${top_builddir:=$here/../..}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
+: "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-daemon.XXXXXX") || exit 1
 cleanup() {
@@ -35,7 +36,7 @@ mo() {
 }
 sql() { stack_sql "$@"; }
 
-tap_plan 42
+tap_plan 49
 
 # --- options and config checking -------------------------------------------
 like "$("$CHABARD" -V)" '^chabard [0-9]+\.[0-9]+' "-V prints the version"
@@ -43,7 +44,7 @@ printf '[chabard]\nmax_body = lots\nwhat = 1\n[kannel]\nkey = short\n' >"$T/bad.
 out=$("$CHABARD" -n -c "$T/bad.conf" 2>&1 | tr "\n" " ")
 "$CHABARD" -n -c "$T/bad.conf" >/dev/null 2>&1
 is "$?" 1 "-n on a bad config exits 1"
-like "$out" "bad.conf:2: max_body.*bad.conf:3: unknown key.*bad.conf:5: key" \
+like "$out" "bad.conf:2: \[chabard\] max_body.*bad.conf:3: unknown key.*bad.conf:5: \[kannel\] key" \
     "-n prints every error as file:line"
 "$CHABARD" -n -c "$T/chabar.conf" >/dev/null 2>&1
 is "$?" 0 "-n on a good config exits 0"
@@ -52,6 +53,12 @@ is "$?" 0 "-n on a good config exits 0"
 start_chabard "$T/chabar.conf" || bail "chabard starts and answers /health"
 ok 0 "chabard starts and answers /health"
 like "$(stack_curl "$BASE/health")" '"status":"ok".*"database":"ok"' "/health reports the database"
+is "$(stat -c %a "$CHABAR_DB" "$CHABAR_DB-wal")" "600
+600" "the database chabard made, and its WAL, are the owner's alone"
+sed "s|^database = .*|database = $T/made-by-ctl.db|" "$T/chabar.conf" >"$T/ctl.conf"
+(umask 022 && "$CHABARCTL" -c "$T/ctl.conf" migrate >/dev/null 2>&1)
+is "$(stat -c %a "$T/made-by-ctl.db" 2>&1)" 600 \
+    "so is one chabarctl makes from a shell with umask 022"
 
 # --- the input forms Kannel uses -----------------------------------------
 K="key=$CHABAR_KEY"
@@ -82,14 +89,30 @@ is "$(mo "$BASE/kannel/mo?$K&from=996555000117&text=%FF%FEgarbage%00&id=id-bin")
     "200 $UNKNOWN" "invalid UTF-8 with a NUL: answered"
 is "$(sql "select typeof(text)||length(text) from messages where network_id='id-bin'")" "blob10" \
     "invalid UTF-8 kept byte for byte as a BLOB"
-head -c 70000 /dev/zero | tr '\0' a >"$T/big"
+head -c 300000 /dev/zero | tr '\0' a >"$T/big"
 is "$(mo --data-binary @"$T/big" "$BASE/kannel/mo?$K&from=996555000118")" "413 body too large" \
     "a body over max_body: 413"
-long=$(head -c 6000 /dev/zero | tr '\0' b)
+# The longest MO Kannel hands over (255 parts) fits, through get-url (the
+# URL percent-encoded: 102 KB for Cyrillic) and post-url alike; stored whole.
+long=$(printf '%.0sЖ' $(seq 17085) | od -An -tx1 -v | tr -d ' \n' | sed 's/../%&/g')
 is "$(mo "$BASE/kannel/mo?$K&from=996555000119&text=$long&id=id-long" | cut -c1-3)" 200 \
-    "a 6000-character text is accepted"
-is "$(sql "select length(text) from messages where network_id='id-long'")" 4096 \
-    "and stored bounded at 4096 bytes"
+    "255 parts of Cyrillic through get-url: answered"
+is "$(sql "select length(text)||' '||length(cast(text as blob)) from messages where network_id='id-long'")" \
+    "17085 34170" "and stored whole, not cut"
+printf '%.0sb' $(seq 39015) >"$T/long"
+is "$(mo --data-binary @"$T/long" -H 'Content-Type: text/plain; charset="UTF-8"' \
+    "$BASE/kannel/mo?$K&from=996555000119&id=id-long-post" | cut -c1-3)" 200 \
+    "255 parts of GSM text through post-url: answered"
+is "$(sql "select length(text) from messages where network_id='id-long-post'")" 39015 \
+    "and stored whole"
+head -c 70000 /dev/zero | tr '\0' c >"$T/too-long"
+is "$(mo --data-binary @"$T/too-long" -H 'Content-Type: text/plain' "$BASE/kannel/mo?$K&from=996555000119&id=id-too-long")" \
+    "413 text too long" "a text no Kannel sends (over 64 KiB): 413, which Kannel logs"
+_stack_wait 5 "" "the refusal's log line" grep -q 'reason=text_too_long' "$T/chabard.out"
+like "$(grep 'reason=text_too_long' "$T/chabard.out")" 'id=id-too-long bytes=70000' \
+    "and chabard's log names its Kannel id"
+is "$(sql "select count(*) from messages where network_id='id-too-long'")" 0 \
+    "and nothing of it is stored as if it were whole"
 
 # --- a database that refuses writes: 503, then stored exactly once -----------
 stack_db_lock

@@ -29,7 +29,7 @@ write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
 
-tap_plan 34
+tap_plan 36
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
@@ -110,9 +110,18 @@ code=$(stack_curl -o /dev/null -w '%{http_code}' -d "sessionId=S8&serviceCode=1&
 is "$code" 403 "a wrong key: 403"
 code=$(stack_curl -o /dev/null -w '%{http_code}' -d "sessionId=S8&serviceCode=1&phoneNumber=x!" "$URL")
 is "$code" 400 "a phone number that is not one: 400"
-head -c 70000 /dev/zero | tr '\0' a >"$T/big"
+head -c 300000 /dev/zero | tr '\0' a >"$T/big"
 code=$(stack_curl -o /dev/null -w '%{http_code}' --data-binary @"$T/big" "$URL")
 is "$code" 413 "a body over max_body: 413"
+# A value that would forge a log line or a row is refused at the edge.
+lines=$(wc -l <"$T/chabard.out")
+code=$(stack_curl -o "$T/body" -w '%{http_code}' --data-urlencode "sessionId=S9" \
+    --data-urlencode "serviceCode=*384#
+2026-01-01T00:00:00Z level=error event=fake" --data-urlencode "phoneNumber=+996555200009" "$URL")
+is "$code $(cat "$T/body")" "400 bad serviceCode" "a serviceCode holding a newline: 400"
+_stack_wait 5 "" "the refusal's log line" grep -q 'reason="bad serviceCode"' "$T/chabard.out"
+is "$(tail -n +"$((lines + 1))" "$T/chabard.out" | grep -c 'event=fake')" 0 \
+    "and no forged line reaches the log"
 # --- the same flows over SMPP, as Kannel passes them to /kannel/mo -------------
 # meta is what smsbox's %D carries once form-decoded: raw octets, percent-
 # encoded (ussd_service_op 1 = the person dialled, 18 = an answer).

@@ -371,10 +371,6 @@ database = $CHABAR_DB
 synchronous = $CHABAR_SYNCHRONOUS
 log = stderr
 log_level = $CHABAR_LOG_LEVEL
-max_body = 65536
-max_header = 16384
-max_connections = 512
-idle_timeout = 30
 ; above smsbox's max-pending-requests, or throughput collapses
 listen_backlog = 1024
 

@@ -10,8 +10,8 @@
 
 #define KEY_LINE                                                                                   \
 	"[conversation]\npin_key = "                                                               \
-	"000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"                       \
-	"[kannel]\nkey = 0123456789abcdef0123\n"
+	"cf8eae15079f264d10c9569fcb2c27621a6e1a727bfaf1719b799da438d66b90\n"                       \
+	"[kannel]\nkey = b3671098ae14e76e0656\n"
 
 /* Loads text, capturing diagnostics into out[]. */
 static struct cfg *load(const char *text, struct diag *d, char *out, size_t size)
@@ -48,7 +48,7 @@ static void test_defaults(void)
 	is_int(ntohs(v4->sin_port), 13080, "default port 13080");
 	is_int(c->synchronous, CFG_SYNC_FULL, "synchronous defaults to full");
 	is_int(c->listen_backlog, 1024, "backlog default at least 512");
-	is_int(c->max_body, 65536, "max_body default");
+	is_int(c->max_body, 262144, "max_body default: the longest MO Kannel sends fits");
 	is_int(c->allow_count, 0, "no allowlist by default");
 	is_str(cfg_default_language(c), "ru", "Russian is the default language");
 	is_int(c->pin_attempts, 3, "three PIN attempts by default");
@@ -108,19 +108,39 @@ static void test_errors(void)
 	expect_error(KEY_LINE "key = 0123456789abcdef0124\n",
 		     "t.conf:5: key is set twice (first on line 4)", "duplicate key");
 	expect_error(KEY_LINE "[chabard]\nmax_body = 12x\n",
-		     "t.conf:6: max_body: \"12x\" is not a whole number", "non-number");
+		     "t.conf:6: [chabard] max_body: \"12x\" is not a whole number", "non-number");
 	expect_error(KEY_LINE "[chabard]\nmax_body = 10\n",
-		     "t.conf:6: max_body: 10 is outside 1024..16777216", "number out of range");
+		     "t.conf:6: [chabard] max_body: 10 is outside 1024..16777216",
+		     "number out of range");
 	expect_error(KEY_LINE "[chabard]\nlisten_backlog = 128\n",
 		     "listen_backlog: 128 is outside 512..", "backlog below 512 refused");
 	expect_error(KEY_LINE "[chabard]\nsynchronous = sometimes\n",
-		     "t.conf:6: synchronous: \"sometimes\" is not one of normal full", "bad enum");
+		     "t.conf:6: [chabard] synchronous: \"sometimes\" is not one of normal full",
+		     "bad enum");
 	expect_error(KEY_LINE "[chabard]\nlisten = localhost:80\n", "is not a numeric IP address",
 		     "host names refused (no blocking DNS)");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1\n", "is not address:port", "no port");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1:70000\n", "is not a port number",
 		     "port out of range");
-	expect_error("[kannel]\nkey = short\n", "at least 16 characters", "short key refused");
+	expect_error("[kannel]\nkey = short\n", "[kannel] key: is shorter than 16 characters",
+		     "short key refused");
+	expect_error("[kannel]\nkey = change-me-to-a-long-random-secret\n",
+		     "[kannel] key: looks like a placeholder; a shared secret must be random: make "
+		     "one with: openssl rand -hex 32",
+		     "the sample's placeholder refused, with how to make a key");
+	expect_error("[kannel]\nkey = 0123456789abcdef0123\n", "key: has runs of repeated",
+		     "a keyboard run refused");
+	expect_error("[kannel]\nkey = abc123abc123abc123\n", "key: repeats a pattern",
+		     "a repeated pattern refused");
+	expect_error("[kannel]\nkey = aaaaaaaabbbbbbbbaaaaaaab\n", "key: has too few different",
+		     "two letters refused");
+	expect_error("[kannel]\nkey = b3671098ae14e76e0656\n[ussd]\nkey = ShortOne\n",
+		     "[ussd] key: is shorter than 16", "the USSD key too");
+	expect_error("[kannel]\nkey = b3671098ae14e76e0656\n[conversation]\npin_key = "
+		     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+		     "[conversation] pin_key: repeats a pattern; the master key must be random: "
+		     "make one with: openssl rand -hex 32",
+		     "the sample's master key refused");
 	expect_error(KEY_LINE "allow = 127.0.0.1 nonsense\n",
 		     "\"nonsense\" is not a numeric IP address", "bad allow entry");
 	expect_error(KEY_LINE "[chabard\n", "t.conf:5: section header without ']'",
@@ -157,19 +177,40 @@ static void test_file(void)
 	   "missing file is one error");
 	fclose(d.out);
 
-	/* The shipped example must load and document every key. */
+	/* The shipped example documents every key, and its placeholders must
+	 * be replaced before it runs: as shipped it is refused, naming both
+	 * secrets; with real ones it loads. */
 	char path[512];
 	snprintf(path, sizeof path, "%s/chabar.conf", CONTRIB_DIR);
-	diag_init(&d, stdout);
-	struct cfg *c = cfg_load(path, &d);
-	ok(c != NULL, "contrib/chabar.conf loads");
-	cfg_unref(c);
 	FILE *f = fopen(path, "r");
-	char text[16384] = "";
+	static char text[16384];
 	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
 	text[n] = '\0';
 	if (f)
 		fclose(f);
+	char out[2048] = "";
+	struct cfg *c = load(text, &d, out, sizeof out);
+	ok(!c && d.errors == 2 && strstr(out, "[kannel] key: looks like a placeholder") &&
+	       strstr(out, "[conversation] pin_key: repeats a pattern"),
+	   "contrib/chabar.conf as shipped is refused, both secrets named");
+	cfg_unref(c);
+	static char real[sizeof text];
+	const char *key = strstr(text, "\nkey = change-me-to-a-long-random-secret\n");
+	const char *pin = strstr(text, "\npin_key = 0011");
+	ok(key && pin && key < pin, "its placeholders are where they were");
+	if (key && pin && key < pin) {
+		snprintf(real, sizeof real,
+			 "%.*s\nkey = b3671098ae14e76e0656\n%.*s\npin_key = %s\n%s",
+			 (int)(key - text), text, (int)(pin - strchr(key + 1, '\n') - 1),
+			 strchr(key + 1, '\n') + 1,
+			 "cf8eae15079f264d10c9569fcb2c27621a6e1a727bfaf1719b799da438d66b90",
+			 strchr(pin + 1, '\n') + 1);
+		c = load(real, &d, out, sizeof out);
+		ok(c != NULL, "contrib/chabar.conf with real secrets loads");
+		if (!c)
+			printf("#   diagnostics: %s\n", out);
+		cfg_unref(c);
+	}
 	for (size_t i = 0; i < cfg_key_count(); i++) {
 		const char *section;
 		const char *name = cfg_key_name(i, &section);

@@ -20,7 +20,7 @@
 #include "tap.h"
 #include "translit.h"
 
-#define PIN_KEY "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f"
+#define PIN_KEY "cf8eae15079f264d10c9569fcb2c27621a6e1a727bfaf1719b799da438d66b90"
 
 /* 2026-11-25 08:00 UTC, 14:00 in Bishkek (UTC+6). */
 #define T0 1795593600
@@ -248,7 +248,7 @@ static int setup(void)
 	snprintf(path, sizeof path, "%s/chabar.db", dir);
 	struct diag d;
 	diag_init(&d, stdout);
-	cfg = cfg_load_string("[kannel]\nkey = 0123456789abcdef0123\n"
+	cfg = cfg_load_string("[kannel]\nkey = b3671098ae14e76e0656\n"
 			      "[conversation]\npin_key = " PIN_KEY "\n"
 			      "flows = " FLOWS_DIR "\nlocales = " LOCALES_DIR "\n"
 			      "default_language = en\nsession_idle = 900\n"

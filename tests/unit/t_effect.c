@@ -14,7 +14,7 @@
 #include "db.h"
 #include "tap.h"
 
-#define PIN_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define PIN_KEY "cf8eae15079f264d10c9569fcb2c27621a6e1a727bfaf1719b799da438d66b90"
 #define PERSON  "996555500001"
 #define OFFICER "996555500009"
 #define T0      1800000000
@@ -184,7 +184,7 @@ int main(void)
 	snprintf(path, sizeof path, "%s/chabar.db", dir);
 	struct diag diag;
 	diag_init(&diag, stdout);
-	cfg = cfg_load_string("[kannel]\nkey = 0123456789abcdef0123\n"
+	cfg = cfg_load_string("[kannel]\nkey = b3671098ae14e76e0656\n"
 			      "[conversation]\npin_key = " PIN_KEY "\ndefault_language = en\n",
 			      "t.conf", &diag);
 	char err[512] = "";

@@ -20,7 +20,7 @@
 #error "FLOWS_DIR and LOCALES_DIR must name the shipped flows and catalogs"
 #endif
 
-#define PIN_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define PIN_KEY "cf8eae15079f264d10c9569fcb2c27621a6e1a727bfaf1719b799da438d66b90"
 #define PERSON  "996555400001"
 #define OTHER   "996555400002"
 
@@ -231,7 +231,7 @@ int main(void)
 	struct diag diag;
 	diag_init(&diag, stdout);
 	d.loop = ev_default_loop(0);
-	d.cfg = cfg_load_string("[kannel]\nkey = 0123456789abcdef0123\n"
+	d.cfg = cfg_load_string("[kannel]\nkey = b3671098ae14e76e0656\n"
 				"[conversation]\npin_key = " PIN_KEY "\n"
 				"flows = " FLOWS_DIR "\nlocales = " LOCALES_DIR "\n"
 				"default_language = en\n",

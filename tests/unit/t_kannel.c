@@ -81,7 +81,6 @@ static void test_fields(void)
 		     &mo, &error),
 	       0, "a full MO parses");
 	is_mem(mo.text, mo.text_len, "Hello world", 11, "text");
-	ok(!mo.text_truncated, "short text not truncated");
 	is_int(mo.coding, KANNEL_CODING_7BIT, "coding 0");
 	is_str(mo.smsc, "beeline", "smsc");
 	is_str(mo.id, "a1b2-c3", "id");
@@ -142,43 +141,43 @@ static void test_fields(void)
 	is_int(mo.ts, 0, "ts 0 parsed");
 }
 
-static void test_truncation(void)
+static void test_long_text(void)
 {
 	struct kannel_mo mo;
 	const char *error;
-	size_t n = 5 + KANNEL_TEXT_MAX + 100 + 20;
+	size_t n = 5 + KANNEL_TEXT_MAX + 1 + 40;
 	char *query = malloc(n);
 	memcpy(query, "text=", 5);
-	memset(query + 5, 'a', KANNEL_TEXT_MAX + 100);
-	memcpy(query + 5 + KANNEL_TEXT_MAX + 100, "&from=996555123456", 19);
-	is_int(parse(query, &mo, &error), 0, "a long text parses");
-	is_int(mo.text_len, KANNEL_TEXT_MAX, "text cut at KANNEL_TEXT_MAX");
-	ok(mo.text_truncated, "text_truncated set");
+	memset(query + 5, 'a', KANNEL_TEXT_MAX + 1);
+	memcpy(query + 5 + KANNEL_TEXT_MAX + 1, "&from=996555123456&id=k-1", 26);
+	is_int(parse(query, &mo, &error), KANNEL_TOO_LONG,
+	       "a text over KANNEL_TEXT_MAX is refused");
+	is_str(error, "text too long", "and says why");
+	is_str(mo.id, "k-1", "with its id, for the log");
 
 	memcpy(query + 5 + KANNEL_TEXT_MAX, "&from=996555123456", 19);
 	is_int(parse(query, &mo, &error), 0, "a text of exactly KANNEL_TEXT_MAX parses");
 	is_int(mo.text_len, KANNEL_TEXT_MAX, "all of it kept");
-	ok(!mo.text_truncated, "not truncated at exactly KANNEL_TEXT_MAX");
 	free(query);
 
-	/* A cut never splits a character, so the kept part is still text. */
+	/* The longest concatenated message Kannel hands over: 255 parts of
+	 * 67 UCS-2 characters, here Cyrillic after mo-recode (2 bytes each). */
 	struct buf q;
-	buf_init(&q, 64 * 1024);
-	buf_printf(&q, "from=996555123456&text=a");
-	for (int i = 0; i < 2100; i++)
+	buf_init(&q, 256 * 1024);
+	buf_printf(&q, "from=996555123456&text=");
+	for (int i = 0; i < 255 * 67; i++)
 		buf_printf(&q, "%%D0%%96");
-	static char out[KANNEL_TEXT_MAX + 4];
-	is_int(parse(q.data, &mo, &error), 0, "a long Cyrillic text parses");
-	is_int(mo.text_len, KANNEL_TEXT_MAX - 1, "cut before a split two-byte character");
-	ok(kannel_mo_text_utf8(&mo, out, sizeof out) > 0, "the cut UTF-8 text is still text");
+	static char out[KANNEL_TEXT_MAX / 2 * 3 + 4];
+	is_int(parse(q.data, &mo, &error), 0, "255 parts of Cyrillic parse");
+	is_int(mo.text_len, 255 * 67 * 2, "whole");
+	ok(kannel_mo_text_utf8(&mo, out, sizeof out) == (long)mo.text_len, "and are text");
 	buf_cleanup(&q);
-	buf_init(&q, 64 * 1024);
-	buf_printf(&q, "from=996555123456&coding=2&text=%%00a");
-	for (int i = 0; i < 1100; i++)
-		buf_printf(&q, "%%D8%%3D%%DE%%00");
-	is_int(parse(q.data, &mo, &error), 0, "a long UCS-2 text of emoji parses");
-	is_int(mo.text_len, KANNEL_TEXT_MAX - 2, "cut before a split surrogate pair");
-	ok(kannel_mo_text_utf8(&mo, out, sizeof out) > 0, "the cut UCS-2 text is still text");
+	buf_init(&q, 256 * 1024);
+	buf_printf(&q, "from=996555123456&coding=2&text=");
+	for (int i = 0; i < 255 * 67; i++)
+		buf_printf(&q, "%%04%%16");
+	is_int(parse(q.data, &mo, &error), 0, "255 parts of UCS-2 parse");
+	ok(kannel_mo_text_utf8(&mo, out, sizeof out) == 255 * 67 * 2, "and convert whole");
 	buf_cleanup(&q);
 }
 
@@ -242,10 +241,10 @@ static void test_key(void)
 	FILE *f = fmemopen(messages, sizeof messages, "w");
 	struct diag d;
 	diag_init(&d, f);
-	struct cfg *cfg = cfg_load_string("[kannel]\nkey = 0123456789abcdef0123\n"
+	struct cfg *cfg = cfg_load_string("[kannel]\nkey = b3671098ae14e76e0656\n"
 					  "[conversation]\npin_key = "
-					  "000102030405060708090a0b0c0d0e0f"
-					  "000102030405060708090a0b0c0d0e0f\n",
+					  "cf8eae15079f264d10c9569fcb2c2762"
+					  "1a6e1a727bfaf1719b799da438d66b90\n",
 					  "t", &d);
 	fclose(f);
 	ok(cfg != NULL, "a config with a key loads");
@@ -253,19 +252,19 @@ static void test_key(void)
 		printf("#   %s\n", messages);
 		return;
 	}
-	const char *key = "0123456789abcdef0123";
+	const char *key = "b3671098ae14e76e0656";
 	ok(kannel_key_ok(cfg, key, 20), "the right key");
-	ok(!kannel_key_ok(cfg, "0123456789abcdef0124", 20), "a wrong key of the same length");
-	ok(!kannel_key_ok(cfg, "0123456789abcdef012", 19), "a shorter prefix");
+	ok(!kannel_key_ok(cfg, "b3671098ae14e76e0657", 20), "a wrong key of the same length");
+	ok(!kannel_key_ok(cfg, "b3671098ae14e76e065", 19), "a shorter prefix");
 	ok(!kannel_key_ok(cfg, key, 19), "the right key cut short by key_len");
-	ok(!kannel_key_ok(cfg, "0123456789abcdef01234", 21), "a longer key");
+	ok(!kannel_key_ok(cfg, "b3671098ae14e76e06564", 21), "a longer key");
 	ok(!kannel_key_ok(cfg, "", 0), "the empty key");
 	ok(!kannel_key_ok(cfg, NULL, 0), "no key");
-	ok(kannel_key_ok(cfg, "0123456789abcdef0123XYZ", 20), "key_len is honoured");
+	ok(kannel_key_ok(cfg, "b3671098ae14e76e0656XYZ", 20), "key_len is honoured");
 
 	struct kannel_mo mo;
 	const char *error;
-	is_int(parse("from=996555123456&key=0123456789abcdef0123", &mo, &error), 0,
+	is_int(parse("from=996555123456&key=b3671098ae14e76e0656", &mo, &error), 0,
 	       "MO with a key");
 	ok(kannel_key_ok(cfg, mo.key, mo.key_len), "the key from a parsed MO");
 	is_int(parse("from=996555123456", &mo, &error), 0, "MO without a key");
@@ -309,7 +308,7 @@ int main(void)
 	}
 	test_from_to();
 	test_fields();
-	test_truncation();
+	test_long_text();
 	test_text_utf8();
 	test_key();
 	test_meta_ussd();

@@ -127,6 +127,20 @@ static void test_msg(void)
 	ok(len > 1000 && len < 2048, "a long line is cut to the line buffer");
 	ok(len > 0 && text[len - 1] == '\n', "a cut line still ends with a newline");
 	is_int(count_lines(text, len), 1, "a cut line is one line");
+
+	/* a value from a request cannot start a line of its own */
+	capture_start();
+	log_msg(LOG_LEVEL_INFO, "http", "code=%s",
+		"*384#\n2026-01-01T00:00:00Z level=error event=fake");
+	log_msg(LOG_LEVEL_INFO, "http", "text=\"%s\"",
+		"a\rb\tc\x01"
+		"d\x7f");
+	text = capture_end(&len);
+	is_int(count_lines(text, len), 2, "two calls, two lines, whatever the values hold");
+	ok(len && strstr(text, "code=*384#\\n2026-01-01T00:00:00Z level=error event=fake\n"),
+	   "a newline in a value is written as \\n");
+	ok(len && strstr(text, "text=\"a\\rb\\tc\\x01d\\x7f\"\n"),
+	   "other control bytes as \\r, \\t, \\xNN");
 }
 
 /* log_hold: the lines of a loop turn wait for one write; a warning does not. */

@@ -8,7 +8,7 @@
 #include "tap.h"
 #include "ussd.h"
 
-static int parse(const char *body, struct ussd_at_request *req, const char **missing)
+static int parse(const char *body, struct ussd_at_request *req, const char **error)
 {
 	static char buf[512];
 	size_t len = strlen(body);
@@ -16,7 +16,7 @@ static int parse(const char *body, struct ussd_at_request *req, const char **mis
 	static struct form f;
 	form_init(&f);
 	form_parse(&f, buf, len);
-	return ussd_at_parse(&f, req, missing);
+	return ussd_at_parse(&f, req, error);
 }
 
 static void test_parse(void)
@@ -32,17 +32,31 @@ static void test_parse(void)
 	is_str(req.phone, "+996555000001", "phoneNumber");
 	is_str(req.network, "63902", "networkCode");
 	is_mem(req.text, req.text_len, "1*2", 3, "text");
-	is_int(parse("sessionId=a&serviceCode=b&phoneNumber=c", &req, &missing), 0,
+	is_int(parse("sessionId=a&serviceCode=*1%23&phoneNumber=c", &req, &missing), 0,
 	       "text and networkCode may be absent");
 	is_int(req.text_len, 0, "absent text is the empty first step");
 	is_str(req.network, "", "absent network is empty");
 	is_int(parse("serviceCode=b&phoneNumber=c&text=", &req, &missing), -1, "no sessionId");
-	is_str(missing, "sessionId", "and the field is named");
+	is_str(missing, "missing sessionId", "and the field is named");
 	is_int(parse("sessionId=a&phoneNumber=c", &req, &missing), -1, "no serviceCode");
-	is_str(missing, "serviceCode", "named");
+	is_str(missing, "missing serviceCode", "named");
 	is_int(parse("sessionId=a&serviceCode=b&phoneNumber=", &req, &missing), -1,
 	       "an empty phoneNumber");
-	is_str(missing, "phoneNumber", "named");
+	is_str(missing, "missing phoneNumber", "named");
+	/* what reaches the log and the store is held to what networks send */
+	is_int(parse("sessionId=a&serviceCode=%2A384%23%0Alevel%3Derror&phoneNumber=c", &req,
+		     &missing),
+	       -1, "a serviceCode with a newline is refused");
+	is_str(missing, "bad serviceCode", "and named");
+	is_int(parse("sessionId=a&serviceCode=%2A384%FF%23&phoneNumber=c", &req, &missing), -1,
+	       "a serviceCode with a raw byte is refused");
+	is_int(parse("sessionId=a%0Ab&serviceCode=%2A384%23&phoneNumber=c", &req, &missing), -1,
+	       "a sessionId with a control character is refused");
+	is_str(missing, "bad sessionId", "and named");
+	is_int(parse("sessionId=a&serviceCode=%2A384%23&phoneNumber=c&networkCode=6390x", &req,
+		     &missing),
+	       -1, "a networkCode that is not digits is refused");
+	is_str(missing, "bad networkCode", "and named");
 }
 
 static const unsigned char key[USSD_KEY_SIZE] = "0123456789abcdef0123456789abcdef";
