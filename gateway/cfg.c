@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "locale.h"
 #include "secret.h"
 
@@ -68,13 +69,18 @@ static const struct cfg_key cfg_keys[] = {
     {"chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false},
     {"chabard", "max_body", parse_uint, OFF(max_body), "262144", 1024, 16u << 20, NULL, false},
     {"chabard", "max_header", parse_uint, OFF(max_header), "262144", 4096, 1u << 20, NULL, true},
-    {"chabard", "max_connections", parse_uint, OFF(max_connections), "512", 1, 60000, NULL, true},
+    {"chabard", "max_connections", parse_uint, OFF(max_connections), "4096", 1, 60000, NULL, true},
+    {"chabard", "max_connections_per_address", parse_uint, OFF(max_connections_per_address), "1024",
+     1, 60000, NULL, true},
     {"chabard", "idle_timeout", parse_uint, OFF(idle_timeout), "30", 1, 3600, NULL, true},
+    {"chabard", "request_timeout", parse_uint, OFF(request_timeout), "10", 1, 600, NULL, true},
+    {"chabard", "status_allow", parse_allow, OFF(status_allow), "127.0.0.1 ::1", 0, 0, NULL, false},
     {"chabard", "listen_backlog", parse_uint, OFF(listen_backlog), "1024", 512, 65535, NULL, true},
     {"chabard", "drain_timeout", parse_uint, OFF(drain_timeout), "10", 0, 600, NULL, false},
     {"kannel", "key", parse_secret, OFF(kannel_key_hash), NULL, 0, 0, NULL, false},
-    {"kannel", "allow", parse_allow, 0, "", 0, 0, NULL, false},
+    {"kannel", "allow", parse_allow, OFF(kannel_allow), "", 0, 0, NULL, false},
     {"ussd", "key", parse_ussd_key, OFF(ussd_key_hash), "", 0, 0, NULL, false},
+    {"ussd", "allow", parse_allow, OFF(ussd_allow), "", 0, 0, NULL, false},
     {"ussd", "step_timeout", parse_uint, OFF(ussd_step_timeout), "30", 5, 600, NULL, false},
     {"ussd", "total_timeout", parse_uint, OFF(ussd_total_timeout), "180", 30, 3600, NULL, false},
     {"ussd", "smpp_op_begin", parse_uint, OFF(smpp_op_begin), "1", 0, 255, NULL, false},
@@ -197,20 +203,6 @@ static int parse_choice(struct cfg *c, const struct cfg_key *k, const char *valu
 	return -1;
 }
 
-/* Parses a numeric IPv4 or IPv6 address (no DNS: the loop never blocks). */
-static int parse_address(const char *text, struct in6_addr *out)
-{
-	struct in_addr v4;
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		memset(out, 0, sizeof *out);
-		out->s6_addr[10] = 0xff;
-		out->s6_addr[11] = 0xff;
-		memcpy(&out->s6_addr[12], &v4, 4);
-		return 0;
-	}
-	return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
-}
-
 static int parse_listen(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
 			size_t why_size)
 {
@@ -255,6 +247,7 @@ static int parse_listen(struct cfg *c, const struct cfg_key *k, const char *valu
 static int parse_allow(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
 		       size_t why_size)
 {
+	struct cfg_allow *allow = (struct cfg_allow *)((char *)c + k->offset);
 	char word[INET6_ADDRSTRLEN];
 	unsigned count = 0;
 	const char *p = value;
@@ -274,14 +267,14 @@ static int parse_allow(struct cfg *c, const struct cfg_key *k, const char *value
 			snprintf(why, why_size, "more than %d addresses", CFG_ALLOW_MAX);
 			return -1;
 		}
-		if (parse_address(word, &c->allow[count].addr) < 0) {
+		if (!addr_parse(word, &allow->addr[count])) {
 			snprintf(why, why_size, "\"%s\" is not a numeric IP address", word);
 			return -1;
 		}
 		count++;
 		p += n;
 	}
-	c->allow_count = count;
+	allow->count = count;
 	return 0;
 }
 
@@ -509,26 +502,17 @@ void cfg_unref(struct cfg *c)
 	free(c);
 }
 
-int cfg_peer_allowed(const struct cfg *c, const struct sockaddr *addr)
+bool cfg_allowed(const struct cfg_allow *allow, const struct sockaddr *addr)
 {
-	if (c->allow_count == 0)
-		return 1;
+	if (allow->count == 0)
+		return true;
 	struct in6_addr peer;
-	if (addr->sa_family == AF_INET) {
-		const struct sockaddr_in *v4 = (const struct sockaddr_in *)addr;
-		memset(&peer, 0, sizeof peer);
-		peer.s6_addr[10] = 0xff;
-		peer.s6_addr[11] = 0xff;
-		memcpy(&peer.s6_addr[12], &v4->sin_addr, 4);
-	} else if (addr->sa_family == AF_INET6) {
-		peer = ((const struct sockaddr_in6 *)addr)->sin6_addr;
-	} else {
-		return 0;
-	}
-	for (unsigned i = 0; i < c->allow_count; i++)
-		if (memcmp(&peer, &c->allow[i].addr, sizeof peer) == 0)
-			return 1;
-	return 0;
+	if (!addr_of(addr, &peer))
+		return false;
+	for (unsigned i = 0; i < allow->count; i++)
+		if (memcmp(&peer, &allow->addr[i], sizeof peer) == 0)
+			return true;
+	return false;
 }
 
 void cfg_restart_keys(const struct cfg *a, const struct cfg *b, char *out, size_t size)

@@ -19,14 +19,16 @@
 
 #define CFG_ALLOW_MAX     32
 #define CFG_KEY_HASH_SIZE 32
-#define CFG_KEYS_MAX      32
+#define CFG_KEYS_MAX      40
 #define CFG_PIN_KEY_SIZE  32
 
 enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
 
-/* One allowed peer address, IPv4 stored as IPv4-mapped IPv6. */
-struct cfg_addr {
-	struct in6_addr addr;
+/* The addresses that may call a route, IPv4 stored as IPv4-mapped IPv6;
+ * none: any address. */
+struct cfg_allow {
+	struct in6_addr addr[CFG_ALLOW_MAX];
+	unsigned count;
 };
 
 struct cfg {
@@ -45,20 +47,23 @@ struct cfg {
 	unsigned max_body;
 	unsigned max_header;
 	unsigned max_connections;
+	unsigned max_connections_per_address;
 	unsigned idle_timeout;
+	unsigned request_timeout; /* seconds for a whole request (headers and body) */
 	unsigned listen_backlog;
 	unsigned drain_timeout;
 	unsigned batch_max;     /* messages one commit may hold */
 	unsigned batch_wait_ms; /* how long a message may wait for others to share its commit */
+	struct cfg_allow status_allow; /* who may read /health and /metrics */
 
 	/* [kannel] */
 	unsigned char kannel_key_hash[CFG_KEY_HASH_SIZE]; /* BLAKE2b of the key */
-	struct cfg_addr allow[CFG_ALLOW_MAX];
-	unsigned allow_count; /* 0: any peer */
+	struct cfg_allow kannel_allow;                    /* who may call /kannel/mo */
 
 	/* [ussd] */
 	bool ussd_enabled; /* a key is set: POST /ussd/at answers */
 	unsigned char ussd_key_hash[CFG_KEY_HASH_SIZE];
+	struct cfg_allow ussd_allow; /* who may call /ussd/at */
 	unsigned ussd_step_timeout;  /* seconds the network waits for an answer */
 	unsigned ussd_total_timeout; /* seconds a USSD session may last */
 	/* ussd_service_op values over SMPP (operators differ): the person
@@ -97,8 +102,9 @@ void cfg_unref(struct cfg *c);
 /* Constant-time check of a presented key against a configured key's hash. */
 bool cfg_secret_ok(const unsigned char hash[CFG_KEY_HASH_SIZE], const char *key, size_t len);
 
-/* True if addr (an AF_INET or AF_INET6 sockaddr) may call us. */
-int cfg_peer_allowed(const struct cfg *c, const struct sockaddr *addr);
+/* True if addr (an AF_INET or AF_INET6 sockaddr) is in the list, or the
+ * list is empty. */
+bool cfg_allowed(const struct cfg_allow *allow, const struct sockaddr *addr);
 
 /* Names of keys whose new value only takes effect on restart and that
  * differ between a and b, comma-separated into out (empty if none). */

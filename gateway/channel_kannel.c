@@ -70,12 +70,6 @@ void channel_kannel_mo(void *ctx, struct http_exchange *ex)
 {
 	struct daemon *d = ctx;
 	const struct cfg *cfg = d->cfg;
-	const struct sockaddr *peer = http_peer(ex);
-	if (!peer || !cfg_peer_allowed(cfg, peer)) {
-		http_log_field(ex, "reason=peer_not_allowed");
-		http_reply_text(ex, 403, "forbidden\n");
-		return;
-	}
 	struct form fields;
 	struct kannel_mo mo;
 	const char *error = "too many fields";

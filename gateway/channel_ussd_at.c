@@ -30,10 +30,6 @@ void channel_ussd_at(void *ctx, struct http_exchange *ex)
 	struct ussd_at_request req;
 	const char *error = "too many fields";
 	char msisdn[MSISDN_SIZE];
-	if (!d->cfg->ussd_enabled) {
-		http_reply_text(ex, 404, "USSD is not configured\n");
-		return;
-	}
 	bool parsed = channel_read_fields(&fields, ex) == 0;
 	size_t key_len;
 	const char *key = parsed ? form_get(&fields, "key", &key_len) : NULL;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "lint.h"
 #include "log.h"
@@ -13,12 +14,43 @@
 
 #define DRAIN_POLL_SECONDS 0.05
 
+/* Descriptors chabard needs besides its connections: the database, its
+ * WAL and shm, the listener, epoll, libev's, the log. */
+#define DESCRIPTORS_BESIDES 64
+
+/* Raises the soft descriptor limit to what max_connections needs (MHD may
+ * hold an eighth more while idle ones are closing); if the hard limit is
+ * lower, fewer connections are allowed and the log says so. */
+static unsigned connections_allowed(unsigned wanted)
+{
+	rlim_t need = (rlim_t)wanted + wanted / 8 + 16 + DESCRIPTORS_BESIDES;
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return wanted;
+	if (lim.rlim_cur < need) {
+		lim.rlim_cur =
+		    lim.rlim_max == RLIM_INFINITY || lim.rlim_max > need ? need : lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+		getrlimit(RLIMIT_NOFILE, &lim);
+	}
+	if (lim.rlim_cur >= need)
+		return wanted;
+	rlim_t room =
+	    lim.rlim_cur > DESCRIPTORS_BESIDES + 16 ? lim.rlim_cur - DESCRIPTORS_BESIDES - 16 : 1;
+	unsigned allowed = (unsigned)(room * 8 / 9);
+	log_msg(LOG_LEVEL_WARN, "descriptor_limit", "limit=%llu max_connections=%u allowed=%u",
+		(unsigned long long)lim.rlim_cur, wanted, allowed ? allowed : 1);
+	return allowed ? allowed : 1;
+}
+
 static void http_limits_from(const struct cfg *c, struct http_limits *l)
 {
 	l->max_body = c->max_body;
 	l->max_header = c->max_header;
-	l->max_connections = c->max_connections;
+	l->max_connections = connections_allowed(c->max_connections);
+	l->per_address = c->max_connections_per_address;
 	l->idle_timeout = c->idle_timeout;
+	l->request_timeout = c->request_timeout;
 	l->listen_backlog = c->listen_backlog;
 }
 
@@ -131,7 +163,7 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 	struct http_limits limits;
 	http_limits_from(cfg, &limits);
 	d->http = http_new(loop, (const struct sockaddr *)&cfg->listen, &limits, routes,
-			   routes_count, &d->metrics, d, err, err_size);
+			   routes_count, &d->metrics, routes_gate, d, err, err_size);
 	if (!d->http || batch_init(&d->batch, d) < 0) {
 		if (d->http)
 			snprintf(err, err_size, "out of memory");

@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "http_guard.h"
 #include "log.h"
 
 #define HTTP_LOG_FIELDS_MAX 256
@@ -36,8 +38,10 @@ struct http_server {
 	const struct http_route *routes;
 	size_t route_count;
 	struct metrics *metrics;
+	http_gate_fn gate;
 	void *ctx;
-	unsigned connections; /* open TCP connections */
+	struct http_guard *guard;
+	unsigned connections; /* open TCP connections, closing ones included */
 	unsigned active;      /* requests begun, not yet completed */
 	bool resumed;         /* a suspended exchange got its answer: run MHD soon */
 };
@@ -45,6 +49,7 @@ struct http_server {
 struct http_exchange {
 	struct http_server *srv;
 	struct MHD_Connection *conn;
+	struct http_guard_conn *guard; /* its connection's */
 	size_t route;
 	enum http_method method;
 	bool started;                 /* the access handler has seen this request */
@@ -186,6 +191,10 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 	if (qlen)
 		memcpy(ex->query, q + 1, qlen);
 	ex->query[qlen] = '\0';
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ex->guard = info ? info->socket_context : NULL;
+	http_guard_busy(srv->guard, ex->guard);
 	srv->active++;
 	return ex;
 }
@@ -215,12 +224,17 @@ static void admit(struct http_exchange *ex, const char *url, const char *method)
 	struct http_server *srv = ex->srv;
 	ex->method = parse_method(method);
 	ex->route = find_route(srv, url);
-	if (srv->connections > srv->limits.max_connections) {
+	if (http_guard_open(srv->guard) > srv->limits.max_connections) {
 		refuse(ex, MHD_HTTP_SERVICE_UNAVAILABLE, "too many connections\n");
 		return;
 	}
 	if (ex->route == HTTP_UNROUTED) {
 		refuse(ex, MHD_HTTP_NOT_FOUND, "not found\n");
+		return;
+	}
+	if (srv->gate && !srv->gate(srv->ctx, srv->routes[ex->route].gate, http_peer(ex))) {
+		http_log_field(ex, "reason=peer_not_allowed");
+		refuse(ex, MHD_HTTP_FORBIDDEN, "forbidden\n");
 		return;
 	}
 	if (!(srv->routes[ex->route].methods & ex->method)) {
@@ -266,6 +280,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	http_guard_read(ex->srv->guard, ex->guard); /* all of it is in */
 	if (ex->status)
 		return MHD_YES; /* refused in admit() */
 	if (ex->body_too_large) {
@@ -317,10 +332,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	/* A request cut off by the idle timeout is logged as 408, though MHD
 	 * closes the connection without sending one. */
 	/* An answer still pending was never sent (the connection ended while
-	 * it waited for its commit): no status. */
-	int status = ex->status && !unsent                           ? ex->status
-		     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? MHD_HTTP_REQUEST_TIMEOUT
-								     : 0;
+	 * it waited for its commit): no status. A request the guard cut at
+	 * its deadline is a 408 too. */
+	bool cut = http_guard_cut(ex->guard);
+	int status = ex->status && !unsent ? ex->status
+		     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || cut
+			 ? MHD_HTTP_REQUEST_TIMEOUT
+			 : 0;
+	if (cut)
+		http_log_field(ex, "reason=request_timeout");
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		http_guard_idle(srv->guard, ex->guard);
 	if (status)
 		metrics_request(srv->metrics, ex->route, status);
 	log_msg(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
@@ -335,10 +357,36 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct http_server *srv = cls;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-		srv->connections++;
-	else
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
 		srv->connections--;
+		http_guard_closed(srv->guard, *socket_context);
+		return;
+	}
+	srv->connections++;
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *addr =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!fd || !addr)
+		return; /* cannot be: MHD knows both of every connection */
+	*socket_context = http_guard_opened(srv->guard, fd->connect_fd, addr->client_addr);
+	if (!*socket_context) /* untracked, it could outstay every limit */
+		shutdown(fd->connect_fd, SHUT_RDWR);
+}
+
+/* Before a connection takes a slot: an address no route admits is closed
+ * at once; the guard may make room or refuse (http_guard.h). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct http_server *srv = cls;
+	bool admitted = !srv->gate;
+	for (size_t i = 0; i < srv->route_count && !admitted; i++)
+		admitted = srv->gate(srv->ctx, srv->routes[i].gate, addr);
+	if (!admitted) {
+		metrics_connection(srv->metrics, METRICS_CONN_REFUSED_NOT_ALLOWED);
+		return MHD_NO;
+	}
+	return http_guard_accept(srv->guard, addr) ? MHD_YES : MHD_NO;
 }
 
 /* MHD would unescape every query argument it splits; we parse the query
@@ -413,8 +461,8 @@ static int open_listener(const struct sockaddr *addr, unsigned backlog, uint16_t
 
 struct http_server *http_new(struct ev_loop *loop, const struct sockaddr *addr,
 			     const struct http_limits *limits, const struct http_route *routes,
-			     size_t route_count, struct metrics *metrics, void *ctx, char *err,
-			     size_t err_size)
+			     size_t route_count, struct metrics *metrics, http_gate_fn gate,
+			     void *ctx, char *err, size_t err_size)
 {
 	struct http_server *srv = calloc(1, sizeof *srv);
 	if (!srv) {
@@ -426,9 +474,19 @@ struct http_server *http_new(struct ev_loop *loop, const struct sockaddr *addr,
 	srv->routes = routes;
 	srv->route_count = route_count;
 	srv->metrics = metrics;
+	srv->gate = gate;
 	srv->ctx = ctx;
+	struct http_guard_limits guard_limits = {limits->max_connections, limits->per_address,
+						 limits->idle_timeout, limits->request_timeout};
+	srv->guard = http_guard_new(loop, &guard_limits, metrics);
+	if (!srv->guard) {
+		snprintf(err, err_size, "out of memory");
+		free(srv);
+		return NULL;
+	}
 	srv->listen_fd = open_listener(addr, limits->listen_backlog, &srv->port, err, err_size);
 	if (srv->listen_fd < 0) {
+		http_guard_free(srv->guard);
 		free(srv);
 		return NULL;
 	}
@@ -438,7 +496,7 @@ struct http_server *http_new(struct ev_loop *loop, const struct sockaddr *addr,
 	srv->mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
 		MHD_ALLOW_SUSPEND_RESUME,
-	    0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+	    0, on_accept, srv, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
 	    hard_limit, MHD_OPTION_CONNECTION_TIMEOUT, limits->idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, limits->max_header, MHD_OPTION_NOTIFY_COMPLETED,
@@ -453,6 +511,7 @@ struct http_server *http_new(struct ev_loop *loop, const struct sockaddr *addr,
 			MHD_stop_daemon(srv->mhd);
 		else
 			close(srv->listen_fd);
+		http_guard_free(srv->guard);
 		free(srv);
 		return NULL;
 	}
@@ -474,7 +533,8 @@ void http_free(struct http_server *srv)
 	ev_io_stop(srv->loop, &srv->io);
 	ev_timer_stop(srv->loop, &srv->timer);
 	ev_prepare_stop(srv->loop, &srv->prepare);
-	MHD_stop_daemon(srv->mhd);
+	MHD_stop_daemon(srv->mhd); /* closes every connection: the guard hears of each */
+	http_guard_free(srv->guard);
 	free(srv);
 }
 

@@ -1,7 +1,8 @@
 /*
  * http — chabard's HTTP server: libmicrohttpd driven from the libev loop
  * (MHD_USE_EPOLL, no MHD threads: one ev_io on MHD's epoll fd, one ev_timer
- * from MHD_get_timeout), a route table, request limits, one log line and one
+ * from MHD_get_timeout), a route table with a gate (allow list) per route,
+ * request limits, the connection guard (http_guard.h), one log line and one
  * metrics count per exchange.
  *
  * Lifecycle: http_new() → requests call route handlers → http_quiesce()
@@ -15,6 +16,7 @@
 #define CHABAR_HTTP_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -27,18 +29,23 @@ struct http_exchange;
 struct http_server;
 
 typedef void (*http_handler_fn)(void *ctx, struct http_exchange *ex);
+/* May addr call the routes behind this gate (an allow list)? */
+typedef bool (*http_gate_fn)(void *ctx, int gate, const struct sockaddr *addr);
 
 struct http_route {
 	const char *path;
 	unsigned methods; /* HTTP_GET | HTTP_POST … */
 	http_handler_fn handler;
+	int gate; /* handed to the gate function */
 };
 
 struct http_limits {
 	size_t max_body;          /* larger bodies get 413 */
 	size_t max_header;        /* request line + headers; larger gets 431 */
-	unsigned max_connections; /* past this, 503 and close */
-	unsigned idle_timeout;    /* seconds a connection may sit idle */
+	unsigned max_connections; /* idle ones give way past this; then 503 */
+	unsigned per_address;     /* connections one address may hold */
+	unsigned idle_timeout;    /* seconds a connection may go without a request */
+	unsigned request_timeout; /* seconds for a whole request to arrive */
 	unsigned listen_backlog;
 };
 
@@ -48,12 +55,15 @@ struct http_header {
 };
 
 /* Binds and listens on addr (port 0: any free port). routes and metrics must
- * outlive the server; ctx is passed to every handler. NULL on failure, with
+ * outlive the server; ctx is passed to every handler and to gate. A
+ * connection is accepted only from an address some route's gate admits
+ * (before it takes a slot), and a request only from one its own route's
+ * gate admits (else 403); gate NULL admits everyone. NULL on failure, with
  * the reason in err. */
 struct http_server *http_new(struct ev_loop *loop, const struct sockaddr *addr,
 			     const struct http_limits *limits, const struct http_route *routes,
-			     size_t route_count, struct metrics *metrics, void *ctx, char *err,
-			     size_t err_size);
+			     size_t route_count, struct metrics *metrics, http_gate_fn gate,
+			     void *ctx, char *err, size_t err_size);
 void http_free(struct http_server *srv);
 
 /* Limits that can change without rebinding (on reload). */

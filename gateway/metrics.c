@@ -50,6 +50,11 @@ void metrics_request(struct metrics *m, size_t route, int status)
 	m->requests[route][status_slot(status)]++;
 }
 
+void metrics_connection(struct metrics *m, enum metrics_conn why)
+{
+	m->connections[why]++;
+}
+
 static void observe(struct metrics_histogram *h, const double *bounds, size_t n, double v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -82,7 +87,26 @@ static void render_histogram(struct buf *out, const char *name, const char *help
 		   (unsigned long long)h->count, name, h->sum, name, (unsigned long long)h->count);
 }
 
-int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions, struct buf *out)
+static void render_connections(const struct metrics *m, unsigned open, struct buf *out)
+{
+	static const char *const labels[] = {
+#define X(name, label) label,
+	    METRICS_CONNECTION_EVENTS(X)
+#undef X
+	};
+	buf_printf(out, "# HELP chabar_connections_closed_total Connections chabard refused or "
+			"closed, by reason.\n# TYPE chabar_connections_closed_total counter\n");
+	for (size_t i = 0; i < METRICS_CONN_SLOTS; i++)
+		buf_printf(out, "chabar_connections_closed_total{reason=\"%s\"} %llu\n", labels[i],
+			   (unsigned long long)m->connections[i]);
+	buf_printf(out,
+		   "# HELP chabar_open_connections TCP connections open, idle ones included.\n"
+		   "# TYPE chabar_open_connections gauge\nchabar_open_connections %u\n",
+		   open);
+}
+
+int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions,
+		   unsigned open_connections, struct buf *out)
 {
 	buf_printf(out, "# HELP chabar_http_requests_total HTTP exchanges by route and status.\n"
 			"# TYPE chabar_http_requests_total counter\n");
@@ -107,6 +131,7 @@ int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions
 		       m->replies);
 	render_counter(out, "chabar_store_errors_total", "Failed SQLite writes (answered 503).",
 		       m->store_errors);
+	render_connections(m, open_connections, out);
 	render_histogram(out, "chabar_sqlite_commit_seconds", "SQLite commit latency.",
 			 &m->commit_seconds, commit_bounds, BOUNDS(commit_bounds));
 	render_histogram(out, "chabar_commit_batch_size", "Messages one commit held.",

@@ -34,6 +34,25 @@ enum {
 	METRICS_STATUS_SLOTS
 };
 
+/* Why chabard refused or closed a connection (http.c, http_guard.c): its
+ * address is in no route's allow list; it held max_connections_per_address
+ * and none was idle; it was idle and gave way to a new connection; no
+ * request came for idle_timeout; its request took longer than
+ * request_timeout. */
+#define METRICS_CONNECTION_EVENTS(X)                                                               \
+	X(REFUSED_NOT_ALLOWED, "refused_not_allowed")                                              \
+	X(REFUSED_ADDRESS_LIMIT, "refused_address_limit")                                          \
+	X(EVICTED_IDLE, "evicted_idle")                                                            \
+	X(IDLE_TIMEOUT, "idle_timeout")                                                            \
+	X(REQUEST_TIMEOUT, "request_timeout")
+
+enum metrics_conn {
+#define X(name, label) METRICS_CONN_##name,
+	METRICS_CONNECTION_EVENTS(X)
+#undef X
+	    METRICS_CONN_SLOTS
+};
+
 struct metrics_histogram {
 	uint64_t buckets[METRICS_BUCKETS_MAX]; /* observations <= each bound */
 	uint64_t count;
@@ -48,6 +67,7 @@ struct metrics {
 	uint64_t inbound_repeats; /* Kannel retries answered from the store */
 	uint64_t replies;
 	uint64_t store_errors;
+	uint64_t connections[METRICS_CONN_SLOTS]; /* refused or closed, by reason */
 	struct metrics_histogram commit_seconds;
 	struct metrics_histogram batch_size;
 };
@@ -55,9 +75,11 @@ struct metrics {
 /* names: route paths in route-table order; the last slot is "unrouted". */
 void metrics_init(struct metrics *m, const char *const *names, size_t count);
 void metrics_request(struct metrics *m, size_t route, int status);
+void metrics_connection(struct metrics *m, enum metrics_conn why);
 /* A commit that took seconds and held batch_size messages. */
 void metrics_commit(struct metrics *m, double seconds, size_t batch_size);
 /* Appends the exposition text; gauges are passed in by the caller. */
-int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions, struct buf *out);
+int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions,
+		   unsigned open_connections, struct buf *out);
 
 #endif

@@ -33,17 +33,33 @@ static void metrics(void *ctx, struct http_exchange *ex)
 	struct buf out;
 	buf_init(&out, METRICS_TEXT_MAX);
 	int64_t sessions = store_count_open_sessions(d->store, (int64_t)ev_now(d->loop));
-	if (metrics_render(&d->metrics, ev_now(d->loop) - d->started, sessions, &out) < 0)
+	if (metrics_render(&d->metrics, ev_now(d->loop) - d->started, sessions,
+			   http_connections(d->http), &out) < 0)
 		http_reply_text(ex, 500, "metrics too large\n");
 	else
 		http_reply(ex, 200, "text/plain; version=0.0.4", out.data, out.len, NULL, 0);
 	buf_cleanup(&out);
 }
 
+/* Which allow list guards a route. */
+enum gate { GATE_STATUS, GATE_KANNEL, GATE_USSD };
+
 const struct http_route routes[] = {
-    {"/health", HTTP_GET | HTTP_HEAD, health},
-    {"/metrics", HTTP_GET, metrics},
-    {"/kannel/mo", HTTP_GET | HTTP_POST, channel_kannel_mo},
-    {"/ussd/at", HTTP_POST, channel_ussd_at},
+    {"/health", HTTP_GET | HTTP_HEAD, health, GATE_STATUS},
+    {"/metrics", HTTP_GET, metrics, GATE_STATUS},
+    {"/kannel/mo", HTTP_GET | HTTP_POST, channel_kannel_mo, GATE_KANNEL},
+    {"/ussd/at", HTTP_POST, channel_ussd_at, GATE_USSD},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
+
+bool routes_gate(void *ctx, int gate, const struct sockaddr *addr)
+{
+	const struct cfg *cfg = ((struct daemon *)ctx)->cfg;
+	switch (gate) {
+	case GATE_STATUS: return cfg_allowed(&cfg->status_allow, addr);
+	case GATE_KANNEL: return cfg_allowed(&cfg->kannel_allow, addr);
+	/* with USSD off, /ussd/at lets no one in: no connection for it */
+	case GATE_USSD: return cfg->ussd_enabled && cfg_allowed(&cfg->ussd_allow, addr);
+	default: return false;
+	}
+}

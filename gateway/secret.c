@@ -1,8 +1,9 @@
 /* secret — see secret.h. The tests are cheap and conservative: a random
- * string of the accepted length passes them but for odds well below one in
- * a hundred thousand (16 random hex digits with fewer than 4 distinct
- * ones, or with two thirds of their neighbours equal or adjacent), while the
- * patterns a person types instead of generating a key fail at least one. */
+ * key passes them but for small odds (about one in 20,000 at the shortest
+ * accepted, 16 hex digits, where two thirds of the neighbours can happen
+ * to be equal or adjacent; none in 20,000 at 32 or more, see t_secret),
+ * while the patterns a person types instead of generating a key fail at
+ * least one. */
 #include "secret.h"
 
 #include <stdbool.h>

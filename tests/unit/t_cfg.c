@@ -49,7 +49,9 @@ static void test_defaults(void)
 	is_int(c->synchronous, CFG_SYNC_FULL, "synchronous defaults to full");
 	is_int(c->listen_backlog, 1024, "backlog default at least 512");
 	is_int(c->max_body, 262144, "max_body default: the longest MO Kannel sends fits");
-	is_int(c->allow_count, 0, "no allowlist by default");
+	is_int(c->kannel_allow.count, 0, "no Kannel allowlist by default");
+	is_int(c->status_allow.count, 2, "/health and /metrics: loopback only by default");
+	is_int(c->max_connections, 4096, "sized for thousands of peers");
 	is_str(cfg_default_language(c), "ru", "Russian is the default language");
 	is_int(c->pin_attempts, 3, "three PIN attempts by default");
 	cfg_unref(c);
@@ -81,19 +83,20 @@ static void test_values(void)
 	is_int(c->log_level, LOG_LEVEL_DEBUG, "log level debug");
 	is_int(c->max_body, 2048, "max_body");
 	is_int(c->idle_timeout, 5, "CRLF line ending accepted");
-	is_int(c->allow_count, 3, "three allowed addresses");
+	is_int(c->kannel_allow.count, 3, "three allowed addresses");
 	is_str(cfg_default_language(c), "ky", "default language");
 
 	struct sockaddr_in peer = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
-	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer), "127.0.0.1 allowed");
+	ok(cfg_allowed(&c->kannel_allow, (struct sockaddr *)&peer), "127.0.0.1 allowed");
 	inet_pton(AF_INET, "10.0.0.3", &peer.sin_addr);
-	ok(!cfg_peer_allowed(c, (struct sockaddr *)&peer), "10.0.0.3 refused");
+	ok(!cfg_allowed(&c->kannel_allow, (struct sockaddr *)&peer), "10.0.0.3 refused");
 	struct sockaddr_in6 peer6 = {.sin6_family = AF_INET6};
 	inet_pton(AF_INET6, "::1", &peer6.sin6_addr);
-	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer6), "::1 allowed");
+	ok(cfg_allowed(&c->kannel_allow, (struct sockaddr *)&peer6), "::1 allowed");
 	inet_pton(AF_INET6, "::ffff:10.0.0.2", &peer6.sin6_addr);
-	ok(cfg_peer_allowed(c, (struct sockaddr *)&peer6), "IPv4-mapped peer matches IPv4 entry");
+	ok(cfg_allowed(&c->kannel_allow, (struct sockaddr *)&peer6),
+	   "IPv4-mapped peer matches IPv4 entry");
 	cfg_unref(c);
 }
 

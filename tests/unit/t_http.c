@@ -1,12 +1,16 @@
-/* Unit tests for gateway/http.c: a real server on 127.0.0.1 (port 0) in a
- * child process, driven over raw sockets by the parent: routing, methods,
- * binary-safe queries, keep-alive, and every limit (413, 431, 503, idle). */
+/* Unit tests for gateway/http.c and http_guard.c: a real server on
+ * 127.0.0.1 (port 0) in a child process, driven over raw sockets by the
+ * parent, from several loopback addresses: routing, methods, binary-safe
+ * queries, keep-alive, gates, and every limit (413, 431, 503, the
+ * per-address limit, idle connections giving way, idle and request
+ * timeouts that trickling bytes do not extend). */
 #include <arpa/inet.h>
 #include <ev.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "form.h"
@@ -15,7 +19,10 @@
 
 #define MAX_BODY        1024
 #define MAX_HEADER      4096
-#define MAX_CONNECTIONS 3
+#define MAX_CONNECTIONS 4
+#define PER_ADDRESS     3
+#define IDLE_TIMEOUT    2
+#define REQUEST_TIMEOUT 1
 
 /* GET or POST /echo: reports the query's fields and the body's length. */
 static void echo(void *ctx, struct http_exchange *ex)
@@ -41,10 +48,21 @@ static void silent(void *ctx, struct http_exchange *ex)
 	(void)ex; /* forgets to reply: the server must answer 500 */
 }
 
+enum { GATE_OPEN, GATE_LOCAL };
+
 static const struct http_route test_routes[] = {
-    {"/echo", HTTP_GET | HTTP_POST, echo},
-    {"/silent", HTTP_GET, silent},
+    {"/echo", HTTP_GET | HTTP_POST, echo, GATE_OPEN},
+    {"/silent", HTTP_GET, silent, GATE_OPEN},
+    {"/local", HTTP_GET, echo, GATE_LOCAL},
 };
+
+/* 127.0.0.4 may call nothing; /local answers 127.0.0.1 only. */
+static bool test_gate(void *ctx, int gate, const struct sockaddr *addr)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+	uint32_t a = ntohl(in->sin_addr.s_addr);
+	return a != 0x7f000004 && (gate == GATE_OPEN || a == 0x7f000001);
+}
 
 static void on_term(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -58,12 +76,20 @@ static void serve(int fd)
 	struct metrics m;
 	const char *names[] = {"/echo", "/silent"};
 	metrics_init(&m, names, 2);
-	struct http_limits limits = {MAX_BODY, MAX_HEADER, MAX_CONNECTIONS, 1, 512};
+	struct http_limits limits = {
+	    .max_body = MAX_BODY,
+	    .max_header = MAX_HEADER,
+	    .max_connections = MAX_CONNECTIONS,
+	    .per_address = PER_ADDRESS,
+	    .idle_timeout = IDLE_TIMEOUT,
+	    .request_timeout = REQUEST_TIMEOUT,
+	    .listen_backlog = 512,
+	};
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
 	char err[256];
-	struct http_server *srv = http_new(loop, (struct sockaddr *)&addr, &limits, test_routes, 2,
-					   &m, NULL, err, sizeof err);
+	struct http_server *srv = http_new(loop, (struct sockaddr *)&addr, &limits, test_routes, 3,
+					   &m, test_gate, NULL, err, sizeof err);
 	uint16_t port = srv ? http_port(srv) : 0;
 	if (write(fd, &port, sizeof port) != sizeof port || !srv)
 		_exit(1);
@@ -79,16 +105,25 @@ static void serve(int fd)
 
 static uint16_t port;
 
-static int connect_server(void)
+/* A connection from the loopback address from (127.0.0.x). */
+static int connect_from(const char *from)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in local = {.sin_family = AF_INET};
+	inet_pton(AF_INET, from, &local.sin_addr);
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
 	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+	if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0 ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+static int connect_server(void)
+{
+	return connect_from("127.0.0.1");
 }
 
 static void send_all(int fd, const char *data, size_t len)
@@ -131,15 +166,43 @@ static int read_response(int fd, char *out, size_t size)
 	return status;
 }
 
-static int request(const char *raw, char *out, size_t size)
+static int request_from(const char *from, const char *raw, char *out, size_t size)
 {
-	int fd = connect_server();
+	int fd = connect_from(from);
 	if (fd < 0)
 		return -1;
 	send_all(fd, raw, strlen(raw));
 	int status = read_response(fd, out, size);
 	close(fd);
 	return status;
+}
+
+static int request(const char *raw, char *out, size_t size)
+{
+	return request_from("127.0.0.1", raw, out, size);
+}
+
+/* True if the server closes fd within seconds (EOF or reset, nothing
+ * else read). */
+static bool closed_within(int fd, double seconds)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	char c;
+	return poll(&p, 1, (int)(seconds * 1000)) == 1 && read(fd, &c, 1) <= 0;
+}
+
+/* Nothing from the server on fd for a while: it is still open. */
+static bool still_open(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	return poll(&p, 1, 100) == 0;
+}
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
 static void test_routing(void)
@@ -206,23 +269,119 @@ static void test_limits(void)
 	memcpy(raw + n + MAX_HEADER + 100, "\r\n\r\n", 5);
 	is_int(request(raw, out, sizeof out), 431, "headers over max_header are 431");
 
+	is_int(request("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out), 200,
+	       "the server still answers after all that");
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Gates are applied at accept, before a slot is taken, and per route. */
+static void test_gates(void)
+{
+	char out[4096];
+	int fd = connect_from("127.0.0.4");
+	ok(fd >= 0 && closed_within(fd, 2), "an address no route admits is closed at once");
+	close(fd);
+	is_int(request_from("127.0.0.2", "GET /local HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out),
+	       403, "a route's own gate refuses another address: 403");
+	is_int(request("GET /local HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out), 200,
+	       "and admits its own");
+}
+
+static void test_connection_limits(void)
+{
+	char out[4096];
+	const char *get = "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n";
+	usleep(100 * 1000); /* the server sees the earlier tests' connections go */
+	/* An address at its limit with every connection busy is refused;
+	 * another address is not. */
+	int busy[PER_ADDRESS];
+	for (int i = 0; i < PER_ADDRESS; i++) {
+		busy[i] = connect_server();
+		send_all(busy[i], "GET /echo HTTP/1.1\r\n", 20);
+	}
+	usleep(100 * 1000); /* the server reads their first lines: they are busy */
+	int extra = connect_server();
+	ok(extra >= 0 && closed_within(extra, 2),
+	   "past the per-address limit, with none idle: closed before it takes a slot");
+	close(extra);
+	is_int(request_from("127.0.0.2", get, out, sizeof out), 200, "another address is served");
+	close_all(busy, PER_ADDRESS);
+	usleep(100 * 1000); /* the server sees them go */
+
+	/* At the per-address limit with idle connections: the oldest gives way. */
+	int idle[PER_ADDRESS];
+	for (int i = 0; i < PER_ADDRESS; i++)
+		idle[i] = connect_server();
+	usleep(100 * 1000); /* each is accepted, in order */
+	is_int(request(get, out, sizeof out), 200,
+	       "a new connection from a full address is served");
+	ok(closed_within(idle[0], 2), "and the address's oldest idle connection gave way");
+	ok(still_open(idle[1]) && still_open(idle[2]), "the others stay");
+	close_all(idle, PER_ADDRESS);
+
+	/* At max_connections: an idle connection of anyone gives way; with
+	 * all of them busy, 503. */
+	const char *from[MAX_CONNECTIONS] = {"127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.2"};
 	int held[MAX_CONNECTIONS];
 	for (int i = 0; i < MAX_CONNECTIONS; i++)
-		held[i] = connect_server();
-	is_int(request("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out), 503,
-	       "a connection past max_connections gets 503");
+		held[i] = connect_from(from[i]);
+	usleep(100 * 1000);
+	is_int(request_from("127.0.0.3", get, out, sizeof out), 200,
+	       "at max_connections a new peer is served");
+	ok(closed_within(held[0], 2), "the oldest idle connection gave way");
+	close_all(held, MAX_CONNECTIONS);
+	usleep(100 * 1000);
+	for (int i = 0; i < MAX_CONNECTIONS; i++) {
+		held[i] = connect_from(from[i]);
+		send_all(held[i], "GET /echo HTTP/1.1\r\n", 20);
+	}
+	usleep(100 * 1000);
+	is_int(request_from("127.0.0.3", get, out, sizeof out), 503,
+	       "with every connection busy, a connection past max_connections gets 503");
 	ok(strstr(out, "Connection: close") != NULL, "and is closed");
-	for (int i = 0; i < MAX_CONNECTIONS; i++)
-		close(held[i]);
+	close_all(held, MAX_CONNECTIONS);
+}
 
-	/* A request that stalls is cut off by the idle timeout (1 s here). */
-	fd = connect_server();
-	send_all(fd, "GET /echo HTTP/1.1\r\n", 20);
-	struct pollfd p = {fd, POLLIN, 0};
-	char c;
-	ok(poll(&p, 1, 5000) == 1 && read(fd, &c, 1) == 0,
-	   "a stalled request is closed by the idle timeout");
-	close(fd);
+/* Bytes that trickle in extend neither the idle nor the request timeout. */
+static void test_slow_peers(void)
+{
+	char out[4096];
+	int slow = connect_server();
+	send_all(slow, "GET /echo HTTP/1.1\r\n", 20);
+	double t0 = now();
+	bool open = true;
+	while (open && now() - t0 < REQUEST_TIMEOUT + 3) {
+		send_all(slow, "X", 1); /* a header that never ends, a byte at a time */
+		open = !closed_within(slow, 0.3);
+	}
+	double took = now() - t0;
+	ok(!open && took < REQUEST_TIMEOUT + 1.5,
+	   "a request dribbled a byte at a time is cut at request_timeout (%.1f s)", took);
+	close(slow);
+
+	int dribble = connect_server();
+	t0 = now();
+	open = true;
+	while (open && now() - t0 < IDLE_TIMEOUT + 3) {
+		send_all(dribble, "G", 1); /* a request line that never ends */
+		open = !closed_within(dribble, 0.3);
+	}
+	took = now() - t0;
+	ok(!open && took < IDLE_TIMEOUT + 1.5,
+	   "a request line dribbled a byte at a time is cut at idle_timeout (%.1f s)", took);
+	close(dribble);
+
+	int quiet = connect_server();
+	t0 = now();
+	ok(closed_within(quiet, IDLE_TIMEOUT + 3) && now() - t0 >= IDLE_TIMEOUT - 0.1,
+	   "an idle connection is closed after idle_timeout");
+	close(quiet);
 	is_int(request("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out), 200,
 	       "the server still answers after all that");
 }
@@ -246,6 +405,9 @@ int main(void)
 	test_routing();
 	test_keep_alive();
 	test_limits();
+	test_gates();
+	test_connection_limits();
+	test_slow_peers();
 	kill(child, SIGTERM);
 	int status = 0;
 	waitpid(child, &status, 0);

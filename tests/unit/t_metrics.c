@@ -62,11 +62,14 @@ static void test_requests(void)
 	m.replies = 4;
 	m.store_errors = 2;
 	metrics_commit(&m, 0.0003, 3);
+	metrics_connection(&m, METRICS_CONN_EVICTED_IDLE);
+	metrics_connection(&m, METRICS_CONN_EVICTED_IDLE);
+	metrics_connection(&m, METRICS_CONN_REQUEST_TIMEOUT);
 
 	struct buf out;
 	buf_init(&out, 64 * 1024);
 	buf_append(&out, "\n", 1); /* so has_line can anchor the first line too */
-	is_int(metrics_render(&m, 12.4, 3, &out), 0, "render succeeds");
+	is_int(metrics_render(&m, 12.4, 3, 7, &out), 0, "render succeeds");
 	const char *t = out.data;
 	has_line(t, "# TYPE chabar_http_requests_total counter");
 	has_line(t, "chabar_http_requests_total{route=\"/kannel/mo\",status=\"200\"} 2");
@@ -96,12 +99,16 @@ static void test_requests(void)
 	has_line(t, "chabar_commit_batch_size_sum 3.000000000");
 	has_line(t, "chabar_commit_batch_size_count 1");
 	has_line(t, "chabar_open_sessions 3");
+	has_line(t, "chabar_connections_closed_total{reason=\"evicted_idle\"} 2");
+	has_line(t, "chabar_connections_closed_total{reason=\"request_timeout\"} 1");
+	has_line(t, "chabar_connections_closed_total{reason=\"refused_not_allowed\"} 0");
+	has_line(t, "chabar_open_connections 7");
 	has_line(t, "chabar_uptime_seconds 12");
 	ok(out.len > 0 && t[out.len - 1] == '\n', "the text ends with a newline");
 	buf_cleanup(&out);
 
 	buf_init(&out, 100);
-	is_int(metrics_render(&m, 1, 0, &out), -1, "render into a too-small buffer fails");
+	is_int(metrics_render(&m, 1, 0, 0, &out), -1, "render into a too-small buffer fails");
 	ok(out.overflowed, "and the buffer says so");
 	buf_cleanup(&out);
 }
@@ -143,7 +150,7 @@ static void test_histogram(void)
 	struct buf out;
 	buf_init(&out, 64 * 1024);
 	buf_append(&out, "\n", 1);
-	metrics_render(&m, 0, 0, &out);
+	metrics_render(&m, 0, 0, 0, &out);
 	has_line(out.data, "chabar_sqlite_commit_seconds_bucket{le=\"1\"} 3");
 	has_line(out.data, "chabar_sqlite_commit_seconds_bucket{le=\"+Inf\"} 4");
 	has_line(out.data, "chabar_sqlite_commit_seconds_count 4");
