@@ -86,6 +86,7 @@ static int apply_one(struct batch *b, const struct inbound *in, struct inbound_o
 	if (inbound_apply(b->d, in, out) == 0 && store_release(s) == 0)
 		return 0;
 	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(s));
+	b->failing = true;
 	store_rollback_to(s);
 	return STORE_ERROR;
 }
@@ -114,6 +115,7 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 	buf_init(&e->out.text, CONVERSE_REPLY_MAX);
 	e->rc = b->count == 0 ? open_batch(b) : 0;
 	if (e->rc < 0) { /* no transaction: answered at once, like a failed commit */
+		b->failing = true;
 		log_msg(LOG_LEVEL_ERROR, "store_begin", "error=\"%s\"", store_errmsg(b->d->store));
 		b->count++;
 		answer_all(b, false);
@@ -124,6 +126,7 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 	if (!store_in_transaction(b->d->store)) {
 		/* SQLite rolled the whole batch back by itself: none of it is kept */
 		log_msg(LOG_LEVEL_ERROR, "store_batch_lost", "messages=%zu", b->count);
+		b->failing = true;
 		ev_timer_stop(b->d->loop, &b->wait);
 		answer_all(b, false);
 		return;
@@ -149,5 +152,13 @@ void batch_flush(struct batch *b)
 	} else {
 		metrics_commit(&d->metrics, ev_time() - began, b->count);
 	}
+	b->failing = committed < 0;
 	answer_all(b, committed == 0);
+}
+
+bool batch_degraded(struct batch *b)
+{
+	if (b->failing && b->count == 0 && store_probe_write(b->d->store) == 0)
+		b->failing = false;
+	return b->failing;
 }

@@ -20,6 +20,7 @@
 #define CHABAR_BATCH_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http.h"
@@ -51,6 +52,7 @@ struct batch {
 	struct batch_entry *entries;
 	size_t count, cap;
 	ev_tstamp first_at; /* when the open batch got its first message */
+	bool failing;       /* the store refused the last write */
 };
 
 int batch_init(struct batch *b, struct daemon *d);
@@ -63,5 +65,10 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 
 /* Commits the open batch and answers its messages. */
 void batch_flush(struct batch *b);
+
+/* True while the store refuses writes (a full disk, an I/O error): the
+ * last write failed, and a small write of its own, tried when no batch is
+ * open, fails too. A commit that succeeds ends it. */
+bool batch_degraded(struct batch *b);
 
 #endif

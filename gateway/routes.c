@@ -12,19 +12,27 @@
 #include "daemon.h"
 
 #define METRICS_TEXT_MAX (64 * 1024)
+/* Less free space than this on the database's file system, and a message
+ * may not fit: /health says so before the writes fail. */
+#define HEALTH_DISK_MIN (1024 * 1024)
 
 static void health(void *ctx, struct http_exchange *ex)
 {
 	struct daemon *d = ctx;
-	bool db_ok = store_ping(d->store) == 0;
-	char body[256];
+	bool db_ok = store_ping(d->store) == 0 && !batch_degraded(&d->batch);
+	int64_t disk_free = store_disk_free(d->store);
+	bool disk_ok = disk_free < 0 || disk_free >= HEALTH_DISK_MIN;
+	bool ok = db_ok && disk_ok;
+	char body[320];
 	/* in_flight counts this request too */
 	int n = snprintf(body, sizeof body,
 			 "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,"
-			 "\"database\":\"%s\",\"in_flight\":%u}\n",
-			 db_ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
-			 db_ok ? "ok" : "error", http_active_requests(d->http));
-	http_reply(ex, db_ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
+			 "\"database\":\"%s\",\"disk\":\"%s\",\"disk_free_bytes\":%lld,"
+			 "\"in_flight\":%u}\n",
+			 ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
+			 db_ok ? "ok" : "error", disk_ok ? "ok" : "low", (long long)disk_free,
+			 http_active_requests(d->http));
+	http_reply(ex, ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
 }
 
 static void metrics(void *ctx, struct http_exchange *ex)

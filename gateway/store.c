@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "log.h"
 #include "store_migrate.h"
@@ -316,6 +317,22 @@ static int64_t single_int(sqlite3_stmt *st)
 int store_ping(struct store *s)
 {
 	return single_int(s->ping) < 0 ? STORE_ERROR : 0;
+}
+
+int store_probe_write(struct store *s)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", s->version);
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : STORE_ERROR;
+}
+
+int64_t store_disk_free(struct store *s)
+{
+	const char *file = sqlite3_db_filename(s->db, "main");
+	struct statvfs fs;
+	if (!file || !*file || statvfs(file, &fs) < 0)
+		return -1;
+	return (int64_t)fs.f_bavail * (int64_t)fs.f_frsize;
 }
 
 int64_t store_count_open_sessions(struct store *s, int64_t now)

@@ -166,6 +166,12 @@ int store_session_delete(struct store *s, const char *msisdn, const char *channe
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);
+/* A small write of its own (the schema version written again, committed):
+ * 0 if the database takes writes. Only outside a transaction. */
+int store_probe_write(struct store *s);
+/* Bytes free to an unprivileged writer on the database's file system, -1
+ * if unknown. */
+int64_t store_disk_free(struct store *s);
 /* Sessions not yet expired at now, or STORE_ERROR. */
 int64_t store_count_open_sessions(struct store *s, int64_t now);
 int store_schema_version(struct store *s);
