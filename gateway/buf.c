@@ -40,6 +40,7 @@ static int reserve(struct buf *b, size_t len)
 	char *data = realloc(b->data, cap);
 	if (!data) {
 		b->overflowed = true;
+		b->out_of_memory = true;
 		return -1;
 	}
 	b->data = data;

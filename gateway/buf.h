@@ -18,6 +18,7 @@ struct buf {
 	size_t cap;
 	size_t max;
 	bool overflowed;
+	bool out_of_memory; /* overflowed because memory ran out, not max */
 };
 
 void buf_init(struct buf *b, size_t max);

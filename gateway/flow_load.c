@@ -65,6 +65,16 @@ static int grow(void **array, size_t count, size_t size)
 	return 0;
 }
 
+/* grow() for the parser: running out of memory is an error of the load,
+ * never a line silently left out. */
+static bool parser_grow(struct parser *p, void **array, size_t count, size_t size)
+{
+	if (grow(array, count, size) == 0)
+		return true;
+	ERROR(p, "out of memory");
+	return false;
+}
+
 static bool is_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -173,7 +183,7 @@ static void node_option(struct parser *p, char **w, size_t n)
 	}
 	if (!arrow(p, w, n, next, &o.to))
 		return;
-	if (grow((void **)&node->options, node->option_count, sizeof o) < 0)
+	if (!parser_grow(p, (void **)&node->options, node->option_count, sizeof o))
 		return;
 	node->options[node->option_count++] = o;
 }
@@ -232,7 +242,8 @@ static void node_pattern(struct parser *p, char *rest)
 		if (p->flow && strcmp(match_group_name(re, i), "pin") == 0)
 			p->flow->asks_pin = true;
 	}
-	if (grow((void **)&node->patterns, node->pattern_count, sizeof *node->patterns) < 0) {
+	if (!parser_grow(p, (void **)&node->patterns, node->pattern_count,
+			 sizeof *node->patterns)) {
 		match_free(re);
 		return;
 	}
@@ -358,7 +369,8 @@ static void flow_trigger(struct parser *p, char **w, size_t n)
 		return;
 	if (n >= 3 && strcmp(w[1], "keyword") == 0) {
 		for (size_t i = 2; i < n; i++) {
-			if (grow((void **)&f->keywords, f->keyword_count, sizeof *f->keywords) < 0)
+			if (!parser_grow(p, (void **)&f->keywords, f->keyword_count,
+					 sizeof *f->keywords))
 				return;
 			f->keywords[f->keyword_count++] = w[i];
 		}
@@ -527,7 +539,7 @@ static void begin_flow(struct parser *p, char **w, size_t n)
 			      set->flows[i].line);
 			return;
 		}
-	if (grow((void **)&set->flows, set->flow_count, sizeof *set->flows) < 0)
+	if (!parser_grow(p, (void **)&set->flows, set->flow_count, sizeof *set->flows))
 		return;
 	p->flow = &set->flows[set->flow_count++];
 	*p->flow = (struct flow){.name = w[1],
@@ -553,7 +565,7 @@ static void begin_node(struct parser *p, char **w, size_t n)
 		p->node = NULL;
 		return;
 	}
-	if (grow((void **)&f->nodes, f->node_count, sizeof *f->nodes) < 0)
+	if (!parser_grow(p, (void **)&f->nodes, f->node_count, sizeof *f->nodes))
 		return;
 	p->node = &f->nodes[f->node_count++];
 	p->node->name = w[1];
@@ -691,6 +703,8 @@ static int add_spellings(struct flow_set *set, size_t fi, const char *keyword, c
 		if (translit_to_latin(locales_language_code(i), form, strlen(form), &latin) == 0 &&
 		    !memchr(latin.data, '?', latin.len) && latin.len >= letters)
 			rc = add_spelling(set, fi, keyword, latin.data, latin.len);
+		else if (latin.out_of_memory)
+			rc = -1; /* a spelling lost would be a keyword not understood */
 		buf_cleanup(&latin);
 		if (rc < 0)
 			return -1;
@@ -801,6 +815,15 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Reads the *.flow names in dir, sorted; NULL-terminated array. */
+static void free_names(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The .flow files in dir, sorted, in a NULL-terminated array; NULL (and
+ * an error reported) if the directory cannot be read or memory runs out. */
 static char **list_flow_files(const char *dir, struct diag *d)
 {
 	DIR *dh = opendir(dir);
@@ -810,18 +833,22 @@ static char **list_flow_files(const char *dir, struct diag *d)
 	}
 	char **names = NULL;
 	size_t count = 0;
-	for (struct dirent *e; (e = readdir(dh)) != NULL;) {
+	/* grow() zeroes the slot it adds: the array is always terminated */
+	bool failed = grow((void **)&names, 0, sizeof *names) < 0;
+	for (struct dirent *e; !failed && (e = readdir(dh)) != NULL;) {
 		size_t len = strlen(e->d_name);
 		if (len < 6 || strcmp(e->d_name + len - 5, ".flow") != 0)
 			continue;
-		if (grow((void **)&names, count, sizeof *names) < 0 ||
-		    !(names[count] = strdup(e->d_name)))
-			break;
-		count++;
+		failed = grow((void **)&names, count + 1, sizeof *names) < 0 ||
+			 !(names[count] = strdup(e->d_name));
+		count += !failed;
 	}
 	closedir(dh);
-	if (grow((void **)&names, count, sizeof *names) < 0)
-		return names;
+	if (failed) {
+		diag_error(d, dir, 0, "out of memory");
+		free_names(names);
+		return NULL;
+	}
 	qsort(names, count, sizeof *names, by_name);
 	return names;
 }
@@ -889,8 +916,6 @@ struct flow_set *flow_load_dir(const char *dir, struct diag *d)
 		if (count == 0)
 			diag_error(d, dir, 0, "no .flow files");
 	}
-	for (size_t i = 0; names[i]; i++)
-		free(names[i]);
-	free(names);
+	free_names(names);
 	return set ? finish_set(set, d, errors_before) : NULL;
 }

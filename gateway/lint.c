@@ -39,7 +39,9 @@ static void check_text(struct lint *l, const char *key, const struct flow_node *
 		}
 		struct gsm_fit fit;
 		struct gsm_ussd_budget page = GSM_USSD_DEFAULT;
-		if (gsm_measure(text.data ? text.data : "", text.len, &fit) < 0)
+		if (text.out_of_memory) /* unmeasured is not proven to fit */
+			diag_error(l->d, l->file, l->line, "out of memory measuring %s", key);
+		else if (gsm_measure(text.data ? text.data : "", text.len, &fit) < 0)
 			diag_error(l->d, l->file, l->line, "%s/%s is not valid UTF-8", lang, key);
 		else if (!gsm_fits_ussd(&fit, &page))
 			diag_error(
