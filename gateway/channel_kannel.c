@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "kannel.h"
 #include "log.h"
+#include "ussd.h"
 
 /* What an answer needs after the commit (batch.h: the wire). */
 struct kannel_wire {
@@ -60,7 +61,7 @@ static void add_ussd(const struct cfg *cfg, const struct kannel_mo *mo, const st
 	in->begin = u->op == (int)cfg->smpp_op_begin;
 	in->abort = !in->begin && u->op != (int)cfg->smpp_op_answer;
 	/* the dialled string, or where the SMSC put it (destination) */
-	bool dialled = in->len > 0 && (in->text[0] == '*' || in->text[0] == '#');
+	bool dialled = ussd_is_code(in->text, in->len);
 	in->service_code = dialled ? in->text : mo->to;
 	in->peer = in->service_code;
 	wire->abort = in->abort;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ussd.h"
 #include "utf.h"
 
 /* Ids, SMSC names and charsets are short printable tokens; anything else
@@ -53,7 +54,7 @@ static int parse_unix_time(const char *text, size_t len, int64_t *out)
  * it is, since it is no number. */
 static bool ussd_code(const char *text, size_t len, char out[MSISDN_SIZE])
 {
-	if (len >= MSISDN_SIZE || strspn(text, "*#0123456789") != len || text[0] != '*')
+	if (len >= MSISDN_SIZE || !ussd_is_code(text, len) || text[0] != '*')
 		return false;
 	memcpy(out, text, len);
 	out[len] = '\0';

@@ -29,6 +29,16 @@ static bool only(const char *v, const char *allowed, size_t max)
 	return len <= max && strspn(v, allowed) == len;
 }
 
+bool ussd_is_code(const char *text, size_t len)
+{
+	if (len == 0 || len > USSD_CODE_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("*#0123456789", text[i]) || text[i] == '\0')
+			return false;
+	return true;
+}
+
 static bool printable_token(const char *v, size_t max)
 {
 	size_t len = strlen(v);
@@ -59,7 +69,7 @@ int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char 
 		return -1;
 	if (!printable_token(req->session_id, USSD_SESSION_ID_MAX))
 		*error = "bad sessionId";
-	else if (!only(req->service_code, "*#0123456789", USSD_CODE_MAX))
+	else if (!ussd_is_code(req->service_code, strlen(req->service_code)))
 		*error = "bad serviceCode";
 	else if (!only(req->network, "0123456789", USSD_NETWORK_MAX))
 		*error = "bad networkCode";

@@ -36,6 +36,10 @@ enum {
 	USSD_LOST = -3,   /* the text does not continue what the session saw */
 };
 
+/* True if text (len bytes) is a USSD code as a person dials it: [*#0-9],
+ * at most USSD_CODE_MAX. */
+bool ussd_is_code(const char *text, size_t len);
+
 /* Fills req from the form's fields: sessionId, serviceCode and phoneNumber
  * required (text may be absent), sessionId a printable token, serviceCode
  * only [*#0-9], networkCode only digits. -1 with the reason ("missing
