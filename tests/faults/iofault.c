@@ -6,36 +6,27 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static bool failing(void)
+/* EIO while the flag file exists, else what the real call (name) does. */
+static int fail_or_call(const char *name, int fd)
 {
 	const char *flag = getenv("CHABAR_IOFAULT");
-	return flag && access(flag, F_OK) == 0;
+	if (flag && access(flag, F_OK) == 0) {
+		errno = EIO;
+		return -1;
+	}
+	int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, name);
+	return real(fd);
 }
 
 int fsync(int fd)
 {
-	static int (*real)(int);
-	if (failing()) {
-		errno = EIO;
-		return -1;
-	}
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	return real(fd);
+	return fail_or_call("fsync", fd);
 }
 
 int fdatasync(int fd)
 {
-	static int (*real)(int);
-	if (failing()) {
-		errno = EIO;
-		return -1;
-	}
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	return real(fd);
+	return fail_or_call("fdatasync", fd);
 }

@@ -231,47 +231,38 @@ static int apply(const char *channel, const char *session, const char *text)
 	return rc == 0 ? 0 : 1;
 }
 
-/* Starts every scenario from no conversation at all. */
-static void forget_conversations(void)
-{
-	store_session_delete(daemon_.store, PERSON, "sms");
-	store_session_delete(daemon_.store, PERSON, "ussd-at");
-}
-
-/* A whole check-in over SMS: the keyword, the PIN, the place. */
-static int checkin_by_sms(void)
+/* A whole check-in on channel, from no conversation at all: 0, 1 (some
+ * step refused whole) or -1 (a step half done). Over USSD the steps are an
+ * aggregator's texts, each holding every input so far. */
+static int checkin(const char *channel, bool ussd, const char *const steps[3])
 {
 	long at = pause_failures();
-	forget_conversations();
-	fail_at = at;
-	int worst = 0;
-	static const char *const steps[] = {"CHECKIN", "1234", "1"};
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		int rc = apply("sms", NULL, steps[i]);
-		if (rc < 0)
-			return -1;
-		worst = rc > worst ? rc : worst;
-	}
-	return worst;
-}
-
-/* The same over USSD through an aggregator: dial, PIN, place. */
-static int checkin_by_ussd(void)
-{
-	long at = pause_failures();
-	forget_conversations();
+	store_session_delete(daemon_.store, PERSON, channel);
 	fail_at = at;
 	char session[32];
 	snprintf(session, sizeof session, "S-%ld", message);
 	int worst = 0;
-	static const char *const texts[] = {"", "1234", "1234*1"};
-	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-		int rc = apply("ussd-at", session, texts[i]);
+	for (size_t i = 0; i < 3; i++) {
+		int rc = apply(channel, ussd ? session : NULL, steps[i]);
 		if (rc < 0)
 			return -1;
 		worst = rc > worst ? rc : worst;
 	}
 	return worst;
+}
+
+/* The keyword, the PIN, the place. */
+static int checkin_by_sms(void)
+{
+	static const char *const steps[] = {"CHECKIN", "1234", "1"};
+	return checkin("sms", false, steps);
+}
+
+/* Dial, PIN, place, through an aggregator. */
+static int checkin_by_ussd(void)
+{
+	static const char *const texts[] = {"", "1234", "1234*1"};
+	return checkin("ussd-at", true, texts);
 }
 
 static bool set_up_pipeline(void)
