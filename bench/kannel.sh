@@ -11,7 +11,8 @@
 # Each run starts a fresh stack (tests/lib/stack.sh: bearerbox, smsbox,
 # chabard, all on 127.0.0.1) and then one non-interactive fakesmsc that
 # fires BENCH_MESSAGES MOs as fast as bearerbox takes them (-i 0 -m N).
-# smsbox calls chabard's get-url for every MO and sends the response body
+# smsbox calls chabard's post-url (the shipped form; KANNEL_MO_FORM=get for
+# get-url) for every MO and sends the response body
 # back as the reply MT, which fakesmsc receives.  The time is taken from
 # fakesmsc's start (it connects and sends its first MO within milliseconds)
 # to the moment it has received the N-th reply (the modification time of
@@ -21,10 +22,10 @@
 # moves between rounds, so each round's ratio compares neighbours; the
 # medians are printed):
 #
-#   responder  the get-url points at bench/responder (same query string, so
+#   responder  the URL points at bench/responder (same query string, so
 #              smsbox builds the same URL): the least an application can do,
 #              one epoll loop answering "ok" in one send, keep-alive.
-#   mo         the real get-url, /kannel/mo: every MO is stored (and its
+#   mo         the real URL, /kannel/mo: every MO is stored (and its
 #              reply) in SQLite before chabard answers.  Afterwards the
 #              database must hold exactly N inbound messages with N distinct
 #              ids.  Messages per commit (group commit) come from /metrics.
@@ -121,7 +122,7 @@ run_one() {
         local rport
         rport=$(free_port) || return 1
         sed -i "s|127.0.0.1:$CHABAR_PORT/kannel/mo?|127.0.0.1:$rport/r?|" "$STACK_DIR/kannel.conf"
-        if ! grep -q "^get-url = \"http://127.0.0.1:$rport/r?" "$STACK_DIR/kannel.conf"; then
+        if ! grep -Eq "^(get|post)-url = \"http://127.0.0.1:$rport/r\?" "$STACK_DIR/kannel.conf"; then
             stack_log "$tag: could not point kannel.conf at the responder"
             return 1
         fi
@@ -281,8 +282,8 @@ $9 == "yes" {
 }
 $9 != "yes" { bad[$1]++ }
 END {
-    label["responder"] = "get-url -> responder"
-    label["mo"] = "get-url -> /kannel/mo"
+    label["responder"] = "Kannel -> responder"
+    label["mo"] = "Kannel -> /kannel/mo"
     for (r = 1; r <= runs; r++)
         if ((("mo", r) in rate) && (("responder", r) in rate) && rate["responder", r] > 0)
             ratios = ratios " " rate["mo", r] / rate["responder", r]

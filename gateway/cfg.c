@@ -68,7 +68,7 @@ static const struct cfg_key cfg_keys[] = {
     {"chabard", "log", parse_choice, OFF(log_target), "stderr", 0, 0, target_names, true},
     {"chabard", "log_level", parse_choice, OFF(log_level), "info", 0, 0, level_names, false},
     {"chabard", "max_body", parse_uint, OFF(max_body), "262144", 1024, 16u << 20, NULL, false},
-    {"chabard", "max_header", parse_uint, OFF(max_header), "262144", 4096, 1u << 20, NULL, true},
+    {"chabard", "max_header", parse_uint, OFF(max_header), "32768", 4096, 1u << 20, NULL, true},
     {"chabard", "max_connections", parse_uint, OFF(max_connections), "4096", 1, 60000, NULL, true},
     {"chabard", "max_connections_per_address", parse_uint, OFF(max_connections_per_address), "1024",
      1, 60000, NULL, true},
