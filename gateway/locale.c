@@ -110,6 +110,14 @@ const char *__lsan_default_suppressions(void)
 {
 	return "leak:libgettextpo\n";
 }
+
+/* Its table of suppressions used, printed at exit, would land among the
+ * daemon's log lines (stderr), which must all be its own. */
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+	return "print_suppressions=0";
+}
 #endif
 
 static int lang_index(const char *lang)
