@@ -6,6 +6,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "outbox.h"
 
 /* The most messages one commit may hold (batch_max's upper bound). */
 #define BATCH_CAP 1024
@@ -153,6 +154,8 @@ void batch_flush(struct batch *b)
 		metrics_commit(&d->metrics, ev_time() - began, b->count);
 	}
 	b->failing = committed < 0;
+	if (store_outbox_added(d->store) && committed == 0)
+		outbox_wake(d->outbox);
 	answer_all(b, committed == 0);
 }
 

@@ -41,6 +41,7 @@ struct cfg_key {
 
 static int parse_listen(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_string(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_text(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_secret(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_ussd_key(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_uint(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
@@ -87,6 +88,17 @@ static const struct cfg_key cfg_keys[] = {
     {"ussd", "smpp_op_answer", parse_uint, OFF(smpp_op_answer), "18", 0, 255, NULL, false},
     {"ussd", "smpp_op_continue", parse_uint, OFF(smpp_op_continue), "2", 0, 255, NULL, false},
     {"ussd", "smpp_op_end", parse_uint, OFF(smpp_op_end), "17", 0, 255, NULL, false},
+    {"sendsms", "url", parse_text, OFF(sendsms_url), "", 0, 0, NULL, true},
+    {"sendsms", "username", parse_text, OFF(sendsms_user), "chabar", 0, 0, NULL, true},
+    {"sendsms", "password", parse_text, OFF(sendsms_password), "", 0, 0, NULL, true},
+    {"sendsms", "from", parse_text, OFF(sendsms_from), "", 0, 0, NULL, true},
+    {"sendsms", "smsc", parse_text, OFF(sendsms_smsc), "", 0, 0, NULL, true},
+    {"sendsms", "dlr_url", parse_text, OFF(dlr_url), "http://127.0.0.1:13080/kannel/dlr", 0, 0,
+     NULL, true},
+    {"sendsms", "in_flight", parse_uint, OFF(sendsms_in_flight), "16", 1, 256, NULL, true},
+    {"sendsms", "rate", parse_uint, OFF(sendsms_rate), "30", 0, 10000, NULL, true},
+    {"sendsms", "timeout", parse_uint, OFF(sendsms_timeout), "10", 1, 120, NULL, true},
+    {"sendsms", "max_age", parse_uint, OFF(sendsms_max_age), "86400", 60, 604800, NULL, true},
     {"conversation", "flows", parse_string, OFF(flows_dir), CHABAR_PKGDATADIR "/flows", 0, 0, NULL,
      false},
     {"conversation", "locales", parse_string, OFF(locales_dir), CHABAR_PKGDATADIR "/locales", 0, 0,
@@ -123,6 +135,17 @@ static int set_text(char **field, const char *value)
 	return 0;
 }
 
+/* A string that may be empty (an optional setting). */
+static int parse_text(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+		      size_t why_size)
+{
+	if (set_text((char **)((char *)c + k->offset), value) < 0) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_string(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
 			size_t why_size)
 {
@@ -130,11 +153,7 @@ static int parse_string(struct cfg *c, const struct cfg_key *k, const char *valu
 		snprintf(why, why_size, "must not be empty");
 		return -1;
 	}
-	if (set_text((char **)((char *)c + k->offset), value) < 0) {
-		snprintf(why, why_size, "out of memory");
-		return -1;
-	}
-	return 0;
+	return parse_text(c, k, value, why, why_size);
 }
 
 static int parse_secret(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
@@ -304,6 +323,7 @@ static int parse_pin_key(struct cfg *c, const struct cfg_key *k, const char *val
 	crypto_kdf_derive_from_key(c->keys.ussd_seen, sizeof c->keys.ussd_seen, 2, context, master);
 	crypto_kdf_derive_from_key(c->keys.message_id, sizeof c->keys.message_id, 3, context,
 				   master);
+	crypto_kdf_derive_from_key(c->keys.dlr, sizeof c->keys.dlr, 4, context, master);
 	sodium_memzero(master, sizeof master);
 	return 0;
 }
@@ -419,6 +439,14 @@ static void free_fields(struct cfg *c)
 	free(c->database);
 	free(c->flows_dir);
 	free(c->locales_dir);
+	free(c->sendsms_url);
+	free(c->sendsms_user);
+	if (c->sendsms_password)
+		sodium_memzero(c->sendsms_password, strlen(c->sendsms_password));
+	free(c->sendsms_password);
+	free(c->sendsms_from);
+	free(c->sendsms_smsc);
+	free(c->dlr_url);
 }
 
 struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d)

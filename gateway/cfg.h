@@ -19,7 +19,7 @@
 
 #define CFG_ALLOW_MAX     32
 #define CFG_KEY_HASH_SIZE 32
-#define CFG_KEYS_MAX      40
+#define CFG_KEYS_MAX      48
 #define CFG_PIN_KEY_SIZE  32
 
 enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
@@ -70,6 +70,18 @@ struct cfg {
 	 * dialled, the person answered; we continue, we end. */
 	unsigned smpp_op_begin, smpp_op_answer, smpp_op_continue, smpp_op_end;
 
+	/* [sendsms]: the outbox sender (outbox.h); off while url is empty */
+	char *sendsms_url;          /* Kannel's http://host:port/cgi-bin/sendsms */
+	char *sendsms_user;         /* the sendsms-user's username */
+	char *sendsms_password;     /* sent to Kannel as it is: kept, unlike our own keys */
+	char *sendsms_from;         /* the number the messages come from ("" : Kannel's) */
+	char *sendsms_smsc;         /* route through this smsc-id ("" : Kannel's choice) */
+	char *dlr_url;              /* /kannel/dlr as Kannel reaches it */
+	unsigned sendsms_in_flight; /* requests to Kannel at once */
+	unsigned sendsms_rate;      /* messages a second at most, 0: no limit */
+	unsigned sendsms_timeout;   /* seconds for one request */
+	unsigned sendsms_max_age;   /* seconds a message is tried before it fails */
+
 	/* [conversation] */
 	char *flows_dir;
 	char *locales_dir;
@@ -82,6 +94,7 @@ struct cfg {
 		unsigned char pin[CFG_PIN_KEY_SIZE];        /* PIN hashes (pin.h) */
 		unsigned char ussd_seen[CFG_PIN_KEY_SIZE];  /* text a USSD session answered */
 		unsigned char message_id[CFG_PIN_KEY_SIZE]; /* ids made from what was typed */
+		unsigned char dlr[CFG_PIN_KEY_SIZE];        /* the mark of our own DLR URLs */
 	} keys;
 	unsigned pin_attempts;
 	unsigned pin_lock_minutes;

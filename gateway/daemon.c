@@ -10,6 +10,7 @@
 
 #include "lint.h"
 #include "log.h"
+#include "outbox.h"
 #include "routes.h"
 
 #define DRAIN_POLL_SECONDS 0.05
@@ -170,6 +171,11 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 		daemon_free(d);
 		return NULL;
 	}
+	d->outbox = outbox_new(d, err, err_size);
+	if (!d->outbox && err[0]) {
+		daemon_free(d);
+		return NULL;
+	}
 	watch_signal(d, &d->sigterm, SIGTERM);
 	watch_signal(d, &d->sigint, SIGINT);
 	watch_signal(d, &d->sighup, SIGHUP);
@@ -200,6 +206,7 @@ void daemon_free(struct daemon *d)
 	ev_timer_stop(d->loop, &d->drain);
 	ev_prepare_stop(d->loop, &d->log_flusher);
 	batch_cleanup(&d->batch); /* answers what it holds: before the server goes */
+	outbox_free(d->outbox);
 	http_free(d->http);
 	store_free(d->store);
 	flow_set_unref(d->flows);

@@ -29,7 +29,8 @@ struct daemon {
 	struct locales *locales;
 	struct store *store;
 	struct http_server *http;
-	struct batch batch; /* the open group commit */
+	struct batch batch;    /* the open group commit */
+	struct outbox *outbox; /* the sender, NULL without [sendsms] url */
 	struct metrics metrics;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer drain;

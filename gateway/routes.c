@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "channel.h"
 #include "daemon.h"
+#include "dlr.h"
 
 #define METRICS_TEXT_MAX (64 * 1024)
 /* Less free space than this on the database's file system, and a message
@@ -57,6 +58,7 @@ const struct http_route routes[] = {
     {"/metrics", HTTP_GET, metrics, GATE_STATUS},
     {"/kannel/mo", HTTP_GET | HTTP_POST, channel_kannel_mo, GATE_KANNEL},
     {"/ussd/at", HTTP_POST, channel_ussd_at, GATE_USSD},
+    {"/kannel/dlr", HTTP_GET | HTTP_POST, dlr_kannel, GATE_KANNEL},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 

@@ -85,11 +85,26 @@
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
-	  " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)")
+	  " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)")                      \
+	X(outbox_resume, "UPDATE outbox SET status = 'queued', updated_at = ?1"                    \
+			 " WHERE status = 'sending'")                                              \
+	X(outbox_due, "SELECT id, msisdn, text, coding, attempts, created_at FROM outbox"          \
+		      " WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY "               \
+		      "next_attempt_at, id LIMIT 1")                                               \
+	X(outbox_next_due, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'")      \
+	X(outbox_mark,                                                                             \
+	  "UPDATE outbox SET status = ?2, attempts = attempts + ?3, next_attempt_at = ?4,"         \
+	  " last_error = ?5, updated_at = ?6 WHERE id = ?1")                                       \
+	X(outbox_report,                                                                           \
+	  "UPDATE outbox SET status = CASE WHEN ?2 IS NULL OR (?2 = 'accepted' AND status IN"      \
+	  " ('delivered', 'undeliverable', 'failed')) THEN status ELSE ?2 END, last_error = ?3,"   \
+	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5"                      \
+	  " WHERE id = ?1 AND status != 'queued'")
 
 struct store {
 	sqlite3 *db;
 	int version;
+	bool outbox_added; /* a row was queued since store_outbox_added() last asked */
 #define X(name, sql) sqlite3_stmt *name;
 	STORE_STATEMENTS(X)
 #undef X
@@ -467,8 +482,69 @@ int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int6
 int store_outbox_add(struct store *s, const char *msisdn, const char *text, int coding,
 		     const char *kind, int64_t related_id, int64_t now)
 {
-	return write_bound(s, s->outbox_add, "ttitii", msisdn, text, (int64_t)coding, kind,
-			   related_id, now);
+	int rc = write_bound(s, s->outbox_add, "ttitii", msisdn, text, (int64_t)coding, kind,
+			     related_id, now);
+	s->outbox_added |= rc == 0;
+	return rc;
+}
+
+bool store_outbox_added(struct store *s)
+{
+	bool added = s->outbox_added;
+	s->outbox_added = false;
+	return added;
+}
+
+int store_outbox_resume(struct store *s, int64_t now)
+{
+	return write_bound(s, s->outbox_resume, "i", now);
+}
+
+int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out)
+{
+	sqlite3_stmt *st = s->outbox_due;
+	int rc = query_bound(st, "i", now);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->msisdn, sizeof out->msisdn);
+	const void *text = sqlite3_column_blob(st, 2);
+	out->text_len = (size_t)sqlite3_column_bytes(st, 2);
+	if (out->text_len >= sizeof out->text)
+		out->text_len = sizeof out->text - 1; /* queued by us, never this long */
+	if (out->text_len)
+		memcpy(out->text, text, out->text_len);
+	out->text[out->text_len] = '\0';
+	out->coding = sqlite3_column_int(st, 3);
+	out->attempts = sqlite3_column_int(st, 4);
+	out->created_at = sqlite3_column_int64(st, 5);
+	done(st);
+	return 1;
+}
+
+int64_t store_outbox_next_due(struct store *s)
+{
+	sqlite3_stmt *st = s->outbox_next_due;
+	int rc = query_bound(st, "");
+	int64_t at =
+	    rc == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1;
+	if (rc == 1)
+		done(st);
+	return rc < 0 ? STORE_ERROR : at;
+}
+
+int store_outbox_mark(struct store *s, int64_t id, const char *status, int tried,
+		      int64_t next_attempt_at, const char *error, int64_t now)
+{
+	return write_bound(s, s->outbox_mark, "itiiti", id, status, (int64_t)tried, next_attempt_at,
+			   error, now);
+}
+
+int store_outbox_report(struct store *s, int64_t id, const char *status, const char *note,
+			const char *smsc_id, int64_t now)
+{
+	int rc = write_bound(s, s->outbox_report, "ittti", id, status, note, smsc_id, now);
+	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
 }
 
 int store_person_add(struct store *s, const struct store_new_person *p, int64_t now)

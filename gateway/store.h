@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "msisdn.h"
 
 enum {
 	STORE_ERROR = -1,     /* SQLite failed; store_errmsg() says why */
@@ -119,6 +120,38 @@ int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int6
 			   char place[STORE_PLACE_MAX]);
 int store_outbox_add(struct store *s, const char *msisdn, const char *text, int coding,
 		     const char *kind, int64_t related_id, int64_t now);
+
+/* The outbox sender's view (outbox.h). A row is queued, then sending (the
+ * attempt committed before the request goes out), then accepted by Kannel
+ * (or queued again for a retry, or failed), then delivered, undeliverable
+ * or failed as delivery reports say. */
+struct store_outbox_row {
+	int64_t id;
+	char msisdn[MSISDN_SIZE];
+	char text[STORE_REPLY_MAX];
+	size_t text_len;
+	int coding; /* enum kannel_coding, measured when it was queued */
+	int attempts;
+	int64_t created_at;
+};
+/* True if a row was queued since the last call (the sender is woken after
+ * the commit); asking clears it. */
+bool store_outbox_added(struct store *s);
+/* Rows left sending by a stop are queued again. */
+int store_outbox_resume(struct store *s, int64_t now);
+/* The queued row due first at now: 1 with out filled, 0 if none. */
+int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out);
+/* When the next queued row is due, -1 if none, or STORE_ERROR. */
+int64_t store_outbox_next_due(struct store *s);
+/* Sets a row's status (counting an attempt if tried), when it is next
+ * due, and the last error (NULL: none). */
+int store_outbox_mark(struct store *s, int64_t id, const char *status, int tried,
+		      int64_t next_attempt_at, const char *error, int64_t now);
+/* A delivery report on a row Kannel took: status (NULL: unchanged; a late
+ * "accepted" never undoes a final status), note, the SMSC's message id
+ * (NULL: unchanged). 1 if the row was there, 0 if not, STORE_ERROR. */
+int store_outbox_report(struct store *s, int64_t id, const char *status, const char *note,
+			const char *smsc_id, int64_t now);
 
 /* Enrolment (chabarctl). District and officer are looked up by code and
  * number; unknown ones are stored as none. */

@@ -186,7 +186,7 @@ static void test_file(void)
 	char path[512];
 	snprintf(path, sizeof path, "%s/chabar.conf", CONTRIB_DIR);
 	FILE *f = fopen(path, "r");
-	static char text[16384];
+	static char text[65536];
 	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
 	text[n] = '\0';
 	if (f)
@@ -218,7 +218,7 @@ static void test_file(void)
 		const char *section;
 		const char *name = cfg_key_name(i, &section);
 		char line[128];
-		snprintf(line, sizeof line, "\n%s = ", name);
+		snprintf(line, sizeof line, "\n%s =", name);
 		ok(strstr(text, line) != NULL, "contrib/chabar.conf documents %s", name);
 	}
 }

@@ -1,0 +1,447 @@
+/* outbox — see outbox.h. */
+#include "outbox.h"
+
+#include <curl/curl.h>
+#include <ev.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "kannel.h"
+#include "log.h"
+#include "msisdn.h"
+
+#define ANSWER_MAX        1024 /* of Kannel's sendsms answer, kept for the log and the row */
+#define BACKOFF_FIRST     2.0
+#define BACKOFF_MAX       300.0
+#define DLR_MASK          "31" /* delivered, undeliverable, buffered, SMSC accepted, rejected */
+#define URL_MAX           8192
+#define REPORT_ERROR_SIZE 160
+
+struct outbox {
+	struct daemon *d;
+	CURLM *multi;
+	ev_timer curl_timer; /* libcurl's own timeout */
+	ev_timer due;        /* look for rows: now (a wake), at the next due, or for the rate */
+	unsigned in_flight;
+	struct send *sending; /* the requests under way */
+	double tokens;        /* the rate limit's bucket */
+	ev_tstamp tokens_at;
+};
+
+/* One request to sendsms. */
+struct send {
+	struct outbox *o;
+	struct send *prev, *next; /* in o->sending */
+	CURL *easy;
+	int64_t id;
+	int attempts; /* with this one */
+	int64_t created_at;
+	struct buf answer;
+	char error[CURL_ERROR_SIZE];
+};
+
+void outbox_dlr_mark(const unsigned char key[32], int64_t id, char out[OUTBOX_MARK_SIZE])
+{
+	unsigned char h[16];
+	char text[24];
+	int n = snprintf(text, sizeof text, "%lld", (long long)id);
+	crypto_generichash(h, sizeof h, (const unsigned char *)text, (size_t)n, key, 32);
+	sodium_bin2hex(out, OUTBOX_MARK_SIZE, h, sizeof h);
+}
+
+double outbox_backoff(int attempt, double jitter)
+{
+	double wait = BACKOFF_FIRST;
+	for (int i = 1; i < attempt && wait < BACKOFF_MAX; i++)
+		wait *= 2;
+	return (wait < BACKOFF_MAX ? wait : BACKOFF_MAX) * jitter;
+}
+
+int outbox_sendsms_answer(long http_status, const char *body)
+{
+	if ((http_status == 200 || http_status == 202) &&
+	    (strncmp(body, "0:", 2) == 0 || strncmp(body, "3:", 2) == 0))
+		return 1;
+	if (http_status >= 400 && http_status < 500)
+		return -1;
+	return 0; /* a 5xx, no answer, or not Kannel's answer */
+}
+
+static void schedule(struct outbox *o, double after)
+{
+	ev_timer_stop(o->d->loop, &o->due);
+	ev_timer_set(&o->due, after > 0 ? after : 0, 0.0);
+	ev_timer_start(o->d->loop, &o->due);
+}
+
+void outbox_wake(struct outbox *o)
+{
+	if (o)
+		schedule(o, 0);
+}
+
+/* The outbox's own transaction: the loop turn's batch is committed first,
+ * so that what we write is ours alone. fn returns 0 or STORE_ERROR. */
+static int in_transaction(struct outbox *o, int (*fn)(struct outbox *, void *), void *arg)
+{
+	struct store *s = o->d->store;
+	batch_flush(&o->d->batch);
+	if (store_begin(s) < 0)
+		return STORE_ERROR;
+	if (fn(o, arg) < 0 || store_commit(s) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "outbox_store", "error=\"%s\"", store_errmsg(s));
+		store_rollback(s);
+		return STORE_ERROR;
+	}
+	return 0;
+}
+
+static size_t on_answer(char *data, size_t size, size_t n, void *userp)
+{
+	struct send *send = userp;
+	buf_append(&send->answer, data, size * n); /* past ANSWER_MAX it is cut: enough */
+	return size * n;
+}
+
+/* Appends name=value, value URL-escaped. */
+static int add_param(CURL *easy, struct buf *url, const char *name, const char *value, size_t len)
+{
+	char *escaped = curl_easy_escape(easy, value, (int)len);
+	int rc = escaped ? buf_printf(url, "&%s=%s", name, escaped) : -1;
+	curl_free(escaped);
+	return rc;
+}
+
+static int build_url(struct outbox *o, CURL *easy, const struct store_outbox_row *row,
+		     struct buf *url)
+{
+	const struct cfg *c = o->d->cfg;
+	char mark[OUTBOX_MARK_SIZE], dlr[512];
+	outbox_dlr_mark(c->keys.dlr, row->id, mark);
+	/* Kannel fills in %d (the report's type), %F (the SMSC's message id)
+	 * and %A (the SMSC's answer) */
+	int n = snprintf(dlr, sizeof dlr, "%s?id=%lld&mark=%s&status=%%d&smsc_id=%%F&answer=%%A",
+			 c->dlr_url, (long long)row->id, mark);
+	bool ucs2 = row->coding == KANNEL_CODING_UCS2;
+	buf_printf(url, "%s?dlr-mask=" DLR_MASK, c->sendsms_url);
+	int rc =
+	    add_param(easy, url, "username", c->sendsms_user, strlen(c->sendsms_user)) |
+	    add_param(easy, url, "password", c->sendsms_password, strlen(c->sendsms_password)) |
+	    add_param(easy, url, "to", row->msisdn, strlen(row->msisdn)) |
+	    add_param(easy, url, "text", row->text, row->text_len) |
+	    add_param(easy, url, "dlr-url", dlr, (size_t)n);
+	if (*c->sendsms_from)
+		rc |= add_param(easy, url, "from", c->sendsms_from, strlen(c->sendsms_from));
+	if (*c->sendsms_smsc)
+		rc |= add_param(easy, url, "smsc", c->sendsms_smsc, strlen(c->sendsms_smsc));
+	if (ucs2) /* the text is UTF-8; Kannel sends it as UCS-2 (FIELD-NOTES) */
+		rc |= buf_printf(url, "&coding=2&charset=UTF-8");
+	return rc < 0 || url->overflowed || n >= (int)sizeof dlr ? -1 : 0;
+}
+
+static int start(struct outbox *o, const struct store_outbox_row *row)
+{
+	struct send *send = calloc(1, sizeof *send);
+	CURL *easy = send ? curl_easy_init() : NULL;
+	struct buf url;
+	buf_init(&url, URL_MAX);
+	if (!easy || build_url(o, easy, row, &url) < 0) {
+		buf_cleanup(&url);
+		if (easy)
+			curl_easy_cleanup(easy);
+		free(send);
+		return -1;
+	}
+	*send = (struct send){.o = o,
+			      .easy = easy,
+			      .id = row->id,
+			      .attempts = row->attempts + 1,
+			      .created_at = row->created_at};
+	buf_init(&send->answer, ANSWER_MAX);
+	curl_easy_setopt(easy, CURLOPT_URL, url.data);
+	buf_cleanup(&url); /* libcurl keeps its own copy */
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, send);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_answer);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, send);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, send->error);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)o->d->cfg->sendsms_timeout);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	if (curl_multi_add_handle(o->multi, easy) != CURLM_OK) {
+		curl_easy_cleanup(easy);
+		buf_cleanup(&send->answer);
+		free(send);
+		return -1;
+	}
+	send->next = o->sending;
+	if (o->sending)
+		o->sending->prev = send;
+	o->sending = send;
+	o->in_flight++;
+	return 0;
+}
+
+/* Ends a request: out of the list, its handle and memory freed. */
+static void drop(struct outbox *o, struct send *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		o->sending = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	curl_multi_remove_handle(o->multi, s->easy);
+	curl_easy_cleanup(s->easy);
+	buf_cleanup(&s->answer);
+	free(s);
+	o->in_flight--;
+}
+
+/* A token of the rate limit, or the seconds until there is one. */
+static double take_token(struct outbox *o)
+{
+	unsigned rate = o->d->cfg->sendsms_rate;
+	if (!rate)
+		return 0;
+	ev_tstamp now = ev_now(o->d->loop);
+	o->tokens += (now - o->tokens_at) * rate;
+	if (o->tokens > rate)
+		o->tokens = rate; /* a second's burst at most */
+	o->tokens_at = now;
+	if (o->tokens < 1)
+		return (1 - o->tokens) / rate;
+	o->tokens -= 1;
+	return 0;
+}
+
+/* Takes the row due first and marks it sending; *row->id is 0 if none. */
+static int take_due(struct outbox *o, void *arg)
+{
+	struct store_outbox_row *row = arg;
+	int64_t now = (int64_t)ev_now(o->d->loop);
+	int rc = store_outbox_due(o->d->store, now, row);
+	if (rc <= 0) {
+		row->id = 0;
+		return rc;
+	}
+	/* a number no phone has is never sent */
+	char number[MSISDN_SIZE];
+	if (msisdn_normalize(row->msisdn, strlen(row->msisdn), number) < 0 ||
+	    strspn(number, "0123456789") != strlen(number)) {
+		int64_t id = row->id;
+		log_msg(LOG_LEVEL_WARN, "outbox_failed", "id=%lld reason=not_a_number",
+			(long long)id);
+		row->id = -1; /* failed: look for the next */
+		return store_outbox_mark(o->d->store, id, "failed", 0, now, "not a phone number",
+					 now);
+	}
+	return store_outbox_mark(o->d->store, row->id, "sending", 1, now, NULL, now);
+}
+
+static void fill(struct outbox *o)
+{
+	while (o->in_flight < o->d->cfg->sendsms_in_flight) {
+		double wait = take_token(o);
+		if (wait > 0) {
+			schedule(o, wait);
+			return;
+		}
+		struct store_outbox_row row;
+		if (in_transaction(o, take_due, &row) < 0) {
+			schedule(o, BACKOFF_FIRST); /* the store is failing: not in a loop */
+			return;
+		}
+		if (row.id == 0)
+			break;
+		if (row.id > 0 && start(o, &row) < 0)
+			log_msg(LOG_LEVEL_ERROR, "outbox_start", "id=%lld", (long long)row.id);
+	}
+	if (o->in_flight >= o->d->cfg->sendsms_in_flight)
+		return; /* a request that ends looks again */
+	int64_t next = store_outbox_next_due(o->d->store);
+	if (next >= 0)
+		schedule(o, (double)next - ev_now(o->d->loop));
+}
+
+/* What became of one request, written to its row. */
+struct outcome {
+	struct send *send;
+	int verdict; /* outbox_sendsms_answer() */
+	char error[REPORT_ERROR_SIZE];
+};
+
+static int record(struct outbox *o, void *arg)
+{
+	struct outcome *r = arg;
+	struct send *s = r->send;
+	int64_t now = (int64_t)ev_now(o->d->loop);
+	const struct cfg *c = o->d->cfg;
+	if (r->verdict > 0)
+		return store_outbox_mark(o->d->store, s->id, "accepted", 0, now, NULL, now);
+	if (r->verdict < 0 || now - s->created_at >= c->sendsms_max_age)
+		return store_outbox_mark(o->d->store, s->id, "failed", 0, now, r->error, now);
+	double jitter = 0.5 + randombytes_uniform(1001) / 1000.0;
+	int64_t next = now + (int64_t)outbox_backoff(s->attempts, jitter) + 1;
+	return store_outbox_mark(o->d->store, s->id, "queued", 0, next, r->error, now);
+}
+
+static void finished(struct outbox *o, struct send *s, CURLcode result)
+{
+	long status = 0;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	const char *body = s->answer.data ? s->answer.data : "";
+	struct outcome r = {
+	    .send = s, .verdict = result == CURLE_OK ? outbox_sendsms_answer(status, body) : 0};
+	if (result != CURLE_OK)
+		snprintf(r.error, sizeof r.error, "%.150s",
+			 s->error[0] ? s->error : curl_easy_strerror(result));
+	else if (r.verdict <= 0)
+		snprintf(r.error, sizeof r.error, "HTTP %ld: %.*s", status,
+			 (int)strcspn(body, "\r\n"), body);
+	log_msg(r.verdict > 0 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "outbox_sent",
+		"id=%lld attempt=%d status=%ld result=%s%s%s%s", (long long)s->id, s->attempts,
+		status,
+		r.verdict > 0   ? "accepted"
+		: r.verdict < 0 ? "refused"
+				: "retry",
+		r.error[0] ? " error=\"" : "", r.error, r.error[0] ? "\"" : "");
+	in_transaction(o, record, &r);
+	drop(o, s);
+}
+
+static void check_finished(struct outbox *o)
+{
+	CURLMsg *m;
+	int left;
+	bool any = false;
+	while ((m = curl_multi_info_read(o->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct send *s;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		finished(o, s, m->data.result);
+		any = true;
+	}
+	if (any)
+		schedule(o, 0); /* room for more */
+}
+
+static void on_curl_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct outbox *o = w->data;
+	int action =
+	    (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int running;
+	curl_multi_socket_action(o->multi, w->fd, action, &running);
+	check_finished(o);
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct outbox *o = userp;
+	ev_io *w = socketp;
+	if (what == CURL_POLL_REMOVE) {
+		if (w) {
+			ev_io_stop(o->d->loop, w);
+			free(w);
+		}
+		return 0;
+	}
+	if (!w) {
+		if (!(w = calloc(1, sizeof *w)))
+			return -1;
+		w->data = o;
+		curl_multi_assign(o->multi, fd, w);
+	} else {
+		ev_io_stop(o->d->loop, w);
+	}
+	ev_io_init(w, on_curl_io, fd,
+		   (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0));
+	w->data = o;
+	ev_io_start(o->d->loop, w);
+	return 0;
+}
+
+static void on_curl_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct outbox *o = w->data;
+	int running;
+	curl_multi_socket_action(o->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_finished(o);
+}
+
+static int on_curl_timer(CURLM *multi, long ms, void *userp)
+{
+	struct outbox *o = userp;
+	ev_timer_stop(o->d->loop, &o->curl_timer);
+	if (ms >= 0) {
+		ev_timer_set(&o->curl_timer, ms / 1000.0, 0.0);
+		ev_timer_start(o->d->loop, &o->curl_timer);
+	}
+	return 0;
+}
+
+static void on_due(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	fill(w->data);
+}
+
+static int resume(struct outbox *o, void *arg)
+{
+	return store_outbox_resume(o->d->store, (int64_t)ev_now(o->d->loop));
+}
+
+struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size)
+{
+	err[0] = '\0';
+	if (!*d->cfg->sendsms_url)
+		return NULL;
+	static bool curl_ready;
+	if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, err_size, "cannot start libcurl");
+		return NULL;
+	}
+	curl_ready = true;
+	struct outbox *o = calloc(1, sizeof *o);
+	if (!o || !(o->multi = curl_multi_init())) {
+		snprintf(err, err_size, "out of memory");
+		free(o);
+		return NULL;
+	}
+	o->d = d;
+	o->tokens = d->cfg->sendsms_rate;
+	o->tokens_at = ev_now(d->loop);
+	curl_multi_setopt(o->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(o->multi, CURLMOPT_SOCKETDATA, o);
+	curl_multi_setopt(o->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(o->multi, CURLMOPT_TIMERDATA, o);
+	ev_init(&o->curl_timer, on_curl_timeout);
+	o->curl_timer.data = o;
+	ev_init(&o->due, on_due);
+	o->due.data = o;
+	if (in_transaction(o, resume, NULL) < 0) {
+		snprintf(err, err_size, "cannot resume the outbox: %s", store_errmsg(d->store));
+		outbox_free(o);
+		return NULL;
+	}
+	schedule(o, 0); /* what is due already, and the first retry's time */
+	return o;
+}
+
+void outbox_free(struct outbox *o)
+{
+	if (!o)
+		return;
+	ev_timer_stop(o->d->loop, &o->due);
+	ev_timer_stop(o->d->loop, &o->curl_timer);
+	/* requests under way are dropped: their rows stay sending and are
+	 * resumed at the next start */
+	while (o->sending)
+		drop(o, o->sending);
+	curl_multi_cleanup(o->multi);
+	free(o);
+}

@@ -1,0 +1,53 @@
+/*
+ * outbox — the sender: every row the pipeline queued in `outbox` goes to
+ * Kannel's sendsms, through libcurl's multi_socket API driven by the libev
+ * loop (an ev_io a curl socket, one ev_timer for curl's timeouts), never a
+ * blocking call; connections are reused.
+ *
+ * A row is marked sending, and that committed, before its request goes
+ * out. Kannel's "0: Accepted" or "3: Queued" makes it accepted; a 4xx is
+ * permanent (failed, with the reason); a connection error, a timeout, a
+ * 5xx or an answer that is not Kannel's is tried again after an
+ * exponential backoff with jitter, until the row is max_age old. At most
+ * in_flight requests at once and rate messages a second. Rows a stop left
+ * sending are resumed at start. Each request carries a dlr-url back to
+ * /kannel/dlr with the row's id and a keyed mark (outbox_dlr_mark), so a
+ * delivery report needs no shared secret in clear.
+ *
+ * Nothing polls the table: outbox_wake() after a commit that queued rows,
+ * and a timer for the next row due (a retry, or the rate limit).
+ *
+ * Lifecycle: outbox_new() (NULL and no error when [sendsms] url is empty)
+ * → outbox_wake() … → outbox_free(). Loop thread only.
+ */
+#ifndef CHABAR_OUTBOX_H
+#define CHABAR_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct daemon;
+struct outbox;
+
+#define OUTBOX_MARK_SIZE 33 /* 32 hex digits and a NUL */
+
+/* NULL with err set on failure, NULL with err empty when not configured. */
+struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size);
+void outbox_free(struct outbox *o);
+
+/* Rows were committed: look for due ones (in the next loop turn). */
+void outbox_wake(struct outbox *o);
+
+/* The mark of row id in its dlr-url: a keyed hash, so that only a report
+ * for a message we sent is taken. */
+void outbox_dlr_mark(const unsigned char key[32], int64_t id, char out[OUTBOX_MARK_SIZE]);
+
+/* Seconds before attempt (1: the first retry) is tried again: doubling
+ * from 2 s to at most 5 minutes, times jitter (0.5 to 1.5). */
+double outbox_backoff(int attempt, double jitter);
+
+/* What Kannel's sendsms answer means: 1 taken (accepted), 0 to try again,
+ * -1 refused for good. */
+int outbox_sendsms_answer(long http_status, const char *body);
+
+#endif

@@ -1,0 +1,80 @@
+/* Unit tests for the outbox sender's pure parts (gateway/outbox.c) and the
+ * delivery reports' types (gateway/dlr.c): the backoff, what Kannel's
+ * sendsms answers mean, the keyed mark of a dlr-url. The sending itself,
+ * through real Kannel, is tests/integration/outbox.sh. */
+#include <sodium.h>
+#include <string.h>
+
+#include "dlr.h"
+#include "outbox.h"
+#include "tap.h"
+
+static void test_backoff(void)
+{
+	is_int((int)outbox_backoff(1, 1.0), 2, "the first retry after 2 s");
+	is_int((int)outbox_backoff(2, 1.0), 4, "then 4 s");
+	is_int((int)outbox_backoff(5, 1.0), 32, "doubling: the fifth after 32 s");
+	is_int((int)outbox_backoff(9, 1.0), 300, "at most 5 minutes");
+	is_int((int)outbox_backoff(1000, 1.0), 300, "however many attempts");
+	is_int((int)outbox_backoff(3, 0.5), 4, "jitter halves it");
+	is_int((int)outbox_backoff(3, 1.5), 12, "or adds half");
+}
+
+static void test_sendsms_answers(void)
+{
+	is_int(outbox_sendsms_answer(202, "0: Accepted for delivery"), 1, "202 0: Accepted: taken");
+	is_int(outbox_sendsms_answer(202, "3: Queued for later delivery"), 1, "3: Queued: taken");
+	is_int(outbox_sendsms_answer(200, "0: Accepted for delivery"), 1, "200 as well");
+	is_int(outbox_sendsms_answer(403, "Authorization failed for sendsms"), -1,
+	       "a 4xx is for good");
+	is_int(outbox_sendsms_answer(400, "Missing receiver number"), -1, "400 too");
+	is_int(outbox_sendsms_answer(503, "Temporal failure, try again later."), 0,
+	       "503: try again");
+	is_int(outbox_sendsms_answer(202, "<html>not Kannel</html>"), 0,
+	       "a 2xx that is not Kannel's answer: try again");
+	is_int(outbox_sendsms_answer(0, ""), 0, "no answer: try again");
+}
+
+static void test_dlr_types(void)
+{
+	const char *status, *note;
+	is_int(dlr_status(1, &status, &note), 0, "type 1");
+	is_str(status, "delivered", "is delivered");
+	is_int(dlr_status(2, &status, &note), 0, "type 2");
+	is_str(status, "undeliverable", "is undeliverable");
+	is_int(dlr_status(4, &status, &note), 0, "type 4 (buffered)");
+	ok(status == NULL && strstr(note, "buffered"), "changes no status, notes it");
+	is_int(dlr_status(8, &status, &note), 0, "type 8");
+	is_str(status, "accepted", "is accepted by the SMSC");
+	is_int(dlr_status(16, &status, &note), 0, "type 16");
+	is_str(status, "failed", "is rejected by the SMSC");
+	is_int(dlr_status(3, &status, &note), -1, "a sum of types is no type");
+	is_int(dlr_status(32, &status, &note), -1, "nor is a bit outside the mask");
+}
+
+static void test_mark(void)
+{
+	unsigned char key[32], other[32];
+	memset(key, 7, sizeof key);
+	memset(other, 8, sizeof other);
+	char a[OUTBOX_MARK_SIZE], b[OUTBOX_MARK_SIZE], c[OUTBOX_MARK_SIZE];
+	outbox_dlr_mark(key, 42, a);
+	outbox_dlr_mark(key, 42, b);
+	is_int((int)strlen(a), OUTBOX_MARK_SIZE - 1, "a mark is 32 hex digits");
+	is_str(a, b, "the same row, the same mark");
+	outbox_dlr_mark(key, 43, c);
+	ok(strcmp(a, c) != 0, "another row, another mark");
+	outbox_dlr_mark(other, 42, c);
+	ok(strcmp(a, c) != 0, "another key, another mark: it cannot be made without the key");
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_backoff();
+	test_sendsms_answers();
+	test_dlr_types();
+	test_mark();
+	return tap_done();
+}
