@@ -440,7 +440,13 @@ start_kannel() {
         stack_tail "$STACK_DIR/bearerbox.out" "$STACK_DIR/bearerbox.log"
         return 1
     fi
+    start_smsbox
+}
 
+# start_smsbox: smsbox alone (bearerbox running), until bearerbox lists it
+# and its sendsms answers; also to bring it back after a test stopped it.
+start_smsbox() {
+    local conf=$STACK_DIR/kannel.conf t=$STACK_TIMEOUT
     _stack_launch smsbox TERM /dev/null "$STACK_DIR/smsbox.out" \
         "$SMSBOX" -v "$KANNEL_CONSOLE_LEVEL" "$conf"
     local sb=$STACK_LAST_PID

@@ -1,0 +1,71 @@
+#!/bin/bash
+#
+# tests/integration/outbox_faults.sh - Kannel's sendsms down during a burst:
+# nothing is lost, nothing goes twice.
+#
+# 1,000 messages are queued in the outbox while chabard is stopped; smsbox
+# (Kannel's sendsms) is stopped too; chabard starts and finds them due: every
+# request fails to connect and each row is queued again with its backoff.
+# Then smsbox comes back: every message reaches fakesmsc (the phone side),
+# each exactly once, and every row is accepted or delivered. TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+
+N=1000
+T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-outbox-faults.XXXXXX") || exit 1
+cleanup() {
+    stop_all
+    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+stack_init "$T"
+tap_plan 6
+
+missing=$(stack_missing "$CHABARD")
+[ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
+write_kannel_conf || bail "kannel.conf written"
+# no rate limit: the burst goes as fast as Kannel takes it
+CHABAR_CONF_EXTRA=$(printf '[sendsms]\nurl = http://127.0.0.1:%s/cgi-bin/sendsms\nusername = %s\npassword = %s\nfrom = 384\nrate = 0\ntimeout = 2\ndlr_url = http://127.0.0.1:%s/kannel/dlr' \
+    "$KANNEL_SENDSMS_PORT" "$KANNEL_SENDSMS_USER" "$KANNEL_SENDSMS_PASSWORD" "$CHABAR_PORT")
+write_chabar_conf "$T/chabar.conf" || bail "chabar.conf written"
+start_kannel && start_fakesmsc && start_chabard "$T/chabar.conf" ||
+    bail "Kannel, fakesmsc and chabard start"
+stop_one() {
+    local pid
+    pid=$(stack_pid "$1") && kill -TERM "$pid" && wait "$pid" 2>/dev/null
+}
+sql() { stack_sql "$@"; }
+
+# The burst, queued while chabard is stopped; each to a number of its own.
+stop_one chabard
+sql "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $N - 1)
+     INSERT INTO outbox (msisdn, text, coding, kind, next_attempt_at, created_at, updated_at)
+     SELECT '996555' || printf('%06d', 800000 + i), 'burst ' || i, 0, 'reminder',
+            strftime('%s', 'now'), strftime('%s', 'now'), strftime('%s', 'now') FROM n"
+stop_one smsbox
+start_chabard "$T/chabar.conf" || bail "chabard starts again"
+
+refused() { [ "$(sql "select count(*) from outbox where attempts > 0 and status = 'queued'")" -ge 16 ]; }
+_stack_wait 15 "" "the first attempts" refused
+ok $? "with sendsms down, the first attempts fail and are queued again"
+like "$(sql "select last_error from outbox where attempts > 0 limit 1")" '[Cc]onnect' \
+    "each with the reason"
+is "$(mt_lines | grep -c ' burst ')" 0 "nothing reached a phone meanwhile"
+
+start_smsbox || bail "smsbox comes back"
+all_out() { [ "$(mt_lines | grep -c ' burst ')" -ge $N ]; }
+_stack_wait 90 "" "the burst delivered" all_out
+is "$(mt_lines | grep ' burst ' | cut -d' ' -f2 | sort -u | wc -l) $(mt_lines | grep -c ' burst ')" \
+    "$N $N" "when it is back, all $N reach their phones, each exactly once"
+settled() { [ "$(sql "select count(*) from outbox where status in ('accepted', 'delivered')")" = $N ]; }
+_stack_wait 30 "" "the rows settled" settled
+ok $? "and every row is accepted or delivered"
+like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/health")" '"status":"ok"' "chabard is healthy"
