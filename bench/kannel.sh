@@ -88,11 +88,6 @@ bench_setup
 CLK_TCK=$(getconf CLK_TCK)
 PROCS=(bearerbox smsbox app load) # app: chabard, or the responder
 
-# now: wall clock with nanoseconds, as seconds.
-now() {
-    date +%s.%N
-}
-
 # last_reply_number FILE: N of the last "Got message N:" in fakesmsc's log.
 # Reads only the file's tail, so polling stays cheap while Kannel runs.
 last_reply_number() {

@@ -39,6 +39,11 @@ cpu_ticks() {
     awk '{ print $12 + $13 }' <<<"${stat##*) }"
 }
 
+# now: wall clock with nanoseconds, as seconds.
+now() {
+    date +%s.%N
+}
+
 # vm_hwm_kb PID: peak resident set size in kB.
 vm_hwm_kb() {
     awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"

@@ -4,7 +4,10 @@
  * loop, keep-alive, each request (its body, if any, skipped) answered "ok"
  * in one send. What chabard does per message is measured against this.
  *
- *     responder PORT       listens on 127.0.0.1:PORT; prints "ready"
+ *     responder PORT           listens on 127.0.0.1:PORT; prints "ready"
+ *     responder PORT sendsms   answers as Kannel's sendsms does (202
+ *                              "0: Accepted for delivery"): the sink of
+ *                              bench/fanout.sh
  *
  * Not part of chabar: a benchmark tool, built by `make bench-kannel`.
  */
@@ -21,11 +24,18 @@
 
 #define BUFFER 16384
 
-static const char answer[] = "HTTP/1.1 200 OK\r\n"
-			     "Content-Type: text/plain\r\n"
-			     "Content-Length: 2\r\n"
-			     "\r\n"
-			     "ok";
+static const char ok_answer[] = "HTTP/1.1 200 OK\r\n"
+				"Content-Type: text/plain\r\n"
+				"Content-Length: 2\r\n"
+				"\r\n"
+				"ok";
+static const char sendsms_answer[] = "HTTP/1.1 202 Accepted\r\n"
+				     "Content-Type: text/html\r\n"
+				     "Content-Length: 24\r\n"
+				     "\r\n"
+				     "0: Accepted for delivery";
+static const char *answer = ok_answer;
+static size_t answer_len = sizeof ok_answer - 1;
 
 struct connection {
 	int fd;
@@ -53,7 +63,7 @@ static int serve(struct connection *c)
 				*end = '\r';
 				break; /* the rest of the body is still to come */
 			}
-			if (write(c->fd, answer, sizeof answer - 1) != (ssize_t)(sizeof answer - 1))
+			if (write(c->fd, answer, answer_len) != (ssize_t)answer_len)
 				return -1;
 			memmove(c->in, c->in + used, c->len - used);
 			c->len -= used;
@@ -65,9 +75,13 @@ static int serve(struct connection *c)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: responder PORT\n");
+	if (argc != 2 && !(argc == 3 && strcmp(argv[2], "sendsms") == 0)) {
+		fprintf(stderr, "usage: responder PORT [sendsms]\n");
 		return 2;
+	}
+	if (argc == 3) {
+		answer = sendsms_answer;
+		answer_len = sizeof sendsms_answer - 1;
 	}
 	int one = 1;
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "locale.h"
+#include "outbox.h"
 #include "secret.h"
 
 #ifndef CHABAR_LOCALSTATEDIR
@@ -95,7 +96,8 @@ static const struct cfg_key cfg_keys[] = {
     {"sendsms", "smsc", parse_text, OFF(sendsms_smsc), "", 0, 0, NULL, true},
     {"sendsms", "dlr_url", parse_text, OFF(dlr_url), "http://127.0.0.1:13080/kannel/dlr", 0, 0,
      NULL, true},
-    {"sendsms", "in_flight", parse_uint, OFF(sendsms_in_flight), "16", 1, 256, NULL, true},
+    {"sendsms", "in_flight", parse_uint, OFF(sendsms_in_flight), "16", 1, OUTBOX_IN_FLIGHT_MAX,
+     NULL, true},
     {"sendsms", "rate", parse_uint, OFF(sendsms_rate), "30", 0, 10000, NULL, true},
     {"sendsms", "timeout", parse_uint, OFF(sendsms_timeout), "10", 1, 120, NULL, true},
     {"sendsms", "max_age", parse_uint, OFF(sendsms_max_age), "86400", 60, 604800, NULL, true},

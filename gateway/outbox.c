@@ -28,8 +28,11 @@ struct outbox {
 	ev_timer curl_timer; /* libcurl's own timeout */
 	ev_timer due;        /* look for rows: now (a wake), at the next due, or for the rate */
 	unsigned in_flight;
-	struct send *sending; /* the requests under way */
-	double tokens;        /* the rate limit's bucket */
+	struct send *sending;          /* the requests under way */
+	struct store_outbox_row *rows; /* in_flight of them: those taken in one transaction */
+	struct outcome *finished;      /* in_flight of them: requests ended, not yet recorded */
+	unsigned finished_count;
+	double tokens; /* the rate limit's bucket */
 	ev_tstamp tokens_at;
 };
 
@@ -218,116 +221,142 @@ static double take_token(struct outbox *o)
 	return 0;
 }
 
-/* Takes the row due first and marks it sending; *row->id is 0 if none. */
+/* What became of a request, worked out when it finished. */
+struct outcome {
+	int64_t id, created_at;
+	int attempts;
+	int verdict; /* outbox_sendsms_answer() */
+	char error[REPORT_ERROR_SIZE];
+};
+
+/* One transaction of the sender: what finished recorded (a row not
+ * recorded stays sending, resumed at the next start), then the rows due
+ * first marked sending, up to max. */
+struct turn {
+	unsigned max, count;
+};
+
+static int record(struct outbox *o, const struct outcome *r);
+
 static int take_due(struct outbox *o, void *arg)
 {
-	struct store_outbox_row *row = arg;
+	struct turn *t = arg;
 	int64_t now = (int64_t)ev_now(o->d->loop);
-	int rc = store_outbox_due(o->d->store, now, row);
-	if (rc <= 0) {
-		row->id = 0;
-		return rc;
+	for (unsigned i = 0; i < o->finished_count; i++)
+		if (record(o, &o->finished[i]) < 0)
+			return STORE_ERROR;
+	t->count = 0;
+	while (t->count < t->max) {
+		struct store_outbox_row *row = &o->rows[t->count];
+		int rc = store_outbox_due(o->d->store, now, row);
+		if (rc <= 0)
+			return rc;
+		/* a number no phone has is never sent */
+		char number[MSISDN_SIZE];
+		bool phone = msisdn_normalize(row->msisdn, strlen(row->msisdn), number) == 0 &&
+			     strspn(number, "0123456789") == strlen(number);
+		if (!phone)
+			log_msg(LOG_LEVEL_WARN, "outbox_failed", "id=%lld reason=not_a_number",
+				(long long)row->id);
+		rc = phone ? store_outbox_mark(o->d->store, row->id, "sending", 1, now, NULL, now)
+			   : store_outbox_mark(o->d->store, row->id, "failed", 0, now,
+					       "not a phone number", now);
+		if (rc < 0)
+			return rc;
+		t->count += phone;
 	}
-	/* a number no phone has is never sent */
-	char number[MSISDN_SIZE];
-	if (msisdn_normalize(row->msisdn, strlen(row->msisdn), number) < 0 ||
-	    strspn(number, "0123456789") != strlen(number)) {
-		int64_t id = row->id;
-		log_msg(LOG_LEVEL_WARN, "outbox_failed", "id=%lld reason=not_a_number",
-			(long long)id);
-		row->id = -1; /* failed: look for the next */
-		return store_outbox_mark(o->d->store, id, "failed", 0, now, "not a phone number",
-					 now);
-	}
-	return store_outbox_mark(o->d->store, row->id, "sending", 1, now, NULL, now);
+	return 0;
 }
 
+/* Records the requests that ended since the last turn and starts as many
+ * as in_flight and the rate allow, all in one transaction: one fsync for
+ * all of them. */
 static void fill(struct outbox *o)
 {
-	while (o->in_flight < o->d->cfg->sendsms_in_flight) {
-		double wait = take_token(o);
-		if (wait > 0) {
+	unsigned room = o->d->cfg->sendsms_in_flight - o->in_flight, tokens = 0;
+	double wait = 0;
+	while (tokens < room && (wait = take_token(o)) == 0)
+		tokens++;
+	if (tokens == 0 && o->finished_count == 0) {
+		if (wait > 0)
 			schedule(o, wait);
-			return;
-		}
-		struct store_outbox_row row;
-		if (in_transaction(o, take_due, &row) < 0) {
-			schedule(o, BACKOFF_FIRST); /* the store is failing: not in a loop */
-			return;
-		}
-		if (row.id == 0)
-			break;
-		if (row.id > 0 && start(o, &row) < 0)
-			log_msg(LOG_LEVEL_ERROR, "outbox_start", "id=%lld", (long long)row.id);
+		return; /* else: a request that ends looks again */
 	}
-	if (o->in_flight >= o->d->cfg->sendsms_in_flight)
-		return; /* a request that ends looks again */
+	struct turn t = {.max = tokens};
+	if (in_transaction(o, take_due, &t) < 0) {
+		o->tokens += tokens;
+		schedule(o, BACKOFF_FIRST); /* the store is failing: not in a loop */
+		return;
+	}
+	o->finished_count = 0;
+	o->tokens += tokens - t.count; /* not needed after all */
+	for (unsigned i = 0; i < t.count; i++)
+		if (start(o, &o->rows[i]) < 0)
+			log_msg(LOG_LEVEL_ERROR, "outbox_start", "id=%lld",
+				(long long)o->rows[i].id);
+	if (t.count == tokens) {
+		if (wait > 0)
+			schedule(o, wait); /* more due, once the rate allows */
+		return;
+	}
 	int64_t next = store_outbox_next_due(o->d->store);
 	if (next >= 0)
 		schedule(o, (double)next - ev_now(o->d->loop));
 }
 
-/* What became of one request, written to its row. */
-struct outcome {
-	struct send *send;
-	int verdict; /* outbox_sendsms_answer() */
-	char error[REPORT_ERROR_SIZE];
-};
-
-static int record(struct outbox *o, void *arg)
-{
-	struct outcome *r = arg;
-	struct send *s = r->send;
-	int64_t now = (int64_t)ev_now(o->d->loop);
-	const struct cfg *c = o->d->cfg;
-	if (r->verdict > 0)
-		return store_outbox_mark(o->d->store, s->id, "accepted", 0, now, NULL, now);
-	if (r->verdict < 0 || now - s->created_at >= c->sendsms_max_age)
-		return store_outbox_mark(o->d->store, s->id, "failed", 0, now, r->error, now);
-	double jitter = 0.5 + randombytes_uniform(1001) / 1000.0;
-	int64_t next = now + (int64_t)outbox_backoff(s->attempts, jitter) + 1;
-	return store_outbox_mark(o->d->store, s->id, "queued", 0, next, r->error, now);
-}
-
-static void finished(struct outbox *o, struct send *s, CURLcode result)
+static void judge(struct send *s, CURLcode result, struct outcome *r)
 {
 	long status = 0;
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 	const char *body = s->answer.data ? s->answer.data : "";
-	struct outcome r = {
-	    .send = s, .verdict = result == CURLE_OK ? outbox_sendsms_answer(status, body) : 0};
+	r->id = s->id;
+	r->created_at = s->created_at;
+	r->attempts = s->attempts;
+	r->verdict = result == CURLE_OK ? outbox_sendsms_answer(status, body) : 0;
+	r->error[0] = '\0';
 	if (result != CURLE_OK)
-		snprintf(r.error, sizeof r.error, "%.150s",
+		snprintf(r->error, sizeof r->error, "%.150s",
 			 s->error[0] ? s->error : curl_easy_strerror(result));
-	else if (r.verdict <= 0)
-		snprintf(r.error, sizeof r.error, "HTTP %ld: %.*s", status,
+	else if (r->verdict <= 0)
+		snprintf(r->error, sizeof r->error, "HTTP %ld: %.*s", status,
 			 (int)strcspn(body, "\r\n"), body);
-	log_msg(r.verdict > 0 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "outbox_sent",
+	log_msg(r->verdict > 0 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "outbox_sent",
 		"id=%lld attempt=%d status=%ld result=%s%s%s%s", (long long)s->id, s->attempts,
 		status,
-		r.verdict > 0   ? "accepted"
-		: r.verdict < 0 ? "refused"
-				: "retry",
-		r.error[0] ? " error=\"" : "", r.error, r.error[0] ? "\"" : "");
-	in_transaction(o, record, &r);
-	drop(o, s);
+		r->verdict > 0   ? "accepted"
+		: r->verdict < 0 ? "refused"
+				 : "retry",
+		r->error[0] ? " error=\"" : "", r->error, r->error[0] ? "\"" : "");
 }
 
+static int record(struct outbox *o, const struct outcome *r)
+{
+	int64_t now = (int64_t)ev_now(o->d->loop);
+	const struct cfg *c = o->d->cfg;
+	if (r->verdict > 0)
+		return store_outbox_mark(o->d->store, r->id, "accepted", 0, now, NULL, now);
+	if (r->verdict < 0 || now - r->created_at >= c->sendsms_max_age)
+		return store_outbox_mark(o->d->store, r->id, "failed", 0, now, r->error, now);
+	double jitter = 0.5 + randombytes_uniform(1001) / 1000.0;
+	int64_t next = now + (int64_t)outbox_backoff(r->attempts, jitter) + 1;
+	return store_outbox_mark(o->d->store, r->id, "queued", 0, next, r->error, now);
+}
+
+/* Requests that ended wait for the next turn of the loop, so that all
+ * that end together are recorded, and their places taken, in one commit. */
 static void check_finished(struct outbox *o)
 {
 	CURLMsg *m;
 	int left;
-	bool any = false;
 	while ((m = curl_multi_info_read(o->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		struct send *s;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-		finished(o, s, m->data.result);
-		any = true;
+		judge(s, m->data.result, &o->finished[o->finished_count++]);
+		drop(o, s);
+		schedule(o, 0);
 	}
-	if (any)
-		schedule(o, 0); /* room for more */
 }
 
 static void on_curl_io(struct ev_loop *loop, ev_io *w, int revents)
@@ -413,6 +442,13 @@ struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size)
 		return NULL;
 	}
 	o->d = d;
+	o->rows = calloc(d->cfg->sendsms_in_flight, sizeof *o->rows);
+	o->finished = calloc(d->cfg->sendsms_in_flight, sizeof *o->finished);
+	if (!o->rows || !o->finished) {
+		snprintf(err, err_size, "out of memory");
+		outbox_free(o);
+		return NULL;
+	}
 	o->tokens = d->cfg->sendsms_rate;
 	o->tokens_at = ev_now(d->loop);
 	curl_multi_setopt(o->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
@@ -438,10 +474,15 @@ void outbox_free(struct outbox *o)
 		return;
 	ev_timer_stop(o->d->loop, &o->due);
 	ev_timer_stop(o->d->loop, &o->curl_timer);
-	/* requests under way are dropped: their rows stay sending and are
-	 * resumed at the next start */
+	/* what ended is recorded (max 0: nothing more taken); requests under
+	 * way are dropped: their rows stay sending, resumed at the next start */
+	struct turn record_only = {.max = 0};
+	if (o->finished_count)
+		in_transaction(o, take_due, &record_only);
 	while (o->sending)
 		drop(o, o->sending);
 	curl_multi_cleanup(o->multi);
+	free(o->rows);
+	free(o->finished);
 	free(o);
 }

@@ -29,7 +29,8 @@
 struct daemon;
 struct outbox;
 
-#define OUTBOX_MARK_SIZE 33 /* 32 hex digits and a NUL */
+#define OUTBOX_MARK_SIZE     33  /* 32 hex digits and a NUL */
+#define OUTBOX_IN_FLIGHT_MAX 256 /* [sendsms] in_flight's upper bound */
 
 /* NULL with err set on failure, NULL with err empty when not configured. */
 struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size);
