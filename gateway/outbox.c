@@ -38,8 +38,7 @@ struct outbox {
 
 /* One request to sendsms. */
 struct send {
-	struct outbox *o;
-	struct send *prev, *next; /* in o->sending */
+	struct send *prev, *next; /* in the outbox's list of requests under way */
 	CURL *easy;
 	int64_t id;
 	int attempts; /* with this one */
@@ -160,8 +159,7 @@ static int start(struct outbox *o, const struct store_outbox_row *row)
 		free(send);
 		return -1;
 	}
-	*send = (struct send){.o = o,
-			      .easy = easy,
+	*send = (struct send){.easy = easy,
 			      .id = row->id,
 			      .attempts = row->attempts + 1,
 			      .created_at = row->created_at};
@@ -290,10 +288,20 @@ static void fill(struct outbox *o)
 	}
 	o->finished_count = 0;
 	o->tokens += tokens - t.count; /* not needed after all */
-	for (unsigned i = 0; i < t.count; i++)
-		if (start(o, &o->rows[i]) < 0)
-			log_msg(LOG_LEVEL_ERROR, "outbox_start", "id=%lld",
-				(long long)o->rows[i].id);
+	for (unsigned i = 0; i < t.count; i++) {
+		const struct store_outbox_row *row = &o->rows[i];
+		if (start(o, row) == 0)
+			continue;
+		/* no request made (no memory): recorded as a failed attempt, so
+		 * that the row is tried again rather than left sending */
+		log_msg(LOG_LEVEL_ERROR, "outbox_start", "id=%lld", (long long)row->id);
+		o->finished[o->finished_count++] =
+		    (struct outcome){.id = row->id,
+				     .created_at = row->created_at,
+				     .attempts = row->attempts + 1,
+				     .error = "cannot make the request"};
+		schedule(o, BACKOFF_FIRST);
+	}
 	if (t.count == tokens) {
 		if (wait > 0)
 			schedule(o, wait); /* more due, once the rate allows */
