@@ -34,8 +34,7 @@ missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
 PERSON=+996555100001 OFFICER=996555900001
 write_kannel_conf || bail "kannel.conf written"
-CHABAR_CONF_EXTRA=$(printf '[sendsms]\nurl = http://127.0.0.1:%s/cgi-bin/sendsms\nusername = %s\npassword = %s\nfrom = 384\ndlr_url = http://127.0.0.1:%s/kannel/dlr' \
-    "$KANNEL_SENDSMS_PORT" "$KANNEL_SENDSMS_USER" "$KANNEL_SENDSMS_PASSWORD" "$CHABAR_PORT")
+CHABAR_CONF_EXTRA=$(chabar_sendsms_conf)
 write_chabar_conf "$T/chabar.conf" || bail "chabar.conf written"
 start_kannel && start_chabard "$T/chabar.conf" && start_fakesmsc ||
     bail "Kannel, chabard and fakesmsc start"

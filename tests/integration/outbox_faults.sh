@@ -33,8 +33,7 @@ missing=$(stack_missing "$CHABARD")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
 write_kannel_conf || bail "kannel.conf written"
 # no rate limit: the burst goes as fast as Kannel takes it
-CHABAR_CONF_EXTRA=$(printf '[sendsms]\nurl = http://127.0.0.1:%s/cgi-bin/sendsms\nusername = %s\npassword = %s\nfrom = 384\nrate = 0\ntimeout = 2\ndlr_url = http://127.0.0.1:%s/kannel/dlr' \
-    "$KANNEL_SENDSMS_PORT" "$KANNEL_SENDSMS_USER" "$KANNEL_SENDSMS_PASSWORD" "$CHABAR_PORT")
+CHABAR_CONF_EXTRA=$(chabar_sendsms_conf 'rate = 0' 'timeout = 2')
 write_chabar_conf "$T/chabar.conf" || bail "chabar.conf written"
 start_kannel && start_fakesmsc && start_chabard "$T/chabar.conf" ||
     bail "Kannel, fakesmsc and chabard start"

@@ -392,6 +392,19 @@ EOF
     fi
 }
 
+# chabar_sendsms_conf [LINE...]
+#   A [sendsms] section for CHABAR_CONF_EXTRA: chabard's outbox sends
+#   through this stack's smsbox (its sendsms-user), from 384, and Kannel's
+#   reports come back to this chabard; each LINE ("rate = 0") is added.
+#   After write_kannel_conf (or stack_defaults), before write_chabar_conf.
+chabar_sendsms_conf() {
+    printf '[sendsms]\nurl = http://127.0.0.1:%s/cgi-bin/sendsms\nusername = %s\n' \
+        "$KANNEL_SENDSMS_PORT" "$KANNEL_SENDSMS_USER"
+    printf 'password = %s\nfrom = 384\ndlr_url = http://127.0.0.1:%s/kannel/dlr\n' \
+        "$KANNEL_SENDSMS_PASSWORD" "$CHABAR_PORT"
+    [ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
 # --------------------------------------------------------------------------
 # kannel_status_url / kannel_status
 #   bearerbox's plain-text status page, which lists "Box connections:"
