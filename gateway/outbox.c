@@ -21,6 +21,7 @@
 #define DLR_MASK          "31" /* delivered, undeliverable, buffered, SMSC accepted, rejected */
 #define URL_MAX           8192
 #define REPORT_ERROR_SIZE 160
+#define RESUME_GRACE      20 /* seconds, longer than smsbox's retries of a report (3 x 2 s) */
 
 struct outbox {
 	struct daemon *d;
@@ -427,9 +428,13 @@ static void on_due(struct ev_loop *loop, ev_timer *w, int revents)
 	fill(w->data);
 }
 
+/* A row a stop left sending may have reached Kannel, its answer unread: it
+ * waits RESUME_GRACE for a report, which would prove Kannel has it (Kannel
+ * retries reports the stop kept from us), before it is sent again. */
 static int resume(struct outbox *o, void *arg)
 {
-	return store_outbox_resume(o->d->store, (int64_t)ev_now(o->d->loop));
+	int64_t now = (int64_t)ev_now(o->d->loop);
+	return store_outbox_resume(o->d->store, now, now + RESUME_GRACE);
 }
 
 struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size)

@@ -10,7 +10,8 @@
  * 5xx or an answer that is not Kannel's is tried again after an
  * exponential backoff with jitter, until the row is max_age old. At most
  * in_flight requests at once and rate messages a second. Rows a stop left
- * sending are resumed at start. Each request carries a dlr-url back to
+ * sending are resumed at start, after a grace for Kannel's reports: a
+ * report on a row proves Kannel has it, and it is never sent again. Each request carries a dlr-url back to
  * /kannel/dlr with the row's id and a keyed mark (outbox_dlr_mark), so a
  * delivery report needs no shared secret in clear.
  *

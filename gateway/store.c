@@ -86,8 +86,10 @@
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
 	  " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)")                      \
-	X(outbox_resume, "UPDATE outbox SET status = 'queued', updated_at = ?1"                    \
-			 " WHERE status = 'sending'")                                              \
+	X(outbox_resume,                                                                           \
+	  "UPDATE outbox SET status = 'queued', next_attempt_at = ?2, updated_at = ?1,"            \
+	  " last_error = 'resumed after a stop: waiting for a report before sending again'"        \
+	  " WHERE status = 'sending'")                                                             \
 	X(outbox_due, "SELECT id, msisdn, text, coding, attempts, created_at FROM outbox"          \
 		      " WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY "               \
 		      "next_attempt_at, id LIMIT 1")                                               \
@@ -98,10 +100,11 @@
 	  " next_attempt_at = ?4, last_error = CASE WHEN ?2 = 'accepted' THEN last_error"          \
 	  " ELSE ?5 END, updated_at = ?6 WHERE id = ?1")                                           \
 	X(outbox_report,                                                                           \
-	  "UPDATE outbox SET status = CASE WHEN ?2 IS NULL OR (?2 = 'accepted' AND status IN"      \
-	  " ('delivered', 'undeliverable', 'failed')) THEN status ELSE ?2 END, last_error = ?3,"   \
-	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5"                      \
-	  " WHERE id = ?1 AND status != 'queued'")
+	  "UPDATE outbox SET status = CASE"                                                        \
+	  " WHEN status IN ('queued', 'sending') THEN coalesce(?2, 'accepted')"                    \
+	  " WHEN ?2 IS NULL OR (?2 = 'accepted' AND status IN ('delivered', 'undeliverable',"      \
+	  " 'failed')) THEN status ELSE ?2 END, last_error = ?3,"                                  \
+	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5 WHERE id = ?1")
 
 struct store {
 	sqlite3 *db;
@@ -497,9 +500,9 @@ bool store_outbox_added(struct store *s)
 	return added;
 }
 
-int store_outbox_resume(struct store *s, int64_t now)
+int store_outbox_resume(struct store *s, int64_t now, int64_t next_attempt_at)
 {
-	return write_bound(s, s->outbox_resume, "i", now);
+	return write_bound(s, s->outbox_resume, "ii", now, next_attempt_at);
 }
 
 int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out)

@@ -137,8 +137,8 @@ struct store_outbox_row {
 /* True if a row was queued since the last call (the sender is woken after
  * the commit); asking clears it. */
 bool store_outbox_added(struct store *s);
-/* Rows left sending by a stop are queued again. */
-int store_outbox_resume(struct store *s, int64_t now);
+/* Rows left sending by a stop are queued again, due at next_attempt_at. */
+int store_outbox_resume(struct store *s, int64_t now, int64_t next_attempt_at);
 /* The queued row due first at now: 1 with out filled, 0 if none. */
 int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out);
 /* When the next queued row is due, -1 if none, or STORE_ERROR. */
@@ -149,9 +149,11 @@ int64_t store_outbox_next_due(struct store *s);
  * the report's note. */
 int store_outbox_mark(struct store *s, int64_t id, const char *status, int tried,
 		      int64_t next_attempt_at, const char *error, int64_t now);
-/* A delivery report on a row Kannel took: status (NULL: unchanged; a late
- * "accepted" never undoes a final status), note, the SMSC's message id
- * (NULL: unchanged). 1 if the row was there, 0 if not, STORE_ERROR. */
+/* A delivery report: status (NULL: unchanged; a late "accepted" never
+ * undoes a final status), note, the SMSC's message id (NULL: unchanged).
+ * Any report on a row still queued or sending proves Kannel has it: the
+ * row is at least accepted, and never sent again. 1 if the row was there,
+ * 0 if not, STORE_ERROR. */
 int store_outbox_report(struct store *s, int64_t id, const char *status, const char *note,
 			const char *smsc_id, int64_t now);
 

@@ -7,7 +7,11 @@
 # (Kannel's sendsms) is stopped too; chabard starts and finds them due: every
 # request fails to connect and each row is queued again with its backoff.
 # Then smsbox comes back: every message reaches fakesmsc (the phone side),
-# each exactly once, and every row is accepted or delivered. TAP output.
+# each exactly once, and every row is accepted or delivered. Then a second
+# burst, and chabard killed with SIGKILL in the middle of it and started
+# again: the requests it had in flight wait for Kannel's reports, which
+# prove Kannel has them, rather than go twice; all arrive, each once. TAP
+# output.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
@@ -27,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
-tap_plan 6
+tap_plan 9
 
 missing=$(stack_missing "$CHABARD")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -43,12 +47,21 @@ stop_one() {
 }
 sql() { stack_sql "$@"; }
 
-# The burst, queued while chabard is stopped; each to a number of its own.
-stop_one chabard
-sql "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $N - 1)
-     INSERT INTO outbox (msisdn, text, coding, kind, next_attempt_at, created_at, updated_at)
-     SELECT '996555' || printf('%06d', 800000 + i), 'burst ' || i, 0, 'reminder',
-            strftime('%s', 'now'), strftime('%s', 'now'), strftime('%s', 'now') FROM n"
+# queue_burst NAME FIRST: N messages "NAME i", to numbers from FIRST on,
+# queued while chabard is stopped.
+queue_burst() {
+    stop_one chabard
+    sql "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $N - 1)
+         INSERT INTO outbox (msisdn, text, coding, kind, next_attempt_at, created_at, updated_at)
+         SELECT '996555' || printf('%06d', $2 + i), '$1 ' || i, 0, 'reminder',
+                strftime('%s', 'now'), strftime('%s', 'now'), strftime('%s', 'now') FROM n"
+}
+# received NAME: "DISTINCT TOTAL" of the numbers fakesmsc got NAME's messages on
+received() {
+    mt_lines | grep " $1 " | cut -d' ' -f2 | sort | uniq -c |
+        awk '{ d++; t += $1 } END { print d + 0, t + 0 }'
+}
+queue_burst burst 800000
 stop_one smsbox
 start_chabard "$T/chabar.conf" || bail "chabard starts again"
 
@@ -62,9 +75,26 @@ is "$(mt_lines | grep -c ' burst ')" 0 "nothing reached a phone meanwhile"
 start_smsbox || bail "smsbox comes back"
 all_out() { [ "$(mt_lines | grep -c ' burst ')" -ge $N ]; }
 _stack_wait 90 "" "the burst delivered" all_out
-is "$(mt_lines | grep ' burst ' | cut -d' ' -f2 | sort -u | wc -l) $(mt_lines | grep -c ' burst ')" \
-    "$N $N" "when it is back, all $N reach their phones, each exactly once"
+is "$(received burst)" "$N $N" "when it is back, all $N reach their phones, each exactly once"
 settled() { [ "$(sql "select count(*) from outbox where status in ('accepted', 'delivered')")" = $N ]; }
 _stack_wait 30 "" "the rows settled" settled
 ok $? "and every row is accepted or delivered"
+like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/health")" '"status":"ok"' "chabard is healthy"
+
+# The second burst, and chabard killed in the middle of it.
+queue_burst second 900000
+start_chabard "$T/chabar.conf" || bail "chabard starts for the second burst"
+some_out() { [ "$(mt_lines | grep -c ' second ')" -ge 200 ]; }
+_stack_wait 30 "" "part of the second burst out" some_out
+kill -KILL "$(stack_pid chabard)" && wait "$(stack_pid chabard)" 2>/dev/null
+before=$(received second)
+start_chabard "$T/chabar.conf" || bail "chabard starts again after SIGKILL"
+all_second() { [ "$(mt_lines | grep -c ' second ')" -ge $N ]; }
+_stack_wait 60 "" "the second burst delivered" all_second
+sleep 1 # anything sent twice would be on its way now
+is "$(received second)" "$N $N" \
+    "killed with SIGKILL mid-burst ($before out) and started again: all $N arrive, each exactly once"
+settled2() { [ "$(sql "select count(*) from outbox where msisdn >= '996555900000' and status in ('accepted', 'delivered')")" = $N ]; }
+_stack_wait 30 "" "the second burst's rows settled" settled2
+ok $? "and every row of it is accepted or delivered"
 like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/health")" '"status":"ok"' "chabard is healthy"
