@@ -11,9 +11,9 @@
  * exponential backoff with jitter, until the row is max_age old. At most
  * in_flight requests at once and rate messages a second. Rows a stop left
  * sending are resumed at start, after a grace for Kannel's reports: a
- * report on a row proves Kannel has it, and it is never sent again. Each request carries a dlr-url back to
- * /kannel/dlr with the row's id and a keyed mark (outbox_dlr_mark), so a
- * delivery report needs no shared secret in clear.
+ * report on a row proves Kannel has it, and it is never sent again. Each request carries a dlr-url
+ * back to /kannel/dlr with the row's id and a keyed mark (outbox_dlr_mark), so a delivery report
+ * needs no shared secret in clear.
  *
  * Nothing polls the table: outbox_wake() after a commit that queued rows,
  * and a timer for the next row due (a retry, or the rate limit).
