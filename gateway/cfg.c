@@ -524,8 +524,11 @@ void cfg_unref(struct cfg *c)
 	if (!c || --c->refs > 0)
 		return;
 	free_fields(c);
-	for (size_t i = 0; i < KEY_COUNT; i++)
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		if (c->raw[i]) /* [sendsms] password is one of them */
+			sodium_memzero(c->raw[i], strlen(c->raw[i]));
 		free(c->raw[i]);
+	}
 	sodium_memzero(c->kannel_key_hash, sizeof c->kannel_key_hash);
 	sodium_memzero(c->ussd_key_hash, sizeof c->ussd_key_hash);
 	sodium_memzero(&c->keys, sizeof c->keys);

@@ -1,7 +1,6 @@
 /* dlr — see dlr.h. */
 #include "dlr.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,12 +85,8 @@ void dlr_kannel(void *ctx, struct http_exchange *ex)
 	const char *mark = form_get(&f, "mark", &mark_len);
 	const char *answer = form_get(&f, "answer", &answer_len);
 	const char *smsc_id = form_get(&f, "smsc_id", &smsc_len);
-	char want[OUTBOX_MARK_SIZE];
-	if (r.id > 0)
-		outbox_dlr_mark(d->cfg->keys.dlr, r.id, want);
 	const char *note;
-	if (r.id <= 0 || !mark || mark_len != OUTBOX_MARK_SIZE - 1 ||
-	    sodium_memcmp(mark, want, OUTBOX_MARK_SIZE - 1) != 0) {
+	if (!outbox_mark_ok(d->outbox, r.id, mark, mark_len)) {
 		ignore(ex, "not_ours");
 		return;
 	}

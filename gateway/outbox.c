@@ -25,6 +25,7 @@
 
 struct outbox {
 	struct daemon *d;
+	struct cfg *cfg; /* the config it started with: [sendsms] takes a restart */
 	CURLM *multi;
 	ev_timer curl_timer; /* libcurl's own timeout */
 	ev_timer due;        /* look for rows: now (a wake), at the next due, or for the rate */
@@ -55,6 +56,15 @@ void outbox_dlr_mark(const unsigned char key[32], int64_t id, char out[OUTBOX_MA
 	int n = snprintf(text, sizeof text, "%lld", (long long)id);
 	crypto_generichash(h, sizeof h, (const unsigned char *)text, (size_t)n, key, 32);
 	sodium_bin2hex(out, OUTBOX_MARK_SIZE, h, sizeof h);
+}
+
+bool outbox_mark_ok(const struct outbox *o, int64_t id, const char *mark, size_t len)
+{
+	char want[OUTBOX_MARK_SIZE];
+	if (!o || id <= 0 || !mark || len != OUTBOX_MARK_SIZE - 1)
+		return false;
+	outbox_dlr_mark(o->cfg->keys.dlr, id, want);
+	return sodium_memcmp(mark, want, OUTBOX_MARK_SIZE - 1) == 0;
 }
 
 double outbox_backoff(int attempt, double jitter)
@@ -123,7 +133,7 @@ static int add_param(CURL *easy, struct buf *url, const char *name, const char *
 static int build_url(struct outbox *o, CURL *easy, const struct store_outbox_row *row,
 		     struct buf *url)
 {
-	const struct cfg *c = o->d->cfg;
+	const struct cfg *c = o->cfg;
 	char mark[OUTBOX_MARK_SIZE], dlr[512];
 	outbox_dlr_mark(c->keys.dlr, row->id, mark);
 	/* Kannel fills in %d (the report's type), %F (the SMSC's message id)
@@ -171,7 +181,7 @@ static int start(struct outbox *o, const struct store_outbox_row *row)
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_answer);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, send);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, send->error);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)o->d->cfg->sendsms_timeout);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)o->cfg->sendsms_timeout);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	if (curl_multi_add_handle(o->multi, easy) != CURLM_OK) {
 		curl_easy_cleanup(easy);
@@ -206,7 +216,7 @@ static void drop(struct outbox *o, struct send *s)
 /* A token of the rate limit, or the seconds until there is one. */
 static double take_token(struct outbox *o)
 {
-	unsigned rate = o->d->cfg->sendsms_rate;
+	unsigned rate = o->cfg->sendsms_rate;
 	if (!rate)
 		return 0;
 	ev_tstamp now = ev_now(o->d->loop);
@@ -267,12 +277,21 @@ static int take_due(struct outbox *o, void *arg)
 	return 0;
 }
 
+/* The sooner of wait a (negative: none yet) and wait b (already over: 0),
+ * in seconds. */
+static double soonest(double a, double b)
+{
+	if (b < 0)
+		b = 0;
+	return a < 0 || b < a ? b : a;
+}
+
 /* Records the requests that ended since the last turn and starts as many
  * as in_flight and the rate allow, all in one transaction: one fsync for
  * all of them. */
 static void fill(struct outbox *o)
 {
-	unsigned room = o->d->cfg->sendsms_in_flight - o->in_flight, tokens = 0;
+	unsigned room = o->cfg->sendsms_in_flight - o->in_flight, tokens = 0;
 	double wait = 0;
 	while (tokens < room && (wait = take_token(o)) == 0)
 		tokens++;
@@ -289,6 +308,7 @@ static void fill(struct outbox *o)
 	}
 	o->finished_count = 0;
 	o->tokens += tokens - t.count; /* not needed after all */
+	double after = -1;             /* when to look again, in seconds: none yet */
 	for (unsigned i = 0; i < t.count; i++) {
 		const struct store_outbox_row *row = &o->rows[i];
 		if (start(o, row) == 0)
@@ -301,16 +321,17 @@ static void fill(struct outbox *o)
 				     .created_at = row->created_at,
 				     .attempts = row->attempts + 1,
 				     .error = "cannot make the request"};
-		schedule(o, BACKOFF_FIRST);
+		after = BACKOFF_FIRST;
 	}
-	if (t.count == tokens) {
-		if (wait > 0)
-			schedule(o, wait); /* more due, once the rate allows */
-		return;
+	if (t.count == tokens && wait > 0)
+		after = soonest(after, wait); /* more due, once the rate allows */
+	if (t.count < tokens) {
+		int64_t next = store_outbox_next_due(o->d->store);
+		if (next >= 0)
+			after = soonest(after, (double)next - ev_now(o->d->loop));
 	}
-	int64_t next = store_outbox_next_due(o->d->store);
-	if (next >= 0)
-		schedule(o, (double)next - ev_now(o->d->loop));
+	if (after >= 0)
+		schedule(o, after);
 }
 
 static void judge(struct send *s, CURLcode result, struct outcome *r)
@@ -341,7 +362,7 @@ static void judge(struct send *s, CURLcode result, struct outcome *r)
 static int record(struct outbox *o, const struct outcome *r)
 {
 	int64_t now = (int64_t)ev_now(o->d->loop);
-	const struct cfg *c = o->d->cfg;
+	const struct cfg *c = o->cfg;
 	if (r->verdict > 0)
 		return store_outbox_mark(o->d->store, r->id, "accepted", 0, now, NULL, now);
 	if (r->verdict < 0 || now - r->created_at >= c->sendsms_max_age)
@@ -455,8 +476,9 @@ struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size)
 		return NULL;
 	}
 	o->d = d;
-	o->rows = calloc(d->cfg->sendsms_in_flight, sizeof *o->rows);
-	o->finished = calloc(d->cfg->sendsms_in_flight, sizeof *o->finished);
+	o->cfg = cfg_ref(d->cfg);
+	o->rows = calloc(o->cfg->sendsms_in_flight, sizeof *o->rows);
+	o->finished = calloc(o->cfg->sendsms_in_flight, sizeof *o->finished);
 	if (!o->rows || !o->finished) {
 		snprintf(err, err_size, "out of memory");
 		outbox_free(o);
@@ -497,5 +519,6 @@ void outbox_free(struct outbox *o)
 	curl_multi_cleanup(o->multi);
 	free(o->rows);
 	free(o->finished);
+	cfg_unref(o->cfg);
 	free(o);
 }

@@ -18,12 +18,16 @@
  * Nothing polls the table: outbox_wake() after a commit that queued rows,
  * and a timer for the next row due (a retry, or the rate limit).
  *
+ * It keeps the config it started with: a reload changes nothing of
+ * [sendsms] (its keys take a restart), nor the key of the marks.
+ *
  * Lifecycle: outbox_new() (NULL and no error when [sendsms] url is empty)
  * → outbox_wake() … → outbox_free(). Loop thread only.
  */
 #ifndef CHABAR_OUTBOX_H
 #define CHABAR_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +47,10 @@ void outbox_wake(struct outbox *o);
 /* The mark of row id in its dlr-url: a keyed hash, so that only a report
  * for a message we sent is taken. */
 void outbox_dlr_mark(const unsigned char key[32], int64_t id, char out[OUTBOX_MARK_SIZE]);
+
+/* True if mark (len bytes) is the mark outbox o gave row id's dlr-url;
+ * false for any report when o is NULL (nothing was sent). */
+bool outbox_mark_ok(const struct outbox *o, int64_t id, const char *mark, size_t len);
 
 /* Seconds before attempt (1: the first retry) is tried again: doubling
  * from 2 s to at most 5 minutes, times jitter (0.5 to 1.5). */

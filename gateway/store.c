@@ -95,10 +95,8 @@
 		      "next_attempt_at, id LIMIT 1")                                               \
 	X(outbox_next_due, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'")      \
 	X(outbox_mark,                                                                             \
-	  "UPDATE outbox SET status = CASE WHEN ?2 = 'accepted' AND status IN ('delivered',"       \
-	  " 'undeliverable', 'failed') THEN status ELSE ?2 END, attempts = attempts + ?3,"         \
-	  " next_attempt_at = ?4, last_error = CASE WHEN ?2 = 'accepted' THEN last_error"          \
-	  " ELSE ?5 END, updated_at = ?6 WHERE id = ?1")                                           \
+	  "UPDATE outbox SET status = ?2, attempts = attempts + ?3, next_attempt_at = ?4,"         \
+	  " last_error = ?5, updated_at = ?6 WHERE id = ?1 AND status IN ('queued', 'sending')")   \
 	X(outbox_report,                                                                           \
 	  "UPDATE outbox SET status = CASE"                                                        \
 	  " WHEN status IN ('queued', 'sending') THEN coalesce(?2, 'accepted')"                    \

@@ -144,9 +144,10 @@ int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out)
 /* When the next queued row is due, -1 if none, or STORE_ERROR. */
 int64_t store_outbox_next_due(struct store *s);
 /* Sets a row's status (counting an attempt if tried), when it is next
- * due, and the last error (NULL: none). Kannel's reports can come before
- * its answer to our request is read: "accepted" keeps a final status and
- * the report's note. */
+ * due, and the last error (NULL: none); only while it is queued or
+ * sending: Kannel's reports can come before its answer to our request is
+ * read, and what a report said stands (a retry of a row Kannel has would
+ * send it twice). */
 int store_outbox_mark(struct store *s, int64_t id, const char *status, int tried,
 		      int64_t next_attempt_at, const char *error, int64_t now);
 /* A delivery report: status (NULL: unchanged; a late "accepted" never
