@@ -9,26 +9,19 @@
 #include "log.h"
 #include "outbox.h"
 
-int dlr_status(long type, const char **status, const char **note)
+const struct dlr_type *dlr_type(long type)
 {
-	static const struct {
-		long type;
-		const char *status, *note;
-	} types[] = {
-	    {1, "delivered", "delivered to the phone"},
-	    {2, "undeliverable", "not delivered to the phone"},
-	    {4, NULL, "buffered at the SMSC"},
-	    {8, "accepted", "accepted by the SMSC"},
-	    {16, "failed", "rejected by the SMSC"},
+	static const struct dlr_type types[] = {
+	    {1, "delivered", "delivered to the phone", METRICS_DLR_DELIVERED},
+	    {2, "undeliverable", "not delivered to the phone", METRICS_DLR_UNDELIVERABLE},
+	    {4, NULL, "buffered at the SMSC", METRICS_DLR_BUFFERED},
+	    {8, "accepted", "accepted by the SMSC", METRICS_DLR_SMSC_ACCEPTED},
+	    {16, "failed", "rejected by the SMSC", METRICS_DLR_SMSC_REJECTED},
 	};
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-		if (types[i].type == type) {
-			*status = types[i].status;
-			*note = types[i].note;
-			return 0;
-		}
-	}
-	return -1;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (types[i].type == type)
+			return &types[i];
+	return NULL;
 }
 
 /* A whole decimal number in field name, or -1. */
@@ -64,8 +57,9 @@ static int write_report(struct daemon *d, struct report *r)
 	return 0;
 }
 
-static void ignore(struct http_exchange *ex, const char *reason)
+static void ignore(struct daemon *d, struct http_exchange *ex, const char *reason)
 {
+	d->metrics.dlr[METRICS_DLR_IGNORED]++;
 	log_msg(LOG_LEVEL_WARN, "dlr_ignored", "reason=%s", reason);
 	http_log_field(ex, "reason=%s", reason);
 	http_reply_text(ex, 200, "ignored\n");
@@ -76,7 +70,7 @@ void dlr_kannel(void *ctx, struct http_exchange *ex)
 	struct daemon *d = ctx;
 	struct form f;
 	if (channel_read_fields(&f, ex) < 0) {
-		ignore(ex, "too_many_fields");
+		ignore(d, ex, "too_many_fields");
 		return;
 	}
 	struct report r = {.id = number(&f, "id")};
@@ -85,17 +79,18 @@ void dlr_kannel(void *ctx, struct http_exchange *ex)
 	const char *mark = form_get(&f, "mark", &mark_len);
 	const char *answer = form_get(&f, "answer", &answer_len);
 	const char *smsc_id = form_get(&f, "smsc_id", &smsc_len);
-	const char *note;
 	if (!outbox_mark_ok(d->outbox, r.id, mark, mark_len)) {
-		ignore(ex, "not_ours");
+		ignore(d, ex, "not_ours");
 		return;
 	}
-	if (dlr_status(type, &r.status, &note) < 0) {
-		ignore(ex, "bad_status");
+	const struct dlr_type *t = dlr_type(type);
+	if (!t) {
+		ignore(d, ex, "bad_status");
 		return;
 	}
+	r.status = t->status;
 	/* the SMSC's own words, printable bytes only, after ours */
-	size_t used = (size_t)snprintf(r.note, sizeof r.note, "%s", note);
+	size_t used = (size_t)snprintf(r.note, sizeof r.note, "%s", t->note);
 	if (answer && answer_len) {
 		r.note[used++] = ':';
 		r.note[used++] = ' ';
@@ -115,8 +110,9 @@ void dlr_kannel(void *ctx, struct http_exchange *ex)
 		return;
 	}
 	if (!r.found) {
-		ignore(ex, "unknown_id");
+		ignore(d, ex, "unknown_id");
 		return;
 	}
+	d->metrics.dlr[t->metric]++;
 	http_reply_text(ex, 200, "ok\n");
 }

@@ -12,12 +12,19 @@
 #define CHABAR_DLR_H
 
 #include "http.h"
+#include "metrics.h"
 
-/* Kannel's report types (dlr-mask bits) as outbox statuses: 1 delivered,
- * 2 undeliverable, 4 buffered at the SMSC (status unchanged), 8 accepted by
- * the SMSC, 16 rejected by it (failed). 0 with *status (NULL: unchanged)
- * and *note, -1 for any other type. */
-int dlr_status(long type, const char **status, const char **note);
+/* What one of Kannel's report types (a dlr-mask bit) means for the row. */
+struct dlr_type {
+	long type;
+	const char *status; /* the outbox status, NULL: unchanged */
+	const char *note;
+	enum metrics_dlr metric;
+};
+
+/* 1 delivered, 2 undeliverable, 4 buffered at the SMSC (status unchanged),
+ * 8 accepted by the SMSC, 16 rejected by it (failed); NULL for any other. */
+const struct dlr_type *dlr_type(long type);
 
 /* The route handler; ctx is the struct daemon. */
 void dlr_kannel(void *ctx, struct http_exchange *ex);

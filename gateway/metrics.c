@@ -87,6 +87,36 @@ static void render_histogram(struct buf *out, const char *name, const char *help
 		   (unsigned long long)h->count, name, h->sum, name, (unsigned long long)h->count);
 }
 
+/* One counter family with a label, its values in the order of labels. */
+static void render_labelled(struct buf *out, const char *name, const char *help, const char *label,
+			    const char *const *labels, const uint64_t *values, size_t n)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(out, "%s{%s=\"%s\"} %llu\n", name, label, labels[i],
+			   (unsigned long long)values[i]);
+}
+
+static void render_outbound(const struct metrics *m, struct buf *out)
+{
+	static const char *const results[] = {
+#define X(name, label) label,
+	    METRICS_OUTBOX_RESULTS(X)
+#undef X
+	};
+	static const char *const reports[] = {
+#define X(name, label) label,
+	    METRICS_DLR_RESULTS(X)
+#undef X
+	};
+	render_labelled(out, "chabar_outbox_requests_total",
+			"Requests to Kannel's sendsms, by what became of them.", "result", results,
+			m->outbox, METRICS_OUTBOX_SLOTS);
+	render_labelled(out, "chabar_delivery_reports_total",
+			"Kannel's delivery reports on what chabard sent, by type.", "type", reports,
+			m->dlr, METRICS_DLR_SLOTS);
+}
+
 static void render_connections(const struct metrics *m, unsigned open, struct buf *out)
 {
 	static const char *const labels[] = {
@@ -94,11 +124,9 @@ static void render_connections(const struct metrics *m, unsigned open, struct bu
 	    METRICS_CONNECTION_EVENTS(X)
 #undef X
 	};
-	buf_printf(out, "# HELP chabar_connections_closed_total Connections chabard refused or "
-			"closed, by reason.\n# TYPE chabar_connections_closed_total counter\n");
-	for (size_t i = 0; i < METRICS_CONN_SLOTS; i++)
-		buf_printf(out, "chabar_connections_closed_total{reason=\"%s\"} %llu\n", labels[i],
-			   (unsigned long long)m->connections[i]);
+	render_labelled(out, "chabar_connections_closed_total",
+			"Connections chabard refused or closed, by reason.", "reason", labels,
+			m->connections, METRICS_CONN_SLOTS);
 	buf_printf(out,
 		   "# HELP chabar_open_connections TCP connections open, idle ones included.\n"
 		   "# TYPE chabar_open_connections gauge\nchabar_open_connections %u\n",
@@ -132,6 +160,7 @@ int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions
 	render_counter(out, "chabar_store_errors_total", "Failed SQLite writes (answered 503).",
 		       m->store_errors);
 	render_connections(m, open_connections, out);
+	render_outbound(m, out);
 	render_histogram(out, "chabar_sqlite_commit_seconds", "SQLite commit latency.",
 			 &m->commit_seconds, commit_bounds, BOUNDS(commit_bounds));
 	render_histogram(out, "chabar_commit_batch_size", "Messages one commit held.",

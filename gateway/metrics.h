@@ -46,6 +46,31 @@ enum {
 	X(IDLE_TIMEOUT, "idle_timeout")                                                            \
 	X(REQUEST_TIMEOUT, "request_timeout")
 
+/* What became of a request to Kannel's sendsms (outbox.c), and of a
+ * delivery report (dlr.c). */
+#define METRICS_OUTBOX_RESULTS(X) X(ACCEPTED, "accepted") X(RETRY, "retry") X(REFUSED, "refused")
+#define METRICS_DLR_RESULTS(X)                                                                     \
+	X(DELIVERED, "delivered")                                                                  \
+	X(UNDELIVERABLE, "undeliverable")                                                          \
+	X(BUFFERED, "buffered")                                                                    \
+	X(SMSC_ACCEPTED, "smsc_accepted")                                                          \
+	X(SMSC_REJECTED, "smsc_rejected")                                                          \
+	X(IGNORED, "ignored")
+
+enum metrics_outbox {
+#define X(name, label) METRICS_OUTBOX_##name,
+	METRICS_OUTBOX_RESULTS(X)
+#undef X
+	    METRICS_OUTBOX_SLOTS
+};
+
+enum metrics_dlr {
+#define X(name, label) METRICS_DLR_##name,
+	METRICS_DLR_RESULTS(X)
+#undef X
+	    METRICS_DLR_SLOTS
+};
+
 enum metrics_conn {
 #define X(name, label) METRICS_CONN_##name,
 	METRICS_CONNECTION_EVENTS(X)
@@ -68,6 +93,8 @@ struct metrics {
 	uint64_t replies;
 	uint64_t store_errors;
 	uint64_t connections[METRICS_CONN_SLOTS]; /* refused or closed, by reason */
+	uint64_t outbox[METRICS_OUTBOX_SLOTS];    /* requests to sendsms, by result */
+	uint64_t dlr[METRICS_DLR_SLOTS];          /* delivery reports, by type */
 	struct metrics_histogram commit_seconds;
 	struct metrics_histogram batch_size;
 };

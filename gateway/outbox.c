@@ -383,7 +383,11 @@ static void check_finished(struct outbox *o)
 			continue;
 		struct send *s;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-		judge(s, m->data.result, &o->finished[o->finished_count++]);
+		struct outcome *r = &o->finished[o->finished_count++];
+		judge(s, m->data.result, r);
+		o->d->metrics.outbox[r->verdict > 0   ? METRICS_OUTBOX_ACCEPTED
+				     : r->verdict < 0 ? METRICS_OUTBOX_REFUSED
+						      : METRICS_OUTBOX_RETRY]++;
 		drop(o, s);
 		schedule(o, 0);
 	}

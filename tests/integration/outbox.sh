@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
-tap_plan 8
+tap_plan 9
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -69,3 +69,6 @@ is "$(stack_curl "$DLR?id=$id&mark=00000000000000000000000000000000&status=1")" 
     "a report with a mark that is not ours: 200, ignored"
 is "$(sql "select status from outbox where id = $id")" delivered "and the row is untouched"
 like "$(cat "$T/chabard.out")" 'event=dlr_ignored reason=not_ours' "the log says why"
+like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/metrics" | tr '\n' ' ')" \
+    'chabar_outbox_requests_total\{result="accepted"\} 1 .*chabar_delivery_reports_total\{type="delivered"\} 1 .*type="smsc_accepted"\} 1 .*type="ignored"\} 1 ' \
+    "/metrics counts the request and the reports"

@@ -103,6 +103,8 @@ static void test_requests(void)
 	has_line(t, "chabar_connections_closed_total{reason=\"request_timeout\"} 1");
 	has_line(t, "chabar_connections_closed_total{reason=\"refused_not_allowed\"} 0");
 	has_line(t, "chabar_open_connections 7");
+	has_line(t, "chabar_outbox_requests_total{result=\"retry\"} 0");
+	has_line(t, "chabar_delivery_reports_total{type=\"delivered\"} 0");
 	has_line(t, "chabar_uptime_seconds 12");
 	ok(out.len > 0 && t[out.len - 1] == '\n', "the text ends with a newline");
 	buf_cleanup(&out);

@@ -37,19 +37,28 @@ static void test_sendsms_answers(void)
 
 static void test_dlr_types(void)
 {
-	const char *status, *note;
-	is_int(dlr_status(1, &status, &note), 0, "type 1");
-	is_str(status, "delivered", "is delivered");
-	is_int(dlr_status(2, &status, &note), 0, "type 2");
-	is_str(status, "undeliverable", "is undeliverable");
-	is_int(dlr_status(4, &status, &note), 0, "type 4 (buffered)");
-	ok(status == NULL && strstr(note, "buffered"), "changes no status, notes it");
-	is_int(dlr_status(8, &status, &note), 0, "type 8");
-	is_str(status, "accepted", "is accepted by the SMSC");
-	is_int(dlr_status(16, &status, &note), 0, "type 16");
-	is_str(status, "failed", "is rejected by the SMSC");
-	is_int(dlr_status(3, &status, &note), -1, "a sum of types is no type");
-	is_int(dlr_status(32, &status, &note), -1, "nor is a bit outside the mask");
+	static const struct {
+		long type;
+		const char *status;
+		enum metrics_dlr metric;
+		const char *what;
+	} want[] = {
+	    {1, "delivered", METRICS_DLR_DELIVERED, "type 1 is delivered"},
+	    {2, "undeliverable", METRICS_DLR_UNDELIVERABLE, "type 2 is undeliverable"},
+	    {4, NULL, METRICS_DLR_BUFFERED, "type 4 (buffered) changes no status"},
+	    {8, "accepted", METRICS_DLR_SMSC_ACCEPTED, "type 8 is accepted by the SMSC"},
+	    {16, "failed", METRICS_DLR_SMSC_REJECTED, "type 16 is rejected by the SMSC"},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct dlr_type *t = dlr_type(want[i].type);
+		ok(t &&
+		       (t->status == want[i].status ||
+			(t->status && want[i].status && strcmp(t->status, want[i].status) == 0)) &&
+		       t->metric == want[i].metric && t->note[0],
+		   "%s, with a note and its counter", want[i].what);
+	}
+	ok(!dlr_type(3), "a sum of types is no type");
+	ok(!dlr_type(32), "nor is a bit outside the mask");
 }
 
 static void test_mark(void)
