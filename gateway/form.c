@@ -130,3 +130,13 @@ int form_append(char *out, size_t size, const char *name, const char *value, siz
 	out[start] = '\0'; /* it does not fit: leave out as it was */
 	return -1;
 }
+
+bool form_token(const char *value, size_t len, size_t max)
+{
+	if (len == 0 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)value[i] <= ' ' || (unsigned char)value[i] >= 0x7f)
+			return false;
+	return true;
+}

@@ -9,6 +9,7 @@
 #ifndef CHABAR_FORM_H
 #define CHABAR_FORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define FORM_FIELDS_MAX 32
@@ -35,6 +36,10 @@ int form_parse(struct form *f, char *buf, size_t len);
 
 /* Appends one field whose strings outlive f. -1 if f is full. */
 int form_add(struct form *f, const char *name, const char *value, size_t value_len);
+
+/* True if value (len bytes) is a token as networks send ids and names: 1
+ * to max printable ASCII bytes, no space, no control or 8-bit byte. */
+bool form_token(const char *value, size_t len, size_t max);
 
 /* The first field called name, or NULL; *len gets its length if len. */
 const char *form_get(const struct form *f, const char *name, size_t *len);

@@ -9,18 +9,6 @@
 #include "ussd.h"
 #include "utf.h"
 
-/* Ids, SMSC names and charsets are short printable tokens; anything else
- * is not from Kannel. */
-static bool printable_token(const char *s, size_t len)
-{
-	if (len == 0 || len > KANNEL_ID_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-			return false;
-	return true;
-}
-
 /* An optional token field: absent or empty is NULL, malformed an error. */
 static int optional_token(const struct form *f, const char *name, const char **out)
 {
@@ -29,7 +17,8 @@ static int optional_token(const struct form *f, const char *name, const char **o
 	*out = NULL;
 	if (!v || len == 0)
 		return 0;
-	if (!printable_token(v, len))
+	/* ids, SMSC names and charsets: anything else is not from Kannel */
+	if (!form_token(v, len, KANNEL_ID_MAX))
 		return -1;
 	*out = v;
 	return 0;

@@ -39,17 +39,6 @@ bool ussd_is_code(const char *text, size_t len)
 	return true;
 }
 
-static bool printable_token(const char *v, size_t max)
-{
-	size_t len = strlen(v);
-	if (len > max)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
-			return false;
-	return true;
-}
-
 int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char **error)
 {
 	*error = NULL;
@@ -67,7 +56,7 @@ int ussd_at_parse(const struct form *f, struct ussd_at_request *req, const char 
 	}
 	if (*error)
 		return -1;
-	if (!printable_token(req->session_id, USSD_SESSION_ID_MAX))
+	if (!form_token(req->session_id, strlen(req->session_id), USSD_SESSION_ID_MAX))
 		*error = "bad sessionId";
 	else if (!ussd_is_code(req->service_code, strlen(req->service_code)))
 		*error = "bad serviceCode";

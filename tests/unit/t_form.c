@@ -207,6 +207,17 @@ static void test_add(void)
 	is_int(f.count, 4, "four fields");
 }
 
+static void test_token(void)
+{
+	ok(form_token("3814a58a-38f0-40a1", 18, 64), "an id is a token");
+	ok(!form_token("", 0, 64), "nothing is no token");
+	ok(!form_token("abcdef", 6, 5), "nor is one past max");
+	ok(!form_token("a b", 3, 64), "nor one with a space");
+	ok(!form_token("a\nb", 3, 64), "or a control byte");
+	ok(!form_token("a\xd0\x96", 3, 64), "or an 8-bit byte");
+	ok(!form_token("a\0b", 3, 64), "or a NUL inside its length");
+}
+
 int main(void)
 {
 	test_decode();
@@ -214,5 +225,6 @@ int main(void)
 	test_fields();
 	test_limit();
 	test_add();
+	test_token();
 	return tap_done();
 }
