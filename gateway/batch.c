@@ -159,6 +159,18 @@ void batch_flush(struct batch *b)
 	answer_all(b, committed == 0);
 }
 
+int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx, void *arg),
+			  void *ctx, void *arg)
+{
+	struct store *s = b->d->store;
+	batch_flush(b);
+	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0)
+		return 0;
+	log_msg(LOG_LEVEL_ERROR, what, "error=\"%s\"", store_errmsg(s));
+	store_rollback(s);
+	return STORE_ERROR;
+}
+
 bool batch_degraded(struct batch *b)
 {
 	if (b->failing && b->count == 0 && store_probe_write(b->d->store) == 0)

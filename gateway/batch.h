@@ -66,6 +66,14 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 /* Commits the open batch and answers its messages. */
 void batch_flush(struct batch *b);
 
+/* Writes of the daemon's own, outside any message (the outbox, delivery
+ * reports): the open batch is committed first, so that what fn writes is
+ * its alone, then fn(ctx, arg) runs in a transaction of its own, committed
+ * before this returns. 0, or STORE_ERROR (rolled back; logged as event
+ * what). */
+int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx, void *arg),
+			  void *ctx, void *arg);
+
 /* True while the store refuses writes (a full disk, an I/O error): the
  * last write failed, and a small write of its own, tried when no batch is
  * open, fails too. A commit that succeeds ends it. */

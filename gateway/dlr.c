@@ -42,19 +42,13 @@ struct report {
 	int found;
 };
 
-static int write_report(struct daemon *d, struct report *r)
+static int write_report(void *ctx, void *arg)
 {
-	struct store *s = d->store;
-	int64_t now = (int64_t)ev_now(d->loop);
-	batch_flush(&d->batch); /* the report's own transaction */
-	if (store_begin(s) < 0)
-		return STORE_ERROR;
-	r->found = store_outbox_report(s, r->id, r->status, r->note, r->smsc_id, now);
-	if (r->found < 0 || store_commit(s) < 0) {
-		store_rollback(s);
-		return STORE_ERROR;
-	}
-	return 0;
+	struct daemon *d = ctx;
+	struct report *r = arg;
+	r->found = store_outbox_report(d->store, r->id, r->status, r->note, r->smsc_id,
+				       (int64_t)ev_now(d->loop));
+	return r->found < 0 ? STORE_ERROR : 0;
 }
 
 static void ignore(struct daemon *d, struct http_exchange *ex, const char *reason)
@@ -103,7 +97,7 @@ void dlr_kannel(void *ctx, struct http_exchange *ex)
 			? smsc_id
 			: NULL;
 	http_log_field(ex, "id=%lld type=%lld", r.id, type);
-	if (write_report(d, &r) < 0) {
+	if (batch_own_transaction(&d->batch, "dlr_store", write_report, d, &r) < 0) {
 		d->metrics.store_errors++;
 		http_log_field(ex, "reason=store_error");
 		http_reply_text(ex, 503, "temporarily unavailable\n");

@@ -98,20 +98,10 @@ void outbox_wake(struct outbox *o)
 		schedule(o, 0);
 }
 
-/* The outbox's own transaction: the loop turn's batch is committed first,
- * so that what we write is ours alone. fn returns 0 or STORE_ERROR. */
-static int in_transaction(struct outbox *o, int (*fn)(struct outbox *, void *), void *arg)
+/* A transaction of the outbox's own (batch.h). */
+static int in_transaction(struct outbox *o, int (*fn)(void *o, void *arg), void *arg)
 {
-	struct store *s = o->d->store;
-	batch_flush(&o->d->batch);
-	if (store_begin(s) < 0)
-		return STORE_ERROR;
-	if (fn(o, arg) < 0 || store_commit(s) < 0) {
-		log_msg(LOG_LEVEL_ERROR, "outbox_store", "error=\"%s\"", store_errmsg(s));
-		store_rollback(s);
-		return STORE_ERROR;
-	}
-	return 0;
+	return batch_own_transaction(&o->d->batch, "outbox_store", fn, o, arg);
 }
 
 static size_t on_answer(char *data, size_t size, size_t n, void *userp)
@@ -247,8 +237,9 @@ struct turn {
 
 static int record(struct outbox *o, const struct outcome *r);
 
-static int take_due(struct outbox *o, void *arg)
+static int take_due(void *ctx, void *arg)
 {
+	struct outbox *o = ctx;
 	struct turn *t = arg;
 	int64_t now = (int64_t)ev_now(o->d->loop);
 	for (unsigned i = 0; i < o->finished_count; i++)
@@ -456,8 +447,9 @@ static void on_due(struct ev_loop *loop, ev_timer *w, int revents)
 /* A row a stop left sending may have reached Kannel, its answer unread: it
  * waits RESUME_GRACE for a report, which would prove Kannel has it (Kannel
  * retries reports the stop kept from us), before it is sent again. */
-static int resume(struct outbox *o, void *arg)
+static int resume(void *ctx, void *arg)
 {
+	struct outbox *o = ctx;
 	int64_t now = (int64_t)ev_now(o->d->loop);
 	return store_outbox_resume(o->d->store, now, now + RESUME_GRACE);
 }
