@@ -6,6 +6,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "due.h"
 #include "outbox.h"
 
 /* The most messages one commit may hold (batch_max's upper bound). */
@@ -78,13 +79,14 @@ static int open_batch(struct batch *b)
 	return 0;
 }
 
-/* One message in its own savepoint: rolled back alone if it fails. */
-static int apply_one(struct batch *b, const struct inbound *in, struct inbound_outcome *out)
+/* One request in its own savepoint: rolled back alone if it fails. */
+static int apply_one(struct batch *b, batch_write_fn write, const void *request,
+		     struct inbound_outcome *out)
 {
 	struct store *s = b->d->store;
 	if (store_savepoint(s) < 0)
 		return STORE_ERROR;
-	if (inbound_apply(b->d, in, out) == 0 && store_release(s) == 0)
+	if (write(b->d, request, out) == 0 && store_release(s) == 0)
 		return 0;
 	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(s));
 	b->failing = true;
@@ -106,8 +108,20 @@ static void answer_all(struct batch *b, bool committed)
 	}
 }
 
+static int write_inbound(struct daemon *d, const void *in, struct inbound_outcome *out)
+{
+	return inbound_apply(d, in, out);
+}
+
 void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange *ex,
 		 batch_answer_fn answer, const void *wire, size_t wire_len)
+{
+	batch_write(b, write_inbound, in, ex, answer, wire, wire_len);
+}
+
+void batch_write(struct batch *b, batch_write_fn write, const void *request,
+		 struct http_exchange *ex, batch_answer_fn answer, const void *wire,
+		 size_t wire_len)
 {
 	struct batch_entry *e = &b->entries[b->count];
 	*e = (struct batch_entry){.ex = ex, .answer = answer};
@@ -122,7 +136,7 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 		answer_all(b, false);
 		return;
 	}
-	e->rc = apply_one(b, in, &e->out);
+	e->rc = apply_one(b, write, request, &e->out);
 	b->count++;
 	if (!store_in_transaction(b->d->store)) {
 		/* SQLite rolled the whole batch back by itself: none of it is kept */
@@ -136,6 +150,17 @@ void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange
 		batch_flush(b); /* answered now: no need to wait */
 	else
 		http_suspend(ex);
+}
+
+/* What a commit sets going: the sender for rows it queued, the timer of
+ * what falls due for deadlines it changed. (What a rolled-back write
+ * noted only costs a look that finds nothing.) */
+static void after_commit(struct daemon *d)
+{
+	if (store_outbox_added(d->store))
+		outbox_wake(d->outbox);
+	if (store_deadlines_changed(d->store))
+		due_wake(d->due);
 }
 
 void batch_flush(struct batch *b)
@@ -154,8 +179,8 @@ void batch_flush(struct batch *b)
 		metrics_commit(&d->metrics, ev_time() - began, b->count);
 	}
 	b->failing = committed < 0;
-	if (store_outbox_added(d->store) && committed == 0)
-		outbox_wake(d->outbox);
+	if (committed == 0)
+		after_commit(d);
 	answer_all(b, committed == 0);
 }
 
@@ -164,8 +189,10 @@ int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx
 {
 	struct store *s = b->d->store;
 	batch_flush(b);
-	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0)
+	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0) {
+		after_commit(b->d);
 		return 0;
+	}
 	log_msg(LOG_LEVEL_ERROR, what, "error=\"%s\"", store_errmsg(s));
 	store_rollback(s);
 	return STORE_ERROR;

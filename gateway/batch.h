@@ -58,16 +58,25 @@ struct batch {
 int batch_init(struct batch *b, struct daemon *d);
 void batch_cleanup(struct batch *b);
 
-/* Applies in inside the open batch and holds ex until the commit; answer
- * is called then with wire (wire_len bytes, copied). */
+/* What a request writes, inside the open batch (in a savepoint of its
+ * own): 0 with out filled, or STORE_ERROR. */
+typedef int (*batch_write_fn)(struct daemon *d, const void *request, struct inbound_outcome *out);
+
+/* Writes request with write inside the open batch and holds ex until the
+ * commit; answer is called then with wire (wire_len bytes, copied). */
+void batch_write(struct batch *b, batch_write_fn write, const void *request,
+		 struct http_exchange *ex, batch_answer_fn answer, const void *wire,
+		 size_t wire_len);
+
+/* batch_write() of an inbound message (inbound_apply). */
 void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange *ex,
 		 batch_answer_fn answer, const void *wire, size_t wire_len);
 
 /* Commits the open batch and answers its messages. */
 void batch_flush(struct batch *b);
 
-/* Writes of the daemon's own, outside any message (the outbox, delivery
- * reports): the open batch is committed first, so that what fn writes is
+/* Writes of the daemon's own, outside any request (the outbox, what falls
+ * due): the open batch is committed first, so that what fn writes is
  * its alone, then fn(ctx, arg) runs in a transaction of its own, committed
  * before this returns. 0, or STORE_ERROR (rolled back; logged as event
  * what). */

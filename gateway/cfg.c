@@ -101,6 +101,8 @@ static const struct cfg_key cfg_keys[] = {
     {"sendsms", "rate", parse_uint, OFF(sendsms_rate), "30", 0, 10000, NULL, true},
     {"sendsms", "timeout", parse_uint, OFF(sendsms_timeout), "10", 1, 120, NULL, true},
     {"sendsms", "max_age", parse_uint, OFF(sendsms_max_age), "86400", 60, 604800, NULL, true},
+    {"alerts", "deliver_within", parse_uint, OFF(alert_deliver_within), "900", 5, 86400, NULL,
+     false},
     {"conversation", "flows", parse_string, OFF(flows_dir), CHABAR_PKGDATADIR "/flows", 0, 0, NULL,
      false},
     {"conversation", "locales", parse_string, OFF(locales_dir), CHABAR_PKGDATADIR "/locales", 0, 0,

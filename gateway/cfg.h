@@ -82,6 +82,9 @@ struct cfg {
 	unsigned sendsms_timeout;   /* seconds for one request */
 	unsigned sendsms_max_age;   /* seconds a message is tried before it fails */
 
+	/* [alerts] */
+	unsigned alert_deliver_within; /* seconds; then the district's next officer */
+
 	/* [conversation] */
 	char *flows_dir;
 	char *locales_dir;

@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "kannel.h"
 #include "log.h"
+#include "outbox.h"
 #include "ussd.h"
 
 /* What an answer needs after the commit (batch.h: the wire). */
@@ -26,9 +27,9 @@ static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_
 		return; /* Kannel will try again */
 	/* Kannel sends anything but GSM 7-bit intact only when told UCS-2 and
 	 * given the charset (FIELD-NOTES: "Replies in Cyrillic"). */
-	struct http_header headers[2] = {{"X-Kannel-Coding", "2"}};
+	struct http_header headers[4] = {{"X-Kannel-Coding", "2"}};
 	size_t header_count = out->ucs2 ? 1 : 0;
-	char meta[96];
+	char meta[96], dlr_url[512];
 	if (wire->abort) {
 		http_reply(ex, 200, "text/plain; charset=UTF-8", "", 0, NULL, 0);
 		return;
@@ -42,6 +43,14 @@ static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_
 			return;
 		}
 		headers[header_count++] = (struct http_header){"X-Kannel-Meta-Data", meta};
+		/* a confirmation's last page: if the network does not deliver
+		 * it, Kannel says so and it goes by SMS (fallback.h) */
+		if (out->confirm_id &&
+		    outbox_dlr_url(d->outbox, OUTBOX_REPORT_REPLY, out->confirm_id, dlr_url,
+				   sizeof dlr_url) > 0) {
+			headers[header_count++] = (struct http_header){"X-Kannel-DLR-Mask", "18"};
+			headers[header_count++] = (struct http_header){"X-Kannel-DLR-Url", dlr_url};
+		}
 	}
 	http_reply(ex, 200, "text/plain; charset=UTF-8", out->text.data ? out->text.data : "",
 		   out->text.len, headers, header_count);

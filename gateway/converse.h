@@ -61,6 +61,8 @@ struct converse_reply {
 	bool secret_input; /* the message was a PIN: it is not kept as typed */
 	bool pin_context;  /* it went to a flow that asks for a PIN: digits in
 			    * it may be one (pin_mask) */
+	bool confirm;      /* over USSD: a confirmation, owed by SMS if the
+			    * network drops the session before it is seen */
 };
 
 /* Fills reply (buf_init'ed by the caller). 0, or -1 if the store failed:

@@ -10,6 +10,7 @@
 
 #include "lint.h"
 #include "log.h"
+#include "due.h"
 #include "outbox.h"
 #include "routes.h"
 
@@ -176,6 +177,11 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 		daemon_free(d);
 		return NULL;
 	}
+	if (!(d->due = due_new(d))) {
+		snprintf(err, err_size, "out of memory");
+		daemon_free(d);
+		return NULL;
+	}
 	watch_signal(d, &d->sigterm, SIGTERM);
 	watch_signal(d, &d->sigint, SIGINT);
 	watch_signal(d, &d->sighup, SIGHUP);
@@ -206,6 +212,7 @@ void daemon_free(struct daemon *d)
 	ev_timer_stop(d->loop, &d->drain);
 	ev_prepare_stop(d->loop, &d->log_flusher);
 	batch_cleanup(&d->batch); /* answers what it holds: before the server goes */
+	due_free(d->due);
 	outbox_free(d->outbox);
 	http_free(d->http);
 	store_free(d->store);

@@ -31,6 +31,7 @@ struct daemon {
 	struct http_server *http;
 	struct batch batch;    /* the open group commit */
 	struct outbox *outbox; /* the sender, NULL without [sendsms] url */
+	struct due *due;       /* the timer of what falls due */
 	struct metrics metrics;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer drain;

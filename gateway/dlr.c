@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "channel.h"
+#include "fallback.h"
 #include "log.h"
-#include "outbox.h"
 
 const struct dlr_type *dlr_type(long type)
 {
@@ -34,22 +34,58 @@ static long long number(const struct form *f, const char *name)
 	return strtoll(v, NULL, 10);
 }
 
-struct report {
-	long long id;
-	const char *status;
-	char note[200]; /* ours, and the SMSC's answer (%A) as far as it fits */
-	const char *smsc_id;
-	int found;
-};
-
-static int write_report(void *ctx, void *arg)
+const char *dlr_parse(const struct form *f, struct dlr_report *out)
 {
-	struct daemon *d = ctx;
-	struct report *r = arg;
-	r->found = store_outbox_report(d->store, r->id, r->status, r->note, r->smsc_id,
-				       (int64_t)ev_now(d->loop));
-	return r->found < 0 ? STORE_ERROR : 0;
+	memset(out, 0, sizeof *out);
+	long long row = number(f, "id"), msg = number(f, "msg");
+	if ((row > 0) == (msg > 0))
+		return "no_id"; /* neither, or both: not a URL we gave */
+	out->of = row > 0 ? OUTBOX_REPORT_ROW : OUTBOX_REPORT_REPLY;
+	out->id = row > 0 ? row : msg;
+	out->mark = form_get(f, "mark", &out->mark_len);
+	if (!(out->type = dlr_type(number(f, "status"))))
+		return "bad_status";
+	/* the SMSC's own words, printable bytes only, after ours */
+	size_t answer_len = 0,
+	       used = (size_t)snprintf(out->note, sizeof out->note, "%s", out->type->note);
+	const char *answer = form_get(f, "answer", &answer_len);
+	if (answer && answer_len) {
+		out->note[used++] = ':';
+		out->note[used++] = ' ';
+		for (size_t i = 0; i < answer_len && used < sizeof out->note - 1; i++)
+			if ((unsigned char)answer[i] >= ' ' && (unsigned char)answer[i] < 0x7f)
+				out->note[used++] = answer[i];
+		out->note[used] = '\0';
+	}
+	size_t smsc_len = 0;
+	const char *smsc_id = form_get(f, "smsc_id", &smsc_len);
+	if (smsc_id && smsc_len < sizeof out->smsc_id &&
+	    strspn(smsc_id, "0123456789abcdefABCDEF-") == smsc_len)
+		memcpy(out->smsc_id, smsc_id, smsc_len + 1);
+	return NULL;
 }
+
+/* Inside the batch (batch_write_fn): the row's new status, or for a reply
+ * the network did not deliver, its confirmation queued by SMS. out->key
+ * says what became of it. */
+static int write_report(struct daemon *d, const void *arg, struct inbound_outcome *out)
+{
+	const struct dlr_report *r = arg;
+	int64_t now = (int64_t)ev_now(d->loop);
+	int found = 1;
+	if (r->of == OUTBOX_REPORT_ROW)
+		found = store_outbox_report(d->store, r->id, r->type->status, r->note,
+					    r->smsc_id[0] ? r->smsc_id : NULL, now);
+	else if (r->type->type == 2 || r->type->type == 16)
+		found = fallback_reply_failed(d->store, r->id, now) < 0 ? STORE_ERROR : 1;
+	out->key = found == 0 ? "unknown_id" : NULL;
+	return found < 0 ? STORE_ERROR : 0;
+}
+
+/* What a report's answer needs after the commit (batch.h: the wire). */
+struct dlr_wire {
+	enum metrics_dlr metric;
+};
 
 static void ignore(struct daemon *d, struct http_exchange *ex, const char *reason)
 {
@@ -59,54 +95,37 @@ static void ignore(struct daemon *d, struct http_exchange *ex, const char *reaso
 	http_reply_text(ex, 200, "ignored\n");
 }
 
+static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_bytes, int rc,
+		   const struct inbound_outcome *out)
+{
+	const struct dlr_wire *wire = wire_bytes;
+	if (rc < 0) {
+		d->metrics.store_errors++;
+		http_log_field(ex, "reason=store_error");
+		http_reply_text(ex, 503, "temporarily unavailable\n");
+	} else if (out->key) {
+		ignore(d, ex, out->key);
+	} else {
+		d->metrics.dlr[wire->metric]++;
+		http_reply_text(ex, 200, "ok\n");
+	}
+}
+
 void dlr_kannel(void *ctx, struct http_exchange *ex)
 {
 	struct daemon *d = ctx;
 	struct form f;
-	if (channel_read_fields(&f, ex) < 0) {
-		ignore(d, ex, "too_many_fields");
+	struct dlr_report r;
+	const char *refused =
+	    channel_read_fields(&f, ex) < 0 ? "too_many_fields" : dlr_parse(&f, &r);
+	if (!refused && !outbox_mark_ok(d->outbox, r.of, r.id, r.mark, r.mark_len))
+		refused = "not_ours";
+	if (refused) {
+		ignore(d, ex, refused);
 		return;
 	}
-	struct report r = {.id = number(&f, "id")};
-	long long type = number(&f, "status");
-	size_t mark_len, answer_len = 0, smsc_len = 0;
-	const char *mark = form_get(&f, "mark", &mark_len);
-	const char *answer = form_get(&f, "answer", &answer_len);
-	const char *smsc_id = form_get(&f, "smsc_id", &smsc_len);
-	if (!outbox_mark_ok(d->outbox, r.id, mark, mark_len)) {
-		ignore(d, ex, "not_ours");
-		return;
-	}
-	const struct dlr_type *t = dlr_type(type);
-	if (!t) {
-		ignore(d, ex, "bad_status");
-		return;
-	}
-	r.status = t->status;
-	/* the SMSC's own words, printable bytes only, after ours */
-	size_t used = (size_t)snprintf(r.note, sizeof r.note, "%s", t->note);
-	if (answer && answer_len) {
-		r.note[used++] = ':';
-		r.note[used++] = ' ';
-		for (size_t i = 0; i < answer_len && used < sizeof r.note - 1; i++)
-			if ((unsigned char)answer[i] >= ' ' && (unsigned char)answer[i] < 0x7f)
-				r.note[used++] = answer[i];
-		r.note[used] = '\0';
-	}
-	r.smsc_id = smsc_id && smsc_len && strspn(smsc_id, "0123456789abcdefABCDEF-") == smsc_len
-			? smsc_id
-			: NULL;
-	http_log_field(ex, "id=%lld type=%lld", r.id, type);
-	if (batch_own_transaction(&d->batch, "dlr_store", write_report, d, &r) < 0) {
-		d->metrics.store_errors++;
-		http_log_field(ex, "reason=store_error");
-		http_reply_text(ex, 503, "temporarily unavailable\n");
-		return;
-	}
-	if (!r.found) {
-		ignore(d, ex, "unknown_id");
-		return;
-	}
-	d->metrics.dlr[t->metric]++;
-	http_reply_text(ex, 200, "ok\n");
+	http_log_field(ex, "%s=%lld type=%ld", r.of == OUTBOX_REPORT_ROW ? "id" : "msg",
+		       (long long)r.id, r.type->type);
+	struct dlr_wire wire = {r.type->metric};
+	batch_write(&d->batch, write_report, &r, ex, answer, &wire, sizeof wire);
 }

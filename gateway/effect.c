@@ -4,13 +4,12 @@
 #include <string.h>
 
 #include "actions.h"
+#include "alert.h"
+#include "fallback.h"
 #include "gsm.h"
-#include "kannel.h"
 #include "log.h"
 #include "session.h"
 #include "translit.h"
-
-#define ALERT_TEXT_MAX 1024
 
 /* Appends key rendered in lang; {name} is always the sender's. */
 static int render(const struct effect_ctx *ctx, const char *lang, const char *key,
@@ -67,8 +66,7 @@ static void say(const struct effect_ctx *ctx, const struct flow_effect *e,
 
 /* An SMS through the outbox: the reply's whole text to the sender (over
  * USSD, where the session may end before its last page shows; an SMS
- * reply is already one), or a catalog text to the officer, in the
- * officer's language. */
+ * reply is already one), or an alert to the officer (alert.h). */
 static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
 		     const struct effect_state *state)
 {
@@ -78,31 +76,20 @@ static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
 		const struct converse_reply *r = state->reply;
 		if (!in->ussd)
 			return 0;
-		return store_outbox_add(store, in->msisdn, r->text.data ? r->text.data : "",
-					r->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
-					"fallback", in->message_id, in->now);
+		return fallback_queue(store, in->msisdn, r->text.data ? r->text.data : "",
+				      in->message_id, in->now);
 	}
 	const struct store_person *p = ctx->person;
-	if (!p || !p->officer_msisdn[0]) {
+	if (!p || !p->officer_id) {
 		log_msg(LOG_LEVEL_WARN, "alert_no_officer", "person=%lld key=%s",
 			(long long)(p ? p->id : 0), e->key);
 		return 0;
 	}
-	const struct locales *l = ctx->conversation->locales;
-	const char *lang = locales_has_language(l, p->officer_language)
-			       ? p->officer_language
-			       : cfg_default_language(ctx->conversation->cfg);
-	struct locale_var vars[] = {{"name", p->name}};
-	struct buf text;
-	buf_init(&text, ALERT_TEXT_MAX);
-	int rc = locales_render(l, lang, e->key, vars, 1, &text);
-	if (rc == 0) /* the coding is measured, never assumed */
-		rc = store_outbox_add(store, p->officer_msisdn, text.data,
-				      gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2
-									  : KANNEL_CODING_7BIT,
-				      "alert", p->id, in->now);
-	buf_cleanup(&text);
-	return rc < 0 ? -1 : 0;
+	struct alert_ctx a = {store, ctx->conversation->locales, ctx->conversation->cfg, in->now};
+	struct store_officer officer = {.id = p->officer_id};
+	snprintf(officer.msisdn, sizeof officer.msisdn, "%s", p->officer_msisdn);
+	snprintf(officer.language, sizeof officer.language, "%s", p->officer_language);
+	return alert_queue(&a, &officer, e->key, p->id, p->name, 0) < 0 ? -1 : 0;
 }
 
 /* The flow waits: its state goes into the session the caller saves, due
@@ -185,6 +172,7 @@ int effect_run(const struct effect_ctx *ctx, const struct flow_effects *fx, stru
 		case FLOW_EFFECT_queue_sms: rc = queue_sms(ctx, e, state); break;
 		case FLOW_EFFECT_arm_timer: arm_timer(ctx, e, s, state); break;
 		case FLOW_EFFECT_end_session: end_session(ctx, state); break;
+		case FLOW_EFFECT_confirm: state->reply->confirm = ctx->in->ussd; break;
 		case FLOW_EFFECT_set_language: rc = set_language(ctx, e, state); break;
 		}
 	}

@@ -115,15 +115,18 @@ static void wait_at(const struct flow_node *n, const char *key, bool menu, struc
 							     .seconds = n->timeout});
 }
 
-/* The conversation ends with key; sms: over USSD it goes by SMS too. */
-static void end_session(struct flow_session *s, const char *key, bool sms, struct flow_step *out)
+/* The conversation ends with key, and over USSD the copy asked for. */
+static void end_session(struct flow_session *s, const char *key, enum flow_copy copy,
+			struct flow_step *out)
 {
 	*out = (struct flow_step){.kind = FLOW_STEP_END};
 	flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_say, .key = key});
 	flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_end_session});
-	if (sms)
+	if (copy == FLOW_COPY_ALWAYS)
 		flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_queue_sms,
 								     .to = FLOW_TO_SENDER});
+	if (copy == FLOW_COPY_IF_DROPPED)
+		flow_effects_add(&out->effects, (struct flow_effect){.kind = FLOW_EFFECT_confirm});
 	s->flow = FLOW_NONE;
 	s->node = FLOW_NONE;
 	s->attempts = 0;
@@ -150,7 +153,7 @@ static void enter(const struct flow *f, struct flow_session *s, struct flow_edge
 		return;
 	case FLOW_NODE_END:
 		end_session(s, edge.text_key ? edge.text_key : n->end_key,
-			    n->sms_copy && !edge.text_key, out);
+			    edge.text_key ? FLOW_COPY_NONE : n->copy, out);
 		return;
 	}
 }

@@ -83,6 +83,12 @@ struct flow_pattern {
 
 enum flow_node_kind { FLOW_NODE_INPUT, FLOW_NODE_ACTION, FLOW_NODE_END };
 
+/* An end node's text over USSD: shown only; also sent by SMS ("end KEY
+ * sms": the person needs it in hand); or a confirmation ("end KEY
+ * confirm"), sent by SMS only if the network drops the session before
+ * the person has seen it all. */
+enum flow_copy { FLOW_COPY_NONE, FLOW_COPY_ALWAYS, FLOW_COPY_IF_DROPPED };
+
 struct flow_node {
 	const char *name;
 	int line;
@@ -105,9 +111,7 @@ struct flow_node {
 	struct flow_edge outcomes[FLOW_OUTCOME_COUNT];
 	/* end */
 	const char *end_key;
-	bool sms_copy; /* over USSD the text is also sent by SMS: the person
-			* needs it, and a session can end before its last page
-			* is shown */
+	enum flow_copy copy; /* over USSD, when the text also goes by SMS */
 };
 
 struct flow {
@@ -201,6 +205,8 @@ enum flow_step_kind {
 	X(arm_timer)    /* the flow waits: the answer is due within seconds (0: the                \
 			 * channel's idle time) */                                                 \
 	X(end_session)  /* the conversation is over */                                             \
+	X(confirm)      /* the reply is a confirmation: over USSD it goes by SMS if the            \
+			 * network drops the session before it is seen */                          \
 	X(set_language) /* the sender's language, from this reply on */
 
 enum flow_effect_kind {

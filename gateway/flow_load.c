@@ -19,7 +19,8 @@
  *     otherwise KEY retry N then NODE
  *     timeout Ns -> NODE
  *     action NAME                    then: ok|fail|locked [KEY] -> NODE
- *     end KEY [sms]                  sms: over USSD, also sent by SMS
+ *     end KEY [sms|confirm]          over USSD, also sent by SMS (sms), or
+ *                                    if the session drops unseen (confirm)
  *
  * All names, keys and words point into one copy of the text, cut into
  * NUL-terminated pieces in place (flow_set.strings). */
@@ -346,13 +347,16 @@ static void node_end(struct parser *p, char **w, size_t n)
 	struct flow_node *node = need_node(p, "end");
 	if (!node)
 		return;
-	if (n < 2 || n > 3 || !is_key(w[1]) || (n == 3 && strcmp(w[2], "sms") != 0)) {
-		ERROR(p, "expected \"end KEY [sms]\"");
+	if (n < 2 || n > 3 || !is_key(w[1]) ||
+	    (n == 3 && strcmp(w[2], "sms") != 0 && strcmp(w[2], "confirm") != 0)) {
+		ERROR(p, "expected \"end KEY [sms|confirm]\"");
 		return;
 	}
 	node->kind = FLOW_NODE_END;
 	node->end_key = w[1];
-	node->sms_copy = n == 3;
+	node->copy = n < 3                      ? FLOW_COPY_NONE
+		     : strcmp(w[2], "sms") == 0 ? FLOW_COPY_ALWAYS
+						: FLOW_COPY_IF_DROPPED;
 }
 
 static struct flow *need_header(struct parser *p, const char *what)

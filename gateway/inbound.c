@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "fallback.h"
 #include "kannel.h"
 #include "log.h"
 #include "pin.h"
@@ -127,6 +128,7 @@ static bool turn_page(struct daemon *d, const struct inbound *in, struct standin
 		return false;
 	s->page = n;
 	reply->key = "ussd.page";
+	reply->confirm = s->confirm;
 	return true;
 }
 
@@ -140,14 +142,17 @@ static void paginate(struct daemon *d, struct standing *st, struct converse_repl
 	s->pages[0] = '\0';
 	s->page = 0;
 	s->pages_end = false;
+	s->confirm = false;
 	if (!reply->text.data || (gsm_measure(reply->text.data, reply->text.len, &fit) == 0 &&
 				  gsm_fits_ussd(&fit, &budget)))
 		return;
 	size_t pages;
 	snprintf(s->pages, sizeof s->pages, "%s", reply->text.data);
 	s->pages_end = !reply->waiting;
+	s->confirm = reply->confirm && s->pages_end; /* owed until its last page shows */
 	if (!page_of(d, reply->lang, s->pages, 0, s->pages_end, reply, &pages)) {
 		s->pages[0] = '\0';
+		s->confirm = false;
 		log_msg(LOG_LEVEL_ERROR, "ussd_pages", "error=\"cannot paginate\"");
 	}
 }
@@ -209,7 +214,8 @@ static int repeat(struct daemon *d, const struct inbound *in, struct inbound_out
 }
 
 /* The rows of the exchange and the conversation between them. */
-static int exchange(struct daemon *d, const struct inbound *in, struct converse_reply *reply)
+static int exchange(struct daemon *d, const struct inbound *in, struct converse_reply *reply,
+		    int64_t *confirm_id)
 {
 	int64_t now = (int64_t)ev_now(d->loop);
 	bool ussd = in->session_id != NULL;
@@ -258,6 +264,11 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	if (rc < 0)
 		return rc; /* STORE_DUPLICATE before anything was changed */
 	bool drop = found == 1 && (in->abort || st.drop);
+	/* a session that ends before the last page of its confirmation showed
+	 * (the network's abort, a new session, too late) owes it by SMS */
+	if (drop && st.stored.confirm &&
+	    fallback_queue(d->store, in->msisdn, st.stored.pages, input.message_id, now) < 0)
+		return STORE_ERROR;
 	if (drop && store_session_delete(d->store, in->msisdn, in->channel) < 0)
 		return STORE_ERROR;
 	if (in->abort) /* the network ended the session: an empty answer ends it */
@@ -296,14 +307,19 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	    .created_at = now,
 	};
 	/* only the MO's own insert may say STORE_DUPLICATE (a repeat) */
-	return store_add_message(d->store, &answer, NULL) < 0 ? STORE_ERROR : 0;
+	int64_t answer_id;
+	if (store_add_message(d->store, &answer, &answer_id) < 0)
+		return STORE_ERROR;
+	if (ussd && reply->confirm && !reply->waiting)
+		*confirm_id = answer_id; /* its last page: the network may still drop it */
+	return 0;
 }
 
 int inbound_apply(struct daemon *d, const struct inbound *in, struct inbound_outcome *out)
 {
 	struct converse_reply reply = {0};
 	buf_init(&reply.text, CONVERSE_REPLY_MAX);
-	int rc = exchange(d, in, &reply);
+	int rc = exchange(d, in, &reply, &out->confirm_id);
 	if (rc == STORE_DUPLICATE && in->network_id) {
 		rc = repeat(d, in, out);
 	} else if (rc == 0) {

@@ -49,22 +49,44 @@ struct send {
 	char error[CURL_ERROR_SIZE];
 };
 
-void outbox_dlr_mark(const unsigned char key[32], int64_t id, char out[OUTBOX_MARK_SIZE])
+/* The name of what a report is about in its dlr-url. */
+static const char *report_of_name(enum outbox_report_of of)
+{
+	return of == OUTBOX_REPORT_ROW ? "id" : "msg";
+}
+
+void outbox_dlr_mark(const unsigned char key[32], enum outbox_report_of of, int64_t id,
+		     char out[OUTBOX_MARK_SIZE])
 {
 	unsigned char h[16];
-	char text[24];
-	int n = snprintf(text, sizeof text, "%lld", (long long)id);
+	char text[32];
+	int n = snprintf(text, sizeof text, "%s=%lld", report_of_name(of), (long long)id);
 	crypto_generichash(h, sizeof h, (const unsigned char *)text, (size_t)n, key, 32);
 	sodium_bin2hex(out, OUTBOX_MARK_SIZE, h, sizeof h);
 }
 
-bool outbox_mark_ok(const struct outbox *o, int64_t id, const char *mark, size_t len)
+bool outbox_mark_ok(const struct outbox *o, enum outbox_report_of of, int64_t id, const char *mark,
+		    size_t len)
 {
 	char want[OUTBOX_MARK_SIZE];
 	if (!o || id <= 0 || !mark || len != OUTBOX_MARK_SIZE - 1)
 		return false;
-	outbox_dlr_mark(o->cfg->keys.dlr, id, want);
+	outbox_dlr_mark(o->cfg->keys.dlr, of, id, want);
 	return sodium_memcmp(mark, want, OUTBOX_MARK_SIZE - 1) == 0;
+}
+
+int outbox_dlr_url(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
+		   size_t size)
+{
+	if (!o)
+		return -1;
+	char mark[OUTBOX_MARK_SIZE];
+	outbox_dlr_mark(o->cfg->keys.dlr, of, id, mark);
+	/* Kannel fills in %d (the report's type), %F (the SMSC's message id)
+	 * and %A (the SMSC's answer) */
+	int n = snprintf(out, size, "%s?%s=%lld&mark=%s&status=%%d&smsc_id=%%F&answer=%%A",
+			 o->cfg->dlr_url, report_of_name(of), (long long)id, mark);
+	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
 double outbox_backoff(int attempt, double jitter)
@@ -124,12 +146,8 @@ static int build_url(struct outbox *o, CURL *easy, const struct store_outbox_row
 		     struct buf *url)
 {
 	const struct cfg *c = o->cfg;
-	char mark[OUTBOX_MARK_SIZE], dlr[512];
-	outbox_dlr_mark(c->keys.dlr, row->id, mark);
-	/* Kannel fills in %d (the report's type), %F (the SMSC's message id)
-	 * and %A (the SMSC's answer) */
-	int n = snprintf(dlr, sizeof dlr, "%s?id=%lld&mark=%s&status=%%d&smsc_id=%%F&answer=%%A",
-			 c->dlr_url, (long long)row->id, mark);
+	char dlr[512];
+	int n = outbox_dlr_url(o, OUTBOX_REPORT_ROW, row->id, dlr, sizeof dlr);
 	bool ucs2 = row->coding == KANNEL_CODING_UCS2;
 	buf_printf(url, "%s?dlr-mask=" DLR_MASK, c->sendsms_url);
 	int rc =
@@ -137,14 +155,14 @@ static int build_url(struct outbox *o, CURL *easy, const struct store_outbox_row
 	    add_param(easy, url, "password", c->sendsms_password, strlen(c->sendsms_password)) |
 	    add_param(easy, url, "to", row->msisdn, strlen(row->msisdn)) |
 	    add_param(easy, url, "text", row->text, row->text_len) |
-	    add_param(easy, url, "dlr-url", dlr, (size_t)n);
+	    add_param(easy, url, "dlr-url", dlr, n < 0 ? 0 : (size_t)n);
 	if (*c->sendsms_from)
 		rc |= add_param(easy, url, "from", c->sendsms_from, strlen(c->sendsms_from));
 	if (*c->sendsms_smsc)
 		rc |= add_param(easy, url, "smsc", c->sendsms_smsc, strlen(c->sendsms_smsc));
 	if (ucs2) /* the text is UTF-8; Kannel sends it as UCS-2 (FIELD-NOTES) */
 		rc |= buf_printf(url, "&coding=2&charset=UTF-8");
-	return rc < 0 || url->overflowed || n >= (int)sizeof dlr ? -1 : 0;
+	return rc < 0 || url->overflowed || n < 0 ? -1 : 0;
 }
 
 static int start(struct outbox *o, const struct store_outbox_row *row)
@@ -251,19 +269,22 @@ static int take_due(void *ctx, void *arg)
 		int rc = store_outbox_due(o->d->store, now, row);
 		if (rc <= 0)
 			return rc;
-		/* a number no phone has is never sent */
+		/* a number no phone has is never sent, nor anything but an
+		 * answer to a number that said STOP */
+		const char *refused = row->opted_out ? "opted out" : NULL;
 		char number[MSISDN_SIZE];
-		bool phone = msisdn_normalize(row->msisdn, strlen(row->msisdn), number) == 0 &&
-			     strspn(number, "0123456789") == strlen(number);
-		if (!phone)
-			log_msg(LOG_LEVEL_WARN, "outbox_failed", "id=%lld reason=not_a_number",
-				(long long)row->id);
-		rc = phone ? store_outbox_mark(o->d->store, row->id, "sending", 1, now, NULL, now)
-			   : store_outbox_mark(o->d->store, row->id, "failed", 0, now,
-					       "not a phone number", now);
+		if (msisdn_normalize(row->msisdn, strlen(row->msisdn), number) < 0 ||
+		    strspn(number, "0123456789") != strlen(number))
+			refused = "not a phone number";
+		if (refused)
+			log_msg(LOG_LEVEL_WARN, "outbox_failed", "id=%lld reason=\"%s\"",
+				(long long)row->id, refused);
+		rc = refused
+			 ? store_outbox_mark(o->d->store, row->id, "failed", 0, now, refused, now)
+			 : store_outbox_mark(o->d->store, row->id, "sending", 1, now, NULL, now);
 		if (rc < 0)
 			return rc;
-		t->count += phone;
+		t->count += !refused;
 	}
 	return 0;
 }

@@ -44,13 +44,25 @@ void outbox_free(struct outbox *o);
 /* Rows were committed: look for due ones (in the next loop turn). */
 void outbox_wake(struct outbox *o);
 
-/* The mark of row id in its dlr-url: a keyed hash, so that only a report
- * for a message we sent is taken. */
-void outbox_dlr_mark(const unsigned char key[32], int64_t id, char out[OUTBOX_MARK_SIZE]);
+/* What a delivery report is about: an outbox row (its dlr-url says
+ * id=ROW), or a USSD reply whose failure owes an SMS (msg=MESSAGE,
+ * fallback.h). */
+enum outbox_report_of { OUTBOX_REPORT_ROW, OUTBOX_REPORT_REPLY };
 
-/* True if mark (len bytes) is the mark outbox o gave row id's dlr-url;
- * false for any report when o is NULL (nothing was sent). */
-bool outbox_mark_ok(const struct outbox *o, int64_t id, const char *mark, size_t len);
+/* The mark of id in its dlr-url: a keyed hash of what it is and its id,
+ * so that only a report for a message we sent is taken, as what it is. */
+void outbox_dlr_mark(const unsigned char key[32], enum outbox_report_of of, int64_t id,
+		     char out[OUTBOX_MARK_SIZE]);
+
+/* True if mark (len bytes) is the mark outbox o gave id's dlr-url; false
+ * for any report when o is NULL (nothing was sent). */
+bool outbox_mark_ok(const struct outbox *o, enum outbox_report_of of, int64_t id, const char *mark,
+		    size_t len);
+
+/* The dlr-url for reports on id (with Kannel's %d, %F and %A): its length,
+ * or -1 if o is NULL or it does not fit size. */
+int outbox_dlr_url(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
+		   size_t size);
 
 /* Seconds before attempt (1: the first retry) is tried again: doubling
  * from 2 s to at most 5 minutes, times jitter (0.5 to 1.5). */

@@ -37,7 +37,7 @@
 	X(person_find, "SELECT p.id, p.name, p.role, coalesce(p.language, d.language, ''),"        \
 		       " coalesce(p.pin_hash, ''), p.pin_failures, coalesce(p.locked_until, 0),"   \
 		       " p.status, p.opted_out, p.transliterate, coalesce(d.timezone, ''),"        \
-		       " coalesce(o.msisdn, ''), coalesce(o.language, '')"                         \
+		       " coalesce(o.msisdn, ''), coalesce(o.language, ''), coalesce(o.id, 0)"      \
 		       " FROM persons p LEFT JOIN districts d ON d.id = p.district_id"             \
 		       " LEFT JOIN officers o ON o.id = p.officer_id WHERE p.msisdn = ?1")         \
 	X(contact_find,                                                                            \
@@ -72,27 +72,30 @@
 		       " VALUES (?1, ?2, ?3, ?4, ?5)")                                             \
 	X(session_get, "SELECT flow, node, vars, step, updated_at, expires_at, attempts,"          \
 		       " coalesce(ussd_session, ''), coalesce(ussd_text, ''), started_at,"         \
-		       " coalesce(pages, ''), page, pages_end FROM sessions"                       \
+		       " coalesce(pages, ''), page, pages_end, confirm FROM sessions"              \
 		       " WHERE msisdn = ?1 AND channel = ?2")                                      \
 	X(session_save,                                                                            \
 	  "INSERT INTO sessions (msisdn, channel, flow, node, vars, step, started_at, updated_at," \
-	  " expires_at, attempts, ussd_session, ussd_text, pages, page, pages_end)"                \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"                \
+	  " expires_at, attempts, ussd_session, ussd_text, pages, page, pages_end, confirm)"       \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"           \
 	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
 	  " step = step + 1, updated_at = ?6, expires_at = ?7, attempts = ?8, ussd_session = ?9,"  \
-	  " ussd_text = ?10, pages = ?11, page = ?12, pages_end = ?13")                            \
+	  " ussd_text = ?10, pages = ?11, page = ?12, pages_end = ?13, confirm = ?14")             \
 	X(message_redact, "UPDATE messages SET text = ?2 WHERE id = ?1")                           \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
-	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, next_attempt_at,"           \
-	  " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)")                      \
+	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, officer_id, text_key,"      \
+	  " chain_id, next_attempt_at, created_at, updated_at)"                                    \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)")                                  \
 	X(outbox_resume,                                                                           \
 	  "UPDATE outbox SET status = 'queued', next_attempt_at = ?2, updated_at = ?1,"            \
 	  " last_error = 'resumed after a stop: waiting for a report before sending again'"        \
 	  " WHERE status = 'sending'")                                                             \
-	X(outbox_due, "SELECT id, msisdn, text, coding, attempts, created_at FROM outbox"          \
-		      " WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY "               \
-		      "next_attempt_at, id LIMIT 1")                                               \
+	X(outbox_due, "SELECT id, msisdn, text, coding, attempts, created_at,"                     \
+		      " coalesce((SELECT opted_out FROM persons WHERE msisdn = o.msisdn), 0)"      \
+		      " OR coalesce((SELECT opted_out FROM contacts WHERE msisdn = o.msisdn), 0)"  \
+		      " FROM outbox o WHERE status = 'queued' AND next_attempt_at <= ?1"           \
+		      " ORDER BY next_attempt_at, id LIMIT 1")                                     \
 	X(outbox_next_due, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'")      \
 	X(outbox_mark,                                                                             \
 	  "UPDATE outbox SET status = ?2, attempts = attempts + ?3, next_attempt_at = ?4,"         \
@@ -102,12 +105,38 @@
 	  " WHEN status IN ('queued', 'sending') THEN coalesce(?2, 'accepted')"                    \
 	  " WHEN ?2 IS NULL OR (?2 = 'accepted' AND status IN ('delivered', 'undeliverable',"      \
 	  " 'failed')) THEN status ELSE ?2 END, last_error = ?3,"                                  \
-	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5 WHERE id = ?1")
+	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5 WHERE id = ?1")       \
+	X(alert_settle_delivered,                                                                  \
+	  "UPDATE outbox SET settled_at = ?1 WHERE kind = 'alert' AND settled_at IS NULL"          \
+	  " AND status = 'delivered'")                                                             \
+	X(alert_due,                                                                               \
+	  "SELECT id, coalesce(chain_id, id), coalesce(related_id, 0), coalesce(text_key, ''),"    \
+	  " status FROM outbox WHERE kind = 'alert' AND settled_at IS NULL"                        \
+	  " AND status != 'delivered' AND (status IN ('failed', 'undeliverable')"                  \
+	  " OR created_at <= ?1) ORDER BY created_at LIMIT 1")                                     \
+	X(alert_next_due,                                                                          \
+	  "SELECT min(CASE WHEN status IN ('failed', 'undeliverable') THEN 0"                      \
+	  " ELSE created_at + ?1 END) FROM outbox WHERE kind = 'alert' AND settled_at IS NULL"     \
+	  " AND status != 'delivered'")                                                            \
+	X(alert_settle, "UPDATE outbox SET settled_at = ?2 WHERE id = ?1")                         \
+	X(alert_next_officer,                                                                      \
+	  "SELECT o.id, o.msisdn, o.language, p.name FROM persons p"                               \
+	  " JOIN officers o ON o.district_id = p.district_id AND o.active = 1"                     \
+	  " WHERE p.id = ?1 AND o.id NOT IN (SELECT officer_id FROM outbox"                        \
+	  " WHERE (id = ?2 OR chain_id = ?2) AND officer_id IS NOT NULL) ORDER BY o.id LIMIT 1")   \
+	X(owed_due, "SELECT msisdn, channel, pages FROM sessions WHERE confirm = 1"                \
+		    " AND expires_at <= ?1 ORDER BY expires_at LIMIT 1")                           \
+	X(owed_settle, "UPDATE sessions SET confirm = 0 WHERE msisdn = ?1 AND channel = ?2")       \
+	X(owed_next_due, "SELECT min(expires_at) FROM sessions WHERE confirm = 1")                 \
+	X(reply_failed,                                                                            \
+	  "UPDATE messages SET status = 'undelivered' WHERE id = ?1 AND direction = 'out'"         \
+	  " AND status = 'replied' RETURNING msisdn, text, coalesce(in_reply_to, 0)")
 
 struct store {
 	sqlite3 *db;
 	int version;
-	bool outbox_added; /* a row was queued since store_outbox_added() last asked */
+	bool outbox_added;      /* a row was queued since store_outbox_added() last asked */
+	bool deadlines_changed; /* since store_deadlines_changed() last asked */
 #define X(name, sql) sqlite3_stmt *name;
 	STORE_STATEMENTS(X)
 #undef X
@@ -360,14 +389,19 @@ int64_t store_count_open_sessions(struct store *s, int64_t now)
 }
 
 /* Binds arguments by a format, one letter each: t text (NULL binds
- * NULL), i int64. */
+ * NULL), i int64, n int64 where 0 binds NULL (an id that is none). */
 static void bind_all(sqlite3_stmt *st, const char *format, va_list ap)
 {
 	for (int i = 0; format[i]; i++) {
-		if (format[i] == 't')
+		if (format[i] == 't') {
 			bind_text_or_null(st, i + 1, va_arg(ap, const char *));
+			continue;
+		}
+		int64_t v = va_arg(ap, int64_t);
+		if (format[i] == 'n' && v == 0)
+			sqlite3_bind_null(st, i + 1);
 		else
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			sqlite3_bind_int64(st, i + 1, v);
 	}
 }
 
@@ -425,6 +459,7 @@ int store_person_find(struct store *s, const char *msisdn, struct store_person *
 	column_text(st, 10, out->timezone, sizeof out->timezone);
 	column_text(st, 11, out->officer_msisdn, sizeof out->officer_msisdn);
 	column_text(st, 12, out->officer_language, sizeof out->officer_language);
+	out->officer_id = sqlite3_column_int64(st, 13);
 	done(st);
 	return 1;
 }
@@ -482,13 +517,20 @@ int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int6
 	return 1;
 }
 
-int store_outbox_add(struct store *s, const char *msisdn, const char *text, int coding,
-		     const char *kind, int64_t related_id, int64_t now)
+int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t now)
 {
-	int rc = write_bound(s, s->outbox_add, "ttitii", msisdn, text, (int64_t)coding, kind,
-			     related_id, now);
+	int rc = write_bound(s, s->outbox_add, "ttitnntni", m->msisdn, m->text, (int64_t)m->coding,
+			     m->kind, m->related_id, m->officer_id, m->text_key, m->chain_id, now);
 	s->outbox_added |= rc == 0;
+	s->deadlines_changed |= rc == 0 && m->officer_id; /* an alert's time to be delivered */
 	return rc;
+}
+
+bool store_deadlines_changed(struct store *s)
+{
+	bool changed = s->deadlines_changed;
+	s->deadlines_changed = false;
+	return changed;
 }
 
 bool store_outbox_added(struct store *s)
@@ -521,6 +563,7 @@ int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out)
 	out->coding = sqlite3_column_int(st, 3);
 	out->attempts = sqlite3_column_int(st, 4);
 	out->created_at = sqlite3_column_int64(st, 5);
+	out->opted_out = sqlite3_column_int(st, 6) != 0;
 	done(st);
 	return 1;
 }
@@ -539,15 +582,115 @@ int64_t store_outbox_next_due(struct store *s)
 int store_outbox_mark(struct store *s, int64_t id, const char *status, int tried,
 		      int64_t next_attempt_at, const char *error, int64_t now)
 {
-	return write_bound(s, s->outbox_mark, "itiiti", id, status, (int64_t)tried, next_attempt_at,
-			   error, now);
+	int rc = write_bound(s, s->outbox_mark, "itiiti", id, status, (int64_t)tried,
+			     next_attempt_at, error, now);
+	s->deadlines_changed |= rc == 0 && strcmp(status, "failed") == 0; /* an alert goes on */
+	return rc;
 }
 
 int store_outbox_report(struct store *s, int64_t id, const char *status, const char *note,
 			const char *smsc_id, int64_t now)
 {
 	int rc = write_bound(s, s->outbox_report, "ittti", id, status, note, smsc_id, now);
+	s->deadlines_changed |= rc == 0; /* a failed alert goes on at once */
 	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+}
+
+int store_alert_settle_delivered(struct store *s, int64_t now)
+{
+	return write_bound(s, s->alert_settle_delivered, "i", now);
+}
+
+int store_alert_due(struct store *s, int64_t created_before, struct store_alert *out)
+{
+	sqlite3_stmt *st = s->alert_due;
+	int rc = query_bound(st, "i", created_before);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	out->chain_id = sqlite3_column_int64(st, 1);
+	out->person_id = sqlite3_column_int64(st, 2);
+	column_text(st, 3, out->text_key, sizeof out->text_key);
+	column_text(st, 4, out->status, sizeof out->status);
+	done(st);
+	return 1;
+}
+
+/* Steps a query of one value that may be NULL: 1 with *out, 0 for NULL,
+ * STORE_ERROR; reset either way. */
+static int single_time(sqlite3_stmt *st, int64_t *out)
+{
+	int rc = STORE_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		*out = sqlite3_column_int64(st, 0);
+	}
+	done(st);
+	return rc;
+}
+
+int store_alert_next_due(struct store *s, int64_t within, int64_t *at)
+{
+	sqlite3_bind_int64(s->alert_next_due, 1, within);
+	return single_time(s->alert_next_due, at);
+}
+
+int store_alert_settle(struct store *s, int64_t id, int64_t now)
+{
+	return write_bound(s, s->alert_settle, "ii", id, now);
+}
+
+int store_alert_next_officer(struct store *s, int64_t person_id, int64_t chain_id,
+			     struct store_officer *out, char person_name[96])
+{
+	sqlite3_stmt *st = s->alert_next_officer;
+	int rc = query_bound(st, "ii", person_id, chain_id);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->msisdn, sizeof out->msisdn);
+	column_text(st, 2, out->language, sizeof out->language);
+	column_text(st, 3, person_name, 96);
+	done(st);
+	return 1;
+}
+
+int store_owed_due(struct store *s, int64_t now, struct store_owed *out)
+{
+	sqlite3_stmt *st = s->owed_due;
+	int rc = query_bound(st, "i", now);
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, out->msisdn, sizeof out->msisdn);
+	column_text(st, 1, out->channel, sizeof out->channel);
+	column_text(st, 2, out->text, sizeof out->text);
+	done(st);
+	return 1;
+}
+
+int store_owed_settle(struct store *s, const char *msisdn, const char *channel)
+{
+	return write_bound(s, s->owed_settle, "tt", msisdn, channel);
+}
+
+int store_owed_next_due(struct store *s, int64_t *at)
+{
+	return single_time(s->owed_next_due, at);
+}
+
+int store_reply_failed(struct store *s, int64_t id, struct store_owed *out, int64_t *in_reply_to)
+{
+	sqlite3_stmt *st = s->reply_failed;
+	int rc = query_bound(st, "i", id);
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, out->msisdn, sizeof out->msisdn);
+	column_text(st, 1, out->text, sizeof out->text);
+	*in_reply_to = sqlite3_column_int64(st, 2);
+	/* RETURNING: the update is done when the statement is */
+	rc = sqlite3_step(st) == SQLITE_DONE ? 1 : STORE_ERROR;
+	done(st);
+	return rc;
 }
 
 int store_person_add(struct store *s, const struct store_new_person *p, int64_t now)
@@ -601,6 +744,7 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 	column_text(st, 10, out->pages, sizeof out->pages);
 	out->page = sqlite3_column_int64(st, 11);
 	out->pages_end = sqlite3_column_int(st, 12) != 0;
+	out->confirm = sqlite3_column_int(st, 13) != 0;
 	done(st);
 	return 1;
 }
@@ -608,11 +752,13 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 int store_session_save(struct store *s, const char *msisdn, const char *channel,
 		       const struct store_session *in, int64_t now)
 {
-	return write_bound(s, s->session_save, "tttttiiitttii", msisdn, channel, in->flow, in->node,
-			   in->vars, now, in->expires_at, in->attempts,
-			   in->ussd_session[0] ? in->ussd_session : NULL,
-			   in->ussd_text[0] ? in->ussd_text : NULL, in->pages[0] ? in->pages : NULL,
-			   in->page, (int64_t)in->pages_end);
+	int rc = write_bound(
+	    s, s->session_save, "tttttiiitttiii", msisdn, channel, in->flow, in->node, in->vars,
+	    now, in->expires_at, in->attempts, in->ussd_session[0] ? in->ussd_session : NULL,
+	    in->ussd_text[0] ? in->ussd_text : NULL, in->pages[0] ? in->pages : NULL, in->page,
+	    (int64_t)in->pages_end, (int64_t)in->confirm);
+	s->deadlines_changed |= rc == 0 && in->confirm; /* owed if it times out */
+	return rc;
 }
 
 int store_message_redact(struct store *s, int64_t id, const char *text, size_t len, bool utf8)

@@ -98,6 +98,7 @@ struct store_person {
 	char timezone[48];
 	char officer_msisdn[16]; /* empty if none */
 	char officer_language[8];
+	int64_t officer_id; /* 0 if none */
 };
 
 /* 1 and *out filled if msisdn is enrolled, 0 if not, STORE_ERROR. */
@@ -118,8 +119,65 @@ int store_checkin_add(struct store *s, int64_t person_id, int64_t at, const char
 /* 1 with the next appointment after now, 0 if there is none. */
 int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,
 			   char place[STORE_PLACE_MAX]);
-int store_outbox_add(struct store *s, const char *msisdn, const char *text, int coding,
-		     const char *kind, int64_t related_id, int64_t now);
+/* A message chabar sends first, queued. */
+struct store_outbound {
+	const char *msisdn, *text;
+	int coding;           /* enum kannel_coding, measured */
+	const char *kind;     /* alert | fallback | reminder */
+	int64_t related_id;   /* the person an alert is about; the message a copy is of */
+	int64_t officer_id;   /* an alert's officer (0: not an alert) */
+	const char *text_key; /* an alert's catalog text, to say it to the next officer */
+	int64_t chain_id;     /* an alert passed on: the first of its chain (0: it is) */
+};
+int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t now);
+/* True if a commit may have changed when something falls due (an alert
+ * queued or failed, a confirmation owed): due.h looks again. Asking
+ * clears it. */
+bool store_deadlines_changed(struct store *s);
+
+/* Alerts (alert.h). One open alert due to go on: it failed, or was queued
+ * before created_before and is not delivered. 1 with out, 0 if none. */
+struct store_alert {
+	int64_t id, chain_id, person_id;
+	char text_key[64];
+	char status[16];
+};
+int store_alert_due(struct store *s, int64_t created_before, struct store_alert *out);
+/* Delivered alerts need nothing more. */
+int store_alert_settle_delivered(struct store *s, int64_t now);
+int store_alert_settle(struct store *s, int64_t id, int64_t now);
+/* When the next open alert is due to go on, given the time it has
+ * (within, seconds): 1 with *at, 0 if none, or STORE_ERROR. */
+int store_alert_next_due(struct store *s, int64_t within, int64_t *at);
+/* An officer as an alert needs them. */
+struct store_officer {
+	int64_t id;
+	char msisdn[16];
+	char language[8];
+};
+/* The first active officer of the person's district not yet tried in the
+ * chain: 1 with out and the person's name, 0 if none is left. */
+int store_alert_next_officer(struct store *s, int64_t person_id, int64_t chain_id,
+			     struct store_officer *out, char person_name[96]);
+
+/* Confirmations owed by SMS (fallback.h): a USSD session whose
+ * confirmation was not seen to its end, or a reply the network did not
+ * deliver. */
+struct store_owed {
+	char msisdn[MSISDN_SIZE];
+	char channel[16];
+	char text[STORE_REPLY_MAX];
+};
+/* A session owing its confirmation that expired by now: 1 with out. */
+int store_owed_due(struct store *s, int64_t now, struct store_owed *out);
+int store_owed_settle(struct store *s, const char *msisdn, const char *channel);
+/* When the next owing session expires: 1 with *at, 0 if none, or
+ * STORE_ERROR. */
+int store_owed_next_due(struct store *s, int64_t *at);
+/* The reply message id was not delivered: marked so, once. 1 with its
+ * number, text and the message it answered the first time, 0 after (or
+ * not a reply). */
+int store_reply_failed(struct store *s, int64_t id, struct store_owed *out, int64_t *in_reply_to);
 
 /* The outbox sender's view (outbox.h). A row is queued, then sending (the
  * attempt committed before the request goes out), then accepted by Kannel
@@ -133,6 +191,7 @@ struct store_outbox_row {
 	int coding; /* enum kannel_coding, measured when it was queued */
 	int attempts;
 	int64_t created_at;
+	bool opted_out; /* the number said STOP: it gets nothing but answers */
 };
 /* True if a row was queued since the last call (the sender is woken after
  * the commit); asking clears it. */
@@ -192,6 +251,7 @@ struct store_session {
 	char pages[STORE_REPLY_MAX]; /* a USSD reply shown page by page, or "" */
 	int64_t page;
 	bool pages_end; /* the conversation had ended: the last page closes */
+	bool confirm;   /* the pages are a confirmation, owed by SMS if not seen */
 };
 
 int store_session_get(struct store *s, const char *msisdn, const char *channel,

@@ -6,7 +6,11 @@
 # chabard; the test asserts what comes back to the SMSC as submit_sm: the
 # pages of a whole Kyrgyz check-in, each with the right ussd_service_op
 # (2: continue, 17: end) and the session echoed, and the check-in row in
-# SQLite. TAP output; every process stopped by PID.
+# SQLite. What chabar says first goes the same way, through sendsms: the
+# confirmation's last page asks for a failure report, and when the SMSC
+# reports it undelivered the confirmation comes by SMS; three wrong PINs
+# send the officer an alert, whose delivery receipt comes back to the
+# outbox row. TAP output; every process stopped by PID.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/stack.sh
@@ -28,7 +32,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
 
-tap_plan 12
+tap_plan 17
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -38,22 +42,26 @@ missing=$(smpp_missing)
 ok 0 "prerequisites present"
 
 KANNEL_SMSC=smpp
-write_kannel_conf_smpp && write_chabar_conf "$T/chabar.conf" || bail "configs written"
+write_kannel_conf_smpp || bail "kannel.conf written"
+CHABAR_CONF_EXTRA=$(chabar_sendsms_conf)
+write_chabar_conf "$T/chabar.conf" || bail "chabar.conf written"
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
     ctl officer add +996700000001 "Officer" BSK ru &&
-    echo 4321 | ctl person add +996555300001 "Айгүл" ky - BSK +996700000001 ||
+    echo 4321 | ctl person add +996555300001 "Айгүл" ky - BSK +996700000001 &&
+    echo 4321 | ctl person add +996555300002 "Бакыт" ky - BSK +996700000001 ||
     bail "enrolment"
 start_smpp_peer && start_kannel && smpp_wait_bound || bail "Kannel binds to the SMPP SMSC"
 ok 0 "Kannel binds to the SMPP SMSC"
 start_chabard "$T/chabar.conf" || bail "chabard answers /health"
 
-# step OP SEQ TEXT: a USSD MO of session 42, then the submit_sm it causes.
+# step OP SEQ TEXT [FROM]: a USSD MO of session 42, then the submit_sm it
+# causes.
 step() {
-    local n
+    local n from=${4:-996555300001}
     n=$(smpp_count submit_sm)
-    smpp_mo +996555300001 '*384*1#' "$1" "42/$2" "$3" || return 1
-    smpp_wait_submit '"to":"\+?996555300001"' 15 "$n"
+    smpp_mo "+$from" '*384*1#' "$1" "42/$2" "$3" || return 1
+    smpp_wait_submit "\"to\":\"\\+?$from\"" 15 "$n"
 }
 # says LINE OP KEY: the submit_sm carries op OP, session 42 echoed, and the
 # catalog text of KEY (placeholders as wildcards).
@@ -82,8 +90,31 @@ says "$line" 17 checkin.done
 ok $? "the choice: the confirmation, op 17 (end)"
 is "$(stack_sql "select location||'|'||channel from checkins")" "work|ussd-smpp" \
     "the check-in is in SQLite, from USSD over SMPP"
-is "$(stack_sql "select count(*) from outbox where kind='fallback'")" 1 \
-    "and its confirmation is queued by SMS too"
+is "$(stack_sql "select count(*) from outbox")" 0 "the confirmation was sent: no SMS copy yet"
+# 2: a receipt on failure only (SMPP 3.4 5.2.17), as dlr-mask 18 asks
+is "$(smpp_field "$line" registered_delivery)" 2 \
+    "its last page asks the SMSC for a report of failure (X-Kannel-DLR-Mask on the reply)"
+n=$(smpp_count submit_sm)
+smpp_send "dlr $(smpp_field "$line" message_id) UNDELIV 001" || bail "the receipt sent"
+copy=$(smpp_wait_submit '"to":"\+?996555300001".*"ussd_service_op":null' 20 "$n")
+like "$(smpp_field "$copy" text)" "^$(catalog_text ky checkin.done | sed 's/{.*//')" \
+    "the SMSC reports it undelivered: the confirmation comes by SMS, whole"
+is "$(stack_sql "select kind || '|' || status from outbox")" "fallback|accepted" \
+    "from one outbox row, taken by Kannel"
+
+# --- an officer's alert over the SMPP link, and its delivery receipt -----------
+step 1 1 '*384*1#' 996555300002 >/dev/null &&
+    step 18 2 9992 996555300002 >/dev/null && step 18 3 9993 996555300002 >/dev/null &&
+    step 18 4 9994 996555300002 >/dev/null || bail "three wrong PINs over USSD"
+alert=$(smpp_wait_submit '"to":"\+?996700000001"' 20) || bail "the alert reaches the SMSC"
+is "$(smpp_field "$alert" text)" "$(catalog_text ru alert.pin_locked | sed 's/{name}/Бакыт/')" \
+    "three wrong PINs: the officer's alert reaches the SMSC, in the officer's language"
+smpp_send "dlr $(smpp_field "$alert" message_id) DELIVRD" || bail "the receipt sent"
+delivered() { [ "$(stack_sql "select status from outbox where kind = 'alert'")" = delivered ]; }
+_stack_wait 15 "" "the alert's delivery report" delivered
+is "$(stack_sql "select status || '|' || smsc_message_id from outbox where kind = 'alert'")" \
+    "delivered|$(smpp_field "$alert" message_id)" \
+    "the SMSC's receipt comes back through Kannel: the row is delivered, with the SMSC's id"
 line=$(step 1 1 '*999#')
 says "$line" 17 global.unavailable
 ok $? "an unknown code: END at once (op 17)"

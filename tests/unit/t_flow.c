@@ -167,7 +167,7 @@ static void test_errors(void)
 		     "bad channel");
 	expect_error(HEADER "  channel ussd\nnode a\n  end x.y\n", "has no trigger on its channel",
 		     "a USSD-only flow without a USSD code");
-	expect_error(HEADER "node a\n  end x.y by-pigeon\n", "expected \"end KEY [sms]\"",
+	expect_error(HEADER "node a\n  end x.y by-pigeon\n", "expected \"end KEY [sms|confirm]\"",
 		     "end with an unknown flag");
 	expect_error(HEADER "node a\n  end x.y\n  say x.z\n",
 		     "node a ends: it can have nothing else", "end with more");

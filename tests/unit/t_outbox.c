@@ -67,13 +67,15 @@ static void test_mark(void)
 	memset(key, 7, sizeof key);
 	memset(other, 8, sizeof other);
 	char a[OUTBOX_MARK_SIZE], b[OUTBOX_MARK_SIZE], c[OUTBOX_MARK_SIZE];
-	outbox_dlr_mark(key, 42, a);
-	outbox_dlr_mark(key, 42, b);
+	outbox_dlr_mark(key, OUTBOX_REPORT_ROW, 42, a);
+	outbox_dlr_mark(key, OUTBOX_REPORT_ROW, 42, b);
 	is_int((int)strlen(a), OUTBOX_MARK_SIZE - 1, "a mark is 32 hex digits");
 	is_str(a, b, "the same row, the same mark");
-	outbox_dlr_mark(key, 43, c);
+	outbox_dlr_mark(key, OUTBOX_REPORT_ROW, 43, c);
 	ok(strcmp(a, c) != 0, "another row, another mark");
-	outbox_dlr_mark(other, 42, c);
+	outbox_dlr_mark(key, OUTBOX_REPORT_REPLY, 42, c);
+	ok(strcmp(a, c) != 0, "a reply's mark is not the row's of the same number");
+	outbox_dlr_mark(other, OUTBOX_REPORT_ROW, 42, c);
 	ok(strcmp(a, c) != 0, "another key, another mark: it cannot be made without the key");
 }
 

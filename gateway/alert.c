@@ -1,0 +1,88 @@
+/* alert — see alert.h. */
+#include "alert.h"
+
+#include "buf.h"
+#include "gsm.h"
+#include "kannel.h"
+#include "log.h"
+
+#define ALERT_TEXT_MAX 1024
+
+int alert_queue(const struct alert_ctx *a, const struct store_officer *officer, const char *key,
+		int64_t person_id, const char *person_name, int64_t chain_id)
+{
+	const char *lang = locales_has_language(a->locales, officer->language)
+			       ? officer->language
+			       : cfg_default_language(a->cfg);
+	struct locale_var vars[] = {{"name", person_name}};
+	struct buf text;
+	buf_init(&text, ALERT_TEXT_MAX);
+	int rc = locales_render(a->locales, lang, key, vars, 1, &text);
+	if (rc == 0 && !text.overflowed) {
+		struct store_outbound m = {
+		    .msisdn = officer->msisdn,
+		    .text = text.data,
+		    /* the coding is measured, never assumed */
+		    .coding = gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2
+								  : KANNEL_CODING_7BIT,
+		    .kind = "alert",
+		    .related_id = person_id,
+		    .officer_id = officer->id,
+		    .text_key = key,
+		    .chain_id = chain_id,
+		};
+		rc = store_outbox_add(a->store, &m, a->now);
+		rc = rc < 0 ? STORE_ERROR : 0;
+	} else {
+		log_msg(LOG_LEVEL_ERROR, "alert_unsaid", "lang=%s key=%s", lang, key);
+		rc = 1;
+	}
+	buf_cleanup(&text);
+	return rc;
+}
+
+/* The alert goes to the chain's next officer, or, with none left (or a
+ * text that cannot be said), the log says so; either way this one is
+ * settled, so that nothing loops on it. */
+static int pass_on(const struct alert_ctx *a, const struct store_alert *due)
+{
+	struct store_officer next;
+	char name[96];
+	int found = store_alert_next_officer(a->store, due->person_id, due->chain_id, &next, name);
+	if (found < 0)
+		return STORE_ERROR;
+	int rc =
+	    found ? alert_queue(a, &next, due->text_key, due->person_id, name, due->chain_id) : 1;
+	if (rc < 0)
+		return STORE_ERROR;
+	if (rc == 0)
+		log_msg(LOG_LEVEL_WARN, "alert_passed_on",
+			"id=%lld chain=%lld status=%s officer=%lld", (long long)due->id,
+			(long long)due->chain_id, due->status, (long long)next.id);
+	else /* a person's safety may hang on it: the operator must know */
+		log_msg(LOG_LEVEL_ERROR, "alert_unheard",
+			"id=%lld chain=%lld status=%s person=%lld reason=%s", (long long)due->id,
+			(long long)due->chain_id, due->status, (long long)due->person_id,
+			found ? "cannot_say_it" : "no_officer_left");
+	return store_alert_settle(a->store, due->id, a->now);
+}
+
+int alert_due(const struct alert_ctx *a)
+{
+	if (store_alert_settle_delivered(a->store, a->now) < 0)
+		return STORE_ERROR;
+	int passed = 0, rc;
+	struct store_alert due;
+	int64_t before = a->now - (int64_t)a->cfg->alert_deliver_within;
+	while ((rc = store_alert_due(a->store, before, &due)) == 1) {
+		if (pass_on(a, &due) < 0)
+			return STORE_ERROR;
+		passed++;
+	}
+	return rc < 0 ? STORE_ERROR : passed;
+}
+
+int alert_next_due(const struct alert_ctx *a, int64_t *at)
+{
+	return store_alert_next_due(a->store, (int64_t)a->cfg->alert_deliver_within, at);
+}

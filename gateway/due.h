@@ -1,0 +1,28 @@
+/*
+ * due — the one timer for work that falls due at a time rather than on a
+ * message: alerts not delivered in time (alert.h) and confirmations owed
+ * by USSD sessions that timed out (fallback.h). The scheduler of
+ * reminders joins here.
+ *
+ * When it fires, everything due is done in one transaction of its own
+ * (batch_own_transaction), and the timer is set to the soonest deadline
+ * left, read from the tables: a restart loses and doubles nothing. A
+ * commit that changed a deadline (store_deadlines_changed) wakes it for
+ * the next loop turn; nothing polls.
+ *
+ * Lifecycle: due_new() → due_wake() … → due_free(). Loop thread only.
+ */
+#ifndef CHABAR_DUE_H
+#define CHABAR_DUE_H
+
+struct daemon;
+struct due;
+
+/* NULL if out of memory. Looks at once: what fell due while stopped. */
+struct due *due_new(struct daemon *d);
+void due_free(struct due *due);
+
+/* Deadlines changed: look again in the next loop turn. NULL: nothing. */
+void due_wake(struct due *due);
+
+#endif
