@@ -10,7 +10,10 @@
 # confirmation's last page asks for a failure report, and when the SMSC
 # reports it undelivered the confirmation comes by SMS; three wrong PINs
 # send the officer an alert, whose delivery receipt comes back to the
-# outbox row. TAP output; every process stopped by PID.
+# outbox row; an alert with no receipt in time goes to the district's
+# other officer, in that officer's language, and when that one is
+# undelivered too, the log says no one is left. TAP output; every process
+# stopped by PID.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/stack.sh
@@ -32,7 +35,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
 
-tap_plan 17
+tap_plan 20
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -43,13 +46,15 @@ ok 0 "prerequisites present"
 
 KANNEL_SMSC=smpp
 write_kannel_conf_smpp || bail "kannel.conf written"
-CHABAR_CONF_EXTRA=$(chabar_sendsms_conf)
+CHABAR_CONF_EXTRA=$(chabar_sendsms_conf '[alerts]' 'deliver_within = 5')
 write_chabar_conf "$T/chabar.conf" || bail "chabar.conf written"
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
     ctl officer add +996700000001 "Officer" BSK ru &&
     echo 4321 | ctl person add +996555300001 "Айгүл" ky - BSK +996700000001 &&
-    echo 4321 | ctl person add +996555300002 "Бакыт" ky - BSK +996700000001 ||
+    echo 4321 | ctl person add +996555300002 "Бакыт" ky - BSK +996700000001 &&
+    echo 4321 | ctl person add +996555300003 "Нурлан" ky - BSK +996700000001 &&
+    ctl officer add +996700000002 "Second Officer" BSK en ||
     bail "enrolment"
 start_smpp_peer && start_kannel && smpp_wait_bound || bail "Kannel binds to the SMPP SMSC"
 ok 0 "Kannel binds to the SMPP SMSC"
@@ -115,6 +120,22 @@ _stack_wait 15 "" "the alert's delivery report" delivered
 is "$(stack_sql "select status || '|' || smsc_message_id from outbox where kind = 'alert'")" \
     "delivered|$(smpp_field "$alert" message_id)" \
     "the SMSC's receipt comes back through Kannel: the row is delivered, with the SMSC's id"
+
+# --- no receipt in time: the district's other officer ------------------------
+step 1 1 '*384*1#' 996555300003 >/dev/null &&
+    step 18 2 9992 996555300003 >/dev/null && step 18 3 9993 996555300003 >/dev/null &&
+    step 18 4 9994 996555300003 >/dev/null || bail "three wrong PINs again"
+n=$(smpp_count submit_sm)
+smpp_wait_submit '"to":"\+?996700000001".*Нурлан' 20 >/dev/null || bail "the first officer's alert"
+second=$(smpp_wait_submit '"to":"\+?996700000002"' 20 "$n")
+is "$(smpp_field "$second" text)" "$(catalog_text en alert.pin_locked | sed 's/{name}/Нурлан/')" \
+    "no report of delivery within deliver_within: the other officer of the district gets it, in English"
+is "$(stack_sql "select group_concat(officer_id || ':' || (settled_at is not null), ' ') from (select * from outbox where kind = 'alert' and related_id = 3 order by id)")" \
+    "1:1 2:0" "the first alert is settled, passed on; the second waits for its report"
+smpp_send "dlr $(smpp_field "$second" message_id) UNDELIV 001" || bail "the receipt sent"
+_stack_wait 15 "" "the log line" grep -q 'event=alert_unheard.*reason=no_officer_left' "$T/chabard.out"
+is "$(grep -c 'level=error event=alert_unheard.*person=3 reason=no_officer_left' "$T/chabard.out")" 1 \
+    "undelivered too, and no officer left: an error in the log, once"
 line=$(step 1 1 '*999#')
 says "$line" 17 global.unavailable
 ok $? "an unknown code: END at once (op 17)"

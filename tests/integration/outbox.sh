@@ -8,7 +8,9 @@
 # the sender hands it to sendsms at once, and fakesmsc receives it on the
 # officer's number; the row is accepted, and Kannel's reports (the SMSC's
 # acknowledgement, then delivered) come back to /kannel/dlr. Reports that are not ours are
-# answered 200 and ignored. TAP output.
+# answered 200 and ignored. An officer who texted STOP gets no alert: it
+# fails at once as opted out and goes to the district's next officer.
+# TAP output.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
@@ -28,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
-tap_plan 9
+tap_plan 13
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -72,3 +74,24 @@ like "$(cat "$T/chabard.out")" 'event=dlr_ignored reason=not_ours' "the log says
 like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/metrics" | tr '\n' ' ')" \
     'chabar_outbox_requests_total\{result="accepted"\} 1 .*chabar_delivery_reports_total\{type="delivered"\} 1 .*type="smsc_accepted"\} 1 .*type="ignored"\} 1 ' \
     "/metrics counts the request and the reports"
+
+# --- STOP: nothing but answers ----------------------------------------------------
+OFFICER2=996555900002
+ctl officer add "+$OFFICER2" "Second Officer" BSK ru &&
+    ctl person add +996555100002 "Bolot Testov" en 4321 BSK "+$OFFICER" >/dev/null ||
+    bail "a second officer, and a person of the first"
+before=$(mt_count)
+send_mo "+$OFFICER" 384 STOP || bail "STOP sent"
+wait_mt "^384 [+]?$OFFICER " 20 "$before" >/dev/null || bail "STOP answered"
+is "$(sql "select opted_out from contacts where msisdn = '$OFFICER'")" 1 "the officer's STOP is kept"
+before=$(mt_count)
+for text in CHECKIN 1111 2222 3333; do
+    send_mo +996555100002 384 "$text" || bail "MO $text sent"
+done
+line=$(wait_mt "^384 [+]?$OFFICER2 " 20 "$before")
+is "$(decode_mt "${line:-x x text}")" "$(catalog_text ru alert.pin_locked | sed 's/{name}/Bolot Testov/')" \
+    "the alert goes to the district's other officer, in Russian"
+is "$(sql "select status || '|' || last_error || '|' || attempts from outbox where kind = 'alert' and related_id = 2 order by id limit 1")" \
+    "failed|opted out|0" "the opted-out officer's row failed at once, never tried"
+is "$(mt_lines | tail -n "+$((before + 1))" | grep -c "^384 [+]\?$OFFICER ")" 0 \
+    "and the officer who said STOP got nothing"
