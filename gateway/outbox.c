@@ -34,8 +34,7 @@ struct outbox {
 	struct store_outbox_row *rows; /* in_flight of them: those taken in one transaction */
 	struct outcome *finished;      /* in_flight of them: requests ended, not yet recorded */
 	unsigned finished_count;
-	double tokens; /* the rate limit's bucket */
-	ev_tstamp tokens_at;
+	struct outbox_bucket rate; /* [sendsms] rate */
 };
 
 /* One request to sendsms. */
@@ -221,20 +220,17 @@ static void drop(struct outbox *o, struct send *s)
 	o->in_flight--;
 }
 
-/* A token of the rate limit, or the seconds until there is one. */
-static double take_token(struct outbox *o)
+double outbox_bucket_take(struct outbox_bucket *b, unsigned rate, double now)
 {
-	unsigned rate = o->cfg->sendsms_rate;
 	if (!rate)
 		return 0;
-	ev_tstamp now = ev_now(o->d->loop);
-	o->tokens += (now - o->tokens_at) * rate;
-	if (o->tokens > rate)
-		o->tokens = rate; /* a second's burst at most */
-	o->tokens_at = now;
-	if (o->tokens < 1)
-		return (1 - o->tokens) / rate;
-	o->tokens -= 1;
+	b->tokens += (now - b->at) * rate;
+	if (b->tokens > rate)
+		b->tokens = rate; /* a second's burst at most */
+	b->at = now;
+	if (b->tokens < 1)
+		return (1 - b->tokens) / rate;
+	b->tokens -= 1;
 	return 0;
 }
 
@@ -305,7 +301,8 @@ static void fill(struct outbox *o)
 {
 	unsigned room = o->cfg->sendsms_in_flight - o->in_flight, tokens = 0;
 	double wait = 0;
-	while (tokens < room && (wait = take_token(o)) == 0)
+	while (tokens < room &&
+	       (wait = outbox_bucket_take(&o->rate, o->cfg->sendsms_rate, ev_now(o->d->loop))) == 0)
 		tokens++;
 	if (tokens == 0 && o->finished_count == 0) {
 		if (wait > 0)
@@ -314,13 +311,13 @@ static void fill(struct outbox *o)
 	}
 	struct turn t = {.max = tokens};
 	if (in_transaction(o, take_due, &t) < 0) {
-		o->tokens += tokens;
+		o->rate.tokens += tokens;
 		schedule(o, BACKOFF_FIRST); /* the store is failing: not in a loop */
 		return;
 	}
 	o->finished_count = 0;
-	o->tokens += tokens - t.count; /* not needed after all */
-	double after = -1;             /* when to look again, in seconds: none yet */
+	o->rate.tokens += tokens - t.count; /* not needed after all */
+	double after = -1;                  /* when to look again, in seconds: none yet */
 	for (unsigned i = 0; i < t.count; i++) {
 		const struct store_outbox_row *row = &o->rows[i];
 		if (start(o, row) == 0)
@@ -501,8 +498,7 @@ struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size)
 		outbox_free(o);
 		return NULL;
 	}
-	o->tokens = d->cfg->sendsms_rate;
-	o->tokens_at = ev_now(d->loop);
+	o->rate = (struct outbox_bucket){o->cfg->sendsms_rate, ev_now(d->loop)};
 	curl_multi_setopt(o->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
 	curl_multi_setopt(o->multi, CURLMOPT_SOCKETDATA, o);
 	curl_multi_setopt(o->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);

@@ -64,6 +64,17 @@ bool outbox_mark_ok(const struct outbox *o, enum outbox_report_of of, int64_t id
 int outbox_dlr_url(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
 		   size_t size);
 
+/* The rate limit: a bucket of tokens filled at rate a second, holding
+ * a second's worth at most. */
+struct outbox_bucket {
+	double tokens;
+	double at; /* when it was last filled */
+};
+
+/* Takes a token at now: 0, or the seconds until there is one (none
+ * taken). rate 0: no limit. */
+double outbox_bucket_take(struct outbox_bucket *b, unsigned rate, double now);
+
 /* Seconds before attempt (1: the first retry) is tried again: doubling
  * from 2 s to at most 5 minutes, times jitter (0.5 to 1.5). */
 double outbox_backoff(int attempt, double jitter);

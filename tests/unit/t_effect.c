@@ -3,13 +3,18 @@
  * rendered with the session's variables and a menu, an SMS copy over USSD
  * but not over SMS, an alert in the officer's language, a language that
  * changes the reply's, a timer that keeps the session (the shorter of the
- * node's timeout and the idle time), an end that clears it, a call. */
+ * node's timeout and the idle time), an end that clears it, a call; and
+ * what the promises of what is sent first do when their time comes: an
+ * alert passed along the district's officers (alert.c), a confirmation
+ * owed by a session that expired (fallback.c). */
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "effect.h"
+#include "fallback.h"
 #include "lint.h"
 #include "db.h"
 #include "tap.h"
@@ -160,6 +165,100 @@ static void test_language_and_session(void)
 	buf_cleanup(&r.reply.text);
 }
 
+/* alert_due() at now, in a transaction of its own. */
+static int alerts_due(int64_t now)
+{
+	struct alert_ctx a = {store, locales, cfg, now};
+	store_begin(store);
+	int n = alert_due(&a);
+	store_commit(store);
+	return n;
+}
+
+static void test_alert_chain(void)
+{
+	store_begin(store);
+	store_officer_add(store, "osh", "Officer Two", "996555500008", "ru", T0);
+	store_officer_add(store, "osh", "Officer Three", "996555500007", "en", T0);
+	store_commit(store);
+	int64_t first = count("SELECT id FROM outbox WHERE kind = 'alert'");
+	char sql[512];
+	struct alert_ctx a = {store, locales, cfg, T0};
+	int64_t at = 0;
+	is_int(alert_next_due(&a, &at), 1, "the alert queued above waits for its report");
+	is_int((int)(at - T0), 900, "for deliver_within (900 s by default)");
+	is_int(alerts_due(T0 + 899), 0, "before then, nothing moves");
+	is_int(alerts_due(T0 + 900), 1, "then it is passed on");
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT id FROM outbox WHERE kind = 'alert' AND msisdn = '996555500008' AND text = "
+	    "'Aibek Testov: много неверных PIN-кодов, отметка заблокирована.' AND chain_id = "
+	    "%lld AND settled_at IS NULL",
+	    (long long)first);
+	int64_t second = count(sql);
+	ok(second > first, "to the district's next officer, in theirs (ru), in the same chain");
+	snprintf(sql, sizeof sql, "SELECT settled_at FROM outbox WHERE id = %lld",
+		 (long long)first);
+	is_int(count(sql), T0 + 900, "the first alert is settled: it is not passed on twice");
+	store_begin(store);
+	store_outbox_report(store, second, "undeliverable", "test", NULL, T0 + 901);
+	store_commit(store);
+	is_int(alerts_due(T0 + 901), 1, "undeliverable: passed on at once, not after the wait");
+	snprintf(sql, sizeof sql,
+		 "SELECT id FROM outbox WHERE msisdn = '996555500007' AND text = 'Aibek Testov: "
+		 "wrong check-in PIN too many times; check-in blocked.' AND chain_id = %lld",
+		 (long long)first);
+	int64_t third = count(sql);
+	ok(third > second, "to the third officer, in English");
+	store_begin(store);
+	store_outbox_report(store, third, "delivered", "test", NULL, T0 + 902);
+	store_commit(store);
+	is_int(alerts_due(T0 + 5000), 0, "delivered: the chain ends");
+	is_int(count("SELECT count(*) FROM outbox WHERE kind = 'alert' AND settled_at IS NULL"), 0,
+	       "every alert of it settled");
+	a.now = T0 + 5000;
+	is_int(alert_next_due(&a, &at), 0, "and nothing waits");
+
+	/* a chain that finds no one left */
+	struct store_officer officer = {.id = 1};
+	snprintf(officer.msisdn, sizeof officer.msisdn, OFFICER);
+	snprintf(officer.language, sizeof officer.language, "ky");
+	store_begin(store);
+	is_int(alert_queue(&a, &officer, FLOW_KEY_PIN_ALERT, 1, "Aibek Testov", 0), 0,
+	       "a new alert");
+	store_commit(store);
+	is_int(alerts_due(T0 + 5900), 1, "to the second officer");
+	is_int(alerts_due(T0 + 6800), 1, "the third");
+	is_int(alerts_due(T0 + 7700), 1, "and with no officer left, it is given up");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox WHERE id > %lld AND kind = 'alert'",
+		 (long long)third);
+	is_int(count(sql), 3, "each officer had it once");
+	is_int(alerts_due(T0 + 9000), 0, "then nothing more");
+	is_int(alert_queue(&a, &officer, "no.such_key", 1, "Aibek Testov", 0), 1,
+	       "a text that cannot be said: nothing queued");
+}
+
+static void test_owed_confirmation(void)
+{
+	struct store_session s = {.expires_at = T0 + 30, .pages_end = true, .confirm = true};
+	snprintf(s.pages, sizeof s.pages, "Your next appointment: a long text");
+	store_begin(store);
+	store_session_save(store, PERSON, "ussd-at", &s, T0);
+	store_commit(store);
+	int64_t at = 0;
+	is_int(fallback_next_due(store, &at), 1, "a session owing its confirmation is due");
+	is_int((int)(at - T0), 30, "when it expires");
+	store_begin(store);
+	is_int(fallback_due(store, T0 + 29), 0, "not before");
+	is_int(fallback_due(store, T0 + 30), 1, "then the text is queued");
+	is_int(fallback_due(store, T0 + 31), 0, "once");
+	store_commit(store);
+	is_int(count("SELECT count(*) FROM outbox WHERE kind = 'fallback' AND msisdn = '" PERSON
+		     "' AND text = 'Your next appointment: a long text' AND coding = 0"),
+	       1, "whole, to the person, its coding measured");
+	is_int(fallback_next_due(store, &at), 0, "and nothing more is owed");
+}
+
 static void test_call(void)
 {
 	struct flow_session s = {.flow = FLOW_NONE, .node = FLOW_NONE};
@@ -210,6 +309,8 @@ int main(void)
 	test_queue_sms();
 	test_language_and_session();
 	test_call();
+	test_alert_chain();
+	test_owed_confirmation();
 
 	store_free(store);
 	flow_set_unref(flows);

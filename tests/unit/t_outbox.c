@@ -20,6 +20,26 @@ static void test_backoff(void)
 	is_int((int)outbox_backoff(3, 1.5), 12, "or adds half");
 }
 
+static void test_rate(void)
+{
+	struct outbox_bucket b = {10, 100.0};
+	int taken = 0;
+	while (outbox_bucket_take(&b, 10, 100.0) == 0 && taken < 100)
+		taken++;
+	is_int(taken, 10, "a full bucket: a second's worth at once (rate 10)");
+	is_int((int)(outbox_bucket_take(&b, 10, 100.0) * 1000 + 0.5), 100,
+	       "then the next in 100 ms");
+	is_int((int)outbox_bucket_take(&b, 10, 100.1), 0, "and 100 ms later there is one");
+	ok(outbox_bucket_take(&b, 10, 100.1) > 0, "only one");
+	taken = 0;
+	while (outbox_bucket_take(&b, 10, 3600.0) == 0 && taken < 100)
+		taken++;
+	is_int(taken, 10, "an hour idle still gives a second's worth, no more");
+	for (taken = 0; taken < 1000 && outbox_bucket_take(&b, 0, 3600.0) == 0;)
+		taken++;
+	is_int(taken, 1000, "rate 0: no limit");
+}
+
 static void test_sendsms_answers(void)
 {
 	is_int(outbox_sendsms_answer(202, "0: Accepted for delivery"), 1, "202 0: Accepted: taken");
@@ -84,6 +104,7 @@ int main(void)
 	if (sodium_init() < 0)
 		return 1;
 	test_backoff();
+	test_rate();
 	test_sendsms_answers();
 	test_dlr_types();
 	test_mark();
