@@ -10,7 +10,7 @@
 #include "log.h"
 
 #define RETRY_SECONDS 2.0 /* after the store refused: not in a loop */
-#define MIN_SECONDS   1.0 /* between two looks that found work */
+#define MIN_SECONDS   1.0 /* between two looks: a deadline is met within it */
 
 struct due {
 	struct daemon *d;
@@ -22,15 +22,12 @@ static struct alert_ctx alerts(const struct daemon *d)
 	return (struct alert_ctx){d->store, d->locales, d->cfg, (int64_t)ev_now(d->loop)};
 }
 
+/* Everything due now, in one transaction (each logs what it did). */
 static int run_due(void *ctx, void *arg)
 {
 	struct daemon *d = ctx;
 	struct alert_ctx a = alerts(d);
-	int *done = arg;
-	int passed = alert_due(&a);
-	int owed = passed < 0 ? STORE_ERROR : fallback_due(d->store, a.now);
-	*done = passed + owed;
-	return owed < 0 ? STORE_ERROR : 0;
+	return alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 ? STORE_ERROR : 0;
 }
 
 static void arm(struct due *due, double after)
@@ -44,8 +41,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct due *due = w->data;
 	struct daemon *d = due->d;
-	int done = 0;
-	if (batch_own_transaction(&d->batch, "due_store", run_due, d, &done) < 0) {
+	if (batch_own_transaction(&d->batch, "due_store", run_due, d, NULL) < 0) {
 		arm(due, RETRY_SECONDS);
 		return;
 	}
@@ -61,7 +57,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		return; /* nothing waits: a commit that makes a deadline wakes us */
 	int64_t next = !owed || (alert && alert_at < owed_at) ? alert_at : owed_at;
 	double after = (double)next - ev_now(loop);
-	arm(due, done && after < MIN_SECONDS ? MIN_SECONDS : after);
+	arm(due, after < MIN_SECONDS ? MIN_SECONDS : after); /* never a busy loop */
 }
 
 struct due *due_new(struct daemon *d)

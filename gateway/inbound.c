@@ -210,6 +210,7 @@ static int repeat(struct daemon *d, const struct inbound *in, struct inbound_out
 	out->waiting = strcmp(earlier.meta, "CON") == 0;
 	out->repeat = true;
 	out->key = "repeat";
+	out->confirm_id = earlier.confirmation ? earlier.id : 0; /* asked for again */
 	return 0;
 }
 
@@ -302,7 +303,8 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	    .coding = reply->ucs2 ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
 	    .smsc = ussd ? NULL : in->smsc,
 	    .meta = ussd ? (reply->waiting ? "CON" : "END") : NULL,
-	    .status = "replied",
+	    /* a confirmation's last page: the network may still drop it */
+	    .status = ussd && reply->confirm && !reply->waiting ? "confirmation" : "replied",
 	    .in_reply_to = input.message_id,
 	    .created_at = now,
 	};
@@ -310,8 +312,8 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 	int64_t answer_id;
 	if (store_add_message(d->store, &answer, &answer_id) < 0)
 		return STORE_ERROR;
-	if (ussd && reply->confirm && !reply->waiting)
-		*confirm_id = answer_id; /* its last page: the network may still drop it */
+	if (strcmp(answer.status, "confirmation") == 0)
+		*confirm_id = answer_id;
 	return 0;
 }
 

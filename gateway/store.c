@@ -28,7 +28,8 @@
 	  "INSERT INTO messages (direction, network_id, channel, msisdn, peer, text, coding,"      \
 	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                                 \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")                      \
-	X(find_reply, "SELECT r.text, r.coding, coalesce(r.meta, '') FROM messages m"              \
+	X(find_reply, "SELECT r.text, r.coding, coalesce(r.meta, ''), coalesce(r.id, 0),"          \
+		      " r.status = 'confirmation' FROM messages m"                                 \
 		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
 		      " WHERE m.channel = ?1 AND m.msisdn = ?2 AND m.network_id = ?3"              \
 		      " AND m.direction = 'in' ORDER BY r.id LIMIT 1")                             \
@@ -130,7 +131,7 @@
 	X(owed_next_due, "SELECT min(expires_at) FROM sessions WHERE confirm = 1")                 \
 	X(reply_failed,                                                                            \
 	  "UPDATE messages SET status = 'undelivered' WHERE id = ?1 AND direction = 'out'"         \
-	  " AND status = 'replied' RETURNING msisdn, text, coalesce(in_reply_to, 0)")
+	  " AND status = 'confirmation' RETURNING msisdn, text, coalesce(in_reply_to, 0)")
 
 struct store {
 	sqlite3 *db;
@@ -342,6 +343,8 @@ int store_find_reply(struct store *s, const char *channel, const char *msisdn,
 		out->len = len;
 		out->coding = sqlite3_column_int(st, 1);
 		column_text(st, 2, out->meta, sizeof out->meta);
+		out->id = sqlite3_column_int64(st, 3);
+		out->confirmation = sqlite3_column_int(st, 4) == 1;
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		found = STORE_ERROR;

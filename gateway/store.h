@@ -51,7 +51,9 @@ struct store_reply {
 	char text[STORE_REPLY_MAX];
 	size_t len;
 	int coding;
-	char meta[16]; /* USSD: "CON" or "END" */
+	char meta[16];     /* USSD: "CON" or "END" */
+	int64_t id;        /* the reply's row (0: none) */
+	bool confirmation; /* it ended on a confirmation (fallback.h) */
 };
 
 struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t err_size);
@@ -174,9 +176,10 @@ int store_owed_settle(struct store *s, const char *msisdn, const char *channel);
 /* When the next owing session expires: 1 with *at, 0 if none, or
  * STORE_ERROR. */
 int store_owed_next_due(struct store *s, int64_t *at);
-/* The reply message id was not delivered: marked so, once. 1 with its
+/* The reply message id, a confirmation's last page (status
+ * "confirmation"), was not delivered: marked undelivered, once. 1 with its
  * number, text and the message it answered the first time, 0 after (or
- * not a reply). */
+ * not such a reply). */
 int store_reply_failed(struct store *s, int64_t id, struct store_owed *out, int64_t *in_reply_to);
 
 /* The outbox sender's view (outbox.h). A row is queued, then sending (the

@@ -35,7 +35,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
 
-tap_plan 20
+tap_plan 21
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -106,6 +106,8 @@ like "$(smpp_field "$copy" text)" "^$(catalog_text ky checkin.done | sed 's/{.*/
     "the SMSC reports it undelivered: the confirmation comes by SMS, whole"
 is "$(stack_sql "select kind || '|' || status from outbox")" "fallback|accepted" \
     "from one outbox row, taken by Kannel"
+is "$(stack_sql "select group_concat(status, ' ') from messages where direction = 'out' and meta = 'END'")" \
+    "undelivered" "the page's own row says it was not delivered"
 
 # --- an officer's alert over the SMPP link, and its delivery receipt -----------
 step 1 1 '*384*1#' 996555300002 >/dev/null &&

@@ -81,6 +81,39 @@ static void test_dlr_types(void)
 	ok(!dlr_type(32), "nor is a bit outside the mask");
 }
 
+/* dlr_parse() of a query string as Kannel fills in a dlr-url. */
+static const char *parse(const char *query, struct dlr_report *r)
+{
+	static char buf[512];
+	snprintf(buf, sizeof buf, "%s", query);
+	struct form f;
+	form_init(&f);
+	form_parse(&f, buf, strlen(buf));
+	return dlr_parse(&f, r);
+}
+
+static void test_dlr_parse(void)
+{
+	struct dlr_report r;
+	ok(!parse("id=12&mark=ab&status=1&smsc_id=1000010&answer=ACK%2F", &r) &&
+	       r.of == OUTBOX_REPORT_ROW && r.id == 12 && r.type->type == 1 && r.mark_len == 2 &&
+	       strcmp(r.smsc_id, "1000010") == 0 &&
+	       strcmp(r.note, "delivered to the phone: ACK/") == 0,
+	   "a row's report: id, type, mark, the SMSC's id, our note and its answer");
+	ok(!parse("msg=7&mark=ab&status=16&answer=NACK%2F0x0b", &r) &&
+	       r.of == OUTBOX_REPORT_REPLY && r.id == 7 && r.type->type == 16,
+	   "a reply's report (msg=)");
+	is_str(parse("status=1", &r), "no_id", "no id: none");
+	is_str(parse("id=1&msg=2&status=1", &r), "no_id", "both ids: not a URL we gave");
+	is_str(parse("id=%d&status=1", &r), "no_id", "a placeholder Kannel left: no id");
+	is_str(parse("id=0&status=1", &r), "no_id", "id 0: none");
+	is_str(parse("id=1&status=3", &r), "bad_status", "a sum of types: refused");
+	is_str(parse("id=1&status=", &r), "bad_status", "no type: refused");
+	ok(!parse("id=1&status=8&smsc_id=%0Aforged&answer=a%0Db%1Bc%FF", &r) &&
+	       r.smsc_id[0] == '\0' && strcmp(r.note, "accepted by the SMSC: abc") == 0,
+	   "an SMSC id that is not one is dropped; control and 8-bit bytes leave the note");
+}
+
 static void test_mark(void)
 {
 	unsigned char key[32], other[32];
@@ -107,6 +140,7 @@ int main(void)
 	test_rate();
 	test_sendsms_answers();
 	test_dlr_types();
+	test_dlr_parse();
 	test_mark();
 	return tap_done();
 }
