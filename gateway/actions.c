@@ -8,32 +8,19 @@
 
 #include "log.h"
 #include "pin.h"
-
-/* Central Asia keeps no daylight saving time, so a fixed offset per zone is
- * exact, and no process-wide TZ has to be switched per message. An unknown
- * zone is the schema's default district zone, Asia/Bishkek. */
-int actions_utc_offset_hours(const char *timezone)
-{
-	static const struct {
-		const char *zone;
-		int hours;
-	} zones[] = {
-	    {"Asia/Bishkek", 6},   {"Asia/Almaty", 5},    {"Asia/Qostanay", 5},
-	    {"Asia/Aqtobe", 5},    {"Asia/Aqtau", 5},     {"Asia/Atyrau", 5},
-	    {"Asia/Oral", 5},      {"Asia/Qyzylorda", 5}, {"Asia/Tashkent", 5},
-	    {"Asia/Samarkand", 5}, {"Asia/Dushanbe", 5},  {"UTC", 0},
-	};
-	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
-		if (strcmp(zones[i].zone, timezone) == 0)
-			return zones[i].hours;
-	return 6;
-}
+#include "tz.h"
 
 void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11])
 {
-	time_t local = (time_t)(t + actions_utc_offset_hours(timezone) * 3600);
+	const struct tz *zone = tz_get(timezone);
 	struct tm tm;
-	gmtime_r(&local, &tm);
+	if (zone) {
+		tz_local(zone, t, &tm);
+	} else {
+		log_msg(LOG_LEVEL_WARN, "tz_unknown", "zone=\"%.48s\"", timezone);
+		time_t utc = (time_t)t;
+		gmtime_r(&utc, &tm);
+	}
 	if (strftime(hhmm, 6, "%H:%M", &tm) == 0)
 		hhmm[0] = '\0';
 	if (strftime(date, 11, "%d.%m.%Y", &tm) == 0)

@@ -35,10 +35,9 @@ struct actions_ctx {
 int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,
 		enum flow_outcome *outcome);
 
-/* Hours east of UTC of a district's time zone (Central Asia keeps no DST). */
-int actions_utc_offset_hours(const char *timezone);
-
-/* Local time at t in a district's time zone as "HH:MM" and "DD.MM.YYYY". */
+/* Local time at t in a district's time zone (tz.h) as "HH:MM" and
+ * "DD.MM.YYYY". A zone tzdata does not have (a district stored before
+ * zones were checked) is shown as UTC, with a warning in the log. */
 void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11]);
 
 #endif

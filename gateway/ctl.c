@@ -12,9 +12,11 @@
 
 #include "actions.h"
 #include "cfg.h"
+#include "clock.h"
 #include "lint.h"
 #include "locale.h"
 #include "log.h"
+#include "tz.h"
 #include "msisdn.h"
 #include "pin.h"
 #include "store.h"
@@ -64,6 +66,13 @@ static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
 	const char *lang = language(argv[2]);
 	if (!lang)
 		return 1;
+	if (!tz_get(argv[3])) {
+		fprintf(stderr,
+			"chabarctl: no time zone \"%s\" in the system's tzdata (e.g. "
+			"Asia/Bishkek, Asia/Almaty, Asia/Tashkent, Asia/Dushanbe)\n",
+			argv[3]);
+		return 1;
+	}
 	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0 ? fail("district add", s)
 									  : 0;
 }
@@ -84,7 +93,7 @@ static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 	const char *lang = language(argv[3]);
 	if (!number(argv[0], msisdn) || !lang)
 		return 1;
-	return store_officer_add(s, argv[2], argv[1], msisdn, lang, (int64_t)time(NULL)) < 0
+	return store_officer_add(s, argv[2], argv[1], msisdn, lang, clock_time()) < 0
 		   ? fail("officer add", s)
 		   : 0;
 }
@@ -125,7 +134,7 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 	    .officer = argv[5] ? officer : NULL,
 	    .pin_hash = hash,
 	};
-	return store_person_add(s, &p, (int64_t)time(NULL)) < 0 ? fail("person add", s) : 0;
+	return store_person_add(s, &p, clock_time()) < 0 ? fail("person add", s) : 0;
 }
 
 static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
@@ -145,8 +154,14 @@ static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
 			"chabarctl: the time is \"YYYY-MM-DD HH:MM\", local to the district\n");
 		return 1;
 	}
-	int64_t at = (int64_t)timegm(&tm) - actions_utc_offset_hours(person.timezone) * 3600;
-	return store_appointment_add(s, msisdn, at, argv[2], (int64_t)time(NULL)) < 0
+	const struct tz *zone = tz_get(person.timezone);
+	if (!zone) {
+		fprintf(stderr, "chabarctl: the district's time zone \"%s\" is not in tzdata\n",
+			person.timezone);
+		return 1;
+	}
+	int64_t at = tz_utc(zone, (int64_t)timegm(&tm));
+	return store_appointment_add(s, msisdn, at, argv[2], clock_time()) < 0
 		   ? fail("appointment add", s)
 		   : 0;
 }
@@ -280,6 +295,11 @@ int main(int argc, char **argv)
 		return 1;
 	log_open(LOG_TARGET_STDERR, LOG_LEVEL_WARN);
 	char err[512];
+	if (clock_init(err, sizeof err) < 0) {
+		fprintf(stderr, "chabarctl: %s\n", err);
+		cfg_unref(cfg);
+		return 1;
+	}
 	struct store *s = store_open(cfg->database, cfg->synchronous, err, sizeof err);
 	if (!s) {
 		fprintf(stderr, "chabarctl: %s\n", err);

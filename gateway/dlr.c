@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "channel.h"
+#include "clock.h"
 #include "fallback.h"
 #include "log.h"
 
@@ -71,7 +72,7 @@ const char *dlr_parse(const struct form *f, struct dlr_report *out)
 static int write_report(struct daemon *d, const void *arg, struct inbound_outcome *out)
 {
 	const struct dlr_report *r = arg;
-	int64_t now = (int64_t)ev_now(d->loop);
+	int64_t now = (int64_t)clock_now(d->loop);
 	int found = 1;
 	if (r->of == OUTBOX_REPORT_ROW)
 		found = store_outbox_report(d->store, r->id, r->type->status, r->note,

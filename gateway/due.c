@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "alert.h"
+#include "clock.h"
 #include "daemon.h"
 #include "fallback.h"
 #include "log.h"
@@ -19,7 +20,7 @@ struct due {
 
 static struct alert_ctx alerts(const struct daemon *d)
 {
-	return (struct alert_ctx){d->store, d->locales, d->cfg, (int64_t)ev_now(d->loop)};
+	return (struct alert_ctx){d->store, d->locales, d->cfg, (int64_t)clock_now(d->loop)};
 }
 
 /* Everything due now, in one transaction (each logs what it did). */
@@ -56,7 +57,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	if (!alert && !owed)
 		return; /* nothing waits: a commit that makes a deadline wakes us */
 	int64_t next = !owed || (alert && alert_at < owed_at) ? alert_at : owed_at;
-	double after = (double)next - ev_now(loop);
+	double after = (double)next - clock_now(loop);
 	arm(due, after < MIN_SECONDS ? MIN_SECONDS : after); /* never a busy loop */
 }
 

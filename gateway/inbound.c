@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "fallback.h"
 #include "kannel.h"
@@ -218,7 +219,7 @@ static int repeat(struct daemon *d, const struct inbound *in, struct inbound_out
 static int exchange(struct daemon *d, const struct inbound *in, struct converse_reply *reply,
 		    int64_t *confirm_id)
 {
-	int64_t now = (int64_t)ev_now(d->loop);
+	int64_t now = (int64_t)clock_now(d->loop);
 	bool ussd = in->session_id != NULL;
 	struct converse_ctx conversation = {d->store, d->cfg, d->flows, d->locales};
 	struct converse_input input = {

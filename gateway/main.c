@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "daemon.h"
 #include "lint.h"
 #include "log.h"
@@ -81,6 +82,10 @@ int main(int argc, char **argv)
 	if (!loop)
 		fatal("error=\"cannot create the event loop\"");
 	char err[512];
+	if (clock_init(err, sizeof err) < 0)
+		fatal("error=\"%s\"", err);
+	if (clock_offset())
+		log_msg(LOG_LEVEL_WARN, "clock_offset", "seconds=%lld", (long long)clock_offset());
 	struct daemon *d = daemon_new(loop, cfg_path, cfg, err, sizeof err);
 	if (!d)
 		fatal("error=\"%s\"", err);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "daemon.h"
 #include "kannel.h"
 #include "log.h"
@@ -255,7 +256,7 @@ static int take_due(void *ctx, void *arg)
 {
 	struct outbox *o = ctx;
 	struct turn *t = arg;
-	int64_t now = (int64_t)ev_now(o->d->loop);
+	int64_t now = (int64_t)clock_now(o->d->loop);
 	for (unsigned i = 0; i < o->finished_count; i++)
 		if (record(o, &o->finished[i]) < 0)
 			return STORE_ERROR;
@@ -337,7 +338,7 @@ static void fill(struct outbox *o)
 	if (t.count < tokens) {
 		int64_t next = store_outbox_next_due(o->d->store);
 		if (next >= 0)
-			after = soonest(after, (double)next - ev_now(o->d->loop));
+			after = soonest(after, (double)next - clock_now(o->d->loop));
 	}
 	if (after >= 0)
 		schedule(o, after);
@@ -370,7 +371,7 @@ static void judge(struct send *s, CURLcode result, struct outcome *r)
 
 static int record(struct outbox *o, const struct outcome *r)
 {
-	int64_t now = (int64_t)ev_now(o->d->loop);
+	int64_t now = (int64_t)clock_now(o->d->loop);
 	const struct cfg *c = o->cfg;
 	if (r->verdict > 0)
 		return store_outbox_mark(o->d->store, r->id, "accepted", 0, now, NULL, now);
@@ -468,7 +469,7 @@ static void on_due(struct ev_loop *loop, ev_timer *w, int revents)
 static int resume(void *ctx, void *arg)
 {
 	struct outbox *o = ctx;
-	int64_t now = (int64_t)ev_now(o->d->loop);
+	int64_t now = (int64_t)clock_now(o->d->loop);
 	return store_outbox_resume(o->d->store, now, now + RESUME_GRACE);
 }
 

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "channel.h"
+#include "clock.h"
 #include "daemon.h"
 #include "dlr.h"
 
@@ -41,7 +42,7 @@ static void metrics(void *ctx, struct http_exchange *ex)
 	struct daemon *d = ctx;
 	struct buf out;
 	buf_init(&out, METRICS_TEXT_MAX);
-	int64_t sessions = store_count_open_sessions(d->store, (int64_t)ev_now(d->loop));
+	int64_t sessions = store_count_open_sessions(d->store, (int64_t)clock_now(d->loop));
 	if (metrics_render(&d->metrics, ev_now(d->loop) - d->started, sessions,
 			   http_connections(d->http), &out) < 0)
 		http_reply_text(ex, 500, "metrics too large\n");
