@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ledger.h"
 #include "log.h"
 #include "pin.h"
 #include "tz.h"
@@ -118,9 +119,13 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 	*outcome = FLOW_OUTCOME_fail;
 	if (!ctx->person || !location)
 		return 0;
-	if (store_checkin_add(ctx->store, ctx->person->id, ctx->now, location, ctx->channel,
-			      ctx->message_id) < 0)
+	struct store_checkin c = {
+	    .person_id = ctx->person->id, .at = ctx->now, .message_id = ctx->message_id};
+	snprintf(c.location, sizeof c.location, "%s", location);
+	snprintf(c.channel, sizeof c.channel, "%s", ctx->channel);
+	if (ledger_add(ctx->store, ctx->cfg->keys.ledger, &c) < 0)
 		return -1;
+	set_var(s, "receipt", c.receipt);
 	int found = next_appointment(ctx, s);
 	if (found < 0)
 		return -1;

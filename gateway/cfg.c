@@ -328,6 +328,7 @@ static int parse_pin_key(struct cfg *c, const struct cfg_key *k, const char *val
 	crypto_kdf_derive_from_key(c->keys.message_id, sizeof c->keys.message_id, 3, context,
 				   master);
 	crypto_kdf_derive_from_key(c->keys.dlr, sizeof c->keys.dlr, 4, context, master);
+	crypto_kdf_derive_from_key(c->keys.ledger, sizeof c->keys.ledger, 5, context, master);
 	sodium_memzero(master, sizeof master);
 	return 0;
 }

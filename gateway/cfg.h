@@ -98,6 +98,7 @@ struct cfg {
 		unsigned char ussd_seen[CFG_PIN_KEY_SIZE];  /* text a USSD session answered */
 		unsigned char message_id[CFG_PIN_KEY_SIZE]; /* ids made from what was typed */
 		unsigned char dlr[CFG_PIN_KEY_SIZE];        /* the mark of our own DLR URLs */
+		unsigned char ledger[CFG_PIN_KEY_SIZE];     /* the check-ins' chain (ledger.h) */
 	} keys;
 	unsigned pin_attempts;
 	unsigned pin_lock_minutes;

@@ -13,6 +13,7 @@
 #include "actions.h"
 #include "cfg.h"
 #include "clock.h"
+#include "ledger.h"
 #include "lint.h"
 #include "locale.h"
 #include "log.h"
@@ -184,6 +185,64 @@ static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
+/* Walks the check-ins' chain and says whether it is whole. */
+static int cmd_ledger(const struct cfg *cfg, struct store *s, char **argv)
+{
+	struct ledger_report r;
+	int rc = ledger_verify(s, cfg->keys.ledger, &r);
+	if (rc < 0)
+		return fail("ledger verify", s);
+	if (rc == 1) {
+		printf("ledger broken at check-in %lld: %s (%lld verified before it)\n",
+		       (long long)r.broken_id, r.why, (long long)r.checked);
+		return 1;
+	}
+	printf("ledger whole: %lld check-ins on the chain, %lld from before it\n",
+	       (long long)r.checked, (long long)r.before);
+	return 0;
+}
+
+/* What a receipt a person quotes proves. */
+static int cmd_receipt(const struct cfg *cfg, struct store *s, char **argv)
+{
+	char code[LEDGER_RECEIPT_SIZE];
+	struct store_receipt r;
+	if (!ledger_receipt_read(argv[0], code)) {
+		fprintf(stderr, "chabarctl: \"%s\" is not a receipt (8 letters and digits)\n",
+			argv[0]);
+		return 2;
+	}
+	int found = store_checkin_by_receipt(s, code, &r);
+	if (found < 0)
+		return fail("receipt", s);
+	if (!found) {
+		printf("receipt %s: no check-in has it\n", code);
+		return 1;
+	}
+	const struct store_checkin *c = &r.checkin;
+	struct tm tm;
+	char when[32];
+	const struct tz *zone = tz_get(r.timezone);
+	time_t utc = (time_t)c->at;
+	if (zone)
+		tz_local(zone, c->at, &tm);
+	else
+		gmtime_r(&utc, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	struct ledger_report chain;
+	int rc = ledger_verify(s, cfg->keys.ledger, &chain);
+	if (rc < 0)
+		return fail("ledger verify", s);
+	bool whole = rc == 0 || chain.broken_id > c->id;
+	printf("receipt %s: %s checked in at %s %s (check-in %lld), %s, over %s\n"
+	       "ledger: %s\n",
+	       code, r.name, when, zone ? r.timezone : "UTC", (long long)c->id, c->location,
+	       c->channel,
+	       whole ? "whole up to this check-in: it was recorded as shown"
+		     : "broken before this check-in: see chabarctl ledger verify");
+	return whole ? 0 : 1;
+}
+
 /* The flows and catalogs the config names, linted; -1 (errors reported). */
 static int load_linted(const struct cfg *cfg, struct flow_set **flows, struct locales **locales)
 {
@@ -240,6 +299,9 @@ static const struct command commands[] = {
     {"appointment", "add", "MSISDN 'YYYY-MM-DD HH:MM' PLACE",
      "add an appointment, in the district's local time", 3, 0, cmd_appointment},
     {"lint", NULL, "", "check flows and catalogs: every text exists and fits", 0, 0, cmd_lint},
+    {"ledger", "verify", "", "check that no recorded check-in was changed or deleted", 0, 0,
+     cmd_ledger},
+    {"receipt", NULL, "CODE", "what a check-in receipt a person quotes proves", 1, 0, cmd_receipt},
     {"keywords", NULL, "", "list every spelling of every keyword, flow by flow", 0, 0,
      cmd_keywords},
 };

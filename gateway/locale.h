@@ -57,6 +57,7 @@
 	X(date, "31.12.2026")                                                                      \
 	X(place, "Октябрьский районный отдел пробации, каб.12")                                    \
 	X(next_appointment, "31.12.2026 23:59")                                                    \
+	X(receipt, "XXXX-XXXX")                                                                    \
 	X(name, "Жылдызкан Абдыкадырова")
 
 /* A text's own SMS budget: a line "budget: N" among its extracted comments

@@ -17,6 +17,11 @@
 #define STORE_BUSY_TIMEOUT_MS 200
 
 /* Every statement, declared once; store_open prepares them all. */
+/* A check-in as the ledger reads it (read_checkin). */
+#define CHECKIN_COLUMNS                                                                            \
+	"c.id, c.person_id, c.at, c.location, c.channel, coalesce(c.message_id, 0),"               \
+	" coalesce(c.receipt, ''), coalesce(c.prev_hash, ''), coalesce(c.hash, '')"
+
 #define STORE_STATEMENTS(X)                                                                        \
 	X(begin, "BEGIN IMMEDIATE")                                                                \
 	X(commit, "COMMIT")                                                                        \
@@ -69,8 +74,16 @@
 	  "SELECT starts_at, coalesce(place, '') FROM appointments WHERE person_id = ?1"           \
 	  " AND starts_at > ?2 AND status IN ('scheduled', 'confirmed')"                           \
 	  " ORDER BY starts_at LIMIT 1")                                                           \
-	X(checkin_add, "INSERT INTO checkins (person_id, at, location, channel, message_id)"       \
-		       " VALUES (?1, ?2, ?3, ?4, ?5)")                                             \
+	X(checkin_add,                                                                             \
+	  "INSERT INTO checkins (person_id, at, location, channel, message_id, receipt,"           \
+	  " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                             \
+	X(checkin_last_hash, "SELECT coalesce(hash, '') FROM checkins ORDER BY id DESC LIMIT 1")   \
+	X(checkin_all,                                                                             \
+	  "SELECT " CHECKIN_COLUMNS " FROM checkins c WHERE c.id > ?1 ORDER BY c.id LIMIT 1")      \
+	X(checkin_by_receipt,                                                                      \
+	  "SELECT " CHECKIN_COLUMNS ", p.name, coalesce(d.timezone, 'UTC') FROM checkins c"        \
+	  " JOIN persons p ON p.id = c.person_id LEFT JOIN districts d ON d.id = p.district_id"    \
+	  " WHERE c.receipt = ?1")                                                                 \
 	X(session_get, "SELECT flow, node, vars, step, updated_at, expires_at, attempts,"          \
 		       " coalesce(ussd_session, ''), coalesce(ussd_text, ''), started_at,"         \
 		       " coalesce(pages, ''), page, pages_end, confirm FROM sessions"              \
@@ -500,11 +513,59 @@ int store_person_pin(struct store *s, int64_t person_id, int failures, int64_t l
 	return write_bound(s, s->person_pin, "iii", person_id, (int64_t)failures, locked_until);
 }
 
-int store_checkin_add(struct store *s, int64_t person_id, int64_t at, const char *location,
-		      const char *channel, int64_t message_id)
+int store_checkin_add(struct store *s, const struct store_checkin *c)
 {
-	return write_bound(s, s->checkin_add, "iitti", person_id, at, location, channel,
-			   message_id);
+	return write_bound(s, s->checkin_add, "iittnttt", c->person_id, c->at, c->location,
+			   c->channel, c->message_id, c->receipt[0] ? c->receipt : NULL,
+			   c->hash[0] ? c->prev_hash : NULL, c->hash[0] ? c->hash : NULL);
+}
+
+int store_checkin_last_hash(struct store *s, char out[STORE_HASH_SIZE])
+{
+	sqlite3_stmt *st = s->checkin_last_hash;
+	int rc = query_bound(st, "");
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, out, STORE_HASH_SIZE);
+	done(st);
+	return 1;
+}
+
+static void read_checkin(sqlite3_stmt *st, struct store_checkin *out)
+{
+	out->id = sqlite3_column_int64(st, 0);
+	out->person_id = sqlite3_column_int64(st, 1);
+	out->at = sqlite3_column_int64(st, 2);
+	column_text(st, 3, out->location, sizeof out->location);
+	column_text(st, 4, out->channel, sizeof out->channel);
+	out->message_id = sqlite3_column_int64(st, 5);
+	column_text(st, 6, out->receipt, sizeof out->receipt);
+	column_text(st, 7, out->prev_hash, sizeof out->prev_hash);
+	column_text(st, 8, out->hash, sizeof out->hash);
+}
+
+int store_checkin_after(struct store *s, int64_t id, struct store_checkin *out)
+{
+	sqlite3_stmt *st = s->checkin_all;
+	int rc = query_bound(st, "i", id);
+	if (rc != 1)
+		return rc;
+	read_checkin(st, out);
+	done(st);
+	return 1;
+}
+
+int store_checkin_by_receipt(struct store *s, const char *receipt, struct store_receipt *out)
+{
+	sqlite3_stmt *st = s->checkin_by_receipt;
+	int rc = query_bound(st, "t", receipt);
+	if (rc != 1)
+		return rc;
+	read_checkin(st, &out->checkin);
+	column_text(st, 9, out->name, sizeof out->name);
+	column_text(st, 10, out->timezone, sizeof out->timezone);
+	done(st);
+	return 1;
 }
 
 int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,

@@ -113,8 +113,30 @@ int store_set_language(struct store *s, int64_t person_id, const char *msisdn, c
 int store_set_opt_out(struct store *s, int64_t person_id, const char *msisdn, bool opted_out,
 		      int64_t now);
 int store_person_pin(struct store *s, int64_t person_id, int failures, int64_t locked_until);
-int store_checkin_add(struct store *s, int64_t person_id, int64_t at, const char *location,
-		      const char *channel, int64_t message_id);
+/* A check-in, with what the ledger keeps of it (ledger.h). */
+#define STORE_HASH_SIZE 72
+struct store_checkin {
+	int64_t id, person_id, at, message_id;
+	char location[16];
+	char channel[16];
+	char receipt[16];                /* "" before the ledger */
+	char prev_hash[STORE_HASH_SIZE]; /* the chain: "" for the first */
+	char hash[STORE_HASH_SIZE];      /* "" before the ledger */
+};
+int store_checkin_add(struct store *s, const struct store_checkin *c);
+/* The newest check-in's hash ("" if it has none): 1, 0 if there is no
+ * check-in, STORE_ERROR. */
+int store_checkin_last_hash(struct store *s, char out[STORE_HASH_SIZE]);
+/* The first check-in after id (0: the first of all): 1 with out, 0 if none. */
+int store_checkin_after(struct store *s, int64_t id, struct store_checkin *out);
+/* What a receipt proves: the check-in, its person's name and zone. */
+struct store_receipt {
+	struct store_checkin checkin;
+	char name[96];
+	char timezone[48];
+};
+/* 1 with out, 0 if no check-in has this receipt, STORE_ERROR. */
+int store_checkin_by_receipt(struct store *s, const char *receipt, struct store_receipt *out);
 /* The longest appointment place kept, in bytes with the NUL. */
 #define STORE_PLACE_MAX 256
 

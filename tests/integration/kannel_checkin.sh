@@ -165,9 +165,11 @@ is_ucs2 "the menu"
 mo_and_reply text "$PERSON" 1
 done_text=$(ky checkin.done)
 done_text=${done_text//\{next_appointment\}/$NEXT}
+done_text=${done_text//\{receipt\}/@RECEIPT@}
 done_re=$(ere "${done_text//\{time\}/@TIME@}")
+done_re=${done_re//@RECEIPT@/[3479ACDEFHJKMNPRTUVWXY]{4\}-[3479ACDEFHJKMNPRTUVWXY]{4\}}
 like "$MT_TEXT" "^${done_re//@TIME@/[0-2][0-9]:[0-5][0-9]}\$" \
-    "1: check-in recorded, with the time and the next appointment"
+    "1: check-in recorded, with the time, its receipt and the next appointment"
 is_ucs2 "the confirmation"
 is "$(sql "select c.location || '|' || c.channel from checkins c join persons p on p.id = c.person_id
     where p.msisdn = '${PERSON#+}'")" "home|sms" "the check-in row is in SQLite"

@@ -366,8 +366,14 @@ static void test_checkin(void)
 	sms(AIBEK, "2");
 	actions_local_time("Asia/Bishkek", now, time_now, date);
 	is_str(time_now, "14:01", "the local time of the check-in (UTC+6)");
-	expect("en", "checkin.done", "time", time_now, "next_appointment", "01.12.2026 10:30",
-	       NULL);
+	char receipt[16];
+	snprintf(receipt, sizeof receipt, "%s",
+		 query_text("SELECT receipt FROM checkins ORDER BY id DESC LIMIT 1"));
+	expect("en", "checkin.done", "time", time_now, "receipt", receipt, "next_appointment",
+	       "01.12.2026 10:30", NULL);
+	ok(strlen(receipt) == 9 && receipt[4] == '-', "with its receipt, as the ledger keeps it");
+	is_int(query_int("SELECT length(hash) FROM checkins ORDER BY id DESC LIMIT 1"), 64,
+	       "and its link in the chain");
 	is_int(query_int("SELECT count(*) FROM checkins"), before + 1, "one check-in recorded");
 	is_str(query_text("SELECT location FROM checkins ORDER BY id DESC LIMIT 1"), "work",
 	       "at work");
@@ -388,7 +394,10 @@ static void test_checkin(void)
 	sms(DINARA, PIN);
 	sms(DINARA, "1");
 	actions_local_time("Asia/Bishkek", now, time_now, date);
-	expect("ru", "checkin.done", "time", time_now, "next_appointment", "-", NULL);
+	snprintf(receipt, sizeof receipt, "%s",
+		 query_text("SELECT receipt FROM checkins ORDER BY id DESC LIMIT 1"));
+	expect("ru", "checkin.done", "time", time_now, "receipt", receipt, "next_appointment", "-",
+	       NULL);
 	is_str(query_text("SELECT location FROM checkins ORDER BY id DESC LIMIT 1"), "home",
 	       "  at home");
 }

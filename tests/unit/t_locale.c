@@ -269,7 +269,7 @@ static void test_lookup_and_render(void)
 
 	b.len = 0;
 	is_int(locales_render_worst(l, "ru", "checkin.done", &b), 0, "Russian worst case");
-	is_str(b.data, "Отметка принята в 23:59. Следующая явка: 31.12.2026 23:59",
+	is_str(b.data, "Отметка принята в 23:59. Код XXXX-XXXX. Следующая явка: 31.12.2026 23:59",
 	       "Russian check-in confirmation");
 	buf_cleanup(&b);
 
