@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -96,19 +97,22 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	return alert_officer(ctx, FLOW_KEY_PIN_ALERT);
 }
 
-/* Sets {date} {time} {place} of the next appointment; 1 if there is one. */
-static int next_appointment(const struct actions_ctx *ctx, struct flow_session *s)
+/* Sets {date} {time} {place} of the next appointment, or of appointment
+ * *id if id points to one that is not 0 (and *id to it); 1 if there is
+ * one. */
+static int next_appointment(const struct actions_ctx *ctx, struct flow_session *s, int64_t *id)
 {
-	int64_t at;
-	char place[STORE_PLACE_MAX];
-	int found = store_appointment_next(ctx->store, ctx->person->id, ctx->now, &at, place);
+	struct store_appointment a;
+	int found = store_appointment_next(ctx->store, ctx->person->id, ctx->now, id ? *id : 0, &a);
 	if (found != 1)
 		return found;
 	char hhmm[6], date[11];
-	actions_local_time(ctx->person->timezone, at, hhmm, date);
+	actions_local_time(ctx->person->timezone, a.starts_at, hhmm, date);
 	set_var(s, "date", date);
 	set_var(s, "time", hhmm);
-	set_var(s, "place", place);
+	set_var(s, "place", a.place);
+	if (id)
+		*id = a.id;
 	return 1;
 }
 
@@ -126,7 +130,7 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 	if (ledger_add(ctx->store, ctx->cfg->keys.ledger, &c) < 0)
 		return -1;
 	set_var(s, "receipt", c.receipt);
-	int found = next_appointment(ctx, s);
+	int found = next_appointment(ctx, s, NULL);
 	if (found < 0)
 		return -1;
 	char next[32] = "-";
@@ -147,10 +151,50 @@ static int act_next_appointment(const struct actions_ctx *ctx, struct flow_sessi
 	*outcome = FLOW_OUTCOME_fail;
 	if (!ctx->person)
 		return 0;
-	int found = next_appointment(ctx, s);
+	int found = next_appointment(ctx, s, NULL);
 	if (found == 1)
 		*outcome = FLOW_OUTCOME_ok;
 	return found < 0 ? -1 : 0;
+}
+
+/* An answer to a reminder about the appointment the flow holds (the
+ * reminder's, {appointment}), else the next: recorded, and the officer
+ * told with alert_key (NULL: no one). fail if there is none (the one
+ * reminded of passed or was cancelled). */
+static int answer_appointment(const struct actions_ctx *ctx, struct flow_session *s,
+			      const char *answer, const char *alert_key, enum flow_outcome *outcome)
+{
+	*outcome = FLOW_OUTCOME_fail;
+	if (!ctx->person)
+		return 0;
+	const char *held = flow_var_get(s, "appointment");
+	int64_t id = held ? strtoll(held, NULL, 10) : 0;
+	int found = next_appointment(ctx, s, &id); /* passed or cancelled: none */
+	if (found != 1)
+		return found < 0 ? -1 : 0;
+	if (store_appointment_answer(ctx->store, id, answer, ctx->now) < 0 ||
+	    (alert_key && alert_officer(ctx, alert_key) < 0))
+		return -1;
+	*outcome = FLOW_OUTCOME_ok;
+	return 0;
+}
+
+static int act_confirm_appointment(const struct actions_ctx *ctx, struct flow_session *s,
+				   enum flow_outcome *outcome)
+{
+	return answer_appointment(ctx, s, "confirmed", NULL, outcome);
+}
+
+static int act_reschedule_appointment(const struct actions_ctx *ctx, struct flow_session *s,
+				      enum flow_outcome *outcome)
+{
+	return answer_appointment(ctx, s, "reschedule", FLOW_KEY_RESCHEDULE, outcome);
+}
+
+static int act_decline_appointment(const struct actions_ctx *ctx, struct flow_session *s,
+				   enum flow_outcome *outcome)
+{
+	return answer_appointment(ctx, s, "cannot_come", FLOW_KEY_CANNOT_COME, outcome);
 }
 
 static int act_set_language(const struct actions_ctx *ctx, struct flow_session *s,

@@ -1,23 +1,49 @@
 /* alert — see alert.h. */
 #include "alert.h"
 
+#include <string.h>
+
 #include "buf.h"
+#include "form.h"
 #include "gsm.h"
 #include "kannel.h"
 #include "log.h"
 
 #define ALERT_TEXT_MAX 1024
 
+bool alert_placeholder(const char *name)
+{
+	static const char *const names[] = {
+#define X(pname, worst) #pname,
+	    LOCALE_PLACEHOLDERS(X)
+#undef X
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i], name) == 0)
+			return strcmp(name, "name") != 0;
+	return false;
+}
+
 int alert_queue(const struct alert_ctx *a, const struct store_officer *officer, const char *key,
-		int64_t person_id, const char *person_name, int64_t chain_id)
+		int64_t person_id, const char *person_name, const char *text_vars, int64_t chain_id)
 {
 	const char *lang = locales_has_language(a->locales, officer->language)
 			       ? officer->language
 			       : cfg_default_language(a->cfg);
-	struct locale_var vars[] = {{"name", person_name}};
+	/* the person's name, and what text_vars holds */
+	char decoded[STORE_TEXT_VARS_MAX];
+	struct form f;
+	form_init(&f);
+	size_t len = snprintf(decoded, sizeof decoded, "%s", text_vars ? text_vars : "");
+	form_parse(&f, decoded, len < sizeof decoded ? len : sizeof decoded - 1);
+	struct locale_var vars[FORM_FIELDS_MAX + 1] = {{"name", person_name}};
+	size_t n = 1;
+	for (size_t i = 0; i < f.count; i++)
+		if (alert_placeholder(f.fields[i].name))
+			vars[n++] = (struct locale_var){f.fields[i].name, f.fields[i].value};
 	struct buf text;
 	buf_init(&text, ALERT_TEXT_MAX);
-	int rc = locales_render(a->locales, lang, key, vars, 1, &text);
+	int rc = locales_render(a->locales, lang, key, vars, n, &text);
 	if (rc == 0 && !text.overflowed) {
 		struct store_outbound m = {
 		    .msisdn = officer->msisdn,
@@ -30,6 +56,7 @@ int alert_queue(const struct alert_ctx *a, const struct store_officer *officer, 
 		    .officer_id = officer->id,
 		    .text_key = key,
 		    .chain_id = chain_id,
+		    .text_vars = text_vars,
 		};
 		rc = store_outbox_add(a->store, &m, a->now);
 		rc = rc < 0 ? STORE_ERROR : 0;
@@ -51,8 +78,9 @@ static int pass_on(const struct alert_ctx *a, const struct store_alert *due)
 	int found = store_alert_next_officer(a->store, due->person_id, due->chain_id, &next, name);
 	if (found < 0)
 		return STORE_ERROR;
-	int rc =
-	    found ? alert_queue(a, &next, due->text_key, due->person_id, name, due->chain_id) : 1;
+	int rc = found ? alert_queue(a, &next, due->text_key, due->person_id, name, due->text_vars,
+				     due->chain_id)
+		       : 1;
 	if (rc < 0)
 		return STORE_ERROR;
 	if (rc == 0)

@@ -13,6 +13,7 @@
 #ifndef CHABAR_ALERT_H
 #define CHABAR_ALERT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cfg.h"
@@ -26,11 +27,18 @@ struct alert_ctx {
 	int64_t now;
 };
 
-/* Queues the text key to officer about the person (person_id, name);
- * chain_id: the first alert when this one passes it on, else 0. 0, 1 if
- * the text cannot be rendered (logged, nothing queued), or STORE_ERROR. */
+/* Queues the text key to officer about the person (person_id, name),
+ * its other placeholders from text_vars (form-encoded, NULL: none; kept
+ * with the row to say it again); chain_id: the first alert when this one
+ * passes it on, else 0. 0, 1 if the text cannot be rendered (logged,
+ * nothing queued), or STORE_ERROR. */
 int alert_queue(const struct alert_ctx *a, const struct store_officer *officer, const char *key,
-		int64_t person_id, const char *person_name, int64_t chain_id);
+		int64_t person_id, const char *person_name, const char *text_vars,
+		int64_t chain_id);
+
+/* True if name is a catalog placeholder an alert may carry besides
+ * {name}: only these are kept with it (never a PIN a flow holds). */
+bool alert_placeholder(const char *name);
 
 /* Passes on every alert whose time ran out or that failed: the number
  * passed on or given up, or STORE_ERROR. */

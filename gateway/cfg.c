@@ -49,6 +49,7 @@ static int parse_uint(struct cfg *, const struct cfg_key *, const char *, char *
 static int parse_choice(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_allow(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_pin_key(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_before(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 
 static const char *const sync_names[] = {"normal", "full", NULL};
 static const char *const target_names[] = {"stderr", "syslog", NULL};
@@ -101,6 +102,7 @@ static const struct cfg_key cfg_keys[] = {
     {"sendsms", "rate", parse_uint, OFF(sendsms_rate), "30", 0, 10000, NULL, true},
     {"sendsms", "timeout", parse_uint, OFF(sendsms_timeout), "10", 1, 120, NULL, true},
     {"sendsms", "max_age", parse_uint, OFF(sendsms_max_age), "86400", 60, 604800, NULL, true},
+    {"reminders", "before", parse_before, 0, "3d 1d 2h", 60, 60 * 86400, NULL, false},
     {"alerts", "deliver_within", parse_uint, OFF(alert_deliver_within), "900", 5, 86400, NULL,
      false},
     {"conversation", "flows", parse_string, OFF(flows_dir), CHABAR_PKGDATADIR "/flows", 0, 0, NULL,
@@ -208,6 +210,39 @@ static int parse_uint(struct cfg *c, const struct cfg_key *k, const char *value,
 		return -1;
 	}
 	*(unsigned *)((char *)c + k->offset) = (unsigned)n;
+	return 0;
+}
+
+/* "3d 1d 2h": how long before an appointment each reminder goes, a number
+ * and a unit (s, m, h, d) each, at most CFG_REMINDERS_MAX; "" for none. */
+static int parse_before(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			size_t why_size)
+{
+	c->reminder_count = 0;
+	for (const char *p = value + strspn(value, " "); *p; p += strspn(p, " ")) {
+		char *unit;
+		errno = 0;
+		unsigned long n = strtoul(p, &unit, 10);
+		const char *units = "smhd";
+		static const unsigned long seconds[] = {1, 60, 3600, 86400};
+		const char *u = *unit ? strchr(units, *unit) : NULL;
+		if (unit == p || errno || !u || (unit[1] && unit[1] != ' ')) {
+			snprintf(why, why_size, "\"%.20s\" is not a number and a unit (s, m, h, d)",
+				 p);
+			return -1;
+		}
+		unsigned long s = n * seconds[u - units];
+		if (n > k->max || s < k->min || s > k->max) {
+			snprintf(why, why_size, "%.20s is outside 1m..60d", p);
+			return -1;
+		}
+		if (c->reminder_count == CFG_REMINDERS_MAX) {
+			snprintf(why, why_size, "more than %d reminders", CFG_REMINDERS_MAX);
+			return -1;
+		}
+		c->reminder_before[c->reminder_count++] = (unsigned)s;
+		p = unit + 1;
+	}
 	return 0;
 }
 

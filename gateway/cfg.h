@@ -21,6 +21,7 @@
 #define CFG_KEY_HASH_SIZE 32
 #define CFG_KEYS_MAX      48
 #define CFG_PIN_KEY_SIZE  32
+#define CFG_REMINDERS_MAX 8 /* [reminders] before: offsets at most */
 
 enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
 
@@ -81,6 +82,10 @@ struct cfg {
 	unsigned sendsms_rate;      /* messages a second at most, 0: no limit */
 	unsigned sendsms_timeout;   /* seconds for one request */
 	unsigned sendsms_max_age;   /* seconds a message is tried before it fails */
+
+	/* [reminders] */
+	unsigned reminder_before[CFG_REMINDERS_MAX]; /* seconds before an appointment */
+	size_t reminder_count;
 
 	/* [alerts] */
 	unsigned alert_deliver_within; /* seconds; then the district's next officer */

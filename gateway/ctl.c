@@ -14,6 +14,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "ledger.h"
+#include "remind.h"
 #include "lint.h"
 #include "locale.h"
 #include "log.h"
@@ -76,6 +77,22 @@ static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
 	}
 	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0 ? fail("district add", s)
 									  : 0;
+}
+
+/* Quiet hours "HH:MM-HH:MM" (the same twice: none). */
+static int cmd_quiet(const struct cfg *cfg, struct store *s, char **argv)
+{
+	int fh, fm, th, tm, used = 0;
+	if (sscanf(argv[1], "%2d:%2d-%2d:%2d%n", &fh, &fm, &th, &tm, &used) != 4 || argv[1][used] ||
+	    fh > 23 || fm > 59 || th > 23 || tm > 59 || fh < 0 || fm < 0 || th < 0 || tm < 0) {
+		fprintf(stderr, "chabarctl: quiet hours are HH:MM-HH:MM, e.g. 21:00-08:00\n");
+		return 2;
+	}
+	if (store_district_quiet(s, argv[0], fh * 60 + fm, th * 60 + tm) < 0) {
+		fprintf(stderr, "chabarctl: no district %s\n", argv[0]);
+		return 1;
+	}
+	return 0;
 }
 
 /* A number as stored, or a message and NULL. */
@@ -161,10 +178,23 @@ static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
 			person.timezone);
 		return 1;
 	}
-	int64_t at = tz_utc(zone, (int64_t)timegm(&tm));
-	return store_appointment_add(s, msisdn, at, argv[2], clock_time()) < 0
-		   ? fail("appointment add", s)
-		   : 0;
+	int64_t at = tz_utc(zone, (int64_t)timegm(&tm)), now = clock_time();
+	if (at <= now) {
+		fprintf(stderr, "chabarctl: %s is past\n", argv[1]);
+		return 1;
+	}
+	/* the appointment and its reminders, in one transaction */
+	struct remind_ctx r = {s, cfg, NULL, NULL, now};
+	int64_t id = -1;
+	int planned = -1;
+	if (store_begin(s) < 0 || (id = store_appointment_add(s, msisdn, at, argv[2], now)) < 0 ||
+	    (planned = remind_plan(&r, id)) < 0 || store_commit(s) < 0) {
+		store_rollback(s);
+		return fail("appointment add", s);
+	}
+	printf("appointment %lld added, %d reminder%s planned\n", (long long)id, planned,
+	       planned == 1 ? "" : "s");
+	return 0;
 }
 
 static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
@@ -291,6 +321,8 @@ static const struct command commands[] = {
     {"migrate", NULL, "", "create or upgrade the database", 0, 0, cmd_migrate},
     {"district", "add", "CODE NAME LANG TIMEZONE", "add a district (e.g. Asia/Bishkek)", 4, 0,
      cmd_district},
+    {"quiet", NULL, "DISTRICT HH:MM-HH:MM",
+     "when nothing but answers reaches a phone there (21:00-08:00 at first)", 2, 0, cmd_quiet},
     {"officer", "add", "MSISDN NAME DISTRICT LANG", "add an officer", 4, 0, cmd_officer},
     {"person", "add", "MSISDN NAME LANG PIN|- [DISTRICT [OFFICER]]",
      "enrol a supervised person (PIN - reads it from standard input)", 6, 2, cmd_person},

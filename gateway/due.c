@@ -9,9 +9,11 @@
 #include "daemon.h"
 #include "fallback.h"
 #include "log.h"
+#include "remind.h"
 
-#define RETRY_SECONDS 2.0 /* after the store refused: not in a loop */
-#define MIN_SECONDS   1.0 /* between two looks: a deadline is met within it */
+#define RETRY_SECONDS 2.0  /* after the store refused: not in a loop */
+#define MIN_SECONDS   1.0  /* between two looks: a deadline is met within it */
+#define LOOK_SECONDS  10.0 /* the longest sleep: what chabarctl planned is seen */
 
 struct due {
 	struct daemon *d;
@@ -23,12 +25,39 @@ static struct alert_ctx alerts(const struct daemon *d)
 	return (struct alert_ctx){d->store, d->locales, d->cfg, (int64_t)clock_now(d->loop)};
 }
 
+static struct remind_ctx reminders(const struct daemon *d)
+{
+	return (struct remind_ctx){d->store, d->cfg, d->flows, d->locales,
+				   (int64_t)clock_now(d->loop)};
+}
+
 /* Everything due now, in one transaction (each logs what it did). */
 static int run_due(void *ctx, void *arg)
 {
 	struct daemon *d = ctx;
 	struct alert_ctx a = alerts(d);
-	return alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 ? STORE_ERROR : 0;
+	struct remind_ctx r = reminders(d);
+	return alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 || remind_due(&r) < 0
+		   ? STORE_ERROR
+		   : 0;
+}
+
+/* The soonest of the next deadlines: 1 with *at, 0 if none, STORE_ERROR. */
+static int next_due(struct daemon *d, int64_t *at)
+{
+	struct alert_ctx a = alerts(d);
+	int64_t each[3];
+	int found[3] = {alert_next_due(&a, &each[0]), fallback_next_due(d->store, &each[1]),
+			remind_next_due(d->store, &each[2])};
+	int any = 0;
+	for (int i = 0; i < 3; i++) {
+		if (found[i] < 0)
+			return STORE_ERROR;
+		if (found[i] && (!any || each[i] < *at))
+			*at = each[i];
+		any |= found[i];
+	}
+	return any;
 }
 
 static void arm(struct due *due, double after)
@@ -46,19 +75,16 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		arm(due, RETRY_SECONDS);
 		return;
 	}
-	struct alert_ctx a = alerts(d);
-	int64_t alert_at, owed_at;
-	int alert = alert_next_due(&a, &alert_at), owed = fallback_next_due(d->store, &owed_at);
-	if (alert < 0 || owed < 0) {
+	int64_t next = 0;
+	int found = next_due(d, &next);
+	if (found < 0) {
 		log_msg(LOG_LEVEL_ERROR, "due_store", "error=\"%s\"", store_errmsg(d->store));
 		arm(due, RETRY_SECONDS);
 		return;
 	}
-	if (!alert && !owed)
-		return; /* nothing waits: a commit that makes a deadline wakes us */
-	int64_t next = !owed || (alert && alert_at < owed_at) ? alert_at : owed_at;
-	double after = (double)next - clock_now(loop);
-	arm(due, after < MIN_SECONDS ? MIN_SECONDS : after); /* never a busy loop */
+	double after = found ? (double)next - clock_now(loop) : LOOK_SECONDS;
+	/* never a busy loop, never blind to another process for long */
+	arm(due, after < MIN_SECONDS ? MIN_SECONDS : after > LOOK_SECONDS ? LOOK_SECONDS : after);
 }
 
 struct due *due_new(struct daemon *d)

@@ -1,14 +1,16 @@
 /*
  * due — the one timer for work that falls due at a time rather than on a
- * message: alerts not delivered in time (alert.h) and confirmations owed
- * by USSD sessions that timed out (fallback.h). The scheduler of
- * reminders joins here.
+ * message: alerts not delivered in time (alert.h), confirmations owed by
+ * USSD sessions that timed out (fallback.h), appointment reminders
+ * (remind.h).
  *
  * When it fires, everything due is done in one transaction of its own
  * (batch_own_transaction), and the timer is set to the soonest deadline
  * left, read from the tables: a restart loses and doubles nothing. A
- * commit that changed a deadline (store_deadlines_changed) wakes it for
- * the next loop turn; nothing polls.
+ * commit of the daemon's that changed a deadline (store_deadlines_changed)
+ * wakes it for the next loop turn. What another process plans (chabarctl
+ * adding an appointment) is seen within LOOK_SECONDS: the timer never
+ * sleeps longer, and a look that finds nothing costs a few index reads.
  *
  * Lifecycle: due_new() → due_wake() … → due_free(). Loop thread only.
  */

@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "alert.h"
 #include "fallback.h"
+#include "form.h"
 #include "gsm.h"
 #include "log.h"
 #include "session.h"
@@ -27,16 +28,8 @@ static int render(const struct effect_ctx *ctx, const char *lang, const char *ke
  * what the phone will get. */
 static void fit_for_phone(const struct effect_ctx *ctx, const char *lang, struct converse_reply *r)
 {
-	if (ctx->person && ctx->person->transliterate) {
-		struct buf latin;
-		buf_init(&latin, CONVERSE_REPLY_MAX);
-		if (translit_to_latin(lang, r->text.data, r->text.len, &latin) == 0) {
-			buf_cleanup(&r->text);
-			r->text = latin;
-		} else {
-			buf_cleanup(&latin);
-		}
-	}
+	translit_if_asked(ctx->person && ctx->person->transliterate, lang, &r->text,
+			  CONVERSE_REPLY_MAX);
 	r->ucs2 = gsm_needs_ucs2(r->text.data, r->text.len);
 }
 
@@ -68,7 +61,7 @@ static void say(const struct effect_ctx *ctx, const struct flow_effect *e,
  * USSD, where the session may end before its last page shows; an SMS
  * reply is already one), or an alert to the officer (alert.h). */
 static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
-		     const struct effect_state *state)
+		     const struct flow_session *s, const struct effect_state *state)
 {
 	const struct converse_input *in = ctx->in;
 	struct store *store = ctx->conversation->store;
@@ -89,7 +82,13 @@ static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
 	struct store_officer officer = {.id = p->officer_id};
 	snprintf(officer.msisdn, sizeof officer.msisdn, "%s", p->officer_msisdn);
 	snprintf(officer.language, sizeof officer.language, "%s", p->officer_language);
-	return alert_queue(&a, &officer, e->key, p->id, p->name, 0) < 0 ? -1 : 0;
+	/* the conversation's values the text may show (an appointment's date) */
+	char vars[STORE_TEXT_VARS_MAX] = "";
+	for (size_t i = 0; i < s->var_count; i++)
+		if (alert_placeholder(s->vars[i].name))
+			form_append(vars, sizeof vars, s->vars[i].name, s->vars[i].value,
+				    strlen(s->vars[i].value));
+	return alert_queue(&a, &officer, e->key, p->id, p->name, vars, 0) < 0 ? -1 : 0;
 }
 
 /* The flow waits: its state goes into the session the caller saves, due
@@ -169,7 +168,7 @@ int effect_run(const struct effect_ctx *ctx, const struct flow_effects *fx, stru
 		switch (e->kind) {
 		case FLOW_EFFECT_say: say(ctx, e, s, state); break;
 		case FLOW_EFFECT_call: rc = call(ctx, e, s, state); break;
-		case FLOW_EFFECT_queue_sms: rc = queue_sms(ctx, e, state); break;
+		case FLOW_EFFECT_queue_sms: rc = queue_sms(ctx, e, s, state); break;
 		case FLOW_EFFECT_arm_timer: arm_timer(ctx, e, s, state); break;
 		case FLOW_EFFECT_end_session: end_session(ctx, state); break;
 		case FLOW_EFFECT_confirm: state->reply->confirm = ctx->in->ussd; break;

@@ -81,6 +81,14 @@ const struct flow *flow_find_ussd(const struct flow_set *set, const char *code)
 	return NULL;
 }
 
+const struct flow *flow_find_reminder(const struct flow_set *set)
+{
+	for (size_t i = 0; i < set->flow_count; i++)
+		if (set->flows[i].on_reminder)
+			return &set->flows[i];
+	return NULL;
+}
+
 static const struct flow *current_flow(const struct flow_set *set, const struct flow_session *s)
 {
 	if (s->flow < 0 || (size_t)s->flow >= set->flow_count)

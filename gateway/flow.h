@@ -26,7 +26,10 @@
 	X(next_appointment)                                                                        \
 	X(set_language)                                                                            \
 	X(opt_out)                                                                                 \
-	X(opt_in)
+	X(opt_in)                                                                                  \
+	X(confirm_appointment)                                                                     \
+	X(reschedule_appointment)                                                                  \
+	X(decline_appointment)
 
 enum flow_action {
 #define X(name) FLOW_ACTION_##name,
@@ -122,12 +125,13 @@ struct flow {
 	size_t keyword_count;
 	const char *ussd_code;
 	enum flow_who who;
-	bool global;     /* interrupts any conversation (HELP, STOP, LANG …) */
-	bool sms_only;   /* "channel sms": not started over USSD */
-	bool ussd_only;  /* "channel ussd": not started by SMS */
-	bool asks_pin;   /* a node reads a PIN (a pattern's group named pin): what
-			  * the person sends to this flow may hold one */
-	unsigned budget; /* SMS segments a text may take */
+	bool global;      /* interrupts any conversation (HELP, STOP, LANG …) */
+	bool sms_only;    /* "channel sms": not started over USSD */
+	bool on_reminder; /* "trigger reminder": an appointment reminder opens it */
+	bool ussd_only;   /* "channel ussd": not started by SMS */
+	bool asks_pin;    /* a node reads a PIN (a pattern's group named pin): what
+			   * the person sends to this flow may hold one */
+	unsigned budget;  /* SMS segments a text may take */
 	int start;
 	struct flow_node *nodes;
 	size_t node_count;
@@ -153,25 +157,34 @@ struct flow_set {
 /* The texts chabar answers with of its own, outside a flow's nodes: each
  * key declared once here, and listed for the linter, which proves every
  * one fits in every language. */
-#define FLOW_KEY_UNKNOWN      "global.unknown"      /* no flow for the message */
-#define FLOW_KEY_EXPIRED      "global.expired"      /* the time to reply ran out */
-#define FLOW_KEY_OPTED_OUT    "global.opted_out"    /* a flow, after STOP */
-#define FLOW_KEY_NOT_ENROLLED "global.not_enrolled" /* a flow for enrolled persons */
-#define FLOW_KEY_ERROR        "global.error"        /* an action or a render failed */
-#define FLOW_KEY_PIN_ALERT    "alert.pin_locked"    /* to the officer */
-#define FLOW_KEY_UNAVAILABLE  "global.unavailable"  /* a USSD code with no flow */
-#define FLOW_KEY_USSD_LOST    "global.ussd_lost"    /* a USSD step of no session held */
-#define FLOW_KEY_USSD_MORE    "ussd.more"           /* the next page of a long reply */
-#define FLOW_KEY_USSD_BACK    "ussd.back"           /* the page before */
+#define FLOW_KEY_UNKNOWN      "global.unknown"       /* no flow for the message */
+#define FLOW_KEY_EXPIRED      "global.expired"       /* the time to reply ran out */
+#define FLOW_KEY_OPTED_OUT    "global.opted_out"     /* a flow, after STOP */
+#define FLOW_KEY_NOT_ENROLLED "global.not_enrolled"  /* a flow for enrolled persons */
+#define FLOW_KEY_ERROR        "global.error"         /* an action or a render failed */
+#define FLOW_KEY_PIN_ALERT    "alert.pin_locked"     /* to the officer */
+#define FLOW_KEY_UNAVAILABLE  "global.unavailable"   /* a USSD code with no flow */
+#define FLOW_KEY_USSD_LOST    "global.ussd_lost"     /* a USSD step of no session held */
+#define FLOW_KEY_USSD_MORE    "ussd.more"            /* the next page of a long reply */
+#define FLOW_KEY_USSD_BACK    "ussd.back"            /* the page before */
+#define FLOW_KEY_REMINDER     "reminder.appointment" /* an appointment reminder */
+#define FLOW_KEY_RESCHEDULE   "alert.reschedule"     /* to the officer: move it, please */
+#define FLOW_KEY_CANNOT_COME  "alert.cannot_come"    /* to the officer: I cannot come */
 #define FLOW_ENGINE_KEYS(X)                                                                        \
 	X(FLOW_KEY_UNKNOWN)                                                                        \
 	X(FLOW_KEY_EXPIRED)                                                                        \
 	X(FLOW_KEY_OPTED_OUT)                                                                      \
 	X(FLOW_KEY_NOT_ENROLLED)                                                                   \
 	X(FLOW_KEY_ERROR)                                                                          \
-	X(FLOW_KEY_PIN_ALERT)                                                                      \
 	X(FLOW_KEY_UNAVAILABLE)                                                                    \
 	X(FLOW_KEY_USSD_LOST) X(FLOW_KEY_USSD_MORE) X(FLOW_KEY_USSD_BACK)
+/* The texts chabar only ever sends by SMS (to officers, reminders): held to
+ * the SMS budget, not to a USSD page. */
+#define FLOW_SMS_KEYS(X)                                                                           \
+	X(FLOW_KEY_PIN_ALERT)                                                                      \
+	X(FLOW_KEY_REMINDER)                                                                       \
+	X(FLOW_KEY_RESCHEDULE)                                                                     \
+	X(FLOW_KEY_CANNOT_COME)
 
 struct flow_var {
 	char name[FLOW_VAR_NAME_MAX];
@@ -255,6 +268,8 @@ const char *flow_who_name(enum flow_who w);
 const struct flow *flow_find_keyword(const struct flow_set *set, const char *text, size_t len);
 /* The flow a USSD service code starts, or NULL. */
 const struct flow *flow_find_ussd(const struct flow_set *set, const char *code);
+/* The flow an appointment reminder opens ("trigger reminder"), or NULL. */
+const struct flow *flow_find_reminder(const struct flow_set *set);
 
 /* Starts f for session s with the message that triggered it. */
 void flow_start(const struct flow_set *set, const struct flow *f, const char *text, size_t len,

@@ -7,6 +7,8 @@
  *     trigger keyword WORD...        first word of an SMS, any case and
  *                                    spelling (keyfold.h)
  *     trigger ussd CODE              e.g. *384*1#
+ *     trigger reminder               opened by an appointment reminder
+ *                                    (remind.h), at its start node
  *     who anyone|enrolled|supervised|liaison
  *     global                         interrupts any conversation
  *     channel sms|ussd|any           where it runs (any)
@@ -380,8 +382,11 @@ static void flow_trigger(struct parser *p, char **w, size_t n)
 		}
 	} else if (n == 3 && strcmp(w[1], "ussd") == 0 && !f->ussd_code) {
 		f->ussd_code = w[2];
+	} else if (n == 2 && strcmp(w[1], "reminder") == 0) {
+		f->on_reminder = true;
 	} else {
-		ERROR(p, "expected \"trigger keyword WORD...\" or one \"trigger ussd CODE\"");
+		ERROR(p, "expected \"trigger keyword WORD...\", one \"trigger ussd CODE\" or "
+			 "\"trigger reminder\"");
 	}
 }
 
@@ -519,9 +524,10 @@ static void finish_flow(struct parser *p)
 			   f->name);
 	else
 		check_reachable(p, f);
-	if (!f->keyword_count && !f->ussd_code)
+	if (!f->keyword_count && !f->ussd_code && !f->on_reminder)
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger", f->name);
-	if ((f->sms_only && !f->keyword_count) || (f->ussd_only && !f->ussd_code))
+	if ((f->sms_only && !f->keyword_count && !f->on_reminder) ||
+	    (f->ussd_only && !f->ussd_code))
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger on its channel",
 			   f->name);
 	p->flow = NULL;
@@ -756,13 +762,18 @@ static void index_keywords(struct diag *d, struct flow_set *set)
 	}
 }
 
-/* A USSD code must lead to one flow only, across all files. */
+/* A USSD code must lead to one flow only, across all files; and one flow
+ * at most answers reminders. */
 static void check_ussd_codes(struct diag *d, const struct flow_set *set)
 {
 	for (size_t a = 0; a < set->flow_count; a++) {
 		const struct flow *fa = &set->flows[a];
 		for (size_t b = a + 1; b < set->flow_count; b++) {
 			const struct flow *fb = &set->flows[b];
+			if (fa->on_reminder && fb->on_reminder)
+				diag_error(d, fb->file, fb->line,
+					   "flow %s answers reminders, as %s does already",
+					   fb->name, fa->name);
 			if (fa->ussd_code && fb->ussd_code &&
 			    strcmp(fa->ussd_code, fb->ussd_code) == 0)
 				diag_error(d, fb->file, fb->line,

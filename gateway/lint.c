@@ -15,6 +15,7 @@ struct lint {
 	const char *file;
 	int line;
 	unsigned budget;
+	bool sms_only; /* never shown on a USSD page: the SMS budget alone */
 };
 
 /* Checks one text (with a menu's options when menu is set) in every
@@ -43,7 +44,7 @@ static void check_text(struct lint *l, const char *key, const struct flow_node *
 			diag_error(l->d, l->file, l->line, "out of memory measuring %s", key);
 		else if (gsm_measure(text.data ? text.data : "", text.len, &fit) < 0)
 			diag_error(l->d, l->file, l->line, "%s/%s is not valid UTF-8", lang, key);
-		else if (!gsm_fits_ussd(&fit, &page))
+		else if (!l->sms_only && !gsm_fits_ussd(&fit, &page))
 			diag_error(
 			    l->d, l->file, l->line,
 			    "%s%s in %s takes %zu %s characters: more than a USSD page (%zu)", key,
@@ -87,6 +88,7 @@ static void check_all(struct diag *d, const char *locales_dir, unsigned engine_b
 		const struct flow *f = &flows->flows[i];
 		l.file = f->file;
 		l.budget = f->budget;
+		l.sms_only = f->sms_only;
 		for (size_t k = 0; k < f->node_count; k++)
 			check_node(&l, &f->nodes[k]);
 	}
@@ -100,6 +102,14 @@ static void check_all(struct diag *d, const char *locales_dir, unsigned engine_b
 	};
 	for (size_t i = 0; i < sizeof engine_keys / sizeof engine_keys[0]; i++)
 		check_text(&l, engine_keys[i], NULL);
+	l.sms_only = true;
+	static const char *const sms_keys[] = {
+#define X(key) key,
+	    FLOW_SMS_KEYS(X)
+#undef X
+	};
+	for (size_t i = 0; i < sizeof sms_keys / sizeof sms_keys[0]; i++)
+		check_text(&l, sms_keys[i], NULL);
 }
 
 int lint_load(const char *flows_dir, const char *locales_dir, unsigned engine_budget,

@@ -63,6 +63,7 @@
 	  " pin_hash, created_at) VALUES (?1, ?2, ?3, ?4,"                                         \
 	  " (SELECT id FROM districts WHERE code = ?5),"                                           \
 	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7, ?8)")                                 \
+	X(district_quiet, "UPDATE districts SET quiet_from = ?2, quiet_to = ?3 WHERE code = ?1")   \
 	X(district_add,                                                                            \
 	  "INSERT INTO districts (code, name, language, timezone) VALUES (?1, ?2, ?3, ?4)")        \
 	X(officer_add, "INSERT INTO officers (district_id, name, msisdn, language, created_at)"    \
@@ -71,9 +72,30 @@
 	  "INSERT INTO appointments (person_id, officer_id, starts_at, place, created_at)"         \
 	  " SELECT id, officer_id, ?2, ?3, ?4 FROM persons WHERE msisdn = ?1")                     \
 	X(appointment_next,                                                                        \
-	  "SELECT starts_at, coalesce(place, '') FROM appointments WHERE person_id = ?1"           \
-	  " AND starts_at > ?2 AND status IN ('scheduled', 'confirmed')"                           \
-	  " ORDER BY starts_at LIMIT 1")                                                           \
+	  "SELECT id, starts_at, coalesce(place, '') FROM appointments WHERE person_id = ?1"       \
+	  " AND starts_at > ?2 AND status IN ('scheduled', 'confirmed', 'reschedule_requested')"   \
+	  " AND (?3 = 0 OR id = ?3) ORDER BY starts_at LIMIT 1")                                   \
+	X(appointment_answer,                                                                      \
+	  "UPDATE appointments SET answer = ?2, answered_at = ?3,"                                 \
+	  " status = CASE ?2 WHEN 'confirmed' THEN 'confirmed'"                                    \
+	  " WHEN 'reschedule' THEN 'reschedule_requested' ELSE status END,"                        \
+	  " confirmed_at = CASE ?2 WHEN 'confirmed' THEN ?3 ELSE confirmed_at END WHERE id = ?1")  \
+	X(appointment_plan,                                                                        \
+	  "SELECT a.starts_at, coalesce(d.timezone, 'UTC'), coalesce(d.quiet_from, 1260),"         \
+	  " coalesce(d.quiet_to, 480) FROM appointments a JOIN persons p ON p.id = a.person_id"    \
+	  " LEFT JOIN districts d ON d.id = p.district_id WHERE a.id = ?1")                        \
+	X(reminder_plan,                                                                           \
+	  "INSERT INTO reminders (appointment_id, before_s, due_at) VALUES (?1, ?2, ?3)"           \
+	  " ON CONFLICT (appointment_id, before_s) DO NOTHING")                                    \
+	X(reminder_due,                                                                            \
+	  "SELECT r.id, a.id, a.starts_at, coalesce(a.place, ''), a.status, p.msisdn,"             \
+	  " coalesce(p.language, d.language, ''), p.transliterate, coalesce(d.timezone, 'UTC'),"   \
+	  " p.status FROM reminders r JOIN appointments a ON a.id = r.appointment_id"              \
+	  " JOIN persons p ON p.id = a.person_id LEFT JOIN districts d ON d.id = p.district_id"    \
+	  " WHERE r.status = 'pending' AND r.due_at <= ?1 ORDER BY r.due_at LIMIT 1")              \
+	X(reminder_mark,                                                                           \
+	  "UPDATE reminders SET status = ?2, outbox_id = ?3, sent_at = ?4 WHERE id = ?1")          \
+	X(reminder_next_due, "SELECT min(due_at) FROM reminders WHERE status = 'pending'")         \
 	X(checkin_add,                                                                             \
 	  "INSERT INTO checkins (person_id, at, location, channel, message_id, receipt,"           \
 	  " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                             \
@@ -99,8 +121,8 @@
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, officer_id, text_key,"      \
-	  " chain_id, next_attempt_at, created_at, updated_at)"                                    \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)")                                  \
+	  " chain_id, next_attempt_at, created_at, updated_at, text_vars)"                         \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9, ?10)")                             \
 	X(outbox_resume,                                                                           \
 	  "UPDATE outbox SET status = 'queued', next_attempt_at = ?2, updated_at = ?1,"            \
 	  " last_error = 'resumed after a stop: waiting for a report before sending again'"        \
@@ -125,7 +147,8 @@
 	  " AND status = 'delivered'")                                                             \
 	X(alert_due,                                                                               \
 	  "SELECT id, coalesce(chain_id, id), coalesce(related_id, 0), coalesce(text_key, ''),"    \
-	  " status FROM outbox WHERE kind = 'alert' AND settled_at IS NULL"                        \
+	  " status, coalesce(text_vars, '') FROM outbox WHERE kind = 'alert'"                      \
+	  " AND settled_at IS NULL"                                                                \
 	  " AND status != 'delivered' AND (status IN ('failed', 'undeliverable')"                  \
 	  " OR created_at <= ?1) ORDER BY created_at LIMIT 1")                                     \
 	X(alert_next_due,                                                                          \
@@ -568,23 +591,25 @@ int store_checkin_by_receipt(struct store *s, const char *receipt, struct store_
 	return 1;
 }
 
-int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,
-			   char place[STORE_PLACE_MAX])
+int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t id,
+			   struct store_appointment *out)
 {
 	sqlite3_stmt *st = s->appointment_next;
-	int rc = query_bound(st, "ii", person_id, now);
+	int rc = query_bound(st, "iii", person_id, now, id);
 	if (rc != 1)
 		return rc;
-	*starts_at = sqlite3_column_int64(st, 0);
-	column_text(st, 1, place, STORE_PLACE_MAX);
+	out->id = sqlite3_column_int64(st, 0);
+	out->starts_at = sqlite3_column_int64(st, 1);
+	column_text(st, 2, out->place, sizeof out->place);
 	done(st);
 	return 1;
 }
 
 int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t now)
 {
-	int rc = write_bound(s, s->outbox_add, "ttitnntni", m->msisdn, m->text, (int64_t)m->coding,
-			     m->kind, m->related_id, m->officer_id, m->text_key, m->chain_id, now);
+	int rc = write_bound(s, s->outbox_add, "ttitnntnit", m->msisdn, m->text, (int64_t)m->coding,
+			     m->kind, m->related_id, m->officer_id, m->text_key, m->chain_id, now,
+			     m->text_vars && *m->text_vars ? m->text_vars : NULL);
 	s->outbox_added |= rc == 0;
 	s->deadlines_changed |= rc == 0 && m->officer_id; /* an alert's time to be delivered */
 	return rc;
@@ -676,6 +701,7 @@ int store_alert_due(struct store *s, int64_t created_before, struct store_alert 
 	out->person_id = sqlite3_column_int64(st, 2);
 	column_text(st, 3, out->text_key, sizeof out->text_key);
 	column_text(st, 4, out->status, sizeof out->status);
+	column_text(st, 5, out->text_vars, sizeof out->text_vars);
 	done(st);
 	return 1;
 }
@@ -775,17 +801,87 @@ int store_district_add(struct store *s, const char *code, const char *name, cons
 	return write_bound(s, s->district_add, "tttt", code, name, language, timezone);
 }
 
+int store_district_quiet(struct store *s, const char *code, int from, int to)
+{
+	int rc = write_bound(s, s->district_quiet, "tii", code, (int64_t)from, (int64_t)to);
+	return rc == 0 && sqlite3_changes(s->db) == 0 ? STORE_ERROR : rc;
+}
+
 int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
 		      const char *language, int64_t now)
 {
 	return write_bound(s, s->officer_add, "tttti", district, name, msisdn, language, now);
 }
 
-int store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at, const char *place,
-			  int64_t now)
+int64_t store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at,
+			      const char *place, int64_t now)
 {
 	int rc = write_bound(s, s->appointment_add, "titi", msisdn, starts_at, place, now);
-	return rc == 0 && sqlite3_changes(s->db) == 0 ? STORE_ERROR : rc;
+	if (rc < 0 || sqlite3_changes(s->db) == 0)
+		return STORE_ERROR;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_appointment_answer(struct store *s, int64_t id, const char *answer, int64_t now)
+{
+	return write_bound(s, s->appointment_answer, "iti", id, answer, now);
+}
+
+int store_appointment_plan(struct store *s, int64_t id, struct store_plan *out)
+{
+	sqlite3_stmt *st = s->appointment_plan;
+	int rc = query_bound(st, "i", id);
+	if (rc != 1)
+		return rc;
+	out->starts_at = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->timezone, sizeof out->timezone);
+	out->quiet_from = sqlite3_column_int(st, 2);
+	out->quiet_to = sqlite3_column_int(st, 3);
+	done(st);
+	return 1;
+}
+
+int store_reminder_plan(struct store *s, int64_t appointment_id, int64_t before, int64_t due_at)
+{
+	int rc = write_bound(s, s->reminder_plan, "iii", appointment_id, before, due_at);
+	s->deadlines_changed |= rc == 0;
+	return rc;
+}
+
+int store_reminder_due(struct store *s, int64_t now, struct store_reminder *out)
+{
+	sqlite3_stmt *st = s->reminder_due;
+	int rc = query_bound(st, "i", now);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	out->appointment_id = sqlite3_column_int64(st, 1);
+	out->starts_at = sqlite3_column_int64(st, 2);
+	column_text(st, 3, out->place, sizeof out->place);
+	column_text(st, 4, out->appointment_status, sizeof out->appointment_status);
+	column_text(st, 5, out->msisdn, sizeof out->msisdn);
+	column_text(st, 6, out->language, sizeof out->language);
+	out->transliterate = sqlite3_column_int(st, 7) != 0;
+	column_text(st, 8, out->timezone, sizeof out->timezone);
+	column_text(st, 9, out->person_status, sizeof out->person_status);
+	done(st);
+	return 1;
+}
+
+int store_reminder_mark(struct store *s, int64_t id, const char *status, int64_t outbox_id,
+			int64_t now)
+{
+	return write_bound(s, s->reminder_mark, "itni", id, status, outbox_id, now);
+}
+
+int store_reminder_next_due(struct store *s, int64_t *at)
+{
+	return single_time(s->reminder_next_due, at);
+}
+
+int64_t store_last_id(struct store *s)
+{
+	return sqlite3_last_insert_rowid(s->db);
 }
 
 int store_session_get(struct store *s, const char *msisdn, const char *channel,

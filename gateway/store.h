@@ -140,18 +140,58 @@ int store_checkin_by_receipt(struct store *s, const char *receipt, struct store_
 /* The longest appointment place kept, in bytes with the NUL. */
 #define STORE_PLACE_MAX 256
 
-/* 1 with the next appointment after now, 0 if there is none. */
-int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t *starts_at,
-			   char place[STORE_PLACE_MAX]);
+struct store_appointment {
+	int64_t id, starts_at;
+	char place[STORE_PLACE_MAX];
+};
+/* 1 with the person's next appointment after now (scheduled, confirmed
+ * or asked to be moved), or that one only if id is not 0; 0 if none. */
+int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t id,
+			   struct store_appointment *out);
+/* The person's answer to a reminder: "confirmed" (the status too),
+ * "reschedule" (status reschedule_requested) or "cannot_come". */
+int store_appointment_answer(struct store *s, int64_t id, const char *answer, int64_t now);
+/* What planning an appointment's reminders needs. */
+struct store_plan {
+	int64_t starts_at;
+	char timezone[48];
+	int quiet_from, quiet_to; /* the district's quiet hours, minutes after midnight */
+};
+int store_appointment_plan(struct store *s, int64_t id, struct store_plan *out);
+
+/* Reminders (remind.h): planned once per offset, due, marked. */
+int store_reminder_plan(struct store *s, int64_t appointment_id, int64_t before, int64_t due_at);
+struct store_reminder {
+	int64_t id, appointment_id, starts_at;
+	char place[STORE_PLACE_MAX];
+	char appointment_status[24];
+	char msisdn[MSISDN_SIZE];
+	char language[8]; /* the person's, else the district's */
+	bool transliterate;
+	char timezone[48];
+	char person_status[16];
+};
+/* The pending reminder due first by now: 1 with out, 0 if none. */
+int store_reminder_due(struct store *s, int64_t now, struct store_reminder *out);
+/* status sent (with its outbox row) or cancelled. */
+int store_reminder_mark(struct store *s, int64_t id, const char *status, int64_t outbox_id,
+			int64_t now);
+/* When the next pending reminder is due: 1 with *at, 0 if none. */
+int store_reminder_next_due(struct store *s, int64_t *at);
+/* The rowid of the last insert on this connection. */
+int64_t store_last_id(struct store *s);
+#define STORE_TEXT_VARS_MAX 256
+
 /* A message chabar sends first, queued. */
 struct store_outbound {
 	const char *msisdn, *text;
-	int coding;           /* enum kannel_coding, measured */
-	const char *kind;     /* alert | fallback | reminder */
-	int64_t related_id;   /* the person an alert is about; the message a copy is of */
-	int64_t officer_id;   /* an alert's officer (0: not an alert) */
-	const char *text_key; /* an alert's catalog text, to say it to the next officer */
-	int64_t chain_id;     /* an alert passed on: the first of its chain (0: it is) */
+	int coding;            /* enum kannel_coding, measured */
+	const char *kind;      /* alert | fallback | reminder */
+	int64_t related_id;    /* the person an alert is about; the message a copy is of */
+	int64_t officer_id;    /* an alert's officer (0: not an alert) */
+	const char *text_key;  /* an alert's catalog text, to say it to the next officer */
+	int64_t chain_id;      /* an alert passed on: the first of its chain (0: it is) */
+	const char *text_vars; /* an alert's placeholders besides {name}, form-encoded */
 };
 int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t now);
 /* True if a commit may have changed when something falls due (an alert
@@ -165,6 +205,7 @@ struct store_alert {
 	int64_t id, chain_id, person_id;
 	char text_key[64];
 	char status[16];
+	char text_vars[STORE_TEXT_VARS_MAX];
 };
 int store_alert_due(struct store *s, int64_t created_before, struct store_alert *out);
 /* Delivered alerts need nothing more. */
@@ -253,11 +294,15 @@ int store_person_add(struct store *s, const struct store_new_person *p, int64_t 
 int store_person_latin(struct store *s, const char *msisdn, bool latin);
 int store_district_add(struct store *s, const char *code, const char *name, const char *language,
 		       const char *timezone);
+/* A district's quiet hours, minutes after local midnight; STORE_ERROR
+ * also if there is no such district. */
+int store_district_quiet(struct store *s, const char *code, int from, int to);
 int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
 		      const char *language, int64_t now);
-/* 0, or STORE_ERROR if the number is not enrolled either. */
-int store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at, const char *place,
-			  int64_t now);
+/* The new appointment's id, or STORE_ERROR (also if the number is not
+ * enrolled). */
+int64_t store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at,
+			      const char *place, int64_t now);
 
 /* A conversation in progress, as stored: names, not indexes, so a reload
  * of the flows cannot point it somewhere else. */

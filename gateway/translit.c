@@ -375,3 +375,17 @@ int translit_to_latin(const char *lang, const char *utf8, size_t len, struct buf
 	}
 	return out->overflowed ? -1 : 0;
 }
+
+void translit_if_asked(bool latin, const char *lang, struct buf *text, size_t max)
+{
+	if (!latin)
+		return;
+	struct buf out;
+	buf_init(&out, max);
+	if (translit_to_latin(lang, text->data, text->len, &out) == 0) {
+		buf_cleanup(text);
+		*text = out;
+	} else {
+		buf_cleanup(&out);
+	}
+}

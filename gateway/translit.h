@@ -10,6 +10,7 @@
 #ifndef CHABAR_TRANSLIT_H
 #define CHABAR_TRANSLIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -24,5 +25,9 @@
  * Returns 0, or -1 if the input is not well-formed UTF-8 (out untouched) or
  * out passed its maximum (out is then marked overflowed and keeps a prefix). */
 int translit_to_latin(const char *lang, const char *utf8, size_t len, struct buf *out);
+
+/* For a person who asked for Latin letters (latin), text becomes its
+ * Latin form (at most max bytes); unchanged if not asked or it cannot be. */
+void translit_if_asked(bool latin, const char *lang, struct buf *text, size_t max);
 
 #endif

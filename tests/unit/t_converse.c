@@ -292,9 +292,9 @@ static int setup(void)
 		};
 		rc |= store_person_add(store, &p, now);
 	}
-	rc |= store_appointment_add(store, AIBEK, PAST_APPOINTMENT, "Old office", now);
-	rc |= store_appointment_add(store, AIBEK, APPOINTMENT, "Office 12", now);
-	rc |= store_appointment_add(store, GULNARA, APPOINTMENT, worst("place"), now);
+	rc |= store_appointment_add(store, AIBEK, PAST_APPOINTMENT, "Old office", now) < 0;
+	rc |= store_appointment_add(store, AIBEK, APPOINTMENT, "Office 12", now) < 0;
+	rc |= store_appointment_add(store, GULNARA, APPOINTMENT, worst("place"), now) < 0;
 	if (rc != 0 || store_commit(store) != 0) {
 		printf("# enrolment failed: %s\n", store_errmsg(store));
 		return -1;

@@ -224,7 +224,7 @@ static void test_alert_chain(void)
 	snprintf(officer.msisdn, sizeof officer.msisdn, OFFICER);
 	snprintf(officer.language, sizeof officer.language, "ky");
 	store_begin(store);
-	is_int(alert_queue(&a, &officer, FLOW_KEY_PIN_ALERT, 1, "Aibek Testov", 0), 0,
+	is_int(alert_queue(&a, &officer, FLOW_KEY_PIN_ALERT, 1, "Aibek Testov", NULL, 0), 0,
 	       "a new alert");
 	store_commit(store);
 	is_int(alerts_due(T0 + 5900), 1, "to the second officer");
@@ -234,7 +234,7 @@ static void test_alert_chain(void)
 		 (long long)third);
 	is_int(count(sql), 3, "each officer had it once");
 	is_int(alerts_due(T0 + 9000), 0, "then nothing more");
-	is_int(alert_queue(&a, &officer, "no.such_key", 1, "Aibek Testov", 0), 1,
+	is_int(alert_queue(&a, &officer, "no.such_key", 1, "Aibek Testov", NULL, 0), 1,
 	       "a text that cannot be said: nothing queued");
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "flow.h"
 #include "gsm.h"
 #include "locale.h"
 #include "tap.h"
@@ -14,26 +15,33 @@
 
 /* The keys flows/ and the conversation engine use: exactly these, no more. */
 static const char *const expected_keys[] = {
-    "alert.pin_locked",    "appointment.next",
-    "appointment.none",    "checkin.ask_pin",
-    "checkin.at_home",     "checkin.at_work",
-    "checkin.done",        "checkin.elsewhere",
-    "checkin.locked",      "checkin.pin_format",
-    "checkin.pin_wrong",   "checkin.timed_out",
-    "checkin.where",       "checkin.where_invalid",
-    "global.cancelled",    "global.error",
-    "global.expired",      "global.help",
-    "global.not_enrolled", "global.opted_out",
-    "global.started",      "global.stopped",
-    "global.try_later",    "global.unavailable",
-    "global.unknown",      "global.ussd_lost",
-    "language.en",         "language.invalid",
-    "language.kk",         "language.ky",
-    "language.menu",       "language.ru",
-    "language.set",        "language.tg",
-    "language.uz",         "language.uz_cyrl",
+    "alert.cannot_come",   "alert.pin_locked",   "alert.reschedule",     "appointment.next",
+    "appointment.none",    "checkin.ask_pin",    "checkin.at_home",      "checkin.at_work",
+    "checkin.done",        "checkin.elsewhere",  "checkin.locked",       "checkin.pin_format",
+    "checkin.pin_wrong",   "checkin.timed_out",  "checkin.where",        "checkin.where_invalid",
+    "global.cancelled",    "global.error",       "global.expired",       "global.help",
+    "global.not_enrolled", "global.opted_out",   "global.started",       "global.stopped",
+    "global.try_later",    "global.unavailable", "global.unknown",       "global.ussd_lost",
+    "language.en",         "language.invalid",   "language.kk",          "language.ky",
+    "language.menu",       "language.ru",        "language.set",         "language.tg",
+    "language.uz",         "language.uz_cyrl",   "reminder.appointment", "reminder.choose",
+    "reminder.confirmed",  "reminder.declined",  "reminder.none",        "reminder.rescheduling",
     "ussd.back",           "ussd.more",
 };
+
+/* Texts only ever sent by SMS: not held to a USSD page. */
+static bool sms_only(const char *key)
+{
+	static const char *const keys[] = {
+#define X(key) key,
+	    FLOW_SMS_KEYS(X)
+#undef X
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(keys[i], key) == 0)
+			return true;
+	return strncmp(key, "reminder.", 9) == 0; /* the reminder flow is SMS only */
+}
 #define EXPECTED_COUNT (sizeof expected_keys / sizeof expected_keys[0])
 
 /* Menus as the flows render them: the title, then "N option" per line. */
@@ -135,7 +143,9 @@ static void test_shipped(void)
 	}
 	is_int(names, langs * langs, "language names are each language's own, everywhere");
 
-	/* Every text, rendered with the worst cases, fits one USSD page. */
+	/* Every text, rendered with the worst cases, fits one USSD page (but
+	 * those only ever sent by SMS: the linter holds them to their SMS
+	 * budget). */
 	struct buf b;
 	buf_init(&b, 4096);
 	int too_long = 0, render_errors = 0;
@@ -145,6 +155,8 @@ static void test_shipped(void)
 		for (size_t i = 0; i < locales_key_count(l); i++) {
 			const char *key = locales_key(l, i);
 			b.len = 0;
+			if (sms_only(key))
+				continue;
 			if (locales_render_worst(l, lang, key, &b) != 0) {
 				render_errors++;
 				continue;

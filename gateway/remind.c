@@ -1,0 +1,154 @@
+/* remind — see remind.h. */
+#include "remind.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "actions.h"
+#include "buf.h"
+#include "gsm.h"
+#include "kannel.h"
+#include "log.h"
+#include "translit.h"
+
+#define REMINDER_TEXT_MAX 1024
+#define ANSWER_WINDOW     86400 /* the reply to a reminder is awaited a day at most */
+
+int64_t remind_outside_quiet(const struct tz *zone, int quiet_from, int quiet_to, int64_t t,
+			     int64_t now, int64_t deadline)
+{
+	int64_t local = t + tz_offset(zone, t);
+	int64_t day = local - ((local % 86400) + 86400) % 86400; /* local midnight */
+	int minute = (int)((local - day) / 60);
+	bool quiet = quiet_from < quiet_to ? minute >= quiet_from && minute < quiet_to
+					   : minute >= quiet_from || minute < quiet_to;
+	if (quiet_from == quiet_to || !quiet)
+		return t;
+	int64_t end = day + quiet_to * 60;
+	if (end <= local)
+		end += 86400;
+	end = tz_utc(zone, end);
+	if (end < deadline)
+		return end;
+	int64_t begin = day + quiet_from * 60;
+	if (begin > local)
+		begin -= 86400;
+	begin = tz_utc(zone, begin) - 60;
+	return begin > now ? begin : t;
+}
+
+/* The zone of a district, UTC if tzdata lacks it (a district stored before
+ * zones were checked). */
+static const struct tz *zone_of(const char *name)
+{
+	const struct tz *z = tz_get(name);
+	if (!z)
+		log_msg(LOG_LEVEL_WARN, "tz_unknown", "zone=\"%.48s\"", name);
+	return z ? z : tz_get("UTC");
+}
+
+int remind_plan(const struct remind_ctx *r, int64_t id)
+{
+	struct store_plan plan;
+	int rc = store_appointment_plan(r->store, id, &plan);
+	if (rc <= 0)
+		return rc;
+	const struct tz *zone = zone_of(plan.timezone);
+	if (!zone)
+		return STORE_ERROR;
+	int planned = 0;
+	for (size_t i = 0; i < r->cfg->reminder_count; i++) {
+		int64_t before = r->cfg->reminder_before[i], t = plan.starts_at - before;
+		if (t <= r->now)
+			continue; /* too late for this one */
+		int64_t due = remind_outside_quiet(zone, plan.quiet_from, plan.quiet_to, t, r->now,
+						   plan.starts_at);
+		if (store_reminder_plan(r->store, id, before, due) < 0)
+			return STORE_ERROR;
+		planned++;
+	}
+	return planned;
+}
+
+/* Opens the reminder flow for the person's SMS replies, unless a
+ * conversation is in progress. */
+static int open_flow(const struct remind_ctx *r, const struct store_reminder *m)
+{
+	const struct flow *f = r->flows ? flow_find_reminder(r->flows) : NULL;
+	if (!f)
+		return 0;
+	struct store_session s;
+	int found = store_session_get(r->store, m->msisdn, "sms", &s);
+	if (found < 0)
+		return STORE_ERROR;
+	if (found && s.flow[0] && s.expires_at > r->now)
+		return 0;
+	memset(&s, 0, sizeof s);
+	snprintf(s.flow, sizeof s.flow, "%s", f->name);
+	snprintf(s.node, sizeof s.node, "%s", f->nodes[f->start].name);
+	snprintf(s.vars, sizeof s.vars, "appointment=%lld", (long long)m->appointment_id);
+	s.expires_at =
+	    m->starts_at < r->now + ANSWER_WINDOW ? m->starts_at : r->now + ANSWER_WINDOW;
+	return store_session_save(r->store, m->msisdn, "sms", &s, r->now);
+}
+
+/* The reminder's text, measured, queued; the flow opened. */
+static int send_one(const struct remind_ctx *r, const struct store_reminder *m)
+{
+	const char *lang = locales_has_language(r->locales, m->language)
+			       ? m->language
+			       : cfg_default_language(r->cfg);
+	char hhmm[6], date[11];
+	actions_local_time(m->timezone, m->starts_at, hhmm, date);
+	struct locale_var vars[] = {{"date", date}, {"time", hhmm}, {"place", m->place}};
+	struct buf text;
+	buf_init(&text, REMINDER_TEXT_MAX);
+	int rc = locales_render(r->locales, lang, FLOW_KEY_REMINDER, vars, 3, &text);
+	translit_if_asked(m->transliterate, lang, &text, REMINDER_TEXT_MAX);
+	if (rc < 0 || text.overflowed) {
+		log_msg(LOG_LEVEL_ERROR, "reminder_unsaid", "id=%lld lang=%s", (long long)m->id,
+			lang);
+		buf_cleanup(&text);
+		return store_reminder_mark(r->store, m->id, "cancelled", 0, r->now);
+	}
+	struct store_outbound out = {
+	    .msisdn = m->msisdn,
+	    .text = text.data,
+	    .coding = gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
+	    .kind = "reminder",
+	    .related_id = m->appointment_id,
+	};
+	rc = store_outbox_add(r->store, &out, r->now);
+	buf_cleanup(&text);
+	if (rc < 0 ||
+	    store_reminder_mark(r->store, m->id, "sent", store_last_id(r->store), r->now) < 0)
+		return STORE_ERROR;
+	return open_flow(r, m);
+}
+
+int remind_due(const struct remind_ctx *r)
+{
+	struct store_reminder m;
+	int rc, sent = 0;
+	while ((rc = store_reminder_due(r->store, r->now, &m)) == 1) {
+		bool live = m.starts_at > r->now && strcmp(m.person_status, "active") == 0 &&
+			    (strcmp(m.appointment_status, "scheduled") == 0 ||
+			     strcmp(m.appointment_status, "confirmed") == 0);
+		if (!live) {
+			log_msg(LOG_LEVEL_INFO, "reminder_cancelled", "id=%lld appointment=%lld",
+				(long long)m.id, (long long)m.appointment_id);
+			if (store_reminder_mark(r->store, m.id, "cancelled", 0, r->now) < 0)
+				return STORE_ERROR;
+			continue;
+		}
+		if (send_one(r, &m) < 0)
+			return STORE_ERROR;
+		sent++;
+	}
+	return rc < 0 ? STORE_ERROR : sent;
+}
+
+int remind_next_due(struct store *s, int64_t *at)
+{
+	return store_reminder_next_due(s, at);
+}

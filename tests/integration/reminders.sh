@@ -1,0 +1,112 @@
+#!/bin/bash
+#
+# tests/integration/reminders.sh - appointment reminders end to end,
+# through real Kannel (bearerbox + smsbox + fakesmsc). chabarctl adds two
+# appointments for tomorrow at 12:00 in Bishkek while chabard is stopped,
+# each with a reminder one hour before; both programs run on a clock moved
+# (CHABAR_CLOCK_OFFSET) so that the reminders fall due seconds after
+# chabard starts: a restart loses nothing. Each person's phone gets the
+# reminder in their language; one answers 1 and the appointment is
+# confirmed, the other 2 and their officer is asked for another time. A
+# second restart sends nothing twice. TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+: "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-reminders.XXXXXX") || exit 1
+cleanup() {
+    stop_all
+    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+stack_init "$T"
+tap_plan 12
+
+missing=$(stack_missing "$CHABARD" "$CHABARCTL")
+[ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
+AIBEK=996555600001 DINARA=996555600002 OFFICER=996555690001
+write_kannel_conf || bail "kannel.conf written"
+CHABAR_CONF_EXTRA=$(chabar_sendsms_conf '[reminders]' 'before = 1h')
+write_chabar_conf "$T/chabar.conf" || bail "chabar.conf written"
+ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@" </dev/null; }
+sql() { stack_sql "$@"; }
+# joined NUMBER AFTER: the MTs to NUMBER after the first AFTER, a long one's
+# UCS-2 parts joined, as the phone shows them.
+joined() {
+    local l
+    mt_lines | tail -n "+$(($2 + 1))" | grep -a -E "^384 [+]?$1 " | while IFS= read -r l; do
+        decode_mt "$l" ucs2 | tr -d '\n'
+    done
+}
+# wait_text NUMBER AFTER TEXT: until the phone shows TEXT (all its parts
+# arrived), 20 s at most; prints what it shows.
+wait_text() {
+    local end=$((SECONDS + 20))
+    while [ "$(joined "$1" "$2")" != "$3" ] && ((SECONDS < end)); do sleep 0.2; done
+    joined "$1" "$2"
+}
+
+# Tomorrow at 12:00 in Bishkek; the clock moved so that 11:00 comes 5 s
+# after now.
+DAY=$(TZ=Asia/Bishkek date -d tomorrow +%F)
+NOON=$(TZ=Asia/Bishkek date -d "$DAY 12:00" +%s)
+export CHABAR_CLOCK_OFFSET=$((NOON - 3600 - $(date +%s) - 5))
+ctl district add BSK "Bishkek" en Asia/Bishkek &&
+    ctl officer add "+$OFFICER" "Bakyt Osmonov" BSK en &&
+    ctl person add "+$AIBEK" "Aibek Testov" en 4321 BSK "+$OFFICER" >/dev/null &&
+    ctl person add "+$DINARA" "Динара Асанова" ru 4321 BSK "+$OFFICER" >/dev/null ||
+    bail "enrolment"
+like "$(ctl appointment add "+$AIBEK" "$DAY 12:00" "Room 4")" "^appointment 1 added, 1 reminder planned" \
+    "chabarctl plans the reminder with the appointment"
+ctl appointment add "+$DINARA" "$DAY 12:00" "Каб. 12" >/dev/null || bail "the second appointment"
+is "$(sql "select count(*) || ' ' || min(due_at) from reminders where status = 'pending'")" \
+    "2 $((NOON - 3600))" "two reminders due an hour before, while chabard is not running"
+
+start_kannel && start_chabard "$T/chabar.conf" && start_fakesmsc || bail "Kannel, chabard and fakesmsc"
+date_local=$(TZ=Asia/Bishkek date -d "$DAY" +%d.%m.%Y)
+line=$(wait_mt "^384 [+]?$AIBEK " 20)
+is "$(decode_mt "${line:-x x text}")" \
+    "$(catalog_text en reminder.appointment | sed "s/{date}/$date_local/; s/{time}/12:00/; s/{place}/Room 4/")" \
+    "chabard started: the reminder reaches the phone, in English"
+want=$(catalog_text ru reminder.appointment | sed "s/{date}/$date_local/; s/{time}/12:00/; s/{place}/Каб. 12/")
+is "$(wait_text "$DINARA" 0 "$want")" "$want" "and the other in Russian (two parts, joined on the phone)"
+is "$(sql "select group_concat(r.status || ':' || o.kind, ' ') from reminders r join outbox o on o.id = r.outbox_id")" \
+    "sent:reminder sent:reminder" "each reminder is marked sent, with its outbox row"
+
+before=$(mt_count)
+send_mo "+$AIBEK" 384 1 || bail "the answer 1"
+line=$(wait_mt "^384 [+]?$AIBEK " 20 "$before")
+is "$(decode_mt "${line:-x x text}")" \
+    "$(catalog_text en reminder.confirmed | sed "s/{date}/$date_local/; s/{time}/12:00/")" \
+    "1: the person is thanked"
+is "$(sql "select status || ' ' || answer from appointments where id = 1")" "confirmed confirmed" \
+    "and the appointment is confirmed"
+
+before=$(mt_count)
+send_mo "+$DINARA" 384 2 || bail "the answer 2"
+line=$(wait_mt "^384 [+]?$DINARA " 20 "$before")
+is "$(decode_mt "${line:-x x text}")" "$(catalog_text ru reminder.rescheduling)" \
+    "2: the person is told the officer will call"
+want=$(catalog_text en alert.reschedule | sed "s/{name}/Динара Асанова/; s/{date}/$date_local/; s/{time}/12:00/")
+is "$(wait_text "$OFFICER" "$before" "$want")" "$want" \
+    "and the officer is asked for another time, with the name and the appointment"
+is "$(sql "select status || ' ' || answer from appointments where id = 2")" \
+    "reschedule_requested reschedule" "the appointment says so"
+
+sent=$(mt_count)
+kill -TERM "$(stack_pid chabard)" && _stack_wait 10 "" "chabard stops" \
+    sh -c "! kill -0 $(stack_pid chabard) 2>/dev/null" || bail "chabard stops"
+start_chabard "$T/chabar.conf" || bail "chabard starts again"
+sleep 2 # what a restart would send, it sends at once: give it the chance
+is "$(mt_count)" "$sent" "restarted: nothing is sent twice"
+is "$(sql "select count(*) from outbox where kind = 'reminder'")" 2 "two reminders in all"
+
+tap_done
