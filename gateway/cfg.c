@@ -213,37 +213,12 @@ static int parse_uint(struct cfg *c, const struct cfg_key *k, const char *value,
 	return 0;
 }
 
-/* "3d 1d 2h": how long before an appointment each reminder goes, a number
- * and a unit (s, m, h, d) each, at most CFG_REMINDERS_MAX; "" for none. */
+/* "3d 1d 2h": how long before an appointment each reminder goes. */
 static int parse_before(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
 			size_t why_size)
 {
-	c->reminder_count = 0;
-	for (const char *p = value + strspn(value, " "); *p; p += strspn(p, " ")) {
-		char *unit;
-		errno = 0;
-		unsigned long n = strtoul(p, &unit, 10);
-		const char *units = "smhd";
-		static const unsigned long seconds[] = {1, 60, 3600, 86400};
-		const char *u = *unit ? strchr(units, *unit) : NULL;
-		if (unit == p || errno || !u || (unit[1] && unit[1] != ' ')) {
-			snprintf(why, why_size, "\"%.20s\" is not a number and a unit (s, m, h, d)",
-				 p);
-			return -1;
-		}
-		unsigned long s = n * seconds[u - units];
-		if (n > k->max || s < k->min || s > k->max) {
-			snprintf(why, why_size, "%.20s is outside 1m..60d", p);
-			return -1;
-		}
-		if (c->reminder_count == CFG_REMINDERS_MAX) {
-			snprintf(why, why_size, "more than %d reminders", CFG_REMINDERS_MAX);
-			return -1;
-		}
-		c->reminder_before[c->reminder_count++] = (unsigned)s;
-		p = unit + 1;
-	}
-	return 0;
+	return plan_parse_durations(value, c->reminder_before, CFG_REMINDERS_MAX,
+				    &c->reminder_count, k->min, k->max, why, why_size);
 }
 
 static int parse_choice(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
@@ -390,6 +365,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
 {
 	struct cfg_parse *p = user;
 	bool section_known;
+	char why[256];
+	if (strncmp(section, "tier.", 5) == 0) { /* the monitoring plans (plan.h) */
+		if (plan_set(&p->cfg->tiers, section + 5, name, value, why, sizeof why) < 0)
+			diag_error(p->diag, p->name, p->line, "[%s] %s: %s", section, name, why);
+		return 1;
+	}
 	const struct cfg_key *k = find_key(section, name, &section_known);
 	if (!section_known) {
 		diag_error(p->diag, p->name, p->line, "unknown section [%s]", section);
@@ -406,7 +387,6 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	p->set_at[i] = p->line;
-	char why[256];
 	if (k->parse(p->cfg, k, value, why, sizeof why) < 0) {
 		diag_error(p->diag, p->name, p->line, "[%s] %s: %s", section, name, why);
 		return 1;

@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "log.h"
+#include "plan.h"
 
 #define CFG_ALLOW_MAX     32
 #define CFG_KEY_HASH_SIZE 32
@@ -82,6 +83,9 @@ struct cfg {
 	unsigned sendsms_rate;      /* messages a second at most, 0: no limit */
 	unsigned sendsms_timeout;   /* seconds for one request */
 	unsigned sendsms_max_age;   /* seconds a message is tried before it fails */
+
+	/* [tier.NAME]: the monitoring plans */
+	struct plan_tiers tiers;
 
 	/* [reminders] */
 	unsigned reminder_before[CFG_REMINDERS_MAX]; /* seconds before an appointment */
