@@ -11,6 +11,7 @@
 #include "log.h"
 #include "pin.h"
 #include "tz.h"
+#include "watch.h"
 
 void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11])
 {
@@ -92,8 +93,13 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	*outcome = FLOW_OUTCOME_locked;
 	log_msg(LOG_LEVEL_WARN, "pin_locked", "person=%lld minutes=%u", (long long)p->id,
 		cfg->pin_lock_minutes);
-	if (store_person_pin(ctx->store, p->id, 0, until) < 0)
+	/* an incident: the officer's alert carries its ref, to answer OK */
+	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now};
+	char ref[LEDGER_RECEIPT_SIZE];
+	if (store_person_pin(ctx->store, p->id, 0, until) < 0 ||
+	    watch_incident(&w, p, "pin_lockout", 0, ref) < 0)
 		return -1;
+	set_var(s, "ref", ref);
 	return alert_officer(ctx, FLOW_KEY_PIN_ALERT);
 }
 
@@ -127,7 +133,9 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 	    .person_id = ctx->person->id, .at = ctx->now, .message_id = ctx->message_id};
 	snprintf(c.location, sizeof c.location, "%s", location);
 	snprintf(c.channel, sizeof c.channel, "%s", ctx->channel);
-	if (ledger_add(ctx->store, ctx->cfg->keys.ledger, &c) < 0)
+	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now};
+	if (ledger_add(ctx->store, ctx->cfg->keys.ledger, &c) < 0 ||
+	    watch_checkin(&w, ctx->person, store_last_id(ctx->store)) < 0)
 		return -1;
 	set_var(s, "receipt", c.receipt);
 	int found = next_appointment(ctx, s, NULL);
@@ -195,6 +203,27 @@ static int act_decline_appointment(const struct actions_ctx *ctx, struct flow_se
 				   enum flow_outcome *outcome)
 {
 	return answer_appointment(ctx, s, "cannot_come", FLOW_KEY_CANNOT_COME, outcome);
+}
+
+/* OK <ref> from an officer of the person's district. */
+static int act_acknowledge_incident(const struct actions_ctx *ctx, struct flow_session *s,
+				    enum flow_outcome *outcome)
+{
+	const char *typed = flow_var_get(s, "ref");
+	char ref[LEDGER_RECEIPT_SIZE];
+	*outcome = FLOW_OUTCOME_fail;
+	if (!ctx->officer || !typed || !ledger_receipt_read(typed, ref))
+		return 0;
+	set_var(s, "ref", ref);
+	int done = store_incident_ack(ctx->store, ref, ctx->officer->id, ctx->now);
+	if (done < 0)
+		return -1;
+	if (done) {
+		log_msg(LOG_LEVEL_INFO, "incident_acknowledged", "ref=%s officer=%lld", ref,
+			(long long)ctx->officer->id);
+		*outcome = FLOW_OUTCOME_ok;
+	}
+	return 0;
 }
 
 static int act_set_language(const struct actions_ctx *ctx, struct flow_session *s,

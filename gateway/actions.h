@@ -26,8 +26,9 @@ struct actions_ctx {
 	const char *channel;
 	const struct store_person *person; /* NULL: the number is not enrolled */
 	int64_t now;
-	int64_t message_id;        /* the inbound message being answered */
-	struct flow_effects *more; /* what the action asks for besides */
+	int64_t message_id;                  /* the inbound message being answered */
+	struct flow_effects *more;           /* what the action asks for besides */
+	const struct store_officer *officer; /* the sender, if an officer */
 };
 
 /* Runs action a for session s. 0 with *outcome set, or -1 if the store

@@ -15,6 +15,8 @@
 struct sender {
 	bool enrolled;
 	struct store_person person;
+	bool officer; /* a registered officer's number (not a person's) */
+	struct store_officer officer_row;
 	char language[8];
 	bool opted_out;
 };
@@ -32,6 +34,14 @@ static int identify(const struct converse_ctx *ctx, const char *msisdn, struct s
 	} else if (store_contact_find(ctx->store, msisdn, who->language, &who->opted_out) < 0) {
 		return -1;
 	}
+	if (!who->enrolled) {
+		int officer = store_officer_find(ctx->store, msisdn, &who->officer_row);
+		if (officer < 0)
+			return -1;
+		who->officer = officer == 1;
+		if (who->officer && !who->language[0])
+			memcpy(who->language, who->officer_row.language, sizeof who->language);
+	}
 	if (!locales_has_language(ctx->locales, who->language))
 		snprintf(who->language, sizeof who->language, "%s", cfg_default_language(ctx->cfg));
 	return 0;
@@ -45,6 +55,7 @@ static bool may_start(const struct flow *f, const struct sender *who)
 	case FLOW_WHO_enrolled: return active;
 	case FLOW_WHO_supervised: return active && strcmp(who->person.role, "supervised") == 0;
 	case FLOW_WHO_liaison: return active && strcmp(who->person.role, "liaison") == 0;
+	case FLOW_WHO_officer: return who->officer;
 	}
 	return false;
 }
@@ -89,10 +100,12 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 		flow_input(ctx->flows, s, text, len, st);
 	} else if (f && who->opted_out) {
 		answer(st, FLOW_KEY_OPTED_OUT);
-	} else if (f && !may_start(f, who)) {
-		answer(st, FLOW_KEY_NOT_ENROLLED);
-	} else if (f) {
+	} else if (f && may_start(f, who)) {
 		flow_start(ctx->flows, f, text, len, s, st);
+	} else if (who->officer) { /* anything else from an officer: what they can send */
+		answer(st, FLOW_KEY_OFFICER_HELP);
+	} else if (f) {
+		answer(st, FLOW_KEY_NOT_ENROLLED);
 	} else {
 		answer(st, expired ? FLOW_KEY_EXPIRED : FLOW_KEY_UNKNOWN);
 	}
@@ -133,7 +146,7 @@ int converse_say(const struct converse_ctx *ctx, const struct converse_input *in
 	struct flow_session none = {.flow = FLOW_NONE, .node = FLOW_NONE};
 	struct flow_effects fx = {0};
 	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_say, .key = key});
-	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL};
+	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL, NULL};
 	struct effect_state state = {.reply = reply};
 	memcpy(state.lang, who.language, sizeof state.lang);
 	reply->waiting = false;
@@ -158,7 +171,8 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 		answer(&st, FLOW_KEY_UNKNOWN);
 	reply->secret_input = st.secret; /* before the actions take the step on */
 	reply->pin_context = pin_flow || asks_pin(ctx, &s);
-	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL};
+	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL,
+				  who.officer ? &who.officer_row : NULL};
 	struct effect_state state = {.reply = reply};
 	memcpy(state.lang, who.language, sizeof state.lang);
 	/* each step's effects, the actions' outcomes taking the flow on, until

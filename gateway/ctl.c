@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "ledger.h"
 #include "remind.h"
+#include "watch.h"
 #include "lint.h"
 #include "locale.h"
 #include "log.h"
@@ -111,7 +112,12 @@ static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 	const char *lang = language(argv[3]);
 	if (!number(argv[0], msisdn) || !lang)
 		return 1;
-	return store_officer_add(s, argv[2], argv[1], msisdn, lang, clock_time()) < 0
+	const char *role = argv[4] ? argv[4] : "officer";
+	if (strcmp(role, "officer") != 0 && strcmp(role, "supervisor") != 0) {
+		fprintf(stderr, "chabarctl: the role is officer or supervisor, not \"%s\"\n", role);
+		return 2;
+	}
+	return store_officer_add(s, argv[2], argv[1], msisdn, lang, role, clock_time()) < 0
 		   ? fail("officer add", s)
 		   : 0;
 }
@@ -212,6 +218,42 @@ static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
 			argv[0]);
 		return 1;
 	}
+	return 0;
+}
+
+/* A person's tier: recorded with who decided, every pending window of
+ * the person re-planned at once. */
+static int cmd_tier(const struct cfg *cfg, struct store *s, char **argv)
+{
+	char msisdn[MSISDN_SIZE];
+	bool none = strcmp(argv[1], "none") == 0;
+	if (!number(argv[0], msisdn))
+		return 1;
+	if (!none && !plan_tier(&cfg->tiers, argv[1])) {
+		fprintf(stderr, "chabarctl: no [tier.%s] in the config; tiers:", argv[1]);
+		for (size_t i = 0; i < cfg->tiers.count; i++)
+			fprintf(stderr, " %s", cfg->tiers.tiers[i].name);
+		fprintf(stderr, " none\n");
+		return 1;
+	}
+	int64_t now = clock_time(), id = -1;
+	struct store_person p;
+	struct watch_ctx w = {s, cfg, NULL, now};
+	int planned = -1;
+	if (store_person_find(s, msisdn, &p) != 1) {
+		fprintf(stderr, "chabarctl: %s is not enrolled\n", argv[0]);
+		return 1;
+	}
+	if (store_begin(s) < 0 ||
+	    (id = store_person_tier_set(s, msisdn, none ? NULL : argv[1], argv[2], now)) < 0 ||
+	    (planned = watch_plan(&w, id, none ? NULL : argv[1], p.timezone)) < 0 ||
+	    store_commit(s) < 0) {
+		store_rollback(s);
+		return fail("tier set", s);
+	}
+	printf("%s: tier %s (was %s), set by %s; %s\n", argv[0], argv[1],
+	       p.tier[0] ? p.tier : "none", argv[2],
+	       planned ? "its next check-in window is planned" : "no window to plan");
 	return 0;
 }
 
@@ -323,9 +365,12 @@ static const struct command commands[] = {
      cmd_district},
     {"quiet", NULL, "DISTRICT HH:MM-HH:MM",
      "when nothing but answers reaches a phone there (21:00-08:00 at first)", 2, 0, cmd_quiet},
-    {"officer", "add", "MSISDN NAME DISTRICT LANG", "add an officer", 4, 0, cmd_officer},
+    {"officer", "add", "MSISDN NAME DISTRICT LANG [officer|supervisor]",
+     "add an officer (a supervisor gets the alerts no officer acknowledged)", 5, 1, cmd_officer},
     {"person", "add", "MSISDN NAME LANG PIN|- [DISTRICT [OFFICER]]",
      "enrol a supervised person (PIN - reads it from standard input)", 6, 2, cmd_person},
+    {"tier", "set", "MSISDN TIER|none BY",
+     "set a person's monitoring plan ([tier.NAME]); BY: who decided, kept", 3, 0, cmd_tier},
     {"latin", NULL, "MSISDN on|off",
      "send this person Latin letters (GSM 7-bit, half the SMS parts)", 2, 0, cmd_latin},
     {"appointment", "add", "MSISDN 'YYYY-MM-DD HH:MM' PLACE",

@@ -10,6 +10,7 @@
 #include "fallback.h"
 #include "log.h"
 #include "remind.h"
+#include "watch.h"
 
 #define RETRY_SECONDS 2.0  /* after the store refused: not in a loop */
 #define MIN_SECONDS   1.0  /* between two looks: a deadline is met within it */
@@ -37,7 +38,9 @@ static int run_due(void *ctx, void *arg)
 	struct daemon *d = ctx;
 	struct alert_ctx a = alerts(d);
 	struct remind_ctx r = reminders(d);
-	return alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 || remind_due(&r) < 0
+	struct watch_ctx w = {d->store, d->cfg, d->locales, a.now};
+	return alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 || remind_due(&r) < 0 ||
+		       watch_due(&w) < 0
 		   ? STORE_ERROR
 		   : 0;
 }
@@ -46,11 +49,11 @@ static int run_due(void *ctx, void *arg)
 static int next_due(struct daemon *d, int64_t *at)
 {
 	struct alert_ctx a = alerts(d);
-	int64_t each[3];
-	int found[3] = {alert_next_due(&a, &each[0]), fallback_next_due(d->store, &each[1]),
-			remind_next_due(d->store, &each[2])};
+	int64_t each[4];
+	int found[4] = {alert_next_due(&a, &each[0]), fallback_next_due(d->store, &each[1]),
+			remind_next_due(d->store, &each[2]), watch_next_due(d->store, &each[3])};
 	int any = 0;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (found[i] < 0)
 			return STORE_ERROR;
 		if (found[i] && (!any || each[i] < *at))

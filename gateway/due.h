@@ -2,7 +2,8 @@
  * due — the one timer for work that falls due at a time rather than on a
  * message: alerts not delivered in time (alert.h), confirmations owed by
  * USSD sessions that timed out (fallback.h), appointment reminders
- * (remind.h).
+ * (remind.h), check-in windows and incidents no one acknowledged
+ * (watch.h).
  *
  * When it fires, everything due is done in one transaction of its own
  * (batch_own_transaction), and the timer is set to the soonest deadline

@@ -144,6 +144,7 @@ static int call(const struct effect_ctx *ctx, const struct flow_effect *e, struc
 	    .msisdn = in->msisdn,
 	    .channel = in->channel,
 	    .person = ctx->person,
+	    .officer = ctx->officer,
 	    .now = in->now,
 	    .message_id = in->message_id,
 	    .more = &more,

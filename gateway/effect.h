@@ -20,8 +20,9 @@
 /* What the effects act on. */
 struct effect_ctx {
 	const struct converse_ctx *conversation;
-	const struct converse_input *in;   /* the message: sender, channel, time, session */
-	const struct store_person *person; /* the sender if enrolled, else NULL */
+	const struct converse_input *in;     /* the message: sender, channel, time, session */
+	const struct store_person *person;   /* the sender if enrolled, else NULL */
+	const struct store_officer *officer; /* the sender if an officer, else NULL */
 };
 
 /* What carrying them out changed. */

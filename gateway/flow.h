@@ -29,7 +29,8 @@
 	X(opt_in)                                                                                  \
 	X(confirm_appointment)                                                                     \
 	X(reschedule_appointment)                                                                  \
-	X(decline_appointment)
+	X(decline_appointment)                                                                     \
+	X(acknowledge_incident)
 
 enum flow_action {
 #define X(name) FLOW_ACTION_##name,
@@ -49,7 +50,7 @@ enum flow_outcome {
 };
 
 /* Who may start a flow. */
-#define FLOW_WHO(X) X(anyone) X(enrolled) X(supervised) X(liaison)
+#define FLOW_WHO(X) X(anyone) X(enrolled) X(supervised) X(liaison) X(officer)
 
 enum flow_who {
 #define X(name) FLOW_WHO_##name,
@@ -170,6 +171,10 @@ struct flow_set {
 #define FLOW_KEY_REMINDER     "reminder.appointment" /* an appointment reminder */
 #define FLOW_KEY_RESCHEDULE   "alert.reschedule"     /* to the officer: move it, please */
 #define FLOW_KEY_CANNOT_COME  "alert.cannot_come"    /* to the officer: I cannot come */
+#define FLOW_KEY_WINDOW_OPEN  "checkin.window"       /* to the person: check in now */
+#define FLOW_KEY_MISSED       "alert.missed_checkin" /* to the officer: a window missed */
+#define FLOW_KEY_ESCALATED    "alert.escalated"      /* to a supervisor: no one said OK */
+#define FLOW_KEY_OFFICER_HELP "officer.help"         /* an officer's SMS that is no command */
 #define FLOW_ENGINE_KEYS(X)                                                                        \
 	X(FLOW_KEY_UNKNOWN)                                                                        \
 	X(FLOW_KEY_EXPIRED)                                                                        \
@@ -184,7 +189,11 @@ struct flow_set {
 	X(FLOW_KEY_PIN_ALERT)                                                                      \
 	X(FLOW_KEY_REMINDER)                                                                       \
 	X(FLOW_KEY_RESCHEDULE)                                                                     \
-	X(FLOW_KEY_CANNOT_COME)
+	X(FLOW_KEY_CANNOT_COME)                                                                    \
+	X(FLOW_KEY_WINDOW_OPEN)                                                                    \
+	X(FLOW_KEY_MISSED)                                                                         \
+	X(FLOW_KEY_ESCALATED)                                                                      \
+	X(FLOW_KEY_OFFICER_HELP)
 
 struct flow_var {
 	char name[FLOW_VAR_NAME_MAX];

@@ -9,7 +9,7 @@
  *     trigger ussd CODE              e.g. *384*1#
  *     trigger reminder               opened by an appointment reminder
  *                                    (remind.h), at its start node
- *     who anyone|enrolled|supervised|liaison
+ *     who anyone|enrolled|supervised|liaison|officer
  *     global                         interrupts any conversation
  *     channel sms|ussd|any           where it runs (any)
  *     budget N                       SMS segments a text may take (2)
@@ -395,12 +395,12 @@ static void flow_who(struct parser *p, char **w, size_t n)
 	struct flow *f = need_header(p, "who");
 	if (!f)
 		return;
-	for (int i = 0; n == 2 && i <= FLOW_WHO_liaison; i++)
+	for (int i = 0; n == 2 && i <= FLOW_WHO_officer; i++)
 		if (strcmp(flow_who_name((enum flow_who)i), w[1]) == 0) {
 			f->who = (enum flow_who)i;
 			return;
 		}
-	ERROR(p, "expected \"who anyone|enrolled|supervised|liaison\"");
+	ERROR(p, "expected \"who anyone|enrolled|supervised|liaison|officer\"");
 }
 
 static void flow_header_word(struct parser *p, char **w, size_t n)

@@ -58,6 +58,9 @@
 	X(place, "Октябрьский районный отдел пробации, каб.12")                                    \
 	X(next_appointment, "31.12.2026 23:59")                                                    \
 	X(receipt, "XXXX-XXXX")                                                                    \
+	X(ref, "XXXX-XXXX")                                                                        \
+	X(window, "31.12.2026 23:59-23:59")                                                        \
+	X(last_checkin, "31.12.2026 23:59")                                                        \
 	X(name, "Жылдызкан Абдыкадырова")
 
 /* A text's own SMS budget: a line "budget: N" among its extracted comments

@@ -141,7 +141,7 @@ int plan_set(struct plan_tiers *t, const char *tier, const char *key, const char
 					    &p->reminder_count, 0, 86400, why, why_size);
 	if (strcmp(key, "acknowledge") == 0) {
 		size_t n;
-		int rc = plan_parse_durations(value, &p->acknowledge, 1, &n, 60, 7 * 86400, why,
+		int rc = plan_parse_durations(value, &p->acknowledge, 1, &n, 5, 7 * 86400, why,
 					      why_size);
 		if (rc == 0 && n != 1) {
 			snprintf(why, why_size, "one duration, e.g. 2h");

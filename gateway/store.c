@@ -43,7 +43,8 @@
 	X(person_find, "SELECT p.id, p.name, p.role, coalesce(p.language, d.language, ''),"        \
 		       " coalesce(p.pin_hash, ''), p.pin_failures, coalesce(p.locked_until, 0),"   \
 		       " p.status, p.opted_out, p.transliterate, coalesce(d.timezone, ''),"        \
-		       " coalesce(o.msisdn, ''), coalesce(o.language, ''), coalesce(o.id, 0)"      \
+		       " coalesce(o.msisdn, ''), coalesce(o.language, ''), coalesce(o.id, 0),"     \
+		       " coalesce(p.tier, '')"                                                     \
 		       " FROM persons p LEFT JOIN districts d ON d.id = p.district_id"             \
 		       " LEFT JOIN officers o ON o.id = p.officer_id WHERE p.msisdn = ?1")         \
 	X(contact_find,                                                                            \
@@ -63,11 +64,58 @@
 	  " pin_hash, created_at) VALUES (?1, ?2, ?3, ?4,"                                         \
 	  " (SELECT id FROM districts WHERE code = ?5),"                                           \
 	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7, ?8)")                                 \
+	X(person_tier, "SELECT id, coalesce(tier, '') FROM persons WHERE msisdn = ?1")             \
+	X(person_tier_set, "UPDATE persons SET tier = ?2 WHERE id = ?1")                           \
+	X(tier_change,                                                                             \
+	  "INSERT INTO tier_changes (person_id, tier_from, tier_to, changed_by, changed_at)"       \
+	  " VALUES (?1, ?2, ?3, ?4, ?5)")                                                          \
+	X(windows_cancel, "UPDATE windows SET status = 'cancelled' WHERE person_id = ?1"           \
+			  " AND status IN ('pending', 'open')")                                    \
+	X(window_add,                                                                              \
+	  "INSERT INTO windows (person_id, opens_at, closes_at, next_at) VALUES (?1, ?2, ?3, ?4)"  \
+	  " ON CONFLICT (person_id, opens_at) DO UPDATE SET status = 'pending', closes_at = ?3,"   \
+	  " next_at = ?4, reminders_sent = 0 WHERE status = 'cancelled'")                          \
+	X(window_due,                                                                              \
+	  "SELECT w.id, w.person_id, w.opens_at, w.closes_at, w.status, w.reminders_sent,"         \
+	  " coalesce(p.tier, ''), coalesce(d.timezone, 'UTC'), p.msisdn, p.status,"                \
+	  " coalesce(p.language, d.language, ''), p.transliterate FROM windows w"                  \
+	  " JOIN persons p ON p.id = w.person_id LEFT JOIN districts d ON d.id = p.district_id"    \
+	  " WHERE w.status IN ('pending', 'open') AND w.next_at <= ?1 ORDER BY w.next_at LIMIT 1") \
+	X(window_update,                                                                           \
+	  "UPDATE windows SET status = ?2, reminders_sent = ?3, next_at = ?4 WHERE id = ?1")       \
+	X(window_current,                                                                          \
+	  "SELECT id FROM windows WHERE person_id = ?1"                                            \
+	  " AND status IN ('pending', 'open') AND opens_at <= ?2 AND closes_at > ?2")              \
+	X(windows_next_due,                                                                        \
+	  "SELECT min(next_at) FROM windows WHERE status IN ('pending', 'open')")                  \
+	X(checkin_window, "UPDATE checkins SET window_id = ?2, outside_window = ?3 WHERE id = ?1") \
+	X(last_checkin, "SELECT max(at) FROM checkins WHERE person_id = ?1 AND at < ?2")           \
+	X(incident_add,                                                                            \
+	  "INSERT INTO incidents (ref, person_id, kind, window_id, raised_at, ack_due_at)"         \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
+	X(incident_due,                                                                            \
+	  "SELECT i.id, i.ref, i.person_id, i.kind, p.name FROM incidents i"                       \
+	  " JOIN persons p ON p.id = i.person_id WHERE i.status = 'open' AND i.ack_due_at <= ?1"   \
+	  " ORDER BY i.ack_due_at LIMIT 1")                                                        \
+	X(incident_escalate,                                                                       \
+	  "UPDATE incidents SET status = 'escalated', escalated_at = ?2 WHERE id = ?1")            \
+	X(incident_ack, "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"      \
+			" acknowledged_by = ?2 WHERE ref = ?1 AND status IN ('open', 'escalated')" \
+			" AND person_id IN (SELECT p.id FROM persons p JOIN officers o"            \
+			" ON o.district_id = p.district_id WHERE o.id = ?2)")                      \
+	X(incidents_next_due, "SELECT min(ack_due_at) FROM incidents WHERE status = 'open'")       \
+	X(supervisor_next,                                                                         \
+	  "SELECT o.id, o.msisdn, o.language FROM officers o JOIN persons p"                       \
+	  " ON p.district_id = o.district_id WHERE p.id = ?1 AND o.role = 'supervisor'"            \
+	  " AND o.active = 1 AND o.id > ?2 ORDER BY o.id LIMIT 1")                                 \
+	X(officer_find,                                                                            \
+	  "SELECT id, msisdn, language FROM officers WHERE msisdn = ?1 AND active = 1")            \
 	X(district_quiet, "UPDATE districts SET quiet_from = ?2, quiet_to = ?3 WHERE code = ?1")   \
 	X(district_add,                                                                            \
 	  "INSERT INTO districts (code, name, language, timezone) VALUES (?1, ?2, ?3, ?4)")        \
-	X(officer_add, "INSERT INTO officers (district_id, name, msisdn, language, created_at)"    \
-		       " VALUES ((SELECT id FROM districts WHERE code = ?1), ?2, ?3, ?4, ?5)")     \
+	X(officer_add,                                                                             \
+	  "INSERT INTO officers (district_id, name, msisdn, language, created_at, role)"           \
+	  " VALUES ((SELECT id FROM districts WHERE code = ?1), ?2, ?3, ?4, ?5, ?6)")              \
 	X(appointment_add,                                                                         \
 	  "INSERT INTO appointments (person_id, officer_id, starts_at, place, created_at)"         \
 	  " SELECT id, officer_id, ?2, ?3, ?4 FROM persons WHERE msisdn = ?1")                     \
@@ -499,6 +547,7 @@ int store_person_find(struct store *s, const char *msisdn, struct store_person *
 	column_text(st, 11, out->officer_msisdn, sizeof out->officer_msisdn);
 	column_text(st, 12, out->officer_language, sizeof out->officer_language);
 	out->officer_id = sqlite3_column_int64(st, 13);
+	column_text(st, 14, out->tier, sizeof out->tier);
 	done(st);
 	return 1;
 }
@@ -808,9 +857,164 @@ int store_district_quiet(struct store *s, const char *code, int from, int to)
 }
 
 int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
-		      const char *language, int64_t now)
+		      const char *language, const char *role, int64_t now)
 {
-	return write_bound(s, s->officer_add, "tttti", district, name, msisdn, language, now);
+	return write_bound(s, s->officer_add, "ttttit", district, name, msisdn, language, now,
+			   role);
+}
+
+int64_t store_person_tier_set(struct store *s, const char *msisdn, const char *tier, const char *by,
+			      int64_t now)
+{
+	sqlite3_stmt *st = s->person_tier;
+	int rc = query_bound(st, "t", msisdn);
+	if (rc != 1)
+		return STORE_ERROR;
+	int64_t id = sqlite3_column_int64(st, 0);
+	char from[PLAN_NAME_MAX];
+	column_text(st, 1, from, sizeof from);
+	done(st);
+	if (write_bound(s, s->person_tier_set, "it", id, tier) < 0 ||
+	    write_bound(s, s->tier_change, "ittti", id, from[0] ? from : NULL, tier, by, now) < 0)
+		return STORE_ERROR;
+	return id;
+}
+
+int store_windows_cancel(struct store *s, int64_t person_id)
+{
+	return write_bound(s, s->windows_cancel, "i", person_id);
+}
+
+int store_window_add(struct store *s, int64_t person_id, int64_t opens, int64_t closes,
+		     int64_t next_at)
+{
+	int rc = write_bound(s, s->window_add, "iiii", person_id, opens, closes, next_at);
+	s->deadlines_changed |= rc == 0;
+	return rc;
+}
+
+int store_window_due(struct store *s, int64_t now, struct store_window *out)
+{
+	sqlite3_stmt *st = s->window_due;
+	int rc = query_bound(st, "i", now);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	out->person_id = sqlite3_column_int64(st, 1);
+	out->opens_at = sqlite3_column_int64(st, 2);
+	out->closes_at = sqlite3_column_int64(st, 3);
+	column_text(st, 4, out->status, sizeof out->status);
+	out->reminders_sent = sqlite3_column_int(st, 5);
+	column_text(st, 6, out->tier, sizeof out->tier);
+	column_text(st, 7, out->timezone, sizeof out->timezone);
+	column_text(st, 8, out->msisdn, sizeof out->msisdn);
+	column_text(st, 9, out->person_status, sizeof out->person_status);
+	column_text(st, 10, out->language, sizeof out->language);
+	out->transliterate = sqlite3_column_int(st, 11) != 0;
+	done(st);
+	return 1;
+}
+
+int store_window_update(struct store *s, int64_t id, const char *status, int reminders_sent,
+			int64_t next_at)
+{
+	return write_bound(s, s->window_update, "itii", id, status, (int64_t)reminders_sent,
+			   next_at);
+}
+
+int store_window_current(struct store *s, int64_t person_id, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st = s->window_current;
+	int rc = query_bound(st, "ii", person_id, now);
+	if (rc != 1)
+		return rc;
+	*id = sqlite3_column_int64(st, 0);
+	done(st);
+	return 1;
+}
+
+int store_windows_next_due(struct store *s, int64_t *at)
+{
+	return single_time(s->windows_next_due, at);
+}
+
+int store_checkin_window(struct store *s, int64_t checkin_id, int64_t window_id, bool outside)
+{
+	return write_bound(s, s->checkin_window, "ini", checkin_id, window_id, (int64_t)outside);
+}
+
+int store_last_checkin(struct store *s, int64_t person_id, int64_t before, int64_t *at)
+{
+	sqlite3_bind_int64(s->last_checkin, 1, person_id);
+	sqlite3_bind_int64(s->last_checkin, 2, before);
+	return single_time(s->last_checkin, at);
+}
+
+int store_incident_add(struct store *s, const char *ref, int64_t person_id, const char *kind,
+		       int64_t window_id, int64_t now, int64_t ack_due_at)
+{
+	int rc = write_bound(s, s->incident_add, "titnii", ref, person_id, kind, window_id, now,
+			     ack_due_at);
+	s->deadlines_changed |= rc == 0;
+	return rc;
+}
+
+int store_incident_due(struct store *s, int64_t now, struct store_incident *out)
+{
+	sqlite3_stmt *st = s->incident_due;
+	int rc = query_bound(st, "i", now);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->ref, sizeof out->ref);
+	out->person_id = sqlite3_column_int64(st, 2);
+	column_text(st, 3, out->kind, sizeof out->kind);
+	column_text(st, 4, out->name, sizeof out->name);
+	done(st);
+	return 1;
+}
+
+int store_incident_escalate(struct store *s, int64_t id, int64_t now)
+{
+	return write_bound(s, s->incident_escalate, "ii", id, now);
+}
+
+int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now)
+{
+	int rc = write_bound(s, s->incident_ack, "tii", ref, officer_id, now);
+	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+}
+
+int store_incidents_next_due(struct store *s, int64_t *at)
+{
+	return single_time(s->incidents_next_due, at);
+}
+
+int store_supervisor_next(struct store *s, int64_t person_id, int64_t after,
+			  struct store_officer *out)
+{
+	sqlite3_stmt *st = s->supervisor_next;
+	int rc = query_bound(st, "ii", person_id, after);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->msisdn, sizeof out->msisdn);
+	column_text(st, 2, out->language, sizeof out->language);
+	done(st);
+	return 1;
+}
+
+int store_officer_find(struct store *s, const char *msisdn, struct store_officer *out)
+{
+	sqlite3_stmt *st = s->officer_find;
+	int rc = query_bound(st, "t", msisdn);
+	if (rc != 1)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->msisdn, sizeof out->msisdn);
+	column_text(st, 2, out->language, sizeof out->language);
+	done(st);
+	return 1;
 }
 
 int64_t store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at,

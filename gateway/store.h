@@ -100,7 +100,8 @@ struct store_person {
 	char timezone[48];
 	char officer_msisdn[16]; /* empty if none */
 	char officer_language[8];
-	int64_t officer_id; /* 0 if none */
+	int64_t officer_id;       /* 0 if none */
+	char tier[PLAN_NAME_MAX]; /* its monitoring plan, "" if none */
 };
 
 /* 1 and *out filled if msisdn is enrolled, 0 if not, STORE_ERROR. */
@@ -297,8 +298,62 @@ int store_district_add(struct store *s, const char *code, const char *name, cons
 /* A district's quiet hours, minutes after local midnight; STORE_ERROR
  * also if there is no such district. */
 int store_district_quiet(struct store *s, const char *code, int from, int to);
+/* role: "officer" or "supervisor" (alerts no one acknowledged reach these). */
 int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
-		      const char *language, int64_t now);
+		      const char *language, const char *role, int64_t now);
+/* An active officer by number: 1 with out, 0 if the number is none's. */
+int store_officer_find(struct store *s, const char *msisdn, struct store_officer *out);
+
+/* Monitoring (watch.h). A person's tier set, the change kept with who
+ * made it: the person's id, or STORE_ERROR (also if not enrolled). */
+int64_t store_person_tier_set(struct store *s, const char *msisdn, const char *tier, const char *by,
+			      int64_t now);
+/* The person's pending or open windows are cancelled (re-planning). */
+int store_windows_cancel(struct store *s, int64_t person_id);
+int store_window_add(struct store *s, int64_t person_id, int64_t opens, int64_t closes,
+		     int64_t next_at);
+struct store_window {
+	int64_t id, person_id, opens_at, closes_at;
+	char status[16];
+	int reminders_sent;
+	char tier[PLAN_NAME_MAX];
+	char timezone[48];
+	char msisdn[MSISDN_SIZE];
+	char person_status[16];
+	char language[8];
+	bool transliterate;
+};
+/* A pending or open window the timer must look at by now: 1 with out. */
+int store_window_due(struct store *s, int64_t now, struct store_window *out);
+int store_window_update(struct store *s, int64_t id, const char *status, int reminders_sent,
+			int64_t next_at);
+/* The person's window open at now: 1 with *id, 0 if none. */
+int store_window_current(struct store *s, int64_t person_id, int64_t now, int64_t *id);
+int store_windows_next_due(struct store *s, int64_t *at);
+/* A check-in in window window_id (0: none), or outside every window. */
+int store_checkin_window(struct store *s, int64_t checkin_id, int64_t window_id, bool outside);
+/* The person's last check-in before before: 1 with *at, 0 if none. */
+int store_last_checkin(struct store *s, int64_t person_id, int64_t before, int64_t *at);
+
+/* Incidents: what needs an officer's OK. */
+int store_incident_add(struct store *s, const char *ref, int64_t person_id, const char *kind,
+		       int64_t window_id, int64_t now, int64_t ack_due_at);
+struct store_incident {
+	int64_t id, person_id;
+	char ref[16];
+	char kind[24];
+	char name[96];
+};
+/* An open incident no one acknowledged by now: 1 with out. */
+int store_incident_due(struct store *s, int64_t now, struct store_incident *out);
+int store_incident_escalate(struct store *s, int64_t id, int64_t now);
+/* OK from officer_id for incident ref (an officer of the person's
+ * district): 1 if it was open or escalated, and is acknowledged now. */
+int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now);
+int store_incidents_next_due(struct store *s, int64_t *at);
+/* The district's next active supervisor after officer id after: 1 with out. */
+int store_supervisor_next(struct store *s, int64_t person_id, int64_t after,
+			  struct store_officer *out);
 /* The new appointment's id, or STORE_ERROR (also if the number is not
  * enrolled). */
 int64_t store_appointment_add(struct store *s, const char *msisdn, int64_t starts_at,

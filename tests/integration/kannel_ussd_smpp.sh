@@ -114,7 +114,8 @@ step 1 1 '*384*1#' 996555300002 >/dev/null &&
     step 18 2 9992 996555300002 >/dev/null && step 18 3 9993 996555300002 >/dev/null &&
     step 18 4 9994 996555300002 >/dev/null || bail "three wrong PINs over USSD"
 alert=$(smpp_wait_submit '"to":"\+?996700000001"' 20) || bail "the alert reaches the SMSC"
-is "$(smpp_field "$alert" text)" "$(catalog_text ru alert.pin_locked | sed 's/{name}/Бакыт/')" \
+ref() { stack_sql "select i.ref from incidents i join persons p on p.id = i.person_id where p.msisdn = '$1'"; }
+is "$(smpp_field "$alert" text)" "$(catalog_text ru alert.pin_locked | sed "s/{name}/Бакыт/; s/{ref}/$(ref 996555300002)/")" \
     "three wrong PINs: the officer's alert reaches the SMSC, in the officer's language"
 smpp_send "dlr $(smpp_field "$alert" message_id) DELIVRD" || bail "the receipt sent"
 delivered() { [ "$(stack_sql "select status from outbox where kind = 'alert'")" = delivered ]; }
@@ -130,7 +131,7 @@ step 1 1 '*384*1#' 996555300003 >/dev/null &&
 n=$(smpp_count submit_sm)
 smpp_wait_submit '"to":"\+?996700000001".*Нурлан' 20 >/dev/null || bail "the first officer's alert"
 second=$(smpp_wait_submit '"to":"\+?996700000002"' 20 "$n")
-is "$(smpp_field "$second" text)" "$(catalog_text en alert.pin_locked | sed 's/{name}/Нурлан/')" \
+is "$(smpp_field "$second" text)" "$(catalog_text en alert.pin_locked | sed "s/{name}/Нурлан/; s/{ref}/$(ref 996555300003)/")" \
     "no report of delivery within deliver_within: the other officer of the district gets it, in English"
 is "$(stack_sql "select group_concat(officer_id || ':' || (settled_at is not null), ' ') from (select * from outbox where kind = 'alert' and related_id = 3 order by id)")" \
     "1:1 2:0" "the first alert is settled, passed on; the second waits for its report"

@@ -52,7 +52,8 @@ for text in CHECKIN 1111 2222 3333; do
     send_mo "$PERSON" 384 "$text" || bail "MO $text sent"
 done
 line=$(wait_mt "^384 [+]?$OFFICER " 20 "$before")
-is "$(decode_mt "${line:-x x text}")" "$(catalog_text en alert.pin_locked | sed 's/{name}/Aibek Testov/')" \
+ref() { sql "select i.ref from incidents i join persons p on p.id = i.person_id where p.msisdn = '${1#+}'"; }
+is "$(decode_mt "${line:-x x text}")" "$(catalog_text en alert.pin_locked | sed "s/{name}/Aibek Testov/; s/{ref}/$(ref "$PERSON")/")" \
     "three wrong PINs: the officer's phone gets the alert, in the officer's language"
 is "$(sql "select count(*) from outbox where kind = 'alert' and msisdn = '$OFFICER'")" 1 \
     "from one outbox row"
@@ -88,8 +89,9 @@ before=$(mt_count)
 for text in CHECKIN 1111 2222 3333; do
     send_mo +996555100002 384 "$text" || bail "MO $text sent"
 done
-line=$(wait_mt "^384 [+]?$OFFICER2 " 20 "$before")
-is "$(decode_mt "${line:-x x text}")" "$(catalog_text ru alert.pin_locked | sed 's/{name}/Bolot Testov/')" \
+wait_mt "^384 [+]?$OFFICER2 " 20 "$before" >/dev/null # the lockout, its ref made
+want=$(catalog_text ru alert.pin_locked | sed "s/{name}/Bolot Testov/; s/{ref}/$(ref +996555100002)/")
+is "$(wait_mt_text "$OFFICER2" "$want" 20 "$before")" "$want" \
     "the alert goes to the district's other officer, in Russian"
 is "$(sql "select status || '|' || last_error || '|' || attempts from outbox where kind = 'alert' and related_id = 2 order by id limit 1")" \
     "failed|opted out|0" "the opted-out officer's row failed at once, never tried"

@@ -38,21 +38,6 @@ CHABAR_CONF_EXTRA=$(chabar_sendsms_conf '[reminders]' 'before = 1h')
 write_chabar_conf "$T/chabar.conf" || bail "chabar.conf written"
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@" </dev/null; }
 sql() { stack_sql "$@"; }
-# joined NUMBER AFTER: the MTs to NUMBER after the first AFTER, a long one's
-# UCS-2 parts joined, as the phone shows them.
-joined() {
-    local l
-    mt_lines | tail -n "+$(($2 + 1))" | grep -a -E "^384 [+]?$1 " | while IFS= read -r l; do
-        decode_mt "$l" ucs2 | tr -d '\n'
-    done
-}
-# wait_text NUMBER AFTER TEXT: until the phone shows TEXT (all its parts
-# arrived), 20 s at most; prints what it shows.
-wait_text() {
-    local end=$((SECONDS + 20))
-    while [ "$(joined "$1" "$2")" != "$3" ] && ((SECONDS < end)); do sleep 0.2; done
-    joined "$1" "$2"
-}
 
 # Tomorrow at 12:00 in Bishkek; the clock moved so that 11:00 comes 5 s
 # after now.
@@ -77,7 +62,7 @@ is "$(decode_mt "${line:-x x text}")" \
     "$(catalog_text en reminder.appointment | sed "s/{date}/$date_local/; s/{time}/12:00/; s/{place}/Room 4/")" \
     "chabard started: the reminder reaches the phone, in English"
 want=$(catalog_text ru reminder.appointment | sed "s/{date}/$date_local/; s/{time}/12:00/; s/{place}/Каб. 12/")
-is "$(wait_text "$DINARA" 0 "$want")" "$want" "and the other in Russian (two parts, joined on the phone)"
+is "$(wait_mt_text "$DINARA" "$want")" "$want" "and the other in Russian (two parts, joined on the phone)"
 is "$(sql "select group_concat(r.status || ':' || o.kind, ' ') from reminders r join outbox o on o.id = r.outbox_id")" \
     "sent:reminder sent:reminder" "each reminder is marked sent, with its outbox row"
 
@@ -96,7 +81,7 @@ line=$(wait_mt "^384 [+]?$DINARA " 20 "$before")
 is "$(decode_mt "${line:-x x text}")" "$(catalog_text ru reminder.rescheduling)" \
     "2: the person is told the officer will call"
 want=$(catalog_text en alert.reschedule | sed "s/{name}/Динара Асанова/; s/{date}/$date_local/; s/{time}/12:00/")
-is "$(wait_text "$OFFICER" "$before" "$want")" "$want" \
+is "$(wait_mt_text "$OFFICER" "$want" 20 "$before")" "$want" \
     "and the officer is asked for another time, with the name and the appointment"
 is "$(sql "select status || ' ' || answer from appointments where id = 2")" \
     "reschedule_requested reschedule" "the appointment says so"

@@ -621,6 +621,32 @@ wait_mt() {
     done
 }
 
+# mt_text NUMBER [AFTER]
+#   The text of the MTs to NUMBER after the first AFTER (default 0), as the
+#   phone shows it: a long message's UCS-2 parts joined.
+mt_text() {
+    local l
+    mt_lines | tail -n "+$((${2:-0} + 1))" | grep -a -E "^[^ ]+ [+]?$1 " |
+        while IFS= read -r l; do
+            case $l in
+            *" udh "*) decode_mt "$l" ucs2 | tr -d '\n' ;;
+            *) decode_mt "$l" | tr -d '\n' ;;
+            esac
+        done
+}
+
+# wait_mt_text NUMBER TEXT [SECONDS [AFTER]]
+#   Poll until the phone NUMBER shows TEXT (every part arrived; see
+#   mt_text), SECONDS at most (STACK_TIMEOUT); print what it shows.
+wait_mt_text() {
+    local end=$((SECONDS + ${3:-$STACK_TIMEOUT}))
+    while [ "$(mt_text "$1" "${4:-0}")" != "$2" ] && ((SECONDS < end)); do
+        _fakesmsc_poke
+        sleep 0.2
+    done
+    mt_text "$1" "${4:-0}"
+}
+
 # _stack_urldecode STRING: form-decode ('+' is space, %XX a byte) to stdout.
 _stack_urldecode() {
     local s=${1//+/ }

@@ -35,6 +35,7 @@ declare -A first=(
     [cancel]='expect global.cancelled'
     [stop]='expect global.stopped'
     [start]='expect global.started'
+    [officer_ok]='expect global.not_enrolled' # a person is no officer
 )
 declare -A after=(
     [checkin]=$'send CANCEL\nexpect global.cancelled'

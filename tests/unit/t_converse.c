@@ -277,7 +277,7 @@ static int setup(void)
 	int rc = store_begin(store);
 	rc |= store_district_add(store, "osh", "Osh", "ky", "Asia/Bishkek");
 	rc |= store_district_add(store, "chui", "Chui", "ru", "Asia/Bishkek");
-	rc |= store_officer_add(store, "osh", "Officer One", OFFICER, "en", now);
+	rc |= store_officer_add(store, "osh", "Officer One", OFFICER, "en", "officer", now);
 	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
 		char hash[PIN_HASH_SIZE];
 		pin_hash(cfg->keys.pin, people[i].msisdn, PIN, hash);
@@ -422,11 +422,15 @@ static void test_lockout(void)
 	       "one alert is queued");
 	is_str(query_text("SELECT msisdn FROM outbox WHERE kind = 'alert' ORDER BY id DESC"),
 	       OFFICER, "to the officer's number");
+	char ref[16];
+	snprintf(
+	    ref, sizeof ref, "%s",
+	    query_text("SELECT ref FROM incidents WHERE kind = 'pin_lockout' ORDER BY id DESC"));
 	const char *alert =
 	    query_text("SELECT text FROM outbox WHERE kind = 'alert' ORDER BY id DESC");
 	ok(strstr(alert, "Bakyt Lockme") != NULL, "naming the person: %s", alert);
-	is_str(alert, text_in("en", "alert.pin_locked", "name", "Bakyt Lockme", NULL),
-	       "in the officer's language");
+	is_str(alert, text_in("en", "alert.pin_locked", "name", "Bakyt Lockme", "ref", ref, NULL),
+	       "in the officer's language, with the lockout's reference to answer OK");
 	is_str(query_text("SELECT status FROM outbox WHERE kind = 'alert' ORDER BY id DESC"),
 	       "queued", "queued for sending");
 	is_int(query_int("SELECT related_id FROM outbox WHERE kind = 'alert' ORDER BY id DESC"),

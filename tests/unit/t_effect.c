@@ -59,7 +59,7 @@ static void run(const char *channel, const struct flow_effects *fx, struct flow_
 				    .idle = 900,
 				    .message_id = 7,
 				    .session = &r->session};
-	struct effect_ctx ctx = {&conversation, &in, &person};
+	struct effect_ctx ctx = {&conversation, &in, &person, NULL};
 	r->state.reply = &r->reply;
 	snprintf(r->state.lang, sizeof r->state.lang, "en");
 	store_begin(store);
@@ -121,13 +121,17 @@ static void test_queue_sms(void)
 	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_queue_sms,
 						   .to = FLOW_TO_OFFICER,
 						   .key = FLOW_KEY_PIN_ALERT});
+	flow_var_set(&s, "ref", "K7MR-4TXA", 9);
+	flow_var_set(&s, "pin", "4711", 4); /* a PIN the flow held: never kept with it */
 	run("sms", &fx, &s, &r);
 	is_int(r.rc, 0, "an alert to the officer");
 	is_int(count("SELECT count(*) FROM outbox WHERE kind = 'alert' AND msisdn = '" OFFICER "'"),
 	       1, "is queued for the officer");
-	is_int(count("SELECT text = 'Aibek Testov: PIN көп жолу ката, каттоо бөгөттөлдү.' "
-		     "AND coding = 2 FROM outbox WHERE kind = 'alert'"),
-	       1, "with the person's name, in the officer's language (ky), coded UCS-2");
+	is_int(count("SELECT text = 'Aibek Testov: PIN көп жолу ката, каттоо бөгөттөлдү. OK "
+		     "K7MR-4TXA' AND coding = 2 FROM outbox WHERE kind = 'alert'"),
+	       1, "with the person's name and its ref, in the officer's language (ky), UCS-2");
+	is_int(count("SELECT text_vars = 'ref=K7MR-4TXA' FROM outbox WHERE kind = 'alert'"), 1,
+	       "what it is said again with: the ref, never the PIN");
 	buf_cleanup(&r.reply.text);
 }
 
@@ -178,8 +182,8 @@ static int alerts_due(int64_t now)
 static void test_alert_chain(void)
 {
 	store_begin(store);
-	store_officer_add(store, "osh", "Officer Two", "996555500008", "ru", T0);
-	store_officer_add(store, "osh", "Officer Three", "996555500007", "en", T0);
+	store_officer_add(store, "osh", "Officer Two", "996555500008", "ru", "officer", T0);
+	store_officer_add(store, "osh", "Officer Three", "996555500007", "en", "officer", T0);
 	store_commit(store);
 	int64_t first = count("SELECT id FROM outbox WHERE kind = 'alert'");
 	char sql[512];
@@ -192,7 +196,8 @@ static void test_alert_chain(void)
 	snprintf(
 	    sql, sizeof sql,
 	    "SELECT id FROM outbox WHERE kind = 'alert' AND msisdn = '996555500008' AND text = "
-	    "'Aibek Testov: много неверных PIN-кодов, отметка заблокирована.' AND chain_id = "
+	    "'Aibek Testov: много неверных PIN-кодов, отметка заблокирована. OK K7MR-4TXA' AND "
+	    "chain_id = "
 	    "%lld AND settled_at IS NULL",
 	    (long long)first);
 	int64_t second = count(sql);
@@ -206,7 +211,8 @@ static void test_alert_chain(void)
 	is_int(alerts_due(T0 + 901), 1, "undeliverable: passed on at once, not after the wait");
 	snprintf(sql, sizeof sql,
 		 "SELECT id FROM outbox WHERE msisdn = '996555500007' AND text = 'Aibek Testov: "
-		 "wrong check-in PIN too many times; check-in blocked.' AND chain_id = %lld",
+		 "wrong check-in PIN too many times; check-in blocked. OK K7MR-4TXA' AND chain_id "
+		 "= %lld",
 		 (long long)first);
 	int64_t third = count(sql);
 	ok(third > second, "to the third officer, in English");
@@ -224,8 +230,8 @@ static void test_alert_chain(void)
 	snprintf(officer.msisdn, sizeof officer.msisdn, OFFICER);
 	snprintf(officer.language, sizeof officer.language, "ky");
 	store_begin(store);
-	is_int(alert_queue(&a, &officer, FLOW_KEY_PIN_ALERT, 1, "Aibek Testov", NULL, 0), 0,
-	       "a new alert");
+	is_int(alert_queue(&a, &officer, FLOW_KEY_PIN_ALERT, 1, "Aibek Testov", "ref=AAAA-AAAA", 0),
+	       0, "a new alert");
 	store_commit(store);
 	is_int(alerts_due(T0 + 5900), 1, "to the second officer");
 	is_int(alerts_due(T0 + 6800), 1, "the third");
@@ -301,7 +307,7 @@ int main(void)
 				     .officer = OFFICER};
 	store_begin(store);
 	store_district_add(store, "osh", "Osh", "ky", "Asia/Bishkek");
-	store_officer_add(store, "osh", "Officer One", OFFICER, "ky", T0);
+	store_officer_add(store, "osh", "Officer One", OFFICER, "ky", "officer", T0);
 	store_person_add(store, &p, T0);
 	store_commit(store);
 

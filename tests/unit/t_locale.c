@@ -15,18 +15,58 @@
 
 /* The keys flows/ and the conversation engine use: exactly these, no more. */
 static const char *const expected_keys[] = {
-    "alert.cannot_come",   "alert.pin_locked",   "alert.reschedule",     "appointment.next",
-    "appointment.none",    "checkin.ask_pin",    "checkin.at_home",      "checkin.at_work",
-    "checkin.done",        "checkin.elsewhere",  "checkin.locked",       "checkin.pin_format",
-    "checkin.pin_wrong",   "checkin.timed_out",  "checkin.where",        "checkin.where_invalid",
-    "global.cancelled",    "global.error",       "global.expired",       "global.help",
-    "global.not_enrolled", "global.opted_out",   "global.started",       "global.stopped",
-    "global.try_later",    "global.unavailable", "global.unknown",       "global.ussd_lost",
-    "language.en",         "language.invalid",   "language.kk",          "language.ky",
-    "language.menu",       "language.ru",        "language.set",         "language.tg",
-    "language.uz",         "language.uz_cyrl",   "reminder.appointment", "reminder.choose",
-    "reminder.confirmed",  "reminder.declined",  "reminder.none",        "reminder.rescheduling",
-    "ussd.back",           "ussd.more",
+    "alert.cannot_come",
+    "alert.escalated",
+    "alert.missed_checkin",
+    "alert.pin_locked",
+    "alert.reschedule",
+    "appointment.next",
+    "checkin.window",
+    "officer.acknowledged",
+    "officer.help",
+    "officer.unknown_ref",
+    "appointment.none",
+    "checkin.ask_pin",
+    "checkin.at_home",
+    "checkin.at_work",
+    "checkin.done",
+    "checkin.elsewhere",
+    "checkin.locked",
+    "checkin.pin_format",
+    "checkin.pin_wrong",
+    "checkin.timed_out",
+    "checkin.where",
+    "checkin.where_invalid",
+    "global.cancelled",
+    "global.error",
+    "global.expired",
+    "global.help",
+    "global.not_enrolled",
+    "global.opted_out",
+    "global.started",
+    "global.stopped",
+    "global.try_later",
+    "global.unavailable",
+    "global.unknown",
+    "global.ussd_lost",
+    "language.en",
+    "language.invalid",
+    "language.kk",
+    "language.ky",
+    "language.menu",
+    "language.ru",
+    "language.set",
+    "language.tg",
+    "language.uz",
+    "language.uz_cyrl",
+    "reminder.appointment",
+    "reminder.choose",
+    "reminder.confirmed",
+    "reminder.declined",
+    "reminder.none",
+    "reminder.rescheduling",
+    "ussd.back",
+    "ussd.more",
 };
 
 /* Texts only ever sent by SMS: not held to a USSD page. */
@@ -40,7 +80,8 @@ static bool sms_only(const char *key)
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (strcmp(keys[i], key) == 0)
 			return true;
-	return strncmp(key, "reminder.", 9) == 0; /* the reminder flow is SMS only */
+	/* the reminder's and the officers' flows are SMS only */
+	return strncmp(key, "reminder.", 9) == 0 || strncmp(key, "officer.", 8) == 0;
 }
 #define EXPECTED_COUNT (sizeof expected_keys / sizeof expected_keys[0])
 
