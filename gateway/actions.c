@@ -94,7 +94,7 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	log_msg(LOG_LEVEL_WARN, "pin_locked", "person=%lld minutes=%u", (long long)p->id,
 		cfg->pin_lock_minutes);
 	/* an incident: the officer's alert carries its ref, to answer OK */
-	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now};
+	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now, 0};
 	char ref[LEDGER_RECEIPT_SIZE];
 	if (store_person_pin(ctx->store, p->id, 0, until) < 0 ||
 	    watch_incident(&w, p, "pin_lockout", 0, ref) < 0)
@@ -133,7 +133,7 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 	    .person_id = ctx->person->id, .at = ctx->now, .message_id = ctx->message_id};
 	snprintf(c.location, sizeof c.location, "%s", location);
 	snprintf(c.channel, sizeof c.channel, "%s", ctx->channel);
-	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now};
+	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now, 0};
 	if (ledger_add(ctx->store, ctx->cfg->keys.ledger, &c) < 0 ||
 	    watch_checkin(&w, ctx->person, store_last_id(ctx->store)) < 0)
 		return -1;

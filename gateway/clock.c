@@ -38,6 +38,11 @@ double clock_now(struct ev_loop *loop)
 	return ev_now(loop) + (double)offset;
 }
 
+double clock_exact(void)
+{
+	return ev_time() + (double)offset;
+}
+
 int64_t clock_time(void)
 {
 	return (int64_t)time(NULL) + offset;

@@ -24,6 +24,9 @@ int64_t clock_offset(void);
 /* Now, by the loop (seconds, with fractions). */
 double clock_now(struct ev_loop *loop);
 
+/* Now, exactly (not the loop turn's time): to measure how late work is. */
+double clock_exact(void);
+
 /* Now, by the wall clock, in whole seconds: for programs without a loop. */
 int64_t clock_time(void);
 

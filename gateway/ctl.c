@@ -190,7 +190,7 @@ static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
 		return 1;
 	}
 	/* the appointment and its reminders, in one transaction */
-	struct remind_ctx r = {s, cfg, NULL, NULL, now};
+	struct remind_ctx r = {s, cfg, NULL, NULL, now, 0};
 	int64_t id = -1;
 	int planned = -1;
 	if (store_begin(s) < 0 || (id = store_appointment_add(s, msisdn, at, argv[2], now)) < 0 ||
@@ -238,7 +238,7 @@ static int cmd_tier(const struct cfg *cfg, struct store *s, char **argv)
 	}
 	int64_t now = clock_time(), id = -1;
 	struct store_person p;
-	struct watch_ctx w = {s, cfg, NULL, now};
+	struct watch_ctx w = {s, cfg, NULL, now, 0};
 	int planned = -1;
 	if (store_person_find(s, msisdn, &p) != 1) {
 		fprintf(stderr, "chabarctl: %s is not enrolled\n", argv[0]);

@@ -15,10 +15,12 @@
 #define RETRY_SECONDS 2.0  /* after the store refused: not in a loop */
 #define MIN_SECONDS   1.0  /* between two looks: a deadline is met within it */
 #define LOOK_SECONDS  10.0 /* the longest sleep: what chabarctl planned is seen */
+#define DUE_BATCH     256  /* reminders, windows: at most so many a loop turn */
 
 struct due {
 	struct daemon *d;
 	ev_timer timer;
+	bool ready; /* the first look after the start is done */
 };
 
 static struct alert_ctx alerts(const struct daemon *d)
@@ -28,21 +30,27 @@ static struct alert_ctx alerts(const struct daemon *d)
 
 static struct remind_ctx reminders(const struct daemon *d)
 {
-	return (struct remind_ctx){d->store, d->cfg, d->flows, d->locales,
-				   (int64_t)clock_now(d->loop)};
+	return (struct remind_ctx){
+	    d->store, d->cfg, d->flows, d->locales, (int64_t)clock_now(d->loop), DUE_BATCH};
 }
 
-/* Everything due now, in one transaction (each logs what it did). */
+/* Everything due now, in one transaction (each logs what it did); of the
+ * kinds that come in crowds (reminders, windows) at most DUE_BATCH each,
+ * *more set if that left some: a crowd is taken in several loop turns, so
+ * that messages are answered between them. */
 static int run_due(void *ctx, void *arg)
 {
 	struct daemon *d = ctx;
+	bool *more = arg;
 	struct alert_ctx a = alerts(d);
 	struct remind_ctx r = reminders(d);
-	struct watch_ctx w = {d->store, d->cfg, d->locales, a.now};
-	return alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 || remind_due(&r) < 0 ||
-		       watch_due(&w) < 0
-		   ? STORE_ERROR
-		   : 0;
+	struct watch_ctx w = {d->store, d->cfg, d->locales, a.now, DUE_BATCH};
+	int reminded = 0, watched = 0;
+	if (alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 ||
+	    (reminded = remind_due(&r)) < 0 || (watched = watch_due(&w)) < 0)
+		return STORE_ERROR;
+	*more = reminded == DUE_BATCH || watched == DUE_BATCH;
+	return 0;
 }
 
 /* The soonest of the next deadlines: 1 with *at, 0 if none, STORE_ERROR. */
@@ -74,8 +82,14 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct due *due = w->data;
 	struct daemon *d = due->d;
-	if (batch_own_transaction(&d->batch, "due_store", run_due, d, NULL) < 0) {
+	bool more = false;
+	double began = ev_time();
+	if (batch_own_transaction(&d->batch, "due_store", run_due, d, &more) < 0) {
 		arm(due, RETRY_SECONDS);
+		return;
+	}
+	if (more) { /* a crowd: the rest in the next loop turn */
+		arm(due, 0);
 		return;
 	}
 	int64_t next = 0;
@@ -86,6 +100,11 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	double after = found ? (double)next - clock_now(loop) : LOOK_SECONDS;
+	if (!due->ready) { /* after a start: all that fell due meanwhile is done */
+		due->ready = true;
+		log_msg(LOG_LEVEL_INFO, "due_ready", "look_ms=%.1f next_in_s=%.0f",
+			(ev_time() - began) * 1000, found ? after : -1.0);
+	}
 	/* never a busy loop, never blind to another process for long */
 	arm(due, after < MIN_SECONDS ? MIN_SECONDS : after > LOOK_SECONDS ? LOOK_SECONDS : after);
 }

@@ -6,6 +6,7 @@
 
 #include "actions.h"
 #include "buf.h"
+#include "clock.h"
 #include "gsm.h"
 #include "kannel.h"
 #include "log.h"
@@ -129,8 +130,10 @@ static int send_one(const struct remind_ctx *r, const struct store_reminder *m)
 int remind_due(const struct remind_ctx *r)
 {
 	struct store_reminder m;
-	int rc, sent = 0;
-	while ((rc = store_reminder_due(r->store, r->now, &m)) == 1) {
+	int rc = 0, done = 0;
+	while ((!r->max || (unsigned)done < r->max) &&
+	       (rc = store_reminder_due(r->store, r->now, &m)) == 1) {
+		done++;
 		bool live = m.starts_at > r->now && strcmp(m.person_status, "active") == 0 &&
 			    (strcmp(m.appointment_status, "scheduled") == 0 ||
 			     strcmp(m.appointment_status, "confirmed") == 0);
@@ -143,9 +146,10 @@ int remind_due(const struct remind_ctx *r)
 		}
 		if (send_one(r, &m) < 0)
 			return STORE_ERROR;
-		sent++;
+		log_msg(LOG_LEVEL_DEBUG, "reminder_sent", "id=%lld late_ms=%.0f", (long long)m.id,
+			(clock_exact() - (double)m.due_at) * 1000);
 	}
-	return rc < 0 ? STORE_ERROR : sent;
+	return rc < 0 ? STORE_ERROR : done;
 }
 
 int remind_next_due(struct store *s, int64_t *at)

@@ -29,13 +29,15 @@ struct remind_ctx {
 	const struct flow_set *flows; /* NULL: no flow opens (chabarctl plans only) */
 	const struct locales *locales;
 	int64_t now;
+	unsigned max; /* remind_due: at most this many at a time (0: all) */
 };
 
 /* Plans the reminders of appointment id: the number planned (one already
  * planned is not planned again), or STORE_ERROR. */
 int remind_plan(const struct remind_ctx *r, int64_t id);
 
-/* Sends every reminder due by now: the number sent, or STORE_ERROR. */
+/* Sends the reminders due by now, at most r->max: the number looked at
+ * (sent or cancelled), or STORE_ERROR. */
 int remind_due(const struct remind_ctx *r);
 
 /* When remind_due() next has something to do: 1 with *at, 0 if never. */

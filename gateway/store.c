@@ -138,7 +138,7 @@
 	X(reminder_due,                                                                            \
 	  "SELECT r.id, a.id, a.starts_at, coalesce(a.place, ''), a.status, p.msisdn,"             \
 	  " coalesce(p.language, d.language, ''), p.transliterate, coalesce(d.timezone, 'UTC'),"   \
-	  " p.status FROM reminders r JOIN appointments a ON a.id = r.appointment_id"              \
+	  " p.status, r.due_at FROM reminders r JOIN appointments a ON a.id = r.appointment_id"    \
 	  " JOIN persons p ON p.id = a.person_id LEFT JOIN districts d ON d.id = p.district_id"    \
 	  " WHERE r.status = 'pending' AND r.due_at <= ?1 ORDER BY r.due_at LIMIT 1")              \
 	X(reminder_mark,                                                                           \
@@ -1068,6 +1068,7 @@ int store_reminder_due(struct store *s, int64_t now, struct store_reminder *out)
 	out->transliterate = sqlite3_column_int(st, 7) != 0;
 	column_text(st, 8, out->timezone, sizeof out->timezone);
 	column_text(st, 9, out->person_status, sizeof out->person_status);
+	out->due_at = sqlite3_column_int64(st, 10);
 	done(st);
 	return 1;
 }

@@ -163,7 +163,7 @@ int store_appointment_plan(struct store *s, int64_t id, struct store_plan *out);
 /* Reminders (remind.h): planned once per offset, due, marked. */
 int store_reminder_plan(struct store *s, int64_t appointment_id, int64_t before, int64_t due_at);
 struct store_reminder {
-	int64_t id, appointment_id, starts_at;
+	int64_t id, appointment_id, starts_at, due_at;
 	char place[STORE_PLACE_MAX];
 	char appointment_status[24];
 	char msisdn[MSISDN_SIZE];

@@ -233,16 +233,19 @@ int watch_due(const struct watch_ctx *w)
 {
 	struct store_window win;
 	struct store_incident inc;
-	int rc;
-	while ((rc = store_window_due(w->store, w->now, &win)) == 1)
+	int rc = 0, done = 0;
+	while ((!w->max || (unsigned)done < w->max) &&
+	       (rc = store_window_due(w->store, w->now, &win)) == 1) {
+		done++;
 		if (look(w, &win) < 0)
 			return STORE_ERROR;
+	}
 	if (rc < 0)
 		return STORE_ERROR;
 	while ((rc = store_incident_due(w->store, w->now, &inc)) == 1)
 		if (escalate(w, &inc) < 0)
 			return STORE_ERROR;
-	return rc < 0 ? STORE_ERROR : 0;
+	return rc < 0 ? STORE_ERROR : done;
 }
 
 int watch_next_due(struct store *s, int64_t *at)

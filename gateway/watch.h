@@ -30,6 +30,7 @@ struct watch_ctx {
 	const struct cfg *cfg;
 	const struct locales *locales; /* NULL: plans only (chabarctl) */
 	int64_t now;
+	unsigned max; /* watch_due: at most this many windows at a time (0: all) */
 };
 
 /* Plans person_id's next window of tier (in zone timezone) from now, the
@@ -47,8 +48,9 @@ int watch_checkin(const struct watch_ctx *w, const struct store_person *p, int64
 int watch_incident(const struct watch_ctx *w, const struct store_person *p, const char *kind,
 		   int64_t window_id, char ref[LEDGER_RECEIPT_SIZE]);
 
-/* Windows that open, remind or close, and incidents no one acknowledged,
- * by now: 0 or STORE_ERROR. */
+/* Windows that open, remind or close (at most w->max), and incidents no
+ * one acknowledged, by now: the number of windows looked at, or
+ * STORE_ERROR. */
 int watch_due(const struct watch_ctx *w);
 
 /* When watch_due() next has something to do: 1 with *at, 0 if never. */
