@@ -79,27 +79,37 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 		*outcome = FLOW_OUTCOME_locked;
 		return 0;
 	}
+	struct pin_state pin = p->pin;
 	if (right) {
 		*outcome = FLOW_OUTCOME_ok;
-		return store_person_pin(ctx->store, p->id, 0, 0) < 0 ? -1 : 0;
+		pin_right(&pin, ctx->now);
+		return store_person_pin(ctx->store, p->id, &pin) < 0 ? -1 : 0;
 	}
-	int failures = p->pin_failures + 1;
-	if ((unsigned)failures < cfg->pin_attempts) {
-		set_number(s, "tries", (long)cfg->pin_attempts - failures);
-		return store_person_pin(ctx->store, p->id, failures, 0) < 0 ? -1 : 0;
-	}
-	int64_t until = ctx->now + (int64_t)cfg->pin_lock_minutes * 60;
-	set_number(s, "minutes", (long)cfg->pin_lock_minutes);
-	*outcome = FLOW_OUTCOME_locked;
-	log_msg(LOG_LEVEL_WARN, "pin_locked", "person=%lld minutes=%u", (long long)p->id,
-		cfg->pin_lock_minutes);
-	/* an incident: the officer's alert carries its ref, to answer OK */
-	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now, 0};
-	char ref[LEDGER_RECEIPT_SIZE];
-	if (store_person_pin(ctx->store, p->id, 0, until) < 0 ||
-	    watch_incident(&w, p, "pin_lockout", 0, ref) < 0)
+	struct pin_policy policy = {cfg->pin_attempts, cfg->pin_daily_max, cfg->pin_lock_minutes};
+	bool locks = pin_wrong(&policy, &pin, ctx->now);
+	if (store_person_pin(ctx->store, p->id, &pin) < 0 ||
+	    store_pin_event(ctx->store, p->id, locks ? "lock" : "failure", NULL, 0, ctx->now) < 0)
 		return -1;
-	set_var(s, "ref", ref);
+	if (!locks) {
+		set_number(s, "tries", (long)cfg->pin_attempts - pin.failures);
+		return 0;
+	}
+	long minutes = (long)((pin.locked_until - ctx->now + 59) / 60);
+	set_number(s, "minutes", minutes);
+	*outcome = FLOW_OUTCOME_locked;
+	log_msg(LOG_LEVEL_WARN, "pin_locked", "person=%lld minutes=%ld locks=%d day_failures=%d",
+		(long long)p->id, minutes, pin.locks, pin.day_failures);
+	/* one incident, one alert, however many locks until an officer answers */
+	char ref[LEDGER_RECEIPT_SIZE];
+	int open = store_incident_open(ctx->store, p->id, "pin_lockout", ref);
+	if (open < 0)
+		return -1;
+	if (open)
+		return 0;
+	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now, 0};
+	if (watch_incident(&w, p, "pin_lockout", 0, ref) < 0)
+		return -1;
+	set_var(s, "ref", ref); /* the officer's alert carries it, to answer OK */
 	return alert_officer(ctx, FLOW_KEY_PIN_ALERT);
 }
 
@@ -205,25 +215,53 @@ static int act_decline_appointment(const struct actions_ctx *ctx, struct flow_se
 	return answer_appointment(ctx, s, "cannot_come", FLOW_KEY_CANNOT_COME, outcome);
 }
 
-/* OK <ref> from an officer of the person's district. */
-static int act_acknowledge_incident(const struct actions_ctx *ctx, struct flow_session *s,
-				    enum flow_outcome *outcome)
+int actions_pin_unlock(struct store *store, int64_t person_id, int64_t officer_id, const char *why,
+		       int64_t now)
+{
+	struct pin_state cleared = {0};
+	log_msg(LOG_LEVEL_INFO, "pin_unlocked", "person=%lld officer=%lld", (long long)person_id,
+		(long long)officer_id);
+	return store_person_pin(store, person_id, &cleared) < 0 ||
+		       store_pin_event(store, person_id, "unlock", why, officer_id, now) < 0
+		   ? STORE_ERROR
+		   : 0;
+}
+
+/* OK <ref> (or, to unlock, UNLOCK <ref> of a PIN lockout) from an
+ * officer of the person's district; the incident acknowledged. */
+static int acknowledge(const struct actions_ctx *ctx, struct flow_session *s, bool unlock,
+		       enum flow_outcome *outcome)
 {
 	const char *typed = flow_var_get(s, "ref");
-	char ref[LEDGER_RECEIPT_SIZE];
+	char ref[LEDGER_RECEIPT_SIZE], kind[24];
+	int64_t person = 0;
 	*outcome = FLOW_OUTCOME_fail;
 	if (!ctx->officer || !typed || !ledger_receipt_read(typed, ref))
 		return 0;
 	set_var(s, "ref", ref);
-	int done = store_incident_ack(ctx->store, ref, ctx->officer->id, ctx->now);
-	if (done < 0)
-		return -1;
-	if (done) {
-		log_msg(LOG_LEVEL_INFO, "incident_acknowledged", "ref=%s officer=%lld", ref,
-			(long long)ctx->officer->id);
-		*outcome = FLOW_OUTCOME_ok;
-	}
+	int done = store_incident_ack(ctx->store, ref, ctx->officer->id, ctx->now, &person, kind);
+	if (done <= 0)
+		return done < 0 ? -1 : 0;
+	log_msg(LOG_LEVEL_INFO, "incident_acknowledged", "ref=%s officer=%lld", ref,
+		(long long)ctx->officer->id);
+	*outcome = FLOW_OUTCOME_ok;
+	if (unlock && strcmp(kind, "pin_lockout") == 0)
+		return actions_pin_unlock(ctx->store, person, ctx->officer->id, ref, ctx->now) < 0
+			   ? -1
+			   : 0;
 	return 0;
+}
+
+static int act_acknowledge_incident(const struct actions_ctx *ctx, struct flow_session *s,
+				    enum flow_outcome *outcome)
+{
+	return acknowledge(ctx, s, false, outcome);
+}
+
+static int act_unlock_pin(const struct actions_ctx *ctx, struct flow_session *s,
+			  enum flow_outcome *outcome)
+{
+	return acknowledge(ctx, s, true, outcome);
 }
 
 static int act_set_language(const struct actions_ctx *ctx, struct flow_session *s,

@@ -36,6 +36,11 @@ struct actions_ctx {
 int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,
 		enum flow_outcome *outcome);
 
+/* Clears a person's PIN counters and lock, and records who (officer_id;
+ * 0: chabarctl, why saying who) and why. 0 or STORE_ERROR. */
+int actions_pin_unlock(struct store *store, int64_t person_id, int64_t officer_id, const char *why,
+		       int64_t now);
+
 /* Local time at t in a district's time zone (tz.h) as "HH:MM" and
  * "DD.MM.YYYY". A zone tzdata does not have (a district stored before
  * zones were checked) is shown as UTC, with a warning in the log. */

@@ -114,6 +114,7 @@ static const struct cfg_key cfg_keys[] = {
     {"conversation", "session_idle", parse_uint, OFF(session_idle), "900", 60, 86400, NULL, false},
     {"conversation", "pin_key", parse_pin_key, 0, NULL, 0, 0, NULL, false},
     {"conversation", "pin_attempts", parse_uint, OFF(pin_attempts), "3", 1, 10, NULL, false},
+    {"conversation", "pin_daily_max", parse_uint, OFF(pin_daily_max), "6", 1, 100, NULL, false},
     {"conversation", "pin_lock_minutes", parse_uint, OFF(pin_lock_minutes), "30", 1, 1440, NULL,
      false},
 };

@@ -110,6 +110,7 @@ struct cfg {
 		unsigned char ledger[CFG_PIN_KEY_SIZE];     /* the check-ins' chain (ledger.h) */
 	} keys;
 	unsigned pin_attempts;
+	unsigned pin_daily_max; /* wrong PINs in a day, right ones between or not */
 	unsigned pin_lock_minutes;
 };
 

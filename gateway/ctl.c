@@ -257,6 +257,27 @@ static int cmd_tier(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
+/* An officer lets a locked-out person check in again (recorded). */
+static int cmd_unlock(const struct cfg *cfg, struct store *s, char **argv)
+{
+	char msisdn[MSISDN_SIZE], why[128];
+	struct store_person p;
+	if (!number(argv[0], msisdn))
+		return 1;
+	if (store_person_find(s, msisdn, &p) != 1) {
+		fprintf(stderr, "chabarctl: %s is not enrolled\n", argv[0]);
+		return 1;
+	}
+	snprintf(why, sizeof why, "chabarctl, by %s", argv[1]);
+	if (store_begin(s) < 0 || actions_pin_unlock(s, p.id, 0, why, clock_time()) < 0 ||
+	    store_commit(s) < 0) {
+		store_rollback(s);
+		return fail("pin unlock", s);
+	}
+	printf("%s may check in again (unlocked by %s)\n", argv[0], argv[1]);
+	return 0;
+}
+
 /* Walks the check-ins' chain and says whether it is whole. */
 static int cmd_ledger(const struct cfg *cfg, struct store *s, char **argv)
 {
@@ -371,6 +392,8 @@ static const struct command commands[] = {
      "enrol a supervised person (PIN - reads it from standard input)", 6, 2, cmd_person},
     {"tier", "set", "MSISDN TIER|none BY",
      "set a person's monitoring plan ([tier.NAME]); BY: who decided, kept", 3, 0, cmd_tier},
+    {"pin", "unlock", "MSISDN BY", "let a locked-out person check in again; BY: who decided, kept",
+     2, 0, cmd_unlock},
     {"latin", NULL, "MSISDN on|off",
      "send this person Latin letters (GSM 7-bit, half the SMS parts)", 2, 0, cmd_latin},
     {"appointment", "add", "MSISDN 'YYYY-MM-DD HH:MM' PLACE",

@@ -30,7 +30,8 @@
 	X(confirm_appointment)                                                                     \
 	X(reschedule_appointment)                                                                  \
 	X(decline_appointment)                                                                     \
-	X(acknowledge_incident)
+	X(acknowledge_incident)                                                                    \
+	X(unlock_pin)
 
 enum flow_action {
 #define X(name) FLOW_ACTION_##name,

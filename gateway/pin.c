@@ -54,3 +54,39 @@ size_t pin_mask(char *text, size_t len)
 	}
 	return runs;
 }
+
+#define PIN_DAY      86400
+#define PIN_LOCK_MAX 1440 /* minutes: a lock lasts a day at most */
+
+bool pin_wrong(const struct pin_policy *p, struct pin_state *s, int64_t now)
+{
+	if (now - s->day_start >= PIN_DAY) { /* a new day of failures */
+		s->day_failures = 0;
+		s->day_start = now;
+	}
+	s->failures++;
+	s->day_failures++;
+	bool run = (unsigned)s->failures >= p->attempts;
+	bool day = (unsigned)s->day_failures >= p->daily_max;
+	if (!run && !day)
+		return false;
+	/* a day without a lock starts the doubling again */
+	s->locks = s->locked_until && now - s->locked_until >= PIN_DAY ? 1 : s->locks + 1;
+	int64_t minutes = p->lock_minutes;
+	for (int i = 1; i < s->locks && minutes < PIN_LOCK_MAX; i++)
+		minutes *= 2;
+	if (minutes > PIN_LOCK_MAX)
+		minutes = PIN_LOCK_MAX;
+	s->locked_until = now + minutes * 60;
+	if (day && s->locked_until < s->day_start + PIN_DAY)
+		s->locked_until = s->day_start + PIN_DAY;
+	s->failures = 0;
+	return true;
+}
+
+void pin_right(struct pin_state *s, int64_t now)
+{
+	s->failures = 0;
+	if (s->locked_until && now - s->locked_until >= PIN_DAY)
+		s->locks = 0;
+}

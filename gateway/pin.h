@@ -28,4 +28,29 @@ bool pin_matches(const unsigned char key[CFG_PIN_KEY_SIZE], const char *msisdn, 
  * check-in ("CHECKIN 4711", "my pin is 4711"). Returns how many runs. */
 size_t pin_mask(char *text, size_t len);
 
+/* The policy against guessing and against abuse. Wrong PINs in a row lock
+ * check-in (attempts of them); so do daily_max wrong PINs within a day,
+ * however they alternate with right ones (a right PIN clears the run, not
+ * the day), and that lock lasts until the day is over. Each lock lasts
+ * twice the one before (from lock_minutes, at most a day) until a day
+ * passes without one. */
+struct pin_policy {
+	unsigned attempts, daily_max, lock_minutes;
+};
+
+/* A person's PIN state, as kept with the person. */
+struct pin_state {
+	int failures;         /* wrong in a row */
+	int day_failures;     /* wrong since day_start */
+	int64_t day_start;    /* when the day of day_failures began */
+	int locks;            /* locks without a day free of them */
+	int64_t locked_until; /* 0: not locked */
+};
+
+/* A wrong PIN at now: true if it locks (then s->locked_until is set). */
+bool pin_wrong(const struct pin_policy *p, struct pin_state *s, int64_t now);
+
+/* A right PIN at now. */
+void pin_right(struct pin_state *s, int64_t now);
+
 #endif

@@ -44,7 +44,7 @@
 		       " coalesce(p.pin_hash, ''), p.pin_failures, coalesce(p.locked_until, 0),"   \
 		       " p.status, p.opted_out, p.transliterate, coalesce(d.timezone, ''),"        \
 		       " coalesce(o.msisdn, ''), coalesce(o.language, ''), coalesce(o.id, 0),"     \
-		       " coalesce(p.tier, '')"                                                     \
+		       " coalesce(p.tier, ''), p.pin_day_failures, p.pin_day_start, p.pin_locks"   \
 		       " FROM persons p LEFT JOIN districts d ON d.id = p.district_id"             \
 		       " LEFT JOIN officers o ON o.id = p.officer_id WHERE p.msisdn = ?1")         \
 	X(contact_find,                                                                            \
@@ -57,7 +57,12 @@
 	  " ON CONFLICT (msisdn) DO UPDATE SET opted_out = ?2, updated_at = ?3")                   \
 	X(person_language, "UPDATE persons SET language = ?2 WHERE id = ?1")                       \
 	X(person_opt_out, "UPDATE persons SET opted_out = ?2 WHERE id = ?1")                       \
-	X(person_pin, "UPDATE persons SET pin_failures = ?2, locked_until = ?3 WHERE id = ?1")     \
+	X(person_pin, "UPDATE persons SET pin_failures = ?2, locked_until = ?3,"                   \
+		      " pin_day_failures = ?4, pin_day_start = ?5, pin_locks = ?6 WHERE id = ?1")  \
+	X(pin_event, "INSERT INTO pin_events (person_id, kind, detail, officer_id, at)"            \
+		     " VALUES (?1, ?2, ?3, ?4, ?5)")                                               \
+	X(incident_open, "SELECT ref FROM incidents WHERE person_id = ?1 AND kind = ?2"            \
+			 " AND status IN ('open', 'escalated') ORDER BY id DESC LIMIT 1")          \
 	X(person_latin, "UPDATE persons SET transliterate = ?2 WHERE msisdn = ?1")                 \
 	X(person_add,                                                                              \
 	  "INSERT INTO persons (msisdn, name, role, language, district_id, officer_id,"            \
@@ -102,7 +107,8 @@
 	X(incident_ack, "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"      \
 			" acknowledged_by = ?2 WHERE ref = ?1 AND status IN ('open', 'escalated')" \
 			" AND person_id IN (SELECT p.id FROM persons p JOIN officers o"            \
-			" ON o.district_id = p.district_id WHERE o.id = ?2)")                      \
+			" ON o.district_id = p.district_id WHERE o.id = ?2)"                       \
+			" RETURNING person_id, kind")                                              \
 	X(incidents_next_due, "SELECT min(ack_due_at) FROM incidents WHERE status = 'open'")       \
 	X(supervisor_next,                                                                         \
 	  "SELECT o.id, o.msisdn, o.language FROM officers o JOIN persons p"                       \
@@ -548,6 +554,11 @@ int store_person_find(struct store *s, const char *msisdn, struct store_person *
 	column_text(st, 12, out->officer_language, sizeof out->officer_language);
 	out->officer_id = sqlite3_column_int64(st, 13);
 	column_text(st, 14, out->tier, sizeof out->tier);
+	out->pin = (struct pin_state){.failures = out->pin_failures,
+				      .locked_until = out->locked_until,
+				      .day_failures = sqlite3_column_int(st, 15),
+				      .day_start = sqlite3_column_int64(st, 16),
+				      .locks = sqlite3_column_int(st, 17)};
 	done(st);
 	return 1;
 }
@@ -580,9 +591,29 @@ int store_set_opt_out(struct store *s, int64_t person_id, const char *msisdn, bo
 	return write_bound(s, s->contact_opt_out, "tii", msisdn, (int64_t)opted_out, now);
 }
 
-int store_person_pin(struct store *s, int64_t person_id, int failures, int64_t locked_until)
+int store_person_pin(struct store *s, int64_t person_id, const struct pin_state *pin)
 {
-	return write_bound(s, s->person_pin, "iii", person_id, (int64_t)failures, locked_until);
+	return write_bound(s, s->person_pin, "iiiiii", person_id, (int64_t)pin->failures,
+			   pin->locked_until, (int64_t)pin->day_failures, pin->day_start,
+			   (int64_t)pin->locks);
+}
+
+int store_pin_event(struct store *s, int64_t person_id, const char *kind, const char *detail,
+		    int64_t officer_id, int64_t now)
+{
+	return write_bound(s, s->pin_event, "ittni", person_id, kind, detail, officer_id, now);
+}
+
+int store_incident_open(struct store *s, int64_t person_id, const char *kind,
+			char ref[STORE_REF_SIZE])
+{
+	sqlite3_stmt *st = s->incident_open;
+	int rc = query_bound(st, "it", person_id, kind);
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, ref, STORE_REF_SIZE);
+	done(st);
+	return 1;
 }
 
 int store_checkin_add(struct store *s, const struct store_checkin *c)
@@ -979,10 +1010,19 @@ int store_incident_escalate(struct store *s, int64_t id, int64_t now)
 	return write_bound(s, s->incident_escalate, "ii", id, now);
 }
 
-int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now)
+int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now,
+		       int64_t *person_id, char kind[24])
 {
-	int rc = write_bound(s, s->incident_ack, "tii", ref, officer_id, now);
-	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+	sqlite3_stmt *st = s->incident_ack;
+	int rc = query_bound(st, "tii", ref, officer_id, now);
+	if (rc != 1)
+		return rc;
+	*person_id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, kind, 24);
+	/* RETURNING: the update is done when the statement is */
+	rc = sqlite3_step(st) == SQLITE_DONE ? 1 : STORE_ERROR;
+	done(st);
+	return rc;
 }
 
 int store_incidents_next_due(struct store *s, int64_t *at)

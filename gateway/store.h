@@ -17,6 +17,9 @@
 
 #include "cfg.h"
 #include "msisdn.h"
+#include "pin.h"
+
+#define STORE_REF_SIZE 10 /* an incident's reference, "XXXX-XXXX" */
 
 enum {
 	STORE_ERROR = -1,     /* SQLite failed; store_errmsg() says why */
@@ -102,6 +105,7 @@ struct store_person {
 	char officer_language[8];
 	int64_t officer_id;       /* 0 if none */
 	char tier[PLAN_NAME_MAX]; /* its monitoring plan, "" if none */
+	struct pin_state pin;     /* the PIN policy's counters (pin.h) */
 };
 
 /* 1 and *out filled if msisdn is enrolled, 0 if not, STORE_ERROR. */
@@ -113,7 +117,14 @@ int store_set_language(struct store *s, int64_t person_id, const char *msisdn, c
 		       int64_t now);
 int store_set_opt_out(struct store *s, int64_t person_id, const char *msisdn, bool opted_out,
 		      int64_t now);
-int store_person_pin(struct store *s, int64_t person_id, int failures, int64_t locked_until);
+int store_person_pin(struct store *s, int64_t person_id, const struct pin_state *pin);
+/* Every failure, lock and unlock of a person's PIN, kept (officer_id 0: by
+ * chabarctl, or the person). */
+int store_pin_event(struct store *s, int64_t person_id, const char *kind, const char *detail,
+		    int64_t officer_id, int64_t now);
+/* The person's incident of kind not yet acknowledged: 1 with its ref. */
+int store_incident_open(struct store *s, int64_t person_id, const char *kind,
+			char ref[STORE_REF_SIZE]);
 /* A check-in, with what the ledger keeps of it (ledger.h). */
 #define STORE_HASH_SIZE 72
 struct store_checkin {
@@ -340,7 +351,7 @@ int store_incident_add(struct store *s, const char *ref, int64_t person_id, cons
 		       int64_t window_id, int64_t now, int64_t ack_due_at);
 struct store_incident {
 	int64_t id, person_id;
-	char ref[16];
+	char ref[STORE_REF_SIZE];
 	char kind[24];
 	char name[96];
 };
@@ -348,8 +359,10 @@ struct store_incident {
 int store_incident_due(struct store *s, int64_t now, struct store_incident *out);
 int store_incident_escalate(struct store *s, int64_t id, int64_t now);
 /* OK from officer_id for incident ref (an officer of the person's
- * district): 1 if it was open or escalated, and is acknowledged now. */
-int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now);
+ * district): 1 with *person_id and kind if it was open or escalated, and
+ * is acknowledged now; 0 if not. */
+int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now,
+		       int64_t *person_id, char kind[24]);
 int store_incidents_next_due(struct store *s, int64_t *at);
 /* The district's next active supervisor after officer id after: 1 with out. */
 int store_supervisor_next(struct store *s, int64_t person_id, int64_t after,

@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
-tap_plan 13
+tap_plan 17
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -103,6 +103,27 @@ for text in CHECKIN 4321 2; do send_mo "+$A" 384 "$text" || bail "A checks in la
 wait_mt "^384 [+]?$A .*Check-in recorded" 20 "$before" >/dev/null || bail "A's check-in answered"
 is "$(sql "select coalesce(c.window_id, '-') || ' ' || c.outside_window from checkins c join persons p on p.id = c.person_id where p.msisdn = '$A'")" \
     "- 1" "a check-in after the window is recorded, marked outside"
+
+# --- a PIN lockout, and an officer's UNLOCK ------------------------------------
+D=996555700004
+ctl person add "+$D" "Person 4" en 4321 BSK "+$OFFICER" >/dev/null || bail "person 4"
+before=$(mt_count)
+for text in CHECKIN 1111 2222 3333; do send_mo "+$D" 384 "$text" || bail "D's wrong PINs"; done
+line=$(wait_mt "^384 [+]?$OFFICER .*Person 4" 20 "$before")
+ref_d=$(decode_mt "${line:-x x text}" | sed 's/.* //')
+like "$ref_d" '^[3479ACDEFHJKMNPRTUVWXY]{4}-[3479ACDEFHJKMNPRTUVWXY]{4}$' \
+    "three wrong PINs: the officer's alert carries the lockout's reference"
+before=$(mt_count)
+send_mo "+$OFFICER" 384 "UNLOCK $ref_d" || bail "UNLOCK sent"
+line=$(wait_mt "^384 [+]?$OFFICER " 20 "$before")
+is "$(decode_mt "${line:-x x text}")" "$(catalog_text en officer.unlocked | sed "s/{ref}/$ref_d/")" \
+    "UNLOCK <ref> from the officer: unlocked"
+before=$(mt_count)
+for text in CHECKIN 4321 1; do send_mo "+$D" 384 "$text" || bail "D checks in"; done
+wait_mt "^384 [+]?$D .*Check-in recorded" 20 "$before" >/dev/null
+ok $? "the person checks in again at once"
+is "$(sql "select group_concat(e.kind || coalesce(':' || e.officer_id, ''), ' ') from pin_events e join persons p on p.id = e.person_id where p.msisdn = '$D'")" \
+    "failure failure lock unlock:1" "every failure, the lock and the unlock are kept, with the officer"
 
 ctl tier set "+$B" low "Bakyt Osmonov" >/dev/null || bail "tier change"
 is "$(sql "select group_concat(w.status, ' ') from windows w join persons p on p.id = w.person_id where p.msisdn = '$B' and w.status in ('pending', 'open', 'cancelled')")" \

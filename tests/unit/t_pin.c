@@ -103,6 +103,52 @@ static void test_matches(void)
 	ok(!pin_matches(key_a, "996555123456", "1234", flipped), "one changed digit is refused");
 }
 
+/* The policy with a controlled clock: 3 in a row, 6 a day, 30 minutes
+ * doubling. */
+static void test_policy(void)
+{
+	const struct pin_policy p = {3, 6, 30};
+	struct pin_state s = {0};
+	int64_t t = 1800000000;
+	ok(!pin_wrong(&p, &s, t) && !pin_wrong(&p, &s, t + 1), "two wrong PINs: no lock");
+	ok(pin_wrong(&p, &s, t + 2), "the third locks");
+	is_int((int)(s.locked_until - (t + 2)), 30 * 60, "for 30 minutes");
+	t = s.locked_until;
+	ok(!pin_wrong(&p, &s, t) && !pin_wrong(&p, &s, t) && pin_wrong(&p, &s, t),
+	   "three more after the lock: locked again");
+	ok(s.locked_until >= s.day_start + 86400,
+	   "six in a day: locked until the day is over, whatever the doubling says");
+
+	/* two guesses, a right PIN, two guesses ... : the run never reaches 3 */
+	struct pin_state g = {0};
+	int64_t u = 1800000000;
+	bool locked = false;
+	for (int cycle = 0; cycle < 3 && !locked; cycle++) {
+		locked |= pin_wrong(&p, &g, u++);
+		locked |= pin_wrong(&p, &g, u++);
+		pin_right(&g, u++);
+	}
+	ok(locked && g.day_failures == 6,
+	   "two guesses between right PINs: the sixth of the day locks");
+
+	/* the doubling, and a day without a lock starting it again */
+	struct pin_state d = {0};
+	int64_t v = 1800000000, first, second;
+	for (int i = 0; i < 3; i++)
+		pin_wrong(&p, &d, v);
+	first = d.locked_until - v;
+	v = d.locked_until + 60;
+	d.day_start = v; /* a new day of failures, so the daily cap stays out of it */
+	d.day_failures = 0;
+	for (int i = 0; i < 3; i++)
+		pin_wrong(&p, &d, v);
+	second = d.locked_until - v;
+	is_int((int)second, (int)first * 2, "the next lock lasts twice as long");
+	v = d.locked_until + 86400;
+	pin_right(&d, v);
+	is_int(d.locks, 0, "a day without a lock: the doubling starts again");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0) {
@@ -111,5 +157,6 @@ int main(void)
 	}
 	test_hash();
 	test_matches();
+	test_policy();
 	return tap_done();
 }
