@@ -3,13 +3,9 @@
 
 #include <string.h>
 
-#include "buf.h"
 #include "form.h"
-#include "gsm.h"
-#include "kannel.h"
 #include "log.h"
-
-#define ALERT_TEXT_MAX 1024
+#include "notice.h"
 
 bool alert_placeholder(const char *name)
 {
@@ -27,45 +23,30 @@ bool alert_placeholder(const char *name)
 int alert_queue(const struct alert_ctx *a, const struct store_officer *officer, const char *key,
 		int64_t person_id, const char *person_name, const char *text_vars, int64_t chain_id)
 {
-	const char *lang = locales_has_language(a->locales, officer->language)
-			       ? officer->language
-			       : cfg_default_language(a->cfg);
 	/* the person's name, and what text_vars holds */
 	char decoded[STORE_TEXT_VARS_MAX];
 	struct form f;
 	form_init(&f);
-	size_t len = snprintf(decoded, sizeof decoded, "%s", text_vars ? text_vars : "");
-	form_parse(&f, decoded, len < sizeof decoded ? len : sizeof decoded - 1);
+	int len = snprintf(decoded, sizeof decoded, "%s", text_vars ? text_vars : "");
+	form_parse(&f, decoded, len < (int)sizeof decoded ? (size_t)len : sizeof decoded - 1);
 	struct locale_var vars[FORM_FIELDS_MAX + 1] = {{"name", person_name}};
 	size_t n = 1;
 	for (size_t i = 0; i < f.count; i++)
 		if (alert_placeholder(f.fields[i].name))
 			vars[n++] = (struct locale_var){f.fields[i].name, f.fields[i].value};
-	struct buf text;
-	buf_init(&text, ALERT_TEXT_MAX);
-	int rc = locales_render(a->locales, lang, key, vars, n, &text);
-	if (rc == 0 && !text.overflowed) {
-		struct store_outbound m = {
-		    .msisdn = officer->msisdn,
-		    .text = text.data,
-		    /* the coding is measured, never assumed */
-		    .coding = gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2
-								  : KANNEL_CODING_7BIT,
-		    .kind = "alert",
-		    .related_id = person_id,
-		    .officer_id = officer->id,
-		    .text_key = key,
-		    .chain_id = chain_id,
-		    .text_vars = text_vars,
-		};
-		rc = store_outbox_add(a->store, &m, a->now);
-		rc = rc < 0 ? STORE_ERROR : 0;
-	} else {
-		log_msg(LOG_LEVEL_ERROR, "alert_unsaid", "lang=%s key=%s", lang, key);
-		rc = 1;
-	}
-	buf_cleanup(&text);
-	return rc;
+	struct notice alert = {
+	    .msisdn = officer->msisdn,
+	    .lang = officer->language,
+	    .key = key,
+	    .vars = vars,
+	    .var_count = n,
+	    .kind = "alert",
+	    .related_id = person_id,
+	    .officer_id = officer->id,
+	    .chain_id = chain_id,
+	    .text_vars = text_vars,
+	};
+	return notice_queue(a->store, a->locales, a->cfg, &alert, a->now);
 }
 
 /* The alert goes to the chain's next officer, or, with none left (or a

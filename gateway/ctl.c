@@ -161,34 +161,44 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 	return store_person_add(s, &p, clock_time()) < 0 ? fail("person add", s) : 0;
 }
 
+/* "YYYY-MM-DD HH:MM" local to timezone, still ahead: 0 with *at, or 1
+ * with the reason said. */
+static int future_time(const char *text, const char *timezone, int64_t *at)
+{
+	struct tm tm = {0};
+	char *end = strptime(text, "%Y-%m-%d %H:%M", &tm);
+	if (!end || *end) {
+		fprintf(stderr,
+			"chabarctl: the time is \"YYYY-MM-DD HH:MM\", local to the district\n");
+		return 1;
+	}
+	const struct tz *zone = tz_get(timezone);
+	if (!zone) {
+		fprintf(stderr, "chabarctl: the district's time zone \"%s\" is not in tzdata\n",
+			timezone);
+		return 1;
+	}
+	*at = tz_utc(zone, (int64_t)timegm(&tm));
+	if (*at <= clock_time()) {
+		fprintf(stderr, "chabarctl: %s is past\n", text);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE];
 	struct store_person person;
-	struct tm tm = {0};
 	if (!number(argv[0], msisdn))
 		return 1;
 	if (store_person_find(s, msisdn, &person) != 1) {
 		fprintf(stderr, "chabarctl: %s is not enrolled\n", argv[0]);
 		return 1;
 	}
-	char *end = strptime(argv[1], "%Y-%m-%d %H:%M", &tm);
-	if (!end || *end) {
-		fprintf(stderr,
-			"chabarctl: the time is \"YYYY-MM-DD HH:MM\", local to the district\n");
+	int64_t at, now = clock_time();
+	if (future_time(argv[1], person.timezone, &at))
 		return 1;
-	}
-	const struct tz *zone = tz_get(person.timezone);
-	if (!zone) {
-		fprintf(stderr, "chabarctl: the district's time zone \"%s\" is not in tzdata\n",
-			person.timezone);
-		return 1;
-	}
-	int64_t at = tz_utc(zone, (int64_t)timegm(&tm)), now = clock_time();
-	if (at <= now) {
-		fprintf(stderr, "chabarctl: %s is past\n", argv[1]);
-		return 1;
-	}
 	/* the appointment and its reminders, in one transaction */
 	struct remind_ctx r = {s, cfg, NULL, NULL, now, 0};
 	int64_t id = -1;
@@ -255,6 +265,58 @@ static int cmd_tier(const struct cfg *cfg, struct store *s, char **argv)
 	       p.tier[0] ? p.tier : "none", argv[2],
 	       planned ? "its next check-in window is planned" : "no window to plan");
 	return 0;
+}
+
+static int load_linted(const struct cfg *cfg, struct flow_set **flows, struct locales **locales);
+
+/* Moves (argv[1] a time) or cancels (no argv[1]) appointment argv[0]: its
+ * reminders follow, and the person is told by SMS. */
+static int change_appointment(const struct cfg *cfg, struct store *s, char **argv, const char *what)
+{
+	char *end;
+	long long id = strtoll(argv[0], &end, 10);
+	struct store_reminder a;
+	if (*end || id <= 0 || store_appointment_notice(s, id, &a) != 1) {
+		fprintf(stderr, "chabarctl: no appointment %s\n", argv[0]);
+		return 1;
+	}
+	int64_t at = 0;
+	if (argv[1] && future_time(argv[1], a.timezone, &at))
+		return 1;
+	struct flow_set *flows;
+	struct locales *locales;
+	if (load_linted(cfg, &flows, &locales) < 0)
+		return 1;
+	struct remind_ctx r = {s, cfg, flows, locales, clock_time(), 0};
+	int rc = -1;
+	if (store_begin(s) < 0 ||
+	    (rc = argv[1] ? remind_move(&r, id, at, argv[2]) : remind_cancel(&r, id)) < 0 ||
+	    store_commit(s) < 0) {
+		store_rollback(s);
+		rc = fail(what, s);
+	} else if (rc == 0) {
+		fprintf(stderr, "chabarctl: appointment %lld is %s: nothing to change\n", id,
+			a.appointment_status);
+		rc = 1;
+	} else {
+		printf("appointment %lld %s; the person is told by SMS\n", id,
+		       argv[1] ? "moved, its reminders planned again"
+			       : "cancelled, with its reminders");
+		rc = 0;
+	}
+	flow_set_unref(flows);
+	locales_unref(locales);
+	return rc;
+}
+
+static int cmd_move(const struct cfg *cfg, struct store *s, char **argv)
+{
+	return change_appointment(cfg, s, argv, "appointment move");
+}
+
+static int cmd_cancel(const struct cfg *cfg, struct store *s, char **argv)
+{
+	return change_appointment(cfg, s, argv, "appointment cancel");
 }
 
 /* An officer lets a locked-out person check in again (recorded). */
@@ -398,6 +460,10 @@ static const struct command commands[] = {
      "send this person Latin letters (GSM 7-bit, half the SMS parts)", 2, 0, cmd_latin},
     {"appointment", "add", "MSISDN 'YYYY-MM-DD HH:MM' PLACE",
      "add an appointment, in the district's local time", 3, 0, cmd_appointment},
+    {"appointment", "move", "ID 'YYYY-MM-DD HH:MM' [PLACE]",
+     "move an appointment: its reminders follow, the person is told", 3, 1, cmd_move},
+    {"appointment", "cancel", "ID", "cancel an appointment and its reminders, telling the person",
+     1, 0, cmd_cancel},
     {"lint", NULL, "", "check flows and catalogs: every text exists and fits", 0, 0, cmd_lint},
     {"ledger", "verify", "", "check that no recorded check-in was changed or deleted", 0, 0,
      cmd_ledger},
@@ -436,8 +502,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	const struct command *cmd = NULL;
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[optind], commands[i].name) == 0)
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0] && !cmd; i++)
+		if (strcmp(argv[optind], commands[i].name) == 0 &&
+		    (!commands[i].verb ||
+		     (optind + 1 < argc && strcmp(argv[optind + 1], commands[i].verb) == 0)))
 			cmd = &commands[i];
 	int first = optind + 1 + (cmd && cmd->verb ? 1 : 0); /* the first argument */
 	int given = argc - first;

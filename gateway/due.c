@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "fallback.h"
 #include "log.h"
+#include "outbox.h"
 #include "remind.h"
 #include "watch.h"
 
@@ -20,7 +21,8 @@
 struct due {
 	struct daemon *d;
 	ev_timer timer;
-	bool ready; /* the first look after the start is done */
+	bool ready;           /* the first look after the start is done */
+	int64_t data_version; /* of the database, as this look found it */
 };
 
 static struct alert_ctx alerts(const struct daemon *d)
@@ -82,6 +84,12 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct due *due = w->data;
 	struct daemon *d = due->d;
+	/* another process (chabarctl) committed: what it queued goes too */
+	int64_t version = store_data_version(d->store);
+	if (version != due->data_version) {
+		due->data_version = version;
+		outbox_wake(d->outbox);
+	}
 	bool more = false;
 	double began = ev_time();
 	if (batch_own_transaction(&d->batch, "due_store", run_due, d, &more) < 0) {

@@ -9,9 +9,11 @@
  * (batch_own_transaction), and the timer is set to the soonest deadline
  * left, read from the tables: a restart loses and doubles nothing. A
  * commit of the daemon's that changed a deadline (store_deadlines_changed)
- * wakes it for the next loop turn. What another process plans (chabarctl
- * adding an appointment) is seen within LOOK_SECONDS: the timer never
- * sleeps longer, and a look that finds nothing costs a few index reads.
+ * wakes it for the next loop turn. What another process plans or queues
+ * (chabarctl adding or moving an appointment) is seen within LOOK_SECONDS:
+ * the timer never sleeps longer, a look that finds nothing costs a few
+ * index reads, and when the database's data_version says another
+ * connection committed, the outbox is woken too.
  *
  * Lifecycle: due_new() → due_wake() … → due_free(). Loop thread only.
  */

@@ -159,23 +159,25 @@ struct flow_set {
 /* The texts chabar answers with of its own, outside a flow's nodes: each
  * key declared once here, and listed for the linter, which proves every
  * one fits in every language. */
-#define FLOW_KEY_UNKNOWN      "global.unknown"       /* no flow for the message */
-#define FLOW_KEY_EXPIRED      "global.expired"       /* the time to reply ran out */
-#define FLOW_KEY_OPTED_OUT    "global.opted_out"     /* a flow, after STOP */
-#define FLOW_KEY_NOT_ENROLLED "global.not_enrolled"  /* a flow for enrolled persons */
-#define FLOW_KEY_ERROR        "global.error"         /* an action or a render failed */
-#define FLOW_KEY_PIN_ALERT    "alert.pin_locked"     /* to the officer */
-#define FLOW_KEY_UNAVAILABLE  "global.unavailable"   /* a USSD code with no flow */
-#define FLOW_KEY_USSD_LOST    "global.ussd_lost"     /* a USSD step of no session held */
-#define FLOW_KEY_USSD_MORE    "ussd.more"            /* the next page of a long reply */
-#define FLOW_KEY_USSD_BACK    "ussd.back"            /* the page before */
-#define FLOW_KEY_REMINDER     "reminder.appointment" /* an appointment reminder */
-#define FLOW_KEY_RESCHEDULE   "alert.reschedule"     /* to the officer: move it, please */
-#define FLOW_KEY_CANNOT_COME  "alert.cannot_come"    /* to the officer: I cannot come */
-#define FLOW_KEY_WINDOW_OPEN  "checkin.window"       /* to the person: check in now */
-#define FLOW_KEY_MISSED       "alert.missed_checkin" /* to the officer: a window missed */
-#define FLOW_KEY_ESCALATED    "alert.escalated"      /* to a supervisor: no one said OK */
-#define FLOW_KEY_OFFICER_HELP "officer.help"         /* an officer's SMS that is no command */
+#define FLOW_KEY_UNKNOWN      "global.unknown"        /* no flow for the message */
+#define FLOW_KEY_EXPIRED      "global.expired"        /* the time to reply ran out */
+#define FLOW_KEY_OPTED_OUT    "global.opted_out"      /* a flow, after STOP */
+#define FLOW_KEY_NOT_ENROLLED "global.not_enrolled"   /* a flow for enrolled persons */
+#define FLOW_KEY_ERROR        "global.error"          /* an action or a render failed */
+#define FLOW_KEY_PIN_ALERT    "alert.pin_locked"      /* to the officer */
+#define FLOW_KEY_UNAVAILABLE  "global.unavailable"    /* a USSD code with no flow */
+#define FLOW_KEY_USSD_LOST    "global.ussd_lost"      /* a USSD step of no session held */
+#define FLOW_KEY_USSD_MORE    "ussd.more"             /* the next page of a long reply */
+#define FLOW_KEY_USSD_BACK    "ussd.back"             /* the page before */
+#define FLOW_KEY_REMINDER     "reminder.appointment"  /* an appointment reminder */
+#define FLOW_KEY_RESCHEDULE   "alert.reschedule"      /* to the officer: move it, please */
+#define FLOW_KEY_CANNOT_COME  "alert.cannot_come"     /* to the officer: I cannot come */
+#define FLOW_KEY_WINDOW_OPEN  "checkin.window"        /* to the person: check in now */
+#define FLOW_KEY_MOVED        "appointment.moved"     /* to the person: a new time */
+#define FLOW_KEY_CANCELLED    "appointment.cancelled" /* to the person: no appointment */
+#define FLOW_KEY_MISSED       "alert.missed_checkin"  /* to the officer: a window missed */
+#define FLOW_KEY_ESCALATED    "alert.escalated"       /* to a supervisor: no one said OK */
+#define FLOW_KEY_OFFICER_HELP "officer.help"          /* an officer's SMS that is no command */
 #define FLOW_ENGINE_KEYS(X)                                                                        \
 	X(FLOW_KEY_UNKNOWN)                                                                        \
 	X(FLOW_KEY_EXPIRED)                                                                        \
@@ -192,6 +194,8 @@ struct flow_set {
 	X(FLOW_KEY_RESCHEDULE)                                                                     \
 	X(FLOW_KEY_CANNOT_COME)                                                                    \
 	X(FLOW_KEY_WINDOW_OPEN)                                                                    \
+	X(FLOW_KEY_MOVED)                                                                          \
+	X(FLOW_KEY_CANCELLED)                                                                      \
 	X(FLOW_KEY_MISSED)                                                                         \
 	X(FLOW_KEY_ESCALATED)                                                                      \
 	X(FLOW_KEY_OFFICER_HELP)

@@ -5,15 +5,10 @@
 #include <string.h>
 
 #include "actions.h"
-#include "buf.h"
 #include "clock.h"
-#include "gsm.h"
-#include "kannel.h"
 #include "log.h"
-#include "translit.h"
-
-#define REMINDER_TEXT_MAX 1024
-#define ANSWER_WINDOW     86400 /* the reply to a reminder is awaited a day at most */
+#include "notice.h"
+#define ANSWER_WINDOW 86400 /* the reply to a reminder is awaited a day at most */
 
 int64_t remind_outside_quiet(const struct tz *zone, int quiet_from, int quiet_to, int64_t t,
 			     int64_t now, int64_t deadline)
@@ -96,33 +91,25 @@ static int open_flow(const struct remind_ctx *r, const struct store_reminder *m)
 /* The reminder's text, measured, queued; the flow opened. */
 static int send_one(const struct remind_ctx *r, const struct store_reminder *m)
 {
-	const char *lang = locales_has_language(r->locales, m->language)
-			       ? m->language
-			       : cfg_default_language(r->cfg);
 	char hhmm[6], date[11];
 	actions_local_time(m->timezone, m->starts_at, hhmm, date);
 	struct locale_var vars[] = {{"date", date}, {"time", hhmm}, {"place", m->place}};
-	struct buf text;
-	buf_init(&text, REMINDER_TEXT_MAX);
-	int rc = locales_render(r->locales, lang, FLOW_KEY_REMINDER, vars, 3, &text);
-	translit_if_asked(m->transliterate, lang, &text, REMINDER_TEXT_MAX);
-	if (rc < 0 || text.overflowed) {
-		log_msg(LOG_LEVEL_ERROR, "reminder_unsaid", "id=%lld lang=%s", (long long)m->id,
-			lang);
-		buf_cleanup(&text);
-		return store_reminder_mark(r->store, m->id, "cancelled", 0, r->now);
-	}
-	struct store_outbound out = {
+	struct notice reminder = {
 	    .msisdn = m->msisdn,
-	    .text = text.data,
-	    .coding = gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
+	    .lang = m->language,
+	    .latin = m->transliterate,
+	    .key = FLOW_KEY_REMINDER,
+	    .vars = vars,
+	    .var_count = 3,
 	    .kind = "reminder",
 	    .related_id = m->appointment_id,
 	};
-	rc = store_outbox_add(r->store, &out, r->now);
-	buf_cleanup(&text);
-	if (rc < 0 ||
-	    store_reminder_mark(r->store, m->id, "sent", store_last_id(r->store), r->now) < 0)
+	int rc = notice_queue(r->store, r->locales, r->cfg, &reminder, r->now);
+	if (rc < 0)
+		return STORE_ERROR;
+	if (rc == 1) /* it cannot be said: not sent, and not tried again */
+		return store_reminder_mark(r->store, m->id, "cancelled", 0, r->now);
+	if (store_reminder_mark(r->store, m->id, "sent", store_last_id(r->store), r->now) < 0)
 		return STORE_ERROR;
 	return open_flow(r, m);
 }
@@ -150,6 +137,49 @@ int remind_due(const struct remind_ctx *r)
 			(clock_exact() - (double)m.due_at) * 1000);
 	}
 	return rc < 0 ? STORE_ERROR : done;
+}
+
+/* Tells the person of appointment id what became of it (key). */
+static int tell(const struct remind_ctx *r, int64_t id, const char *key)
+{
+	struct store_reminder m;
+	int found = store_appointment_notice(r->store, id, &m);
+	if (found <= 0)
+		return found;
+	char hhmm[6], date[11];
+	actions_local_time(m.timezone, m.starts_at, hhmm, date);
+	struct locale_var vars[] = {{"date", date}, {"time", hhmm}, {"place", m.place}};
+	struct notice n = {
+	    .msisdn = m.msisdn,
+	    .lang = m.language,
+	    .latin = m.transliterate,
+	    .key = key,
+	    .vars = vars,
+	    .var_count = 3,
+	    .kind = "notice",
+	    .related_id = id,
+	};
+	return notice_queue(r->store, r->locales, r->cfg, &n, r->now) < 0 ? STORE_ERROR : 1;
+}
+
+int remind_move(const struct remind_ctx *r, int64_t id, int64_t starts_at, const char *place)
+{
+	int moved = store_appointment_move(r->store, id, starts_at, place);
+	if (moved <= 0)
+		return moved;
+	if (store_reminders_cancel(r->store, id) < 0 || remind_plan(r, id) < 0)
+		return STORE_ERROR;
+	return tell(r, id, FLOW_KEY_MOVED);
+}
+
+int remind_cancel(const struct remind_ctx *r, int64_t id)
+{
+	int cancelled = store_appointment_cancel(r->store, id);
+	if (cancelled <= 0)
+		return cancelled;
+	if (store_reminders_cancel(r->store, id) < 0)
+		return STORE_ERROR;
+	return tell(r, id, FLOW_KEY_CANCELLED);
 }
 
 int remind_next_due(struct store *s, int64_t *at)

@@ -40,6 +40,15 @@ int remind_plan(const struct remind_ctx *r, int64_t id);
  * (sent or cancelled), or STORE_ERROR. */
 int remind_due(const struct remind_ctx *r);
 
+/* Appointment id moved to starts_at (place NULL: unchanged): its pending
+ * reminders planned again for the new time, and the person told
+ * (appointment.moved). 1, 0 if it is no longer scheduled, STORE_ERROR. */
+int remind_move(const struct remind_ctx *r, int64_t id, int64_t starts_at, const char *place);
+
+/* Appointment id cancelled: its pending reminders too, and the person told
+ * (appointment.cancelled). 1, 0 if it was not scheduled, STORE_ERROR. */
+int remind_cancel(const struct remind_ctx *r, int64_t id);
+
 /* When remind_due() next has something to do: 1 with *at, 0 if never. */
 int remind_next_due(struct store *s, int64_t *at);
 

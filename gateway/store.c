@@ -17,6 +17,14 @@
 #define STORE_BUSY_TIMEOUT_MS 200
 
 /* Every statement, declared once; store_open prepares them all. */
+/* An appointment with what a text to its person needs (read_reminder). */
+#define REMINDER_COLUMNS                                                                           \
+	"a.id, a.starts_at, coalesce(a.place, ''), a.status, p.msisdn,"                            \
+	" coalesce(p.language, d.language, ''), p.transliterate, coalesce(d.timezone, 'UTC'),"     \
+	" p.status"
+#define REMINDER_JOINS                                                                             \
+	"JOIN persons p ON p.id = a.person_id LEFT JOIN districts d ON d.id = p.district_id"
+
 /* A check-in as the ledger reads it (read_checkin). */
 #define CHECKIN_COLUMNS                                                                            \
 	"c.id, c.person_id, c.at, c.location, c.channel, coalesce(c.message_id, 0),"               \
@@ -39,6 +47,7 @@
 		      " WHERE m.channel = ?1 AND m.msisdn = ?2 AND m.network_id = ?3"              \
 		      " AND m.direction = 'in' ORDER BY r.id LIMIT 1")                             \
 	X(ping, "SELECT count(*) FROM sqlite_master")                                              \
+	X(data_version, "PRAGMA data_version")                                                     \
 	X(open_sessions, "SELECT count(*) FROM sessions WHERE expires_at > ?1")                    \
 	X(person_find, "SELECT p.id, p.name, p.role, coalesce(p.language, d.language, ''),"        \
 		       " coalesce(p.pin_hash, ''), p.pin_failures, coalesce(p.locked_until, 0),"   \
@@ -140,13 +149,23 @@
 	  " LEFT JOIN districts d ON d.id = p.district_id WHERE a.id = ?1")                        \
 	X(reminder_plan,                                                                           \
 	  "INSERT INTO reminders (appointment_id, before_s, due_at) VALUES (?1, ?2, ?3)"           \
-	  " ON CONFLICT (appointment_id, before_s) DO NOTHING")                                    \
+	  " ON CONFLICT (appointment_id, before_s) DO UPDATE SET due_at = ?3, status = 'pending'," \
+	  " outbox_id = NULL, sent_at = NULL"                                                      \
+	  " WHERE status = 'cancelled' OR (status = 'sent' AND due_at != ?3)")                     \
 	X(reminder_due,                                                                            \
-	  "SELECT r.id, a.id, a.starts_at, coalesce(a.place, ''), a.status, p.msisdn,"             \
-	  " coalesce(p.language, d.language, ''), p.transliterate, coalesce(d.timezone, 'UTC'),"   \
-	  " p.status, r.due_at FROM reminders r JOIN appointments a ON a.id = r.appointment_id"    \
-	  " JOIN persons p ON p.id = a.person_id LEFT JOIN districts d ON d.id = p.district_id"    \
+	  "SELECT r.id, " REMINDER_COLUMNS ", r.due_at FROM reminders r"                           \
+	  " JOIN appointments a ON a.id = r.appointment_id " REMINDER_JOINS                        \
 	  " WHERE r.status = 'pending' AND r.due_at <= ?1 ORDER BY r.due_at LIMIT 1")              \
+	X(appointment_notice, "SELECT 0, " REMINDER_COLUMNS                                        \
+			      ", 0 FROM appointments a " REMINDER_JOINS " WHERE a.id = ?1")        \
+	X(appointment_move,                                                                        \
+	  "UPDATE appointments SET starts_at = ?2, place = coalesce(?3, place),"                   \
+	  " status = 'scheduled', answer = NULL, answered_at = NULL, confirmed_at = NULL"          \
+	  " WHERE id = ?1 AND status IN ('scheduled', 'confirmed', 'reschedule_requested')")       \
+	X(appointment_cancel, "UPDATE appointments SET status = 'cancelled' WHERE id = ?1"         \
+			      " AND status IN ('scheduled', 'confirmed', 'reschedule_requested')") \
+	X(reminders_cancel, "UPDATE reminders SET status = 'cancelled' WHERE appointment_id = ?1"  \
+			    " AND status = 'pending'")                                             \
 	X(reminder_mark,                                                                           \
 	  "UPDATE reminders SET status = ?2, outbox_id = ?3, sent_at = ?4 WHERE id = ?1")          \
 	X(reminder_next_due, "SELECT min(due_at) FROM reminders WHERE status = 'pending'")         \
@@ -1092,10 +1111,8 @@ int store_reminder_plan(struct store *s, int64_t appointment_id, int64_t before,
 	return rc;
 }
 
-int store_reminder_due(struct store *s, int64_t now, struct store_reminder *out)
+static int read_reminder(sqlite3_stmt *st, int rc, struct store_reminder *out)
 {
-	sqlite3_stmt *st = s->reminder_due;
-	int rc = query_bound(st, "i", now);
 	if (rc != 1)
 		return rc;
 	out->id = sqlite3_column_int64(st, 0);
@@ -1113,6 +1130,34 @@ int store_reminder_due(struct store *s, int64_t now, struct store_reminder *out)
 	return 1;
 }
 
+int store_reminder_due(struct store *s, int64_t now, struct store_reminder *out)
+{
+	return read_reminder(s->reminder_due, query_bound(s->reminder_due, "i", now), out);
+}
+
+int store_appointment_notice(struct store *s, int64_t id, struct store_reminder *out)
+{
+	return read_reminder(s->appointment_notice, query_bound(s->appointment_notice, "i", id),
+			     out);
+}
+
+int store_appointment_move(struct store *s, int64_t id, int64_t starts_at, const char *place)
+{
+	int rc = write_bound(s, s->appointment_move, "iit", id, starts_at, place);
+	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+}
+
+int store_appointment_cancel(struct store *s, int64_t id)
+{
+	int rc = write_bound(s, s->appointment_cancel, "i", id);
+	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+}
+
+int store_reminders_cancel(struct store *s, int64_t appointment_id)
+{
+	return write_bound(s, s->reminders_cancel, "i", appointment_id);
+}
+
 int store_reminder_mark(struct store *s, int64_t id, const char *status, int64_t outbox_id,
 			int64_t now)
 {
@@ -1122,6 +1167,11 @@ int store_reminder_mark(struct store *s, int64_t id, const char *status, int64_t
 int store_reminder_next_due(struct store *s, int64_t *at)
 {
 	return single_time(s->reminder_next_due, at);
+}
+
+int64_t store_data_version(struct store *s)
+{
+	return single_int(s->data_version);
 }
 
 int64_t store_last_id(struct store *s)

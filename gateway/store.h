@@ -171,7 +171,8 @@ struct store_plan {
 };
 int store_appointment_plan(struct store *s, int64_t id, struct store_plan *out);
 
-/* Reminders (remind.h): planned once per offset, due, marked. */
+/* Reminders (remind.h): planned once per offset, due, marked; planned
+ * again (an appointment moved) if cancelled, or sent for another time. */
 int store_reminder_plan(struct store *s, int64_t appointment_id, int64_t before, int64_t due_at);
 struct store_reminder {
 	int64_t id, appointment_id, starts_at, due_at;
@@ -185,11 +186,21 @@ struct store_reminder {
 };
 /* The pending reminder due first by now: 1 with out, 0 if none. */
 int store_reminder_due(struct store *s, int64_t now, struct store_reminder *out);
+/* Appointment id with what a text to its person needs (id 0, due_at 0). */
+int store_appointment_notice(struct store *s, int64_t id, struct store_reminder *out);
+/* Moved to starts_at (place NULL: unchanged), its answer forgotten; or
+ * cancelled: 1 if it was still scheduled, confirmed or asked to be moved. */
+int store_appointment_move(struct store *s, int64_t id, int64_t starts_at, const char *place);
+int store_appointment_cancel(struct store *s, int64_t id);
+/* Its pending reminders cancelled. */
+int store_reminders_cancel(struct store *s, int64_t appointment_id);
 /* status sent (with its outbox row) or cancelled. */
 int store_reminder_mark(struct store *s, int64_t id, const char *status, int64_t outbox_id,
 			int64_t now);
 /* When the next pending reminder is due: 1 with *at, 0 if none. */
 int store_reminder_next_due(struct store *s, int64_t *at);
+/* A number that changes when another connection (chabarctl) commits. */
+int64_t store_data_version(struct store *s);
 /* The rowid of the last insert on this connection. */
 int64_t store_last_id(struct store *s);
 #define STORE_TEXT_VARS_MAX 256

@@ -6,15 +6,10 @@
 
 #include "actions.h"
 #include "alert.h"
-#include "buf.h"
 #include "form.h"
-#include "gsm.h"
-#include "kannel.h"
 #include "log.h"
-#include "translit.h"
-
-#define WATCH_TEXT_MAX 1024
-#define REF_DRAWS      4 /* a ref already taken is drawn again (never in practice) */
+#include "notice.h"
+#define REF_DRAWS 4 /* a ref already taken is drawn again (never in practice) */
 
 static const struct tz *zone_or_utc(const char *name)
 {
@@ -99,34 +94,6 @@ int watch_incident(const struct watch_ctx *w, const struct store_person *p, cons
 	return rc < 0 ? STORE_ERROR : 0;
 }
 
-/* Renders key in lang with vars, measured, and queues it to msisdn. */
-static int send_text(const struct watch_ctx *w, const char *msisdn, const char *lang, bool latin,
-		     const char *key, const struct locale_var *vars, size_t n, int64_t related)
-{
-	if (!locales_has_language(w->locales, lang))
-		lang = cfg_default_language(w->cfg);
-	struct buf text;
-	buf_init(&text, WATCH_TEXT_MAX);
-	int rc = locales_render(w->locales, lang, key, vars, n, &text);
-	translit_if_asked(latin, lang, &text, WATCH_TEXT_MAX);
-	if (rc == 0 && !text.overflowed) {
-		struct store_outbound out = {
-		    .msisdn = msisdn,
-		    .text = text.data,
-		    .coding = gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2
-								  : KANNEL_CODING_7BIT,
-		    .kind = "reminder",
-		    .related_id = related,
-		};
-		rc = store_outbox_add(w->store, &out, w->now) < 0 ? STORE_ERROR : 0;
-	} else {
-		log_msg(LOG_LEVEL_ERROR, "watch_unsaid", "key=%s lang=%s", key, lang);
-		rc = 0;
-	}
-	buf_cleanup(&text);
-	return rc;
-}
-
 /* "DD.MM.YYYY HH:MM-HH:MM" of a window, local. */
 static void window_text(const char *timezone, int64_t opens, int64_t closes, char out[32])
 {
@@ -194,8 +161,17 @@ static int look(const struct watch_ctx *w, const struct store_window *win)
 		char hhmm[6], date[11];
 		actions_local_time(win->timezone, win->closes_at, hhmm, date);
 		struct locale_var vars[] = {{"time", hhmm}};
-		if (send_text(w, win->msisdn, win->language, win->transliterate,
-			      FLOW_KEY_WINDOW_OPEN, vars, 1, win->id) < 0)
+		struct notice open = {
+		    .msisdn = win->msisdn,
+		    .lang = win->language,
+		    .latin = win->transliterate,
+		    .key = FLOW_KEY_WINDOW_OPEN,
+		    .vars = vars,
+		    .var_count = 1,
+		    .kind = "reminder",
+		    .related_id = win->id,
+		};
+		if (notice_queue(w->store, w->locales, w->cfg, &open, w->now) < 0)
 			return STORE_ERROR;
 		sent++;
 	}

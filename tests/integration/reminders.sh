@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 stack_init "$T"
-tap_plan 12
+tap_plan 17
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -93,5 +93,16 @@ start_chabard "$T/chabar.conf" || bail "chabard starts again"
 sleep 2 # what a restart would send, it sends at once: give it the chance
 is "$(mt_count)" "$sent" "restarted: nothing is sent twice"
 is "$(sql "select count(*) from outbox where kind = 'reminder'")" 2 "two reminders in all"
+
+# --- an appointment moved, another cancelled: the reminders follow ------------
+like "$(ctl appointment move 1 "$DAY 15:00" "Room 5")" "^appointment 1 moved" "chabarctl moves an appointment"
+want=$(catalog_text en appointment.moved | sed "s/{date}/$date_local/; s/{time}/15:00/; s/{place}/Room 5/")
+is "$(wait_mt_text "$AIBEK" "$want" 20 "$sent")" "$want" "the person is told the new time"
+is "$(sql "select status || ' ' || (due_at = $(TZ=Asia/Bishkek date -d "$DAY 14:00" +%s)) from reminders where appointment_id = 1")" \
+    "pending 1" "its reminder is planned again, an hour before the new time"
+ctl appointment cancel 2 >/dev/null || bail "cancel"
+want=$(catalog_text ru appointment.cancelled | sed "s/{date}/$date_local/; s/{time}/12:00/")
+is "$(wait_mt_text "$DINARA" "$want" 20 "$sent")" "$want" "a cancelled one: the person is told, in Russian"
+is "$(sql "select status from appointments where id = 2")" cancelled "and it is cancelled"
 
 tap_done
