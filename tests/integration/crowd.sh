@@ -19,17 +19,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 
 IDLE=1000 SLOW=100 MOS=300
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-crowd.XXXXXX") || exit 1
 crowd=
-cleanup() {
-    [ -n "$crowd" ] && kill "$crowd" 2>/dev/null && wait "$crowd" 2>/dev/null
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/crowd.err"
-    rm -rf "$T"
+stack_test_cleanup() {
+    if [ -n "$crowd" ] && kill "$crowd" 2>/dev/null; then wait "$crowd" 2>/dev/null; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin crowd crowd.err
 tap_plan 9
 
 missing=$(stack_missing "$CHABARD")

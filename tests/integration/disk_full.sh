@@ -18,16 +18,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 
 BIG=40 # MOs of 20 KB: more than the WAL holds, so the full disk is met
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-disk-full.XXXXXX") || exit 1
-cleanup() {
+# chabard stopped first (stop_all runs after this): the small disk unmounted
+stack_test_cleanup() {
     stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
-    mountpoint -q "$T/disk" && umount "$T/disk"
-    rm -rf "$T"
+    if mountpoint -q "$T/disk"; then umount "$T/disk"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin disk-full
 tap_plan 13
 
 mkdir "$T/disk" && mount -t tmpfs -o size=4m,mode=0700 tmpfs "$T/disk" ||

@@ -14,15 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$here/../..}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-gates.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin gates
 tap_plan 10
 
 # --- placeholders refused ------------------------------------------------

@@ -16,14 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$here/../..}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-group.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-stack_init "$T"
+stack_test_begin group
 # A message waits up to 400 ms for others: requests sent together share a
 # commit however the machine schedules them.
 export CHABAR_CONF_EXTRA

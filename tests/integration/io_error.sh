@@ -19,15 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 IOFAULT=$(cd "$top_builddir" && pwd)/tests/faults/iofault.so
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-io-error.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin io-error
 tap_plan 10
 
 [ -f "$IOFAULT" ] || bail "tests/faults/iofault.so is built"

@@ -27,18 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 PLAN=29
 tap_plan $PLAN
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-kannel-checkin.XXXXXX") || bail "mktemp"
-cleanup() {
-    trap "" PIPE
-    stop_all
-    if [ "$TAP_FAILED" -ne 0 ]; then
-        stack_tail "$T/chabard.out" "$T/smsbox.log" "$T/bearerbox.log" "$T/fakesmsc.log"
-    fi
-    if [ "${CHABAR_KEEP_TMP:-0}" = 1 ]; then stack_log "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin kannel-checkin smsbox.log bearerbox.log fakesmsc.log
 
 sql() { stack_sql "$@"; }
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@" </dev/null; }

@@ -30,15 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 N=${CRASH_MESSAGES:-1500}
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-crash.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log" "$T/load.out"
-    [ "${CHABAR_KEEP_TMP:-0}" = 1 ] && stack_log "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin crash smsbox.log load.out
 sql() { stack_sql "$@"; }
 
 # replies: how many MTs the load's fakesmsc has received.

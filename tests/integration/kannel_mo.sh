@@ -28,25 +28,7 @@ tap_plan $PLAN
 
 sql() { stack_sql "$@"; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-kannel-mo.XXXXXX") || bail "mktemp"
-
-cleanup() {
-    trap "" PIPE # a reader that went away must not stop the cleanup
-    stop_all
-    if [ "$TAP_FAILED" -ne 0 ]; then
-        stack_tail "$T/chabard.out" "$T/smsbox.log" "$T/bearerbox.log" \
-            "$T/fakesmsc.log"
-    fi
-    if [ "${CHABAR_KEEP_TMP:-0}" = 1 ]; then
-        stack_log "kept $T"
-    else
-        rm -rf "$T"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-stack_init "$T"
+stack_test_begin kannel-mo smsbox.log bearerbox.log fakesmsc.log
 
 # --- 1: everything we need is installed and built -------------------------
 missing=$(stack_missing "$CHABARD")

@@ -24,16 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-ussd-smpp.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log" "$T/bearerbox.log" \
-        "$T/smpp.events"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin ussd-smpp smsbox.log bearerbox.log smpp.events
 
 tap_plan 21
 

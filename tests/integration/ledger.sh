@@ -17,14 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-ledger.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-stack_init "$T"
+stack_test_begin ledger
 write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }

@@ -22,15 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 
 N=1000
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-outbox-faults.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin outbox-faults smsbox.log
 tap_plan 9
 
 missing=$(stack_missing "$CHABARD")

@@ -18,15 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 : "${RANDOM_REQUESTS:=3000}" "${RANDOM_SEED:=20261128}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-random.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/random.err"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin random random.err
 tap_plan 7
 
 command -v node >/dev/null || bail "node is installed"

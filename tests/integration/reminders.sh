@@ -19,15 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-reminders.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out" "$T/smsbox.log"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-stack_init "$T"
+stack_test_begin reminders smsbox.log
 tap_plan 17
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")

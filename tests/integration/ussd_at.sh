@@ -15,14 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-ussd.XXXXXX") || exit 1
-cleanup() {
-    stop_all
-    [ "$TAP_FAILED" -ne 0 ] && stack_tail "$T/chabard.out"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-stack_init "$T"
+stack_test_begin ussd
 USSD_KEY=$(_stack_secret)
 CHABAR_CONF_EXTRA=$(printf '[ussd]\nkey = %s\nstep_timeout = 5\n' "$USSD_KEY")
 write_chabar_conf "$T/chabar.conf" || exit 1

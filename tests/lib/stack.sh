@@ -767,6 +767,40 @@ start_chabard() {
 }
 
 # --------------------------------------------------------------------------
+# stack_test_begin NAME [LOG...]
+#   The start of a test script: T, a private temporary directory
+#   (chabar-NAME.XXXXXX), made the stack's (stack_init). At exit every
+#   process the stack started is stopped; if a test failed, chabard.out and
+#   each LOG (a path under T) are shown; T is removed (kept with
+#   CHABAR_KEEP_TMP=1). A script with more to undo defines
+#   stack_test_cleanup, which runs first.
+stack_test_begin() {
+    local name=$1
+    shift
+    T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-$name.XXXXXX") || {
+        echo "Bail out! mktemp"
+        exit 1
+    }
+    _STACK_TEST_LOGS=("$@")
+    trap _stack_test_end EXIT
+    trap 'exit 130' INT TERM HUP
+    stack_init "$T"
+}
+
+# shellcheck disable=SC2317 # called by the trap
+_stack_test_end() {
+    local logs=("$T/chabard.out") l
+    trap "" PIPE # a reader that went away must not stop the cleanup
+    if declare -F stack_test_cleanup >/dev/null; then stack_test_cleanup; fi
+    stop_all
+    if [ "${TAP_FAILED:-0}" -ne 0 ]; then
+        for l in "${_STACK_TEST_LOGS[@]}"; do logs+=("$T/$l"); done
+        stack_tail "${logs[@]}"
+    fi
+    if [ "${CHABAR_KEEP_TMP:-0}" = 1 ]; then stack_log "kept $T"; else rm -rf "$T"; fi
+}
+
+# --------------------------------------------------------------------------
 # stop_all
 #   Stop every process recorded in STACK_DIR/pids, newest first, by PID only:
 #   its recorded signal (TERM, or INT where asked), then up to
