@@ -7,6 +7,8 @@ ALTER TABLE outbox ADD COLUMN officer_id INTEGER REFERENCES officers(id);
 ALTER TABLE outbox ADD COLUMN text_key TEXT;
 ALTER TABLE outbox ADD COLUMN chain_id INTEGER;
 ALTER TABLE outbox ADD COLUMN settled_at INTEGER;
+-- alerts from before have no key to be said again with: settled as they are
+UPDATE outbox SET settled_at = updated_at WHERE kind = 'alert';
 CREATE INDEX outbox_open_alerts ON outbox (created_at)
   WHERE kind = 'alert' AND settled_at IS NULL;
 CREATE INDEX outbox_chain ON outbox (chain_id) WHERE chain_id IS NOT NULL;

@@ -221,8 +221,10 @@ int actions_pin_unlock(struct store *store, int64_t person_id, int64_t officer_i
 	struct pin_state cleared = {0};
 	log_msg(LOG_LEVEL_INFO, "pin_unlocked", "person=%lld officer=%lld", (long long)person_id,
 		(long long)officer_id);
+	/* the lockout is answered: the next one raises its own alert */
 	return store_person_pin(store, person_id, &cleared) < 0 ||
-		       store_pin_event(store, person_id, "unlock", why, officer_id, now) < 0
+		       store_pin_event(store, person_id, "unlock", why, officer_id, now) < 0 ||
+		       store_incidents_settle(store, person_id, "pin_lockout", officer_id, now) < 0
 		   ? STORE_ERROR
 		   : 0;
 }
@@ -239,13 +241,14 @@ static int acknowledge(const struct actions_ctx *ctx, struct flow_session *s, bo
 	if (!ctx->officer || !typed || !ledger_receipt_read(typed, ref))
 		return 0;
 	set_var(s, "ref", ref);
-	int done = store_incident_ack(ctx->store, ref, ctx->officer->id, ctx->now, &person, kind);
+	int done = store_incident_ack(ctx->store, ref, ctx->officer->id, ctx->now,
+				      unlock ? "pin_lockout" : NULL, &person, kind);
 	if (done <= 0)
 		return done < 0 ? -1 : 0;
 	log_msg(LOG_LEVEL_INFO, "incident_acknowledged", "ref=%s officer=%lld", ref,
 		(long long)ctx->officer->id);
 	*outcome = FLOW_OUTCOME_ok;
-	if (unlock && strcmp(kind, "pin_lockout") == 0)
+	if (unlock)
 		return actions_pin_unlock(ctx->store, person, ctx->officer->id, ref, ctx->now) < 0
 			   ? -1
 			   : 0;

@@ -20,15 +20,21 @@ bool alert_placeholder(const char *name)
 	return false;
 }
 
+/* text_vars (form-encoded, NULL: none) decoded into f, over copy. */
+static void read_vars(const char *text_vars, char copy[STORE_TEXT_VARS_MAX], struct form *f)
+{
+	form_init(f);
+	int len = snprintf(copy, STORE_TEXT_VARS_MAX, "%s", text_vars ? text_vars : "");
+	form_parse(f, copy, len < STORE_TEXT_VARS_MAX ? (size_t)len : STORE_TEXT_VARS_MAX - 1);
+}
+
 int alert_queue(const struct alert_ctx *a, const struct store_officer *officer, const char *key,
 		int64_t person_id, const char *person_name, const char *text_vars, int64_t chain_id)
 {
 	/* the person's name, and what text_vars holds */
 	char decoded[STORE_TEXT_VARS_MAX];
 	struct form f;
-	form_init(&f);
-	int len = snprintf(decoded, sizeof decoded, "%s", text_vars ? text_vars : "");
-	form_parse(&f, decoded, len < (int)sizeof decoded ? (size_t)len : sizeof decoded - 1);
+	read_vars(text_vars, decoded, &f);
 	struct locale_var vars[FORM_FIELDS_MAX + 1] = {{"name", person_name}};
 	size_t n = 1;
 	for (size_t i = 0; i < f.count; i++)
@@ -49,11 +55,30 @@ int alert_queue(const struct alert_ctx *a, const struct store_officer *officer, 
 	return notice_queue(a->store, a->locales, a->cfg, &alert, a->now);
 }
 
+/* The incident an alert's text_vars names (ref=…), acknowledged already. */
+static int answered(const struct alert_ctx *a, const char *text_vars)
+{
+	char copy[STORE_TEXT_VARS_MAX];
+	struct form f;
+	read_vars(text_vars, copy, &f);
+	const char *ref = form_get(&f, "ref", NULL);
+	return ref ? store_incident_settled(a->store, ref) : 0;
+}
+
 /* The alert goes to the chain's next officer, or, with none left (or a
  * text that cannot be said), the log says so; either way this one is
- * settled, so that nothing loops on it. */
+ * settled, so that nothing loops on it. An alert an officer answered
+ * already goes no further. */
 static int pass_on(const struct alert_ctx *a, const struct store_alert *due)
 {
+	int done = answered(a, due->text_vars);
+	if (done < 0)
+		return STORE_ERROR;
+	if (done) { /* an officer said OK: no one else need hear it */
+		log_msg(LOG_LEVEL_INFO, "alert_settled", "id=%lld reason=acknowledged",
+			(long long)due->id);
+		return store_alert_settle(a->store, due->id, a->now);
+	}
 	struct store_officer next;
 	char name[96];
 	int found = store_alert_next_officer(a->store, due->person_id, due->chain_id, &next, name);

@@ -98,8 +98,8 @@
 	X(window_update,                                                                           \
 	  "UPDATE windows SET status = ?2, reminders_sent = ?3, next_at = ?4 WHERE id = ?1")       \
 	X(window_current,                                                                          \
-	  "SELECT id FROM windows WHERE person_id = ?1"                                            \
-	  " AND status IN ('pending', 'open') AND opens_at <= ?2 AND closes_at > ?2")              \
+	  "SELECT id, status = 'met' FROM windows WHERE person_id = ?1"                            \
+	  " AND status IN ('pending', 'open', 'met') AND opens_at <= ?2 AND closes_at > ?2")       \
 	X(windows_next_due,                                                                        \
 	  "SELECT min(next_at) FROM windows WHERE status IN ('pending', 'open')")                  \
 	X(checkin_window, "UPDATE checkins SET window_id = ?2, outside_window = ?3 WHERE id = ?1") \
@@ -115,9 +115,14 @@
 	  "UPDATE incidents SET status = 'escalated', escalated_at = ?2 WHERE id = ?1")            \
 	X(incident_ack, "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"      \
 			" acknowledged_by = ?2 WHERE ref = ?1 AND status IN ('open', 'escalated')" \
+			" AND (?4 IS NULL OR kind = ?4)"                                           \
 			" AND person_id IN (SELECT p.id FROM persons p JOIN officers o"            \
 			" ON o.district_id = p.district_id WHERE o.id = ?2)"                       \
 			" RETURNING person_id, kind")                                              \
+	X(incidents_settle, "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"  \
+			    " acknowledged_by = ?4 WHERE person_id = ?1 AND kind = ?2"             \
+			    " AND status IN ('open', 'escalated')")                                \
+	X(incident_settled, "SELECT status = 'acknowledged' FROM incidents WHERE ref = ?1")        \
 	X(incidents_next_due, "SELECT min(ack_due_at) FROM incidents WHERE status = 'open'")       \
 	X(supervisor_next,                                                                         \
 	  "SELECT o.id, o.msisdn, o.language FROM officers o JOIN persons p"                       \
@@ -780,7 +785,10 @@ int store_outbox_report(struct store *s, int64_t id, const char *status, const c
 			const char *smsc_id, int64_t now)
 {
 	int rc = write_bound(s, s->outbox_report, "ittti", id, status, note, smsc_id, now);
-	s->deadlines_changed |= rc == 0; /* a failed alert goes on at once */
+	/* a failed alert goes on at once */
+	s->deadlines_changed |=
+	    rc == 0 && status &&
+	    (strcmp(status, "failed") == 0 || strcmp(status, "undeliverable") == 0);
 	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
 }
 
@@ -939,7 +947,10 @@ int store_window_add(struct store *s, int64_t person_id, int64_t opens, int64_t 
 		     int64_t next_at)
 {
 	int rc = write_bound(s, s->window_add, "iiii", person_id, opens, closes, next_at);
-	s->deadlines_changed |= rc == 0;
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_changes(s->db) > 0; /* 0: that window is met or missed already */
+	s->deadlines_changed |= rc;
 	return rc;
 }
 
@@ -972,13 +983,14 @@ int store_window_update(struct store *s, int64_t id, const char *status, int rem
 			   next_at);
 }
 
-int store_window_current(struct store *s, int64_t person_id, int64_t now, int64_t *id)
+int store_window_current(struct store *s, int64_t person_id, int64_t now, int64_t *id, bool *met)
 {
 	sqlite3_stmt *st = s->window_current;
 	int rc = query_bound(st, "ii", person_id, now);
 	if (rc != 1)
 		return rc;
 	*id = sqlite3_column_int64(st, 0);
+	*met = sqlite3_column_int(st, 1) != 0;
 	done(st);
 	return 1;
 }
@@ -1030,16 +1042,33 @@ int store_incident_escalate(struct store *s, int64_t id, int64_t now)
 }
 
 int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now,
-		       int64_t *person_id, char kind[24])
+		       const char *only_kind, int64_t *person_id, char kind[24])
 {
 	sqlite3_stmt *st = s->incident_ack;
-	int rc = query_bound(st, "tii", ref, officer_id, now);
+	int rc = query_bound(st, "tiit", ref, officer_id, now, only_kind);
 	if (rc != 1)
 		return rc;
 	*person_id = sqlite3_column_int64(st, 0);
 	column_text(st, 1, kind, 24);
 	/* RETURNING: the update is done when the statement is */
 	rc = sqlite3_step(st) == SQLITE_DONE ? 1 : STORE_ERROR;
+	done(st);
+	return rc;
+}
+
+int store_incidents_settle(struct store *s, int64_t person_id, const char *kind, int64_t officer_id,
+			   int64_t now)
+{
+	return write_bound(s, s->incidents_settle, "itin", person_id, kind, now, officer_id);
+}
+
+int store_incident_settled(struct store *s, const char *ref)
+{
+	sqlite3_stmt *st = s->incident_settled;
+	int rc = query_bound(st, "t", ref);
+	if (rc != 1)
+		return rc;
+	rc = sqlite3_column_int(st, 0) != 0;
 	done(st);
 	return rc;
 }

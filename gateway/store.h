@@ -332,6 +332,7 @@ int64_t store_person_tier_set(struct store *s, const char *msisdn, const char *t
 			      int64_t now);
 /* The person's pending or open windows are cancelled (re-planning). */
 int store_windows_cancel(struct store *s, int64_t person_id);
+/* 1 if planned, 0 if that window was met or missed already. */
 int store_window_add(struct store *s, int64_t person_id, int64_t opens, int64_t closes,
 		     int64_t next_at);
 struct store_window {
@@ -349,8 +350,9 @@ struct store_window {
 int store_window_due(struct store *s, int64_t now, struct store_window *out);
 int store_window_update(struct store *s, int64_t id, const char *status, int reminders_sent,
 			int64_t next_at);
-/* The person's window open at now: 1 with *id, 0 if none. */
-int store_window_current(struct store *s, int64_t person_id, int64_t now, int64_t *id);
+/* The person's window open at now: 1 with *id (and *met if a check-in met
+ * it already), 0 if none. */
+int store_window_current(struct store *s, int64_t person_id, int64_t now, int64_t *id, bool *met);
 int store_windows_next_due(struct store *s, int64_t *at);
 /* A check-in in window window_id (0: none), or outside every window. */
 int store_checkin_window(struct store *s, int64_t checkin_id, int64_t window_id, bool outside);
@@ -370,10 +372,16 @@ struct store_incident {
 int store_incident_due(struct store *s, int64_t now, struct store_incident *out);
 int store_incident_escalate(struct store *s, int64_t id, int64_t now);
 /* OK from officer_id for incident ref (an officer of the person's
- * district): 1 with *person_id and kind if it was open or escalated, and
- * is acknowledged now; 0 if not. */
+ * district; of kind only_kind unless NULL): 1 with *person_id and kind if
+ * it was open or escalated, and is acknowledged now; 0 if not. */
 int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now,
-		       int64_t *person_id, char kind[24]);
+		       const char *only_kind, int64_t *person_id, char kind[24]);
+/* Every open incident of kind of the person acknowledged (officer_id 0:
+ * by chabarctl). */
+int store_incidents_settle(struct store *s, int64_t person_id, const char *kind, int64_t officer_id,
+			   int64_t now);
+/* 1 if incident ref was acknowledged, 0 if not (or no such ref). */
+int store_incident_settled(struct store *s, const char *ref);
 int store_incidents_next_due(struct store *s, int64_t *at);
 /* The district's next active supervisor after officer id after: 1 with out. */
 int store_supervisor_next(struct store *s, int64_t person_id, int64_t after,

@@ -29,19 +29,24 @@ static int64_t next_look(const struct plan_tier *tier, int64_t opens, int64_t cl
 	return closes;
 }
 
-/* The tier's first window from t on, planned. */
+/* The tier's first window from t on that is neither met nor missed,
+ * planned (a window of the day may be over already, for this person). */
 static int plan_from(const struct watch_ctx *w, int64_t person_id, const struct plan_tier *tier,
 		     const char *timezone, int64_t t)
 {
 	const struct tz *zone = zone_or_utc(timezone);
 	int64_t opens, closes;
-	if (!tier || !zone || !plan_next_window(tier, zone, t, &opens, &closes))
-		return 0;
-	int64_t first = next_look(tier, opens, closes, 0);
-	return store_window_add(w->store, person_id, opens, closes, first > opens ? first : opens) <
-		       0
-		   ? STORE_ERROR
-		   : 1;
+	for (int tries = 0; tier && zone && tries < PLAN_WINDOWS_MAX + 2; tries++) {
+		if (!plan_next_window(tier, zone, t, &opens, &closes))
+			return 0;
+		int64_t first = next_look(tier, opens, closes, 0);
+		int rc = store_window_add(w->store, person_id, opens, closes,
+					  first > opens ? first : opens);
+		if (rc != 0)
+			return rc < 0 ? STORE_ERROR : 1;
+		t = closes; /* that one is over for the person: the next */
+	}
+	return 0;
 }
 
 int watch_plan(const struct watch_ctx *w, int64_t person_id, const char *tier, const char *timezone)
@@ -55,28 +60,21 @@ int watch_checkin(const struct watch_ctx *w, const struct store_person *p, int64
 {
 	const struct plan_tier *tier = plan_tier(&w->cfg->tiers, p->tier);
 	int64_t window = 0;
-	int found = store_window_current(w->store, p->id, w->now, &window);
+	bool met = false;
+	int found = store_window_current(w->store, p->id, w->now, &window, &met);
 	if (found < 0)
 		return STORE_ERROR;
-	if (found) {
-		if (store_window_update(w->store, window, "met", 0, w->now) < 0 ||
-		    store_checkin_window(w->store, checkin_id, window, false) < 0)
-			return STORE_ERROR;
-		/* the next window, after this one closes */
-		int64_t opens, closes;
-		const struct tz *zone = zone_or_utc(p->timezone);
-		if (tier && zone && plan_next_window(tier, zone, w->now, &opens, &closes)) {
-			while (opens <= w->now &&
-			       plan_next_window(tier, zone, closes, &opens, &closes))
-				;
-			if (opens > w->now &&
-			    store_window_add(w->store, p->id, opens, closes,
-					     next_look(tier, opens, closes, 0)) < 0)
-				return STORE_ERROR;
-		}
+	if (!found)
+		return tier ? store_checkin_window(w->store, checkin_id, 0, true) : 0;
+	if (store_checkin_window(w->store, checkin_id, window, false) < 0)
+		return STORE_ERROR;
+	if (met) /* a second check-in in a window met already */
 		return 0;
-	}
-	return tier ? store_checkin_window(w->store, checkin_id, 0, true) : 0;
+	/* met: the next window, after this one */
+	return store_window_update(w->store, window, "met", 0, w->now) < 0 ||
+		       plan_from(w, p->id, tier, p->timezone, w->now) < 0
+		   ? STORE_ERROR
+		   : 0;
 }
 
 int watch_incident(const struct watch_ctx *w, const struct store_person *p, const char *kind,

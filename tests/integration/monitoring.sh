@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
 stack_test_begin monitoring smsbox.log
-tap_plan 17
+tap_plan 20
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -116,6 +116,18 @@ wait_mt "^384 [+]?$D .*Check-in recorded" 20 "$before" >/dev/null
 ok $? "the person checks in again at once"
 is "$(sql "select group_concat(e.kind || coalesce(':' || e.officer_id, ''), ' ') from pin_events e join persons p on p.id = e.person_id where p.msisdn = '$D'")" \
     "failure failure lock unlock:1" "every failure, the lock and the unlock are kept, with the officer"
+
+before=$(mt_count)
+for text in CHECKIN 1111 2222 3333; do send_mo "+$D" 384 "$text" || bail "D's wrong PINs again"; done
+wait_mt "^384 [+]?$OFFICER .*Person 4" 20 "$before" >/dev/null
+ok $? "locked out again after the answer: a new alert (one per incident, not one for ever)"
+ctl pin unlock "+$D" "Bakyt Osmonov" >/dev/null || bail "pin unlock"
+is "$(sql "select count(*) from incidents i join persons p on p.id = i.person_id where p.msisdn = '$D' and i.status != 'acknowledged'")" \
+    0 "chabarctl pin unlock answers the lockout too: nothing is left to escalate"
+
+ctl tier set "+$C" high "Bakyt Osmonov" >/dev/null || bail "tier set again"
+is "$(sql "select count(*) from windows w join persons p on p.id = w.person_id where p.msisdn = '$C' and w.status = 'pending' and w.opens_at > strftime('%s', 'now') + $CHABAR_CLOCK_OFFSET")" \
+    1 "the tier set again after today's window was met: tomorrow's is planned"
 
 ctl tier set "+$B" low "Bakyt Osmonov" >/dev/null || bail "tier change"
 is "$(sql "select group_concat(w.status, ' ') from windows w join persons p on p.id = w.person_id where p.msisdn = '$B' and w.status in ('pending', 'open', 'cancelled')")" \

@@ -15,7 +15,9 @@
 #include "alert.h"
 #include "effect.h"
 #include "fallback.h"
+#include "ledger.h"
 #include "lint.h"
+#include "watch.h"
 #include "db.h"
 #include "tap.h"
 
@@ -265,6 +267,44 @@ static void test_owed_confirmation(void)
 	is_int(fallback_next_due(store, &at), 0, "and nothing more is owed");
 }
 
+/* Check-ins against a plan's window, with a controlled clock: T0 is 14:00
+ * in Bishkek, inside the tier's daily 13:00-15:00. */
+static void test_windows(void)
+{
+	struct watch_ctx w = {store, cfg, locales, T0, 0};
+	store_begin(store);
+	int64_t id = store_person_tier_set(store, PERSON, "t", "test", T0);
+	is_int(watch_plan(&w, id, "t", "Asia/Bishkek"), 1, "on tier t: a window is planned");
+	store_commit(store);
+	is_int(count("SELECT opens_at FROM windows WHERE status = 'pending'"), T0 - 3600,
+	       "the one open now, since 13:00");
+	struct store_person p;
+	store_person_find(store, PERSON, &p);
+	for (int i = 1; i <= 2; i++) {
+		struct store_checkin c = {.person_id = p.id, .at = T0 + i};
+		snprintf(c.location, sizeof c.location, "home");
+		snprintf(c.channel, sizeof c.channel, "sms");
+		w.now = T0 + i;
+		store_begin(store);
+		ledger_add(store, cfg->keys.ledger, &c);
+		watch_checkin(&w, &p, store_last_id(store));
+		store_commit(store);
+	}
+	is_int(count("SELECT count(*) FROM checkins WHERE window_id = (SELECT id FROM windows"
+		     " WHERE status = 'met') AND outside_window = 0"),
+	       2, "two check-ins in the window: both in it, the second not marked outside");
+	is_int(count("SELECT opens_at FROM windows WHERE status = 'pending'"), T0 - 3600 + 86400,
+	       "met: tomorrow's window is planned");
+	w.now = T0 + 10;
+	store_begin(store);
+	watch_plan(&w, id, "t", "Asia/Bishkek");
+	store_commit(store);
+	is_int(count("SELECT count(*) FROM windows WHERE status = 'pending'"), 1,
+	       "the tier set again: one window pending");
+	is_int(count("SELECT min(opens_at) FROM windows WHERE status = 'pending'"),
+	       T0 - 3600 + 86400, "tomorrow's: today's was met already");
+}
+
 static void test_call(void)
 {
 	struct flow_session s = {.flow = FLOW_NONE, .node = FLOW_NONE};
@@ -290,7 +330,8 @@ int main(void)
 	struct diag diag;
 	diag_init(&diag, stdout);
 	cfg = cfg_load_string("[kannel]\nkey = b3671098ae14e76e0656\n"
-			      "[conversation]\npin_key = " PIN_KEY "\ndefault_language = en\n",
+			      "[conversation]\npin_key = " PIN_KEY "\ndefault_language = en\n"
+			      "[tier.t]\nwindows = daily 13:00-15:00\nreminders = 0m\n",
 			      "t.conf", &diag);
 	char err[512] = "";
 	store = cfg ? store_open(path, CFG_SYNC_NORMAL, err, sizeof err) : NULL;
@@ -317,6 +358,7 @@ int main(void)
 	test_call();
 	test_alert_chain();
 	test_owed_confirmation();
+	test_windows();
 
 	store_free(store);
 	flow_set_unref(flows);
