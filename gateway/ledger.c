@@ -22,6 +22,27 @@ void ledger_receipt(char out[LEDGER_RECEIPT_SIZE])
 	out[LEDGER_RECEIPT_SIZE - 1] = '\0';
 }
 
+/* The Latin capital a Cyrillic letter typed on a Russian keyboard stands
+ * for (UTF-8 at c, 2 bytes), or 0: А В Е К М Н О Р С Т У Х, either case. */
+static char cyrillic_lookalike(const unsigned char *c)
+{
+	static const struct {
+		unsigned cp;
+		char latin;
+	} map[] = {{0x410, 'A'}, {0x412, 'B'}, {0x415, 'E'}, {0x41a, 'K'},
+		   {0x41c, 'M'}, {0x41d, 'H'}, {0x41e, 'O'}, {0x420, 'P'},
+		   {0x421, 'C'}, {0x422, 'T'}, {0x423, 'Y'}, {0x425, 'X'}};
+	if ((c[0] & 0xe0) != 0xc0 || (c[1] & 0xc0) != 0x80)
+		return 0;
+	unsigned cp = (unsigned)(c[0] & 0x1f) << 6 | (c[1] & 0x3f);
+	if (cp >= 0x430 && cp <= 0x44f)
+		cp -= 0x20; /* small to capital */
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].cp == cp)
+			return map[i].latin;
+	return 0;
+}
+
 bool ledger_receipt_read(const char *text, char out[LEDGER_RECEIPT_SIZE])
 {
 	char code[8];
@@ -30,6 +51,12 @@ bool ledger_receipt_read(const char *text, char out[LEDGER_RECEIPT_SIZE])
 		if (*c == ' ' || *c == '-')
 			continue;
 		char up = (char)toupper((unsigned char)*c);
+		if ((unsigned char)*c >= 0x80) { /* typed on a Russian keyboard */
+			up = cyrillic_lookalike((const unsigned char *)c);
+			if (!up)
+				return false;
+			c++;
+		}
 		if (n == sizeof code || !strchr(alphabet, up))
 			return false;
 		code[n++] = up;

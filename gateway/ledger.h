@@ -29,8 +29,9 @@
 /* A new receipt code. */
 void ledger_receipt(char out[LEDGER_RECEIPT_SIZE]);
 
-/* A code as a person may say or type it ("k7mr 4txa", "K7MR4TXA") in its
- * one written form; false if it cannot be one. */
+/* A code as a person may say or type it ("k7mr 4txa", "K7MR4TXA", or
+ * with the Cyrillic letters a Russian keyboard has for A E K M H P C T Y X)
+ * in its one written form; false if it cannot be one. */
 bool ledger_receipt_read(const char *text, char out[LEDGER_RECEIPT_SIZE]);
 
 /* The hash of c (its fields and prev_hash), hex, into out. */

@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
 stack_test_begin monitoring smsbox.log
-tap_plan 20
+tap_plan 21
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -89,6 +89,12 @@ send_mo "+$A" 384 "OK $ref_b" || bail "OK from a person"
 wait_mt "^384 [+]?$A " 20 "$before" >/dev/null || bail "the person's OK answered"
 is "$(sql "select status || ' ' || coalesce(acknowledged_by, '-') from incidents where ref = '$ref_b'")" \
     "escalated -" "OK from a number that is no officer's acknowledges nothing"
+before=$(mt_count)
+cyrillic=$(printf '%s' "$ref_b" | sed 's/A/А/g; s/E/Е/g; s/K/К/g; s/M/М/g; s/H/Н/g; s/P/Р/g; s/C/С/g; s/T/Т/g; s/X/Х/g; s/Y/У/g')
+send_mo "+$OFFICER" 384 "ок $cyrillic" || bail "ок sent"
+line=$(wait_mt "^384 [+]?$OFFICER " 20 "$before")
+is "$(decode_mt "${line:-x x text}")" "$(catalog_text en officer.acknowledged | sed "s/{ref}/$ref_b/")" \
+    "ок and the reference typed on a Russian keyboard: acknowledged, escalated or not"
 
 before=$(mt_count)
 for text in CHECKIN 4321 2; do send_mo "+$A" 384 "$text" || bail "A checks in late"; done

@@ -24,6 +24,9 @@ static void test_receipts(void)
 	ok(ledger_receipt_read("k7mr 4txa", out) && strcmp(out, "K7MR-4TXA") == 0,
 	   "read as typed: small letters, a space");
 	ok(ledger_receipt_read("K7MR4TXA", out) && strcmp(out, "K7MR-4TXA") == 0, "no dash");
+	ok(ledger_receipt_read("К7МР-4ТХА", out) && strcmp(out, "K7MP-4TXA") == 0,
+	   "typed on a Russian keyboard: the Cyrillic look-alikes read as Latin");
+	ok(!ledger_receipt_read("К7МЯ-4ТХА", out), "a Cyrillic letter that looks like none: no");
 	ok(!ledger_receipt_read("K7MR-4TX", out), "too short: no receipt");
 	ok(!ledger_receipt_read("K7MR-4TXAA", out), "too long");
 	ok(!ledger_receipt_read("K0MR-4TXA", out), "a character outside the alphabet");
