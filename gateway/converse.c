@@ -94,9 +94,12 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 		memset(s, 0, sizeof *s);
 		s->flow = s->node = FLOW_NONE;
 	}
+	/* a conversation chabar opened (a reminder's answer) gives way to one
+	 * the person starts with its keyword (CHECKIN) */
+	bool yields = in_progress && f && ctx->flows->flows[s->flow].on_reminder;
 	if (f && f->global) {
 		flow_start(ctx->flows, f, text, len, s, st);
-	} else if (in_progress) {
+	} else if (in_progress && !yields) {
 		flow_input(ctx->flows, s, text, len, st);
 	} else if (f && who->opted_out) {
 		answer(st, FLOW_KEY_OPTED_OUT);

@@ -388,7 +388,7 @@ static int cmd_receipt(const struct cfg *cfg, struct store *s, char **argv)
 	int rc = ledger_verify(s, cfg->keys.ledger, &chain);
 	if (rc < 0)
 		return fail("ledger verify", s);
-	bool whole = rc == 0 || chain.broken_id > c->id;
+	bool whole = c->hash[0] && (rc == 0 || chain.broken_id > c->id);
 	printf("receipt %s: %s checked in at %s %s (check-in %lld), %s, over %s\n"
 	       "ledger: %s\n",
 	       code, r.name, when, zone ? r.timezone : "UTC", (long long)c->id, c->location,

@@ -105,6 +105,11 @@ int ledger_verify(struct store *s, const unsigned char key[32], struct ledger_re
 	bool chain = false; /* a check-in on the ledger was seen */
 	int rc;
 	while ((rc = store_checkin_after(s, c.id, &c)) == 1) {
+		if (!c.hash[0] && c.receipt[0]) { /* every receipt was given with its hash */
+			r->broken_id = c.id;
+			r->why = "its hash was removed";
+			return 1;
+		}
 		if (!c.hash[0]) {
 			if (chain) {
 				r->broken_id = c.id;

@@ -77,7 +77,9 @@ static int open_flow(const struct remind_ctx *r, const struct store_reminder *m)
 	int found = store_session_get(r->store, m->msisdn, "sms", &s);
 	if (found < 0)
 		return STORE_ERROR;
-	if (found && s.flow[0] && s.expires_at > r->now)
+	/* a conversation of the person's own goes on; an earlier reminder's
+	 * gives way to this one, so that the answer is about this one */
+	if (found && s.flow[0] && s.expires_at > r->now && strcmp(s.flow, f->name) != 0)
 		return 0;
 	memset(&s, 0, sizeof s);
 	snprintf(s.flow, sizeof s.flow, "%s", f->name);

@@ -88,7 +88,7 @@
 	X(window_add,                                                                              \
 	  "INSERT INTO windows (person_id, opens_at, closes_at, next_at) VALUES (?1, ?2, ?3, ?4)"  \
 	  " ON CONFLICT (person_id, opens_at) DO UPDATE SET status = 'pending', closes_at = ?3,"   \
-	  " next_at = ?4, reminders_sent = 0 WHERE status = 'cancelled'")                          \
+	  " next_at = ?4 WHERE status = 'cancelled'")                                              \
 	X(window_due,                                                                              \
 	  "SELECT w.id, w.person_id, w.opens_at, w.closes_at, w.status, w.reminders_sent,"         \
 	  " coalesce(p.tier, ''), coalesce(d.timezone, 'UTC'), p.msisdn, p.status,"                \
@@ -114,8 +114,9 @@
 	X(incident_escalate,                                                                       \
 	  "UPDATE incidents SET status = 'escalated', escalated_at = ?2 WHERE id = ?1")            \
 	X(incident_ack, "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"      \
-			" acknowledged_by = ?2 WHERE ref = ?1 AND status IN ('open', 'escalated')" \
-			" AND (?4 IS NULL OR kind = ?4)"                                           \
+			" acknowledged_by = ?2 WHERE ref = ?1 AND (?4 IS NULL OR kind = ?4)"       \
+			" AND (status IN ('open', 'escalated') OR (?4 = 'pin_lockout'"             \
+			" AND status = 'acknowledged'))"                                           \
 			" AND person_id IN (SELECT p.id FROM persons p JOIN officers o"            \
 			" ON o.district_id = p.district_id WHERE o.id = ?2)"                       \
 			" RETURNING person_id, kind")                                              \

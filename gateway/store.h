@@ -373,7 +373,8 @@ int store_incident_due(struct store *s, int64_t now, struct store_incident *out)
 int store_incident_escalate(struct store *s, int64_t id, int64_t now);
 /* OK from officer_id for incident ref (an officer of the person's
  * district; of kind only_kind unless NULL): 1 with *person_id and kind if
- * it was open or escalated, and is acknowledged now; 0 if not. */
+ * it was open or escalated (or, for a pin_lockout, acknowledged already:
+ * an UNLOCK after an OK), and is acknowledged now; 0 if not. */
 int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now,
 		       const char *only_kind, int64_t *person_id, char kind[24]);
 /* Every open incident of kind of the person acknowledged (officer_id 0:

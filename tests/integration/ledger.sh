@@ -21,7 +21,7 @@ stack_test_begin ledger
 write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
-tap_plan 13
+tap_plan 14
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" en Asia/Bishkek >/dev/null || bail "a district"
@@ -73,5 +73,8 @@ is "$(ctl ledger verify)" "ledger whole: 3 check-ins on the chain, 0 from before
 sql "insert into checkins (person_id, at, location, channel) values (1, 1, 'home', 'sms')" >/dev/null
 is "$(ctl ledger verify)" "ledger broken at check-in 4: it is not on the ledger: added past it (3 verified before it)" \
     "one added by hand, past the chain: named"
+sql "delete from checkins where id = 4; update checkins set hash = NULL, prev_hash = NULL where id = 1" >/dev/null
+is "$(ctl ledger verify)" "ledger broken at check-in 1: its hash was removed (0 verified before it)" \
+    "a hash removed, as if it were from before the ledger: named"
 
 tap_done

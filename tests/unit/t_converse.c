@@ -774,6 +774,31 @@ static void test_stale_session(void)
 	expect("en", "global.expired", NULL);
 }
 
+/* The answer a reminder opened (reminder.flow) gives way to a keyword the
+ * person sends; without one, 1 confirms the appointment it was about. */
+static void test_reminder_answer(void)
+{
+	now = APPOINTMENT - 86400; /* the day before */
+	char sql[256];
+	snprintf(
+	    sql, sizeof sql,
+	    "INSERT INTO sessions (msisdn, channel, flow, node, vars, started_at, updated_at,"
+	    " expires_at) VALUES ('" AIBEK "', 'sms', 'reminder', 'choose', 'appointment=%lld',"
+	    " %lld, %lld, %lld)",
+	    (long long)query_int("SELECT id FROM appointments WHERE starts_at = %d", APPOINTMENT),
+	    (long long)now, (long long)now, (long long)now + 86400);
+	execute(sql);
+	sms(AIBEK, "CHECKIN");
+	expect("en", "checkin.ask_pin", NULL);
+	is_str(query_text("SELECT flow FROM sessions WHERE msisdn = '%s'", AIBEK), "checkin",
+	       "CHECKIN while a reminder waits for its answer: the check-in goes on");
+	sms(AIBEK, "CANCEL");
+	execute(sql);
+	sms(AIBEK, "1");
+	is_str(query_text("SELECT answer FROM appointments WHERE starts_at = %d", APPOINTMENT),
+	       "confirmed", "1: the appointment reminded of is confirmed");
+}
+
 int main(void)
 {
 	if (setup() < 0) {
@@ -792,6 +817,7 @@ int main(void)
 	test_transliteration();
 	test_hostile();
 	test_stale_session();
+	test_reminder_answer();
 	teardown();
 	return tap_done();
 }
