@@ -40,6 +40,14 @@ int fallback_next_due(struct store *s, int64_t *at)
 	return store_owed_next_due(s, at);
 }
 
+int fallback_recent_abort(struct store *s, const char *msisdn, const char *channel, int64_t since,
+			  int64_t now)
+{
+	int64_t id;
+	int found = store_last_confirmation(s, msisdn, channel, since, &id);
+	return found <= 0 ? found : fallback_reply_failed(s, id, now);
+}
+
 int fallback_reply_failed(struct store *s, int64_t message_id, int64_t now)
 {
 	struct store_owed owed;

@@ -273,6 +273,12 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 		return STORE_ERROR;
 	if (drop && store_session_delete(d->store, in->msisdn, in->channel) < 0)
 		return STORE_ERROR;
+	/* an abort for a session that had just ended on a confirmation: the
+	 * network may not have shown it (its failure report may never come) */
+	if (in->abort && found != 1 &&
+	    fallback_recent_abort(d->store, in->msisdn, in->channel,
+				  now - (int64_t)d->cfg->ussd_step_timeout, now) < 0)
+		return STORE_ERROR;
 	if (in->abort) /* the network ended the session: an empty answer ends it */
 		return 0;
 	if (drop) /* what follows starts afresh */

@@ -244,6 +244,10 @@
 		    " AND expires_at <= ?1 ORDER BY expires_at LIMIT 1")                           \
 	X(owed_settle, "UPDATE sessions SET confirm = 0 WHERE msisdn = ?1 AND channel = ?2")       \
 	X(owed_next_due, "SELECT min(expires_at) FROM sessions WHERE confirm = 1")                 \
+	X(last_confirmation,                                                                       \
+	  "SELECT r.id FROM messages m JOIN messages r ON r.in_reply_to = m.id"                    \
+	  " WHERE m.msisdn = ?1 AND m.channel = ?2 AND m.network_id IS NOT NULL"                   \
+	  " AND m.created_at >= ?3 AND r.status = 'confirmation' ORDER BY m.id DESC LIMIT 1")      \
 	X(reply_failed,                                                                            \
 	  "UPDATE messages SET status = 'undelivered' WHERE id = ?1 AND direction = 'out'"         \
 	  " AND status = 'confirmation' RETURNING msisdn, text, coalesce(in_reply_to, 0)")
@@ -874,6 +878,18 @@ int store_owed_settle(struct store *s, const char *msisdn, const char *channel)
 int store_owed_next_due(struct store *s, int64_t *at)
 {
 	return single_time(s->owed_next_due, at);
+}
+
+int store_last_confirmation(struct store *s, const char *msisdn, const char *channel, int64_t since,
+			    int64_t *id)
+{
+	sqlite3_stmt *st = s->last_confirmation;
+	int rc = query_bound(st, "tti", msisdn, channel, since);
+	if (rc != 1)
+		return rc;
+	*id = sqlite3_column_int64(st, 0);
+	done(st);
+	return 1;
 }
 
 int store_reply_failed(struct store *s, int64_t id, struct store_owed *out, int64_t *in_reply_to)

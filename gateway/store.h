@@ -262,6 +262,10 @@ int store_owed_settle(struct store *s, const char *msisdn, const char *channel);
 /* When the next owing session expires: 1 with *at, 0 if none, or
  * STORE_ERROR. */
 int store_owed_next_due(struct store *s, int64_t *at);
+/* The last reply to msisdn on channel since since that ended on a
+ * confirmation (status "confirmation"): 1 with *id, 0 if none. */
+int store_last_confirmation(struct store *s, const char *msisdn, const char *channel, int64_t since,
+			    int64_t *id);
 /* The reply message id, a confirmation's last page (status
  * "confirmation"), was not delivered: marked undelivered, once. 1 with its
  * number, text and the message it answered the first time, 0 after (or

@@ -22,7 +22,7 @@ write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
 
-tap_plan 41
+tap_plan 43
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" ky Asia/Bishkek >/dev/null &&
@@ -141,6 +141,13 @@ like "$(smpp 12 m3 2)" "^200 $(printf '%s' "$END_OP" | sed 's/[?*.]/\\&/g')\|" \
     "SMPP: the last answer ends the session (op 17)"
 is "$(smpp 12 m3 2 | cut -d'|' -f1)" "200 $END_OP" "SMPP: a retry by Kannel gets the same op"
 is "$(sql "select count(*) from checkins where channel='ussd-smpp'")" 1 "SMPP: the check-in is recorded"
+smpp 81 m3a '' >/dev/null
+like "$(sql "select text from outbox where kind = 'fallback' order by id desc limit 1")" \
+    "^$(catalog_text ky checkin.done | sed 's/{.*//')" \
+    "SMPP: an abort just after the confirmation's END: it may not have shown, so it goes by SMS"
+smpp 81 m3b '' >/dev/null
+is "$(sql "select count(*) from outbox where kind = 'fallback' and text like '$(catalog_text ky checkin.done | sed 's/{.*//')%'")" 1 \
+    "SMPP: once"
 smpp 01 m4 '*384*1#' >/dev/null
 is "$(smpp 81 m5 '' | cut -d'|' -f2)" "" "SMPP: an abort (0x81) gets an empty answer (nothing sent)"
 is "$(sql "select count(*) from sessions where channel='ussd-smpp'")||$(sql "select status from messages where network_id='m5'")" \
