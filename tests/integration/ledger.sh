@@ -21,10 +21,12 @@ stack_test_begin ledger
 write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
-tap_plan 14
+tap_plan 16
 
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 ctl district add BSK "Bishkek" en Asia/Bishkek >/dev/null || bail "a district"
+like "$(ctl district add XX "Nowhere" en Asia/Nowhere 2>&1)" 'no time zone "Asia/Nowhere" in the system' \
+    "a district whose zone tzdata lacks is refused, not taken as Bishkek"
 for n in 1 2 3; do
     echo 4321 | ctl person add "+99655540000$n" "Person $n" en - BSK >/dev/null ||
         bail "person $n enrolled"
@@ -38,6 +40,8 @@ sms() {
 for n in 1 2 3; do
     for text in CHECKIN 4321 1; do reply=$(sms "+99655540000$n" "$text"); done
 done
+like "$(ctl appointment add +996555400001 "2020-01-01 10:00" "Room 1" 2>&1)" "is past" \
+    "an appointment in the past is refused"
 like "$reply" '^Check-in recorded at [0-9:]+\. Receipt [3479ACDEFHJKMNPRTUVWXY]{4}-[3479ACDEFHJKMNPRTUVWXY]{4}\. ' \
     "the confirmation carries a receipt: no look-alike characters"
 code=$(printf '%s' "$reply" | sed 's/.*Receipt \([^.]*\)\..*/\1/')
