@@ -15,15 +15,13 @@
 
 void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11])
 {
-	const struct tz *zone = tz_get(timezone);
+	const struct tz *zone = tz_or_utc(timezone);
 	struct tm tm;
-	if (zone) {
+	time_t utc = (time_t)t;
+	if (zone)
 		tz_local(zone, t, &tm);
-	} else {
-		log_msg(LOG_LEVEL_WARN, "tz_unknown", "zone=\"%.48s\"", timezone);
-		time_t utc = (time_t)t;
+	else /* not even UTC in tzdata */
 		gmtime_r(&utc, &tm);
-	}
 	if (strftime(hhmm, 6, "%H:%M", &tm) == 0)
 		hhmm[0] = '\0';
 	if (strftime(date, 11, "%d.%m.%Y", &tm) == 0)
@@ -65,7 +63,7 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	const struct cfg *cfg = ctx->cfg;
 	const char *typed = flow_var_get(s, "pin");
 	bool can_check = p && p->pin_hash[0] && typed;
-	bool locked = can_check && p->locked_until > ctx->now;
+	bool locked = can_check && p->pin.locked_until > ctx->now;
 	bool right =
 	    can_check && !locked && pin_matches(cfg->keys.pin, ctx->msisdn, typed, p->pin_hash);
 	forget_pin(s);
@@ -75,7 +73,7 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 		return 0;
 	}
 	if (locked) {
-		set_number(s, "minutes", (long)((p->locked_until - ctx->now + 59) / 60));
+		set_number(s, "minutes", (long)((p->pin.locked_until - ctx->now + 59) / 60));
 		*outcome = FLOW_OUTCOME_locked;
 		return 0;
 	}

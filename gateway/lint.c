@@ -80,6 +80,13 @@ static void check_node(struct lint *l, struct flow_node *n)
 	flow_each_edge(n, check_edge_text, l);
 }
 
+static void check_keys(struct lint *l, const char *const *keys, size_t n, bool sms_only)
+{
+	l->sms_only = sms_only;
+	for (size_t i = 0; i < n; i++)
+		check_text(l, keys[i], NULL);
+}
+
 static void check_all(struct diag *d, const char *locales_dir, unsigned engine_budget,
 		      struct flow_set *flows, const struct locales *locales)
 {
@@ -95,21 +102,13 @@ static void check_all(struct diag *d, const char *locales_dir, unsigned engine_b
 	l.file = locales_dir;
 	l.line = 0;
 	l.budget = engine_budget;
-	static const char *const engine_keys[] = {
+	/* chabar's own texts: the engine's, and those only ever sent by SMS */
 #define X(key) key,
-	    FLOW_ENGINE_KEYS(X)
+	static const char *const engine_keys[] = {FLOW_ENGINE_KEYS(X)};
+	static const char *const sms_keys[] = {FLOW_SMS_KEYS(X)};
 #undef X
-	};
-	for (size_t i = 0; i < sizeof engine_keys / sizeof engine_keys[0]; i++)
-		check_text(&l, engine_keys[i], NULL);
-	l.sms_only = true;
-	static const char *const sms_keys[] = {
-#define X(key) key,
-	    FLOW_SMS_KEYS(X)
-#undef X
-	};
-	for (size_t i = 0; i < sizeof sms_keys / sizeof sms_keys[0]; i++)
-		check_text(&l, sms_keys[i], NULL);
+	check_keys(&l, engine_keys, sizeof engine_keys / sizeof engine_keys[0], false);
+	check_keys(&l, sms_keys, sizeof sms_keys / sizeof sms_keys[0], true);
 }
 
 int lint_load(const char *flows_dir, const char *locales_dir, unsigned engine_budget,

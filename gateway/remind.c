@@ -33,23 +33,13 @@ int64_t remind_outside_quiet(const struct tz *zone, int quiet_from, int quiet_to
 	return begin > now ? begin : t;
 }
 
-/* The zone of a district, UTC if tzdata lacks it (a district stored before
- * zones were checked). */
-static const struct tz *zone_of(const char *name)
-{
-	const struct tz *z = tz_get(name);
-	if (!z)
-		log_msg(LOG_LEVEL_WARN, "tz_unknown", "zone=\"%.48s\"", name);
-	return z ? z : tz_get("UTC");
-}
-
 int remind_plan(const struct remind_ctx *r, int64_t id)
 {
 	struct store_plan plan;
 	int rc = store_appointment_plan(r->store, id, &plan);
 	if (rc <= 0)
 		return rc;
-	const struct tz *zone = zone_of(plan.timezone);
+	const struct tz *zone = tz_or_utc(plan.timezone);
 	if (!zone)
 		return STORE_ERROR;
 	int planned = 0;

@@ -573,8 +573,6 @@ int store_person_find(struct store *s, const char *msisdn, struct store_person *
 	column_text(st, 2, out->role, sizeof out->role);
 	column_text(st, 3, out->language, sizeof out->language);
 	column_text(st, 4, out->pin_hash, sizeof out->pin_hash);
-	out->pin_failures = sqlite3_column_int(st, 5);
-	out->locked_until = sqlite3_column_int64(st, 6);
 	column_text(st, 7, out->status, sizeof out->status);
 	out->opted_out = sqlite3_column_int(st, 8) != 0;
 	out->transliterate = sqlite3_column_int(st, 9) != 0;
@@ -583,8 +581,8 @@ int store_person_find(struct store *s, const char *msisdn, struct store_person *
 	column_text(st, 12, out->officer_language, sizeof out->officer_language);
 	out->officer_id = sqlite3_column_int64(st, 13);
 	column_text(st, 14, out->tier, sizeof out->tier);
-	out->pin = (struct pin_state){.failures = out->pin_failures,
-				      .locked_until = out->locked_until,
+	out->pin = (struct pin_state){.failures = sqlite3_column_int(st, 5),
+				      .locked_until = sqlite3_column_int64(st, 6),
 				      .day_failures = sqlite3_column_int(st, 15),
 				      .day_start = sqlite3_column_int64(st, 16),
 				      .locks = sqlite3_column_int(st, 17)};
@@ -842,6 +840,14 @@ int store_alert_settle(struct store *s, int64_t id, int64_t now)
 	return write_bound(s, s->alert_settle, "ii", id, now);
 }
 
+/* An officer's id, number and language, the first three columns. */
+static void read_officer(sqlite3_stmt *st, struct store_officer *out)
+{
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->msisdn, sizeof out->msisdn);
+	column_text(st, 2, out->language, sizeof out->language);
+}
+
 int store_alert_next_officer(struct store *s, int64_t person_id, int64_t chain_id,
 			     struct store_officer *out, char person_name[96])
 {
@@ -849,9 +855,7 @@ int store_alert_next_officer(struct store *s, int64_t person_id, int64_t chain_i
 	int rc = query_bound(st, "ii", person_id, chain_id);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
-	column_text(st, 1, out->msisdn, sizeof out->msisdn);
-	column_text(st, 2, out->language, sizeof out->language);
+	read_officer(st, out);
 	column_text(st, 3, person_name, 96);
 	done(st);
 	return 1;
@@ -1102,9 +1106,7 @@ int store_supervisor_next(struct store *s, int64_t person_id, int64_t after,
 	int rc = query_bound(st, "ii", person_id, after);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
-	column_text(st, 1, out->msisdn, sizeof out->msisdn);
-	column_text(st, 2, out->language, sizeof out->language);
+	read_officer(st, out);
 	done(st);
 	return 1;
 }
@@ -1115,9 +1117,7 @@ int store_officer_find(struct store *s, const char *msisdn, struct store_officer
 	int rc = query_bound(st, "t", msisdn);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
-	column_text(st, 1, out->msisdn, sizeof out->msisdn);
-	column_text(st, 2, out->language, sizeof out->language);
+	read_officer(st, out);
 	done(st);
 	return 1;
 }

@@ -95,8 +95,6 @@ struct store_person {
 	char role[16];
 	char language[8]; /* the person's, else the district's; may be empty */
 	char pin_hash[72];
-	int pin_failures;
-	int64_t locked_until;
 	char status[16];
 	bool opted_out;
 	bool transliterate;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define TZ_NAME_MAX 64
 #define TZIF_MAX    (256 * 1024) /* the largest zone file is under 4 KiB */
 #define HEADER_SIZE 44
@@ -280,6 +282,15 @@ const struct tz *tz_get(const char *name)
 	if (z)
 		cache[cached++] = z;
 	return z;
+}
+
+const struct tz *tz_or_utc(const char *name)
+{
+	const struct tz *z = tz_get(name);
+	if (z)
+		return z;
+	log_msg(LOG_LEVEL_WARN, "tz_unknown", "zone=\"%.48s\"", name ? name : "");
+	return tz_get("UTC");
 }
 
 int tz_offset(const struct tz *z, int64_t t)

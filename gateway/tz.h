@@ -27,6 +27,10 @@ struct tz;
  * use; NULL if there is no such zone, or it cannot be read. */
 const struct tz *tz_get(const char *name);
 
+/* The zone called name, or UTC (a warning in the log) if tzdata lacks it:
+ * a district stored before zones were checked. NULL only without UTC. */
+const struct tz *tz_or_utc(const char *name);
+
 /* Seconds east of UTC at the UTC instant t. */
 int tz_offset(const struct tz *z, int64_t t);
 

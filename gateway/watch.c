@@ -11,12 +11,6 @@
 #include "notice.h"
 #define REF_DRAWS 4 /* a ref already taken is drawn again (never in practice) */
 
-static const struct tz *zone_or_utc(const char *name)
-{
-	const struct tz *z = tz_get(name);
-	return z ? z : tz_get("UTC");
-}
-
 /* When the timer must next look at a window: its next reminder while
  * any is left, else its close. */
 static int64_t next_look(const struct plan_tier *tier, int64_t opens, int64_t closes, int sent)
@@ -34,7 +28,7 @@ static int64_t next_look(const struct plan_tier *tier, int64_t opens, int64_t cl
 static int plan_from(const struct watch_ctx *w, int64_t person_id, const struct plan_tier *tier,
 		     const char *timezone, int64_t t)
 {
-	const struct tz *zone = zone_or_utc(timezone);
+	const struct tz *zone = tz_or_utc(timezone);
 	int64_t opens, closes;
 	for (int tries = 0; tier && zone && tries < PLAN_WINDOWS_MAX + 2; tries++) {
 		if (!plan_next_window(tier, zone, t, &opens, &closes))
