@@ -1,10 +1,6 @@
 /* fallback — see fallback.h. */
 #include "fallback.h"
 
-#include <string.h>
-
-#include "gsm.h"
-#include "kannel.h"
 #include "log.h"
 
 int fallback_queue(struct store *s, const char *msisdn, const char *text, int64_t related_id,
@@ -13,7 +9,6 @@ int fallback_queue(struct store *s, const char *msisdn, const char *text, int64_
 	struct store_outbound copy = {
 	    .msisdn = msisdn,
 	    .text = text,
-	    .coding = gsm_needs_ucs2(text, strlen(text)) ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
 	    .kind = "fallback",
 	    .related_id = related_id,
 	};

@@ -2,8 +2,6 @@
 #include "notice.h"
 
 #include "buf.h"
-#include "gsm.h"
-#include "kannel.h"
 #include "log.h"
 #include "translit.h"
 
@@ -25,8 +23,6 @@ int notice_queue(struct store *s, const struct locales *l, const struct cfg *cfg
 	struct store_outbound out = {
 	    .msisdn = n->msisdn,
 	    .text = text.data,
-	    /* the coding is measured, never assumed */
-	    .coding = gsm_needs_ucs2(text.data, text.len) ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT,
 	    .kind = n->kind,
 	    .related_id = n->related_id,
 	    .officer_id = n->officer_id,

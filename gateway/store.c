@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "gsm.h"
+#include "kannel.h"
 #include "log.h"
 #include "store_migrate.h"
 
@@ -714,8 +716,10 @@ int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int6
 
 int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t now)
 {
-	int rc = write_bound(s, s->outbox_add, "ttitnntnit", m->msisdn, m->text, (int64_t)m->coding,
-			     m->kind, m->related_id, m->officer_id, m->text_key, m->chain_id, now,
+	int64_t coding =
+	    gsm_needs_ucs2(m->text, strlen(m->text)) ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT;
+	int rc = write_bound(s, s->outbox_add, "ttitnntnit", m->msisdn, m->text, coding, m->kind,
+			     m->related_id, m->officer_id, m->text_key, m->chain_id, now,
 			     m->text_vars && *m->text_vars ? m->text_vars : NULL);
 	s->outbox_added |= rc == 0;
 	s->deadlines_changed |= rc == 0 && m->officer_id; /* an alert's time to be delivered */

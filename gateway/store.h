@@ -206,7 +206,6 @@ int64_t store_last_id(struct store *s);
 /* A message chabar sends first, queued. */
 struct store_outbound {
 	const char *msisdn, *text;
-	int coding;            /* enum kannel_coding, measured */
 	const char *kind;      /* alert | fallback | reminder */
 	int64_t related_id;    /* the person an alert is about; the message a copy is of */
 	int64_t officer_id;    /* an alert's officer (0: not an alert) */
@@ -214,6 +213,7 @@ struct store_outbound {
 	int64_t chain_id;      /* an alert passed on: the first of its chain (0: it is) */
 	const char *text_vars; /* an alert's placeholders besides {name}, form-encoded */
 };
+/* Queues m, its coding measured from its text here, never assumed. */
 int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t now);
 /* True if a commit may have changed when something falls due (an alert
  * queued or failed, a confirmation owed): due.h looks again. Asking
