@@ -243,6 +243,26 @@ static bool name_ok(const char *name)
 		   len;
 }
 
+void tz_free(struct tz *z)
+{
+	if (!z)
+		return;
+	free(z->times);
+	free(z->offsets);
+	free(z);
+}
+
+struct tz *tz_parse(const char *name, const unsigned char *buf, size_t len)
+{
+	struct tz *z = calloc(1, sizeof *z);
+	if (!z || !parse_tzif(buf, len, z)) {
+		tz_free(z);
+		return NULL;
+	}
+	snprintf(z->name, sizeof z->name, "%s", name);
+	return z;
+}
+
 static struct tz *load(const char *name)
 {
 	const char *dir = getenv("TZDIR");
@@ -254,18 +274,8 @@ static struct tz *load(const char *name)
 	unsigned char *buf = malloc(TZIF_MAX);
 	size_t len = buf ? fread(buf, 1, TZIF_MAX, f) : 0;
 	fclose(f);
-	struct tz *z = calloc(1, sizeof *z);
-	if (!z || !buf || len == TZIF_MAX || !parse_tzif(buf, len, z)) {
-		if (z) {
-			free(z->times);
-			free(z->offsets);
-		}
-		free(z);
-		free(buf);
-		return NULL;
-	}
+	struct tz *z = buf && len < TZIF_MAX ? tz_parse(name, buf, len) : NULL;
 	free(buf);
-	snprintf(z->name, sizeof z->name, "%s", name);
 	return z;
 }
 
@@ -334,10 +344,7 @@ void tz_local(const struct tz *z, int64_t t, struct tm *out)
 
 void tz_reset(void)
 {
-	for (size_t i = 0; i < cached; i++) {
-		free(cache[i]->times);
-		free(cache[i]->offsets);
-		free(cache[i]);
-	}
+	for (size_t i = 0; i < cached; i++)
+		tz_free(cache[i]);
 	cached = 0;
 }
