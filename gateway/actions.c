@@ -28,7 +28,7 @@ void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date
 		date[0] = '\0';
 }
 
-static void set_var(struct flow_session *s, const char *name, const char *value)
+void actions_set_var(struct flow_session *s, const char *name, const char *value)
 {
 	flow_var_set(s, name, value, strlen(value));
 }
@@ -37,7 +37,7 @@ static void set_number(struct flow_session *s, const char *name, long value)
 {
 	char text[24];
 	snprintf(text, sizeof text, "%ld", value);
-	set_var(s, name, text);
+	actions_set_var(s, name, text);
 }
 
 /* Tells the person's officer (an SMS through the outbox). */
@@ -107,7 +107,7 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	struct watch_ctx w = {ctx->store, ctx->cfg, ctx->locales, ctx->now, 0};
 	if (watch_incident(&w, p, "pin_lockout", 0, ref) < 0)
 		return -1;
-	set_var(s, "ref", ref); /* the officer's alert carries it, to answer OK */
+	actions_set_var(s, "ref", ref); /* the officer's alert carries it, to answer OK */
 	return alert_officer(ctx, FLOW_KEY_PIN_ALERT);
 }
 
@@ -122,9 +122,9 @@ static int next_appointment(const struct actions_ctx *ctx, struct flow_session *
 		return found;
 	char hhmm[6], date[11];
 	actions_local_time(ctx->person->timezone, a.starts_at, hhmm, date);
-	set_var(s, "date", date);
-	set_var(s, "time", hhmm);
-	set_var(s, "place", a.place);
+	actions_set_var(s, "date", date);
+	actions_set_var(s, "time", hhmm);
+	actions_set_var(s, "place", a.place);
 	if (id)
 		*id = a.id;
 	return 1;
@@ -145,7 +145,7 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 	if (ledger_add(ctx->store, ctx->cfg->keys.ledger, &c) < 0 ||
 	    watch_checkin(&w, ctx->person, store_last_id(ctx->store)) < 0)
 		return -1;
-	set_var(s, "receipt", c.receipt);
+	actions_set_var(s, "receipt", c.receipt);
 	int found = next_appointment(ctx, s, NULL);
 	if (found < 0)
 		return -1;
@@ -155,8 +155,8 @@ static int act_record_checkin(const struct actions_ctx *ctx, struct flow_session
 			 flow_var_get(s, "time"));
 	char hhmm[6], date[11];
 	actions_local_time(ctx->person->timezone, ctx->now, hhmm, date);
-	set_var(s, "time", hhmm);
-	set_var(s, "next_appointment", next);
+	actions_set_var(s, "time", hhmm);
+	actions_set_var(s, "next_appointment", next);
 	*outcome = FLOW_OUTCOME_ok;
 	return 0;
 }
@@ -238,7 +238,7 @@ static int acknowledge(const struct actions_ctx *ctx, struct flow_session *s, bo
 	*outcome = FLOW_OUTCOME_fail;
 	if (!ctx->officer || !typed || !ledger_receipt_read(typed, ref))
 		return 0;
-	set_var(s, "ref", ref);
+	actions_set_var(s, "ref", ref);
 	int done = store_incident_ack(ctx->store, ref, ctx->officer->id, ctx->now,
 				      unlock ? "pin_lockout" : NULL, &person, kind);
 	if (done <= 0)
@@ -275,7 +275,7 @@ static int act_set_language(const struct actions_ctx *ctx, struct flow_session *
 	lang = locales_language_find(lang, strlen(lang)); /* "RU" from LANG RU */
 	if (!lang || !locales_has_language(ctx->locales, lang))
 		return 0;
-	set_var(s, "lang", lang);
+	actions_set_var(s, "lang", lang);
 	struct flow_effect e = {.kind = FLOW_EFFECT_set_language};
 	snprintf(e.lang, sizeof e.lang, "%s", lang);
 	if (flow_effects_add(ctx->more, e) < 0)
@@ -311,10 +311,12 @@ int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_s
 	static int (*const run[])(const struct actions_ctx *, struct flow_session *,
 				  enum flow_outcome *) = {
 #define X(name) act_##name,
-	    FLOW_ACTIONS(X)
+	    FLOW_ACTIONS_RECORDS(X)
 #undef X
 	};
 	if ((size_t)a >= FLOW_ACTION_COUNT)
 		return -1;
+	if ((size_t)a >= sizeof run / sizeof run[0])
+		return actions_tip_run(a, ctx, s, outcome);
 	return run[a](ctx, s, outcome);
 }

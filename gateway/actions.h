@@ -22,11 +22,16 @@ struct actions_ctx {
 	struct store *store;
 	const struct cfg *cfg;
 	const struct locales *locales;
-	const char *msisdn;
+	const char *msisdn;   /* the sender as stored: their alias if hidden */
+	const char *reporter; /* a hidden sender's number, only to seal (tip.h) */
+	bool liaison;         /* a hidden sender who is an enrolled liaison */
+	const char *language; /* the sender's */
 	const char *channel;
 	const struct store_person *person; /* NULL: the number is not enrolled */
 	int64_t now;
-	int64_t message_id;                  /* the inbound message being answered */
+	int64_t message_id; /* the inbound message being answered */
+	const char *text;   /* what it says (UTF-8; NULL if it is not text) */
+	size_t len;
 	struct flow_effects *more;           /* what the action asks for besides */
 	const struct store_officer *officer; /* the sender, if an officer */
 };
@@ -35,6 +40,13 @@ struct actions_ctx {
  * failed: then nothing may be acknowledged (the caller rolls back). */
 int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,
 		enum flow_outcome *outcome);
+
+/* Runs the tips' action a (actions_tip.c), as actions_run(). */
+int actions_tip_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,
+		    enum flow_outcome *outcome);
+
+/* Sets a session variable to a string (actions_tip.c shares it). */
+void actions_set_var(struct flow_session *s, const char *name, const char *value);
 
 /* Clears a person's PIN counters and lock, and records who (officer_id;
  * 0: chabarctl, why saying who) and why. 0 or STORE_ERROR. */

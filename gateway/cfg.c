@@ -105,6 +105,12 @@ static const struct cfg_key cfg_keys[] = {
     {"reminders", "before", parse_before, 0, "3d 1d 2h", 60, 60 * 86400, NULL, false},
     {"alerts", "deliver_within", parse_uint, OFF(alert_deliver_within), "900", 5, 86400, NULL,
      false},
+    {"tips", "daily_limit", parse_uint, OFF(tip_daily_limit), "5", 1, 1000, NULL, false},
+    {"tips", "join_gap", parse_uint, OFF(tip_join_gap), "120", 10, 3600, NULL, false},
+    {"tips", "acknowledge_within", parse_uint, OFF(tip_ack_within), "900", 60, 86400, NULL, false},
+    {"tips", "relay_days", parse_uint, OFF(tip_relay_days), "90", 1, 3650, NULL, false},
+    {"tips", "description_max", parse_uint, OFF(tip_description_max), "1000", 100, 4000, NULL,
+     false},
     {"conversation", "flows", parse_string, OFF(flows_dir), CHABAR_PKGDATADIR "/flows", 0, 0, NULL,
      false},
     {"conversation", "locales", parse_string, OFF(locales_dir), CHABAR_PKGDATADIR "/locales", 0, 0,
@@ -340,6 +346,8 @@ static int parse_pin_key(struct cfg *c, const struct cfg_key *k, const char *val
 				   master);
 	crypto_kdf_derive_from_key(c->keys.dlr, sizeof c->keys.dlr, 4, context, master);
 	crypto_kdf_derive_from_key(c->keys.ledger, sizeof c->keys.ledger, 5, context, master);
+	crypto_kdf_derive_from_key(c->keys.tipster, sizeof c->keys.tipster, 6, context, master);
+	crypto_kdf_derive_from_key(c->keys.seal, sizeof c->keys.seal, 7, context, master);
 	sodium_memzero(master, sizeof master);
 	return 0;
 }

@@ -20,7 +20,7 @@
 
 #define CFG_ALLOW_MAX     32
 #define CFG_KEY_HASH_SIZE 32
-#define CFG_KEYS_MAX      48
+#define CFG_KEYS_MAX      64
 #define CFG_PIN_KEY_SIZE  32
 #define CFG_REMINDERS_MAX 8 /* [reminders] before: offsets at most */
 
@@ -94,6 +94,13 @@ struct cfg {
 	/* [alerts] */
 	unsigned alert_deliver_within; /* seconds; then the district's next officer */
 
+	/* [tips] (tip.h) */
+	unsigned tip_daily_limit;     /* tips a reporter may send in a day */
+	unsigned tip_join_gap;        /* seconds: an SMS within it adds to the description */
+	unsigned tip_ack_within;      /* seconds; then the next officer on call */
+	unsigned tip_relay_days;      /* the sealed number is kept so long */
+	unsigned tip_description_max; /* characters of a description */
+
 	/* [conversation] */
 	char *flows_dir;
 	char *locales_dir;
@@ -108,6 +115,8 @@ struct cfg {
 		unsigned char message_id[CFG_PIN_KEY_SIZE]; /* ids made from what was typed */
 		unsigned char dlr[CFG_PIN_KEY_SIZE];        /* the mark of our own DLR URLs */
 		unsigned char ledger[CFG_PIN_KEY_SIZE];     /* the check-ins' chain (ledger.h) */
+		unsigned char tipster[CFG_PIN_KEY_SIZE];    /* a hidden sender's alias (tip.h) */
+		unsigned char seal[CFG_PIN_KEY_SIZE];       /* a hidden number, sealed (seal.h) */
 	} keys;
 	unsigned pin_attempts;
 	unsigned pin_daily_max; /* wrong PINs in a day, right ones between or not */

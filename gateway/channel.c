@@ -49,6 +49,7 @@ int channel_read_fields(struct form *f, struct http_exchange *ex)
 bool channel_settled(struct daemon *d, struct http_exchange *ex, int rc,
 		     const struct inbound_outcome *out)
 {
+	http_log_field(ex, "from=%s", out->from[0] ? out->from : "-");
 	if (rc < 0) {
 		d->metrics.store_errors++;
 		http_log_field(ex, "reason=store_error");

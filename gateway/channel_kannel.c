@@ -106,12 +106,10 @@ void channel_kannel_mo(void *ctx, struct http_exchange *ex)
 		http_reply_text(ex, 403, "forbidden\n");
 		return;
 	}
-	char masked[LOG_MASK_SIZE];
-	http_log_field(ex, "from=%s id=%s coding=%d bytes=%zu", log_mask_msisdn(mo.from, masked),
-		       mo.id ? mo.id : "-", (int)mo.coding, mo.text_len);
-	if (log_enabled(LOG_LEVEL_DEBUG))
-		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"", mo.from,
-			(int)(mo.text_len > 160 ? 160 : mo.text_len), mo.text);
+	/* the sender is logged once the pipeline knows whether a flow hides
+	 * them (channel_settled) */
+	http_log_field(ex, "id=%s coding=%d bytes=%zu", mo.id ? mo.id : "-", (int)mo.coding,
+		       mo.text_len);
 	struct kannel_wire wire = {0};
 	if (kannel_meta_ussd(mo.meta, &wire.ussd) < 0) {
 		http_log_field(ex, "reason=bad_ussd_meta");

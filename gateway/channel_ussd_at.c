@@ -48,9 +48,9 @@ void channel_ussd_at(void *ctx, struct http_exchange *ex)
 		http_reply_text(ex, 400, text);
 		return;
 	}
-	char masked[LOG_MASK_SIZE];
-	http_log_field(ex, "from=%s code=%s bytes=%zu", log_mask_msisdn(msisdn, masked),
-		       req.service_code, req.text_len);
+	/* the sender is logged once the pipeline knows whether a flow hides
+	 * them (channel_settled) */
+	http_log_field(ex, "code=%s bytes=%zu", req.service_code, req.text_len);
 	/* the aggregator sends no id of its own: a retry repeats the session
 	 * and the text, so their keyed hash is the message's id */
 	char id[USSD_ID_SIZE];

@@ -19,9 +19,31 @@ struct sender {
 	struct store_officer officer_row;
 	char language[8];
 	bool opted_out;
+	bool liaison; /* a hidden sender who is an enrolled liaison */
 };
 
-static int identify(const struct converse_ctx *ctx, const char *msisdn, struct sender *who)
+/* What a hidden sender's own number may tell without being stored: an
+ * enrolled liaison, and their language if their alias has none yet. */
+static int identify_reporter(const struct converse_ctx *ctx, const char *number,
+			     struct sender *who)
+{
+	struct store_person p;
+	char lang[8] = "";
+	bool opted_out;
+	int found = store_person_find(ctx->store, number, &p);
+	if (found < 0 || (found == 0 && store_contact_find(ctx->store, number, lang, &opted_out) < 0))
+		return -1;
+	if (found == 1) {
+		who->liaison = strcmp(p.role, "liaison") == 0 && strcmp(p.status, "active") == 0;
+		memcpy(lang, p.language, sizeof lang);
+	}
+	if (!who->language[0])
+		memcpy(who->language, lang, sizeof lang);
+	return 0;
+}
+
+static int identify(const struct converse_ctx *ctx, const char *msisdn, const char *reporter,
+		    struct sender *who)
 {
 	memset(who, 0, sizeof *who);
 	int found = store_person_find(ctx->store, msisdn, &who->person);
@@ -42,6 +64,8 @@ static int identify(const struct converse_ctx *ctx, const char *msisdn, struct s
 		if (who->officer && !who->language[0])
 			memcpy(who->language, who->officer_row.language, sizeof who->language);
 	}
+	if (reporter && identify_reporter(ctx, reporter, who) < 0)
+		return -1;
 	if (!locales_has_language(ctx->locales, who->language))
 		snprintf(who->language, sizeof who->language, "%s", cfg_default_language(ctx->cfg));
 	return 0;
@@ -107,7 +131,8 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 		flow_start(ctx->flows, f, text, len, s, st);
 	} else if (who->officer) { /* anything else from an officer: what they can send */
 		answer(st, FLOW_KEY_OFFICER_HELP);
-	} else if (f) {
+	} else if (f && f->who != FLOW_WHO_officer) { /* an officer's word tells no one else
+						       * anything */
 		answer(st, FLOW_KEY_NOT_ENROLLED);
 	} else {
 		answer(st, expired ? FLOW_KEY_EXPIRED : FLOW_KEY_UNKNOWN);
@@ -131,10 +156,25 @@ static void load_session(const struct converse_ctx *ctx, const struct converse_i
 	*in_progress = !*expired;
 }
 
+bool converse_hides_sender(const struct converse_ctx *ctx, const struct flow *start,
+			   const char *text, size_t len, bool alias_found, bool alias_live,
+			   bool number_live)
+{
+	const struct flow *f = start;
+	if (!f && text)
+		f = flow_find_keyword(ctx->flows, text, len);
+	if (!f && text)
+		f = flow_find_reference(ctx->flows, text, len);
+	if (f && !f->global)
+		return f->hidden;
+	/* STOP, HELP, LANG or an answer: to the conversation in progress */
+	return alias_live || (alias_found && !number_live && !f);
+}
+
 int converse_language(const struct converse_ctx *ctx, const char *msisdn, char lang[8])
 {
 	struct sender who;
-	if (identify(ctx, msisdn, &who) < 0)
+	if (identify(ctx, msisdn, NULL, &who) < 0)
 		return -1;
 	memcpy(lang, who.language, 8);
 	return 0;
@@ -144,12 +184,12 @@ int converse_say(const struct converse_ctx *ctx, const struct converse_input *in
 		 struct converse_reply *reply)
 {
 	struct sender who;
-	if (identify(ctx, in->msisdn, &who) < 0)
+	if (identify(ctx, in->msisdn, in->reporter, &who) < 0)
 		return -1;
 	struct flow_session none = {.flow = FLOW_NONE, .node = FLOW_NONE};
 	struct flow_effects fx = {0};
 	flow_effects_add(&fx, (struct flow_effect){.kind = FLOW_EFFECT_say, .key = key});
-	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL, NULL};
+	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL, NULL, who.liaison};
 	struct effect_state state = {.reply = reply};
 	memcpy(state.lang, who.language, sizeof state.lang);
 	reply->waiting = false;
@@ -163,7 +203,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	struct flow_session s;
 	struct flow_step st;
 	bool in_progress, expired;
-	if (identify(ctx, in->msisdn, &who) < 0)
+	if (identify(ctx, in->msisdn, in->reporter, &who) < 0)
 		return -1;
 	load_session(ctx, in, &s, &in_progress, &expired);
 	/* a late answer to a PIN question is still a PIN, though the
@@ -175,7 +215,7 @@ int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	reply->secret_input = st.secret; /* before the actions take the step on */
 	reply->pin_context = pin_flow || asks_pin(ctx, &s);
 	struct effect_ctx ectx = {ctx, in, who.enrolled ? &who.person : NULL,
-				  who.officer ? &who.officer_row : NULL};
+				  who.officer ? &who.officer_row : NULL, who.liaison};
 	struct effect_state state = {.reply = reply};
 	memcpy(state.lang, who.language, sizeof state.lang);
 	/* each step's effects, the actions' outcomes taking the flow on, until

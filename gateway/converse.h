@@ -33,8 +33,10 @@ struct converse_ctx {
 };
 
 struct converse_input {
-	const char *msisdn;
-	const char *channel; /* "sms", "ussd-at" */
+	const char *msisdn;   /* the sender as stored: their alias if hidden */
+	const char *reporter; /* a hidden sender's number (tip.h), else NULL: never
+			       * stored as it is, only sealed */
+	const char *channel;  /* "sms", "ussd-at" */
 	bool ussd;           /* a USSD session: a long reply goes page by page */
 	const char *text;    /* UTF-8, or NULL if the message was not text */
 	size_t len;
@@ -69,6 +71,16 @@ struct converse_reply {
  * then the caller must roll back and acknowledge nothing. */
 int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	     struct converse_reply *reply);
+
+/* Whether a message goes to a flow that hides its sender ("sender
+ * hidden", tip.h): what it starts (start: a dialled code's flow, else its
+ * keyword's or tip reference's) hides it, or, starting nothing but a
+ * global flow, it answers the conversation held under the sender's alias
+ * (alias_live) or one the alias had when no other is in progress
+ * (alias_found, number_live). Decided before anything is written. */
+bool converse_hides_sender(const struct converse_ctx *ctx, const struct flow *start,
+			   const char *text, size_t len, bool alias_found, bool alias_live,
+			   bool number_live);
 
 /* The language replies to msisdn are in (person, district, contact,
  * default). 0 or -1. */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "remind.h"
+#include "tip.h"
 #include "watch.h"
 
 #define RETRY_SECONDS 2.0  /* after the store refused: not in a loop */
@@ -47,11 +48,13 @@ static int run_due(void *ctx, void *arg)
 	struct alert_ctx a = alerts(d);
 	struct remind_ctx r = reminders(d);
 	struct watch_ctx w = {d->store, d->cfg, d->locales, a.now, DUE_BATCH};
-	int reminded = 0, watched = 0;
+	struct tip_ctx t = {d->store, d->cfg, d->locales, a.now};
+	int reminded = 0, watched = 0, tipped = 0;
 	if (alert_due(&a) < 0 || fallback_due(d->store, a.now) < 0 ||
-	    (reminded = remind_due(&r)) < 0 || (watched = watch_due(&w)) < 0)
+	    (reminded = remind_due(&r)) < 0 || (watched = watch_due(&w)) < 0 ||
+	    (tipped = tip_due(&t, DUE_BATCH)) < 0)
 		return STORE_ERROR;
-	*more = reminded == DUE_BATCH || watched == DUE_BATCH;
+	*more = reminded == DUE_BATCH || watched == DUE_BATCH || tipped == DUE_BATCH;
 	return 0;
 }
 
@@ -59,11 +62,13 @@ static int run_due(void *ctx, void *arg)
 static int next_due(struct daemon *d, int64_t *at)
 {
 	struct alert_ctx a = alerts(d);
-	int64_t each[4];
-	int found[4] = {alert_next_due(&a, &each[0]), fallback_next_due(d->store, &each[1]),
-			remind_next_due(d->store, &each[2]), watch_next_due(d->store, &each[3])};
+	struct tip_ctx t = {d->store, d->cfg, d->locales, a.now};
+	int64_t each[5];
+	int found[5] = {alert_next_due(&a, &each[0]), fallback_next_due(d->store, &each[1]),
+			remind_next_due(d->store, &each[2]), watch_next_due(d->store, &each[3]),
+			tip_next_due(&t, &each[4])};
 	int any = 0;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (found[i] < 0)
 			return STORE_ERROR;
 		if (found[i] && (!any || each[i] < *at))

@@ -67,7 +67,9 @@ static int queue_sms(const struct effect_ctx *ctx, const struct flow_effect *e,
 	struct store *store = ctx->conversation->store;
 	if (e->to == FLOW_TO_SENDER) {
 		const struct converse_reply *r = state->reply;
-		if (!in->ussd)
+		/* an SMS reply is already one; a hidden sender gets no SMS of
+		 * their own making (tip.h: their phone may be read) */
+		if (!in->ussd || in->reporter)
 			return 0;
 		return fallback_queue(store, in->msisdn, r->text.data ? r->text.data : "",
 				      in->message_id, in->now);
@@ -142,11 +144,16 @@ static int call(const struct effect_ctx *ctx, const struct flow_effect *e, struc
 	    .cfg = c->cfg,
 	    .locales = c->locales,
 	    .msisdn = in->msisdn,
+	    .reporter = in->reporter,
+	    .liaison = ctx->liaison,
+	    .language = state->lang,
 	    .channel = in->channel,
 	    .person = ctx->person,
 	    .officer = ctx->officer,
 	    .now = in->now,
 	    .message_id = in->message_id,
+	    .text = in->text,
+	    .len = in->len,
 	    .more = &more,
 	};
 	if (actions_run(e->action, &actx, s, &state->outcome) < 0)
@@ -172,7 +179,9 @@ int effect_run(const struct effect_ctx *ctx, const struct flow_effects *fx, stru
 		case FLOW_EFFECT_queue_sms: rc = queue_sms(ctx, e, s, state); break;
 		case FLOW_EFFECT_arm_timer: arm_timer(ctx, e, s, state); break;
 		case FLOW_EFFECT_end_session: end_session(ctx, state); break;
-		case FLOW_EFFECT_confirm: state->reply->confirm = ctx->in->ussd; break;
+		case FLOW_EFFECT_confirm: /* never an SMS to a hidden sender (queue_sms) */
+			state->reply->confirm = ctx->in->ussd && !ctx->in->reporter;
+			break;
 		case FLOW_EFFECT_set_language: rc = set_language(ctx, e, state); break;
 		}
 	}

@@ -23,6 +23,7 @@ struct effect_ctx {
 	const struct converse_input *in;     /* the message: sender, channel, time, session */
 	const struct store_person *person;   /* the sender if enrolled, else NULL */
 	const struct store_officer *officer; /* the sender if an officer, else NULL */
+	bool liaison;                        /* a hidden sender who is an enrolled liaison */
 };
 
 /* What carrying them out changed. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refcode.h"
+
 const char *flow_action_name(enum flow_action a)
 {
 	static const char *const names[] = {
@@ -77,6 +79,17 @@ const struct flow *flow_find_ussd(const struct flow_set *set, const char *code)
 	for (size_t i = 0; i < set->flow_count; i++)
 		if (set->flows[i].ussd_code && !set->flows[i].sms_only &&
 		    strcmp(set->flows[i].ussd_code, code) == 0)
+			return &set->flows[i];
+	return NULL;
+}
+
+const struct flow *flow_find_reference(const struct flow_set *set, const char *text, size_t len)
+{
+	char ref[REFCODE_SIZE(REFCODE_TIP)];
+	if (!text || !refcode_read(text, len, REFCODE_TIP, true, ref))
+		return NULL;
+	for (size_t i = 0; i < set->flow_count; i++)
+		if (set->flows[i].on_reference && !set->flows[i].ussd_only)
 			return &set->flows[i];
 	return NULL;
 }

@@ -19,8 +19,10 @@
 #include "keyfold.h"
 #include "match.h"
 
-/* The named C actions a flow may call (convention 7: declared once). */
-#define FLOW_ACTIONS(X)                                                                            \
+/* The named C actions a flow may call (convention 7: declared once): those
+ * of actions.c, then the tips' (actions_tip.c). */
+#define FLOW_ACTIONS(X) FLOW_ACTIONS_RECORDS(X) FLOW_ACTIONS_TIPS(X)
+#define FLOW_ACTIONS_RECORDS(X)                                                                    \
 	X(verify_pin)                                                                              \
 	X(record_checkin)                                                                          \
 	X(next_appointment)                                                                        \
@@ -32,6 +34,17 @@
 	X(decline_appointment)                                                                     \
 	X(acknowledge_incident)                                                                    \
 	X(unlock_pin)
+#define FLOW_ACTIONS_TIPS(X)                                                                       \
+	X(tip_check)                                                                               \
+	X(tip_districts)                                                                           \
+	X(tip_place)                                                                               \
+	X(create_tip)                                                                              \
+	X(add_to_tip)                                                                              \
+	X(tip_followup)                                                                            \
+	X(tip_ack)                                                                                 \
+	X(tip_reply)                                                                               \
+	X(tip_close)                                                                               \
+	X(tip_block)
 
 enum flow_action {
 #define X(name) FLOW_ACTION_##name,
@@ -41,7 +54,7 @@ enum flow_action {
 };
 
 /* What an action can report; a node says where each leads. */
-#define FLOW_OUTCOMES(X) X(ok) X(fail) X(locked)
+#define FLOW_OUTCOMES(X) X(ok) X(fail) X(locked) X(more) X(none)
 
 enum flow_outcome {
 #define X(name) FLOW_OUTCOME_##name,
@@ -130,6 +143,9 @@ struct flow {
 	bool global;      /* interrupts any conversation (HELP, STOP, LANG …) */
 	bool sms_only;    /* "channel sms": not started over USSD */
 	bool on_reminder; /* "trigger reminder": an appointment reminder opens it */
+	bool on_reference; /* "trigger reference": a message that begins with a
+			    * tip reference (tip.h) opens it */
+	bool hidden;      /* "sender hidden": runs under the sender's alias (tip.h) */
 	bool ussd_only;   /* "channel ussd": not started by SMS */
 	bool asks_pin;    /* a node reads a PIN (a pattern's group named pin): what
 			   * the person sends to this flow may hold one */
@@ -154,6 +170,7 @@ struct flow_set {
 	struct flow_spelling *spellings; /* every flow's, sorted by folded form */
 	size_t spelling_count;
 	char *strings; /* every name, key and keyword above: the loaded text */
+	bool any_hidden; /* some flow hides its sender */
 };
 
 /* The texts chabar answers with of its own, outside a flow's nodes: each
@@ -178,6 +195,11 @@ struct flow_set {
 #define FLOW_KEY_MISSED       "alert.missed_checkin"  /* to the officer: a window missed */
 #define FLOW_KEY_ESCALATED    "alert.escalated"       /* to a supervisor: no one said OK */
 #define FLOW_KEY_OFFICER_HELP "officer.help"          /* an officer's SMS that is no command */
+#define FLOW_KEY_TIP_ALERT    "tip.alert"             /* to the officer on call: a tip */
+#define FLOW_KEY_TIP_LIAISON  "tip.alert_liaison"     /* the same, from a liaison */
+#define FLOW_KEY_TIP_CALLBACK "tip.alert_callback"    /* the same, to be called back */
+#define FLOW_KEY_TIP_REPORTER "tip.from_reporter"     /* to the officer: the reporter wrote */
+#define FLOW_KEY_TIP_REPLY    "tip.police_reply"      /* to the reporter: an officer's reply */
 #define FLOW_ENGINE_KEYS(X)                                                                        \
 	X(FLOW_KEY_UNKNOWN)                                                                        \
 	X(FLOW_KEY_EXPIRED)                                                                        \
@@ -198,7 +220,12 @@ struct flow_set {
 	X(FLOW_KEY_CANCELLED)                                                                      \
 	X(FLOW_KEY_MISSED)                                                                         \
 	X(FLOW_KEY_ESCALATED)                                                                      \
-	X(FLOW_KEY_OFFICER_HELP)
+	X(FLOW_KEY_OFFICER_HELP)                                                                   \
+	X(FLOW_KEY_TIP_ALERT)                                                                      \
+	X(FLOW_KEY_TIP_LIAISON)                                                                    \
+	X(FLOW_KEY_TIP_CALLBACK)                                                                   \
+	X(FLOW_KEY_TIP_REPORTER)                                                                   \
+	X(FLOW_KEY_TIP_REPLY)
 
 struct flow_var {
 	char name[FLOW_VAR_NAME_MAX];
@@ -282,6 +309,9 @@ const char *flow_who_name(enum flow_who w);
 const struct flow *flow_find_keyword(const struct flow_set *set, const char *text, size_t len);
 /* The flow a USSD service code starts, or NULL. */
 const struct flow *flow_find_ussd(const struct flow_set *set, const char *code);
+/* The flow a message beginning with a tip reference opens ("trigger
+ * reference"), or NULL. */
+const struct flow *flow_find_reference(const struct flow_set *set, const char *text, size_t len);
 /* The flow an appointment reminder opens ("trigger reminder"), or NULL. */
 const struct flow *flow_find_reminder(const struct flow_set *set);
 

@@ -9,6 +9,10 @@
  *     trigger ussd CODE              e.g. *384*1#
  *     trigger reminder               opened by an appointment reminder
  *                                    (remind.h), at its start node
+ *     trigger reference              opened by an SMS that begins with a
+ *                                    tip reference (tip.h)
+ *     sender hidden                  runs under the sender's alias, never
+ *                                    their number (tip.h)
  *     who anyone|enrolled|supervised|liaison|officer
  *     global                         interrupts any conversation
  *     channel sms|ussd|any           where it runs (any)
@@ -384,9 +388,11 @@ static void flow_trigger(struct parser *p, char **w, size_t n)
 		f->ussd_code = w[2];
 	} else if (n == 2 && strcmp(w[1], "reminder") == 0) {
 		f->on_reminder = true;
+	} else if (n == 2 && strcmp(w[1], "reference") == 0) {
+		f->on_reference = true;
 	} else {
-		ERROR(p, "expected \"trigger keyword WORD...\", one \"trigger ussd CODE\" or "
-			 "\"trigger reminder\"");
+		ERROR(p, "expected \"trigger keyword WORD...\", one \"trigger ussd CODE\", "
+			 "\"trigger reminder\" or \"trigger reference\"");
 	}
 }
 
@@ -410,6 +416,8 @@ static void flow_header_word(struct parser *p, char **w, size_t n)
 		return;
 	if (strcmp(w[0], "global") == 0 && n == 1)
 		f->global = true;
+	else if (strcmp(w[0], "sender") == 0 && n == 2 && strcmp(w[1], "hidden") == 0)
+		f->hidden = p->set->any_hidden = true;
 	else if (strcmp(w[0], "channel") == 0 && n == 2 &&
 		 (!strcmp(w[1], "sms") || !strcmp(w[1], "ussd") || !strcmp(w[1], "any"))) {
 		f->sms_only = strcmp(w[1], "sms") == 0;
@@ -420,8 +428,8 @@ static void flow_header_word(struct parser *p, char **w, size_t n)
 		p->start = w[1];
 		p->start_line = p->line;
 	} else
-		ERROR(p, "expected \"global\", \"channel sms|ussd|any\", \"budget N\" (1..10) or "
-			 "\"start NODE\"");
+		ERROR(p, "expected \"global\", \"sender hidden\", \"channel sms|ussd|any\", "
+			 "\"budget N\" (1..10) or \"start NODE\"");
 }
 
 static int node_index(const struct flow *f, const char *name)
@@ -524,9 +532,9 @@ static void finish_flow(struct parser *p)
 			   f->name);
 	else
 		check_reachable(p, f);
-	if (!f->keyword_count && !f->ussd_code && !f->on_reminder)
+	if (!f->keyword_count && !f->ussd_code && !f->on_reminder && !f->on_reference)
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger", f->name);
-	if ((f->sms_only && !f->keyword_count && !f->on_reminder) ||
+	if ((f->sms_only && !f->keyword_count && !f->on_reminder && !f->on_reference) ||
 	    (f->ussd_only && !f->ussd_code))
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger on its channel",
 			   f->name);
@@ -628,6 +636,7 @@ static void parse_line(struct parser *p, char *line)
 	else if (strcmp(w[0], "who") == 0)
 		flow_who(p, w, n);
 	else if (strcmp(w[0], "global") == 0 || strcmp(w[0], "budget") == 0 ||
+		 strcmp(w[0], "sender") == 0 ||
 		 strcmp(w[0], "start") == 0 || strcmp(w[0], "channel") == 0)
 		flow_header_word(p, w, n);
 	else if (strcmp(w[0], "say") == 0 || strcmp(w[0], "menu") == 0)
@@ -773,6 +782,10 @@ static void check_ussd_codes(struct diag *d, const struct flow_set *set)
 			if (fa->on_reminder && fb->on_reminder)
 				diag_error(d, fb->file, fb->line,
 					   "flow %s answers reminders, as %s does already",
+					   fb->name, fa->name);
+			if (fa->on_reference && fb->on_reference)
+				diag_error(d, fb->file, fb->line,
+					   "flow %s answers tip references, as %s does already",
 					   fb->name, fa->name);
 			if (fa->ussd_code && fb->ussd_code &&
 			    strcmp(fa->ussd_code, fb->ussd_code) == 0)

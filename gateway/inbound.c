@@ -11,6 +11,7 @@
 #include "kannel.h"
 #include "log.h"
 #include "pin.h"
+#include "tip.h"
 #include "ussd.h"
 #include "utf.h"
 
@@ -215,15 +216,64 @@ static int repeat(struct daemon *d, const struct inbound *in, struct inbound_out
 	return 0;
 }
 
-/* The rows of the exchange and the conversation between them. */
-static int exchange(struct daemon *d, const struct inbound *in, struct converse_reply *reply,
-		    int64_t *confirm_id)
+/* Whether a conversation is under way in s (a flow waiting, or pages). */
+static bool live(const struct store_session *s, int64_t now)
 {
-	int64_t now = (int64_t)clock_now(d->loop);
+	return (s->flow[0] || s->pages[0]) && s->expires_at >= now;
+}
+
+/* Whether the sender of in is hidden (tip.h), decided before anything is
+ * written: 1 with their alias, 0, or STORE_ERROR. Reads only. */
+static int hide(struct daemon *d, const struct inbound *in, int64_t now, char alias[MSISDN_SIZE])
+{
+	if (!d->flows->any_hidden)
+		return 0;
+	tip_alias(d->cfg->keys.tipster, in->msisdn, alias);
+	struct converse_ctx c = {d->store, d->cfg, d->flows, d->locales};
+	struct store_session s, number;
+	int found = store_session_get(d->store, alias, in->channel, &s);
+	if (found < 0)
+		return STORE_ERROR;
+	bool hidden;
+	if (in->session_id) {
+		/* USSD: the alias's session goes on, or a new one's dialled code
+		 * (an aggregator's first request has no text) decides */
+		char key[sizeof s.ussd_session];
+		session_key(in->session_id, key);
+		const struct flow *f = flow_find_ussd(d->flows, in->service_code);
+		hidden = (found == 1 && !in->begin && strcmp(s.ussd_session, key) == 0) ||
+			 (!in->abort && !(in->history && in->len > 0) && f &&
+			  converse_hides_sender(&c, f, NULL, 0, false, false, false));
+	} else {
+		bool alias_live = found == 1 && live(&s, now);
+		int other = found == 1 && !alias_live
+				? store_session_get(d->store, in->msisdn, in->channel, &number)
+				: 0;
+		if (other < 0)
+			return STORE_ERROR;
+		hidden = converse_hides_sender(&c, NULL, in->text_is_utf8 ? in->text : NULL, in->len,
+					       found == 1, alias_live, other == 1 && live(&number, now));
+	}
+	if (!hidden && in->network_id) { /* a retry of a message kept under the alias */
+		struct store_reply earlier;
+		int kept = store_find_reply(d->store, in->channel, alias, in->network_id, &earlier);
+		if (kept < 0)
+			return STORE_ERROR;
+		hidden = kept == 1;
+	}
+	return hidden;
+}
+
+/* The rows of the exchange and the conversation between them; reporter:
+ * a hidden sender's number, in being under their alias. */
+static int exchange(struct daemon *d, const struct inbound *in, const char *reporter,
+		    int64_t now, struct converse_reply *reply, int64_t *confirm_id)
+{
 	bool ussd = in->session_id != NULL;
 	struct converse_ctx conversation = {d->store, d->cfg, d->flows, d->locales};
 	struct converse_input input = {
 	    .msisdn = in->msisdn,
+	    .reporter = reporter,
 	    .channel = in->channel,
 	    .ussd = ussd,
 	    .now = now,
@@ -326,11 +376,27 @@ static int exchange(struct daemon *d, const struct inbound *in, struct converse_
 
 int inbound_apply(struct daemon *d, const struct inbound *in, struct inbound_outcome *out)
 {
+	int64_t now = (int64_t)clock_now(d->loop);
+	char alias[MSISDN_SIZE];
+	int hidden = hide(d, in, now, alias);
+	if (hidden < 0)
+		return STORE_ERROR;
+	struct inbound stored = *in; /* as it is kept: a hidden sender is their alias */
+	if (hidden) {
+		stored.msisdn = alias;
+		snprintf(out->from, sizeof out->from, "hidden");
+	} else {
+		log_mask_msisdn(in->msisdn, out->from);
+	}
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"",
+			hidden ? "hidden" : in->msisdn, (int)(in->len > 160 ? 160 : in->len),
+			in->text);
 	struct converse_reply reply = {0};
 	buf_init(&reply.text, CONVERSE_REPLY_MAX);
-	int rc = exchange(d, in, &reply, &out->confirm_id);
+	int rc = exchange(d, &stored, hidden ? in->msisdn : NULL, now, &reply, &out->confirm_id);
 	if (rc == STORE_DUPLICATE && in->network_id) {
-		rc = repeat(d, in, out);
+		rc = repeat(d, &stored, out);
 	} else if (rc == 0) {
 		buf_append(&out->text, reply.text.data ? reply.text.data : "", reply.text.len);
 		out->ucs2 = reply.ucs2;

@@ -2,8 +2,9 @@
  * inbound — the one pipeline every channel's message goes through. A
  * channel adapter (Kannel SMS, Kannel SMPP USSD, a USSD aggregator) parses
  * its request into a struct inbound and formats the outcome for its wire;
- * everything between is here, once: the repeat of a message already
- * answered, the USSD session's standing (new, continued, lost, timed out,
+ * everything between is here, once: whether the sender is hidden (a
+ * tip: from here on they are their alias, tip.h), the repeat of a message
+ * already answered, the USSD session's standing (new, continued, lost, timed out,
  * a page of a long reply), the conversation, redaction of what could be a
  * PIN, the SMS copy of a USSD confirmation, and the rows of the exchange
  * (the message, its reply, the session).
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "converse.h"
+#include "log.h"
 
 struct daemon;
 
@@ -50,6 +52,8 @@ struct inbound_outcome {
 	const char *key;    /* the text key answered with, for the log */
 	int64_t confirm_id; /* USSD: the stored reply ends on a confirmation; an
 			     * adapter that can asks for its failure report */
+	char from[LOG_MASK_SIZE]; /* the sender for the log: masked, "hidden" (a
+				   * flow hides them, tip.h), "" if not known */
 };
 
 /* 0 with out filled; STORE_ERROR if the store failed (the caller rolls this

@@ -1,70 +1,25 @@
 /* ledger — see ledger.h. */
 #include "ledger.h"
 
-#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Digits and capitals that no other one is mistaken for, on a screen or
- * said aloud: 22 of them, 8 drawn, about 2^35 codes. */
-static const char alphabet[] = "3479ACDEFHJKMNPRTUVWXY";
+#include "refcode.h"
 
 #define RECEIPT_DRAWS 4 /* a code already taken is drawn again (never in practice) */
 
 void ledger_receipt(char out[LEDGER_RECEIPT_SIZE])
 {
-	for (int i = 0, o = 0; i < 8; i++) {
-		if (i == 4)
-			out[o++] = '-';
-		out[o++] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
-	}
-	out[LEDGER_RECEIPT_SIZE - 1] = '\0';
-}
-
-/* The Latin capital a Cyrillic letter typed on a Russian keyboard stands
- * for (UTF-8 at c, 2 bytes), or 0: А В Е К М Н О Р С Т У Х, either case. */
-static char cyrillic_lookalike(const unsigned char *c)
-{
-	static const struct {
-		unsigned cp;
-		char latin;
-	} map[] = {{0x410, 'A'}, {0x412, 'B'}, {0x415, 'E'}, {0x41a, 'K'},
-		   {0x41c, 'M'}, {0x41d, 'H'}, {0x41e, 'O'}, {0x420, 'P'},
-		   {0x421, 'C'}, {0x422, 'T'}, {0x423, 'Y'}, {0x425, 'X'}};
-	if ((c[0] & 0xe0) != 0xc0 || (c[1] & 0xc0) != 0x80)
-		return 0;
-	unsigned cp = (unsigned)(c[0] & 0x1f) << 6 | (c[1] & 0x3f);
-	if (cp >= 0x430 && cp <= 0x44f)
-		cp -= 0x20; /* small to capital */
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (map[i].cp == cp)
-			return map[i].latin;
-	return 0;
+	refcode_draw(REFCODE_RECEIPT, false, out);
 }
 
 bool ledger_receipt_read(const char *text, char out[LEDGER_RECEIPT_SIZE])
 {
-	char code[8];
-	size_t n = 0;
-	for (const char *c = text; *c; c++) {
-		if (*c == ' ' || *c == '-')
-			continue;
-		char up = (char)toupper((unsigned char)*c);
-		if ((unsigned char)*c >= 0x80) { /* typed on a Russian keyboard */
-			up = cyrillic_lookalike((const unsigned char *)c);
-			if (!up)
-				return false;
-			c++;
-		}
-		if (n == sizeof code || !strchr(alphabet, up))
-			return false;
-		code[n++] = up;
-	}
-	if (n != sizeof code)
-		return false;
-	snprintf(out, LEDGER_RECEIPT_SIZE, "%.4s-%.4s", code, code + 4);
-	return true;
+	size_t len = strlen(text), used = refcode_read(text, len, REFCODE_RECEIPT, false, out);
+	while (used && used < len && text[used] == ' ')
+		used++;
+	return used && used == len;
 }
 
 void ledger_hash(const unsigned char key[32], const struct store_checkin *c,

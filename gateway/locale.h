@@ -61,7 +61,14 @@
 	X(ref, "XXXX-XXXX")                                                                        \
 	X(window, "31.12.2026 23:59-23:59")                                                        \
 	X(last_checkin, "31.12.2026 23:59")                                                        \
-	X(name, "Жылдызкан Абдыкадырова")
+	X(name, "Жылдызкан Абдыкадырова")                                                          \
+	X(districts, "1 Октябрьский\n2 Первомайски\n3 Свердловский")                              \
+	X(category, "Нужна помощь вернувшемуся")                                                   \
+	X(district, "Октябрьский район, с. Кара-Суу, ул. Ленина")                                  \
+	X(text, "Описание")                                                                        \
+	X(phone, "996555123456")                                                                   \
+	X(limit, "1000")                                                                           \
+	X(max, "4000")
 
 /* A text's own SMS budget: a line "budget: N" among its extracted comments
  * in the reference catalog ("#. budget: 1" above global.help in en.po), N

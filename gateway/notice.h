@@ -30,6 +30,13 @@ struct notice {
 	/* an alert's (alert.h) */
 	int64_t officer_id, chain_id;
 	const char *text_vars;
+	/* a hidden recipient's number, sealed (seal.h): msisdn is their alias */
+	const unsigned char *sealed;
+	/* what someone typed (vars[fit]: a description, a relayed reply) is
+	 * cut at a word end so that the whole text fits fit_segments SMS
+	 * parts (0: as it is) */
+	int fit;
+	unsigned fit_segments;
 };
 
 /* 0 queued, 1 if the text cannot be rendered (logged, nothing queued), or

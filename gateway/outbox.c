@@ -15,6 +15,7 @@
 #include "kannel.h"
 #include "log.h"
 #include "msisdn.h"
+#include "seal.h"
 
 #define ANSWER_MAX        1024 /* of Kannel's sendsms answer, kept for the log and the row */
 #define BACKOFF_FIRST     2.0
@@ -252,6 +253,32 @@ struct turn {
 
 static int record(struct outbox *o, const struct outcome *r);
 
+/* A hidden recipient's number, opened from its seal into the row, in
+ * memory only: only the request carries it. 0 or -1. */
+static int unseal(struct outbox *o, struct store_outbox_row *row)
+{
+	char number[MSISDN_SIZE];
+	int rc = seal_open(o->cfg->keys.seal, row->sealed, row->sealed_len, number);
+	sodium_memzero(row->sealed, sizeof row->sealed);
+	if (rc == 0)
+		memcpy(row->msisdn, number, sizeof row->msisdn);
+	sodium_memzero(number, sizeof number);
+	return rc;
+}
+
+/* Whether the number said STOP (as a person or not): a hidden recipient's
+ * row knows only whether their alias did. */
+static bool opted_out(struct outbox *o, const char *number)
+{
+	struct store_person p;
+	char lang[8];
+	bool out = false;
+	int person = store_person_find(o->d->store, number, &p);
+	if (person == 1)
+		return p.opted_out;
+	return person == 0 && store_contact_find(o->d->store, number, lang, &out) == 0 && out;
+}
+
 static int take_due(void *ctx, void *arg)
 {
 	struct outbox *o = ctx;
@@ -270,6 +297,10 @@ static int take_due(void *ctx, void *arg)
 		 * answer to a number that said STOP */
 		const char *refused = row->opted_out ? "opted out" : NULL;
 		char number[MSISDN_SIZE];
+		if (row->sealed_len && unseal(o, row) < 0)
+			refused = "the sealed number cannot be opened";
+		else if (row->sealed_len && !refused && opted_out(o, row->msisdn))
+			refused = "opted out";
 		if (msisdn_normalize(row->msisdn, strlen(row->msisdn), number) < 0 ||
 		    strspn(number, "0123456789") != strlen(number))
 			refused = "not a phone number";

@@ -32,6 +32,19 @@
 	"c.id, c.person_id, c.at, c.location, c.channel, coalesce(c.message_id, 0),"               \
 	" coalesce(c.receipt, ''), coalesce(c.prev_hash, ''), coalesce(c.hash, '')"
 
+/* A tip as tip.c and chabarctl read it (read_tip). */
+#define TIP_COLUMNS                                                                                \
+	"t.id, t.reference, coalesce(t.district_id, 0), coalesce(d.name, ''),"                     \
+	" coalesce(d.timezone, 'UTC'), coalesce(t.category, ''), t.body, coalesce(t.place, ''),"   \
+	" coalesce(t.tipster_hash, ''), coalesce(t.callback_msisdn, ''), t.status, t.liaison,"     \
+	" coalesce(t.officer_id, 0), t.escalations, coalesce(t.alert_at, 0), t.created_at,"        \
+	" coalesce(t.updated_at, t.created_at), coalesce(t.acknowledged_at, 0),"                   \
+	" coalesce(t.closed_at, 0), t.channel, coalesce(t.language, ''), EXISTS (SELECT 1 FROM tip_relay r"                  \
+	" WHERE r.tip_id = t.id) FROM tips t LEFT JOIN districts d ON d.id = t.district_id"
+
+/* An officer a tip may go to, in order (read_officer). */
+#define TIP_OFFICER_COLUMNS "o.id, o.msisdn, o.language"
+
 #define STORE_STATEMENTS(X)                                                                        \
 	X(begin, "BEGIN IMMEDIATE")                                                                \
 	X(commit, "COMMIT")                                                                        \
@@ -202,13 +215,13 @@
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
 	X(outbox_add,                                                                              \
 	  "INSERT INTO outbox (msisdn, text, coding, kind, related_id, officer_id, text_key,"      \
-	  " chain_id, next_attempt_at, created_at, updated_at, text_vars)"                         \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9, ?10)")                             \
+	  " chain_id, next_attempt_at, created_at, updated_at, text_vars, sealed)"                 \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9, ?10, ?11)")                        \
 	X(outbox_resume,                                                                           \
 	  "UPDATE outbox SET status = 'queued', next_attempt_at = ?2, updated_at = ?1,"            \
 	  " last_error = 'resumed after a stop: waiting for a report before sending again'"        \
 	  " WHERE status = 'sending'")                                                             \
-	X(outbox_due, "SELECT id, msisdn, text, coding, attempts, created_at,"                     \
+	X(outbox_due, "SELECT id, msisdn, text, coding, attempts, created_at, sealed,"             \
 		      " coalesce((SELECT opted_out FROM persons WHERE msisdn = o.msisdn), 0)"      \
 		      " OR coalesce((SELECT opted_out FROM contacts WHERE msisdn = o.msisdn), 0)"  \
 		      " FROM outbox o WHERE status = 'queued' AND next_attempt_at <= ?1"           \
@@ -216,13 +229,15 @@
 	X(outbox_next_due, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'")      \
 	X(outbox_mark,                                                                             \
 	  "UPDATE outbox SET status = ?2, attempts = attempts + ?3, next_attempt_at = ?4,"         \
-	  " last_error = ?5, updated_at = ?6 WHERE id = ?1 AND status IN ('queued', 'sending')")   \
+	  " last_error = ?5, updated_at = ?6, sealed = CASE WHEN ?2 IN ('queued', 'sending')"      \
+	  " THEN sealed END WHERE id = ?1 AND status IN ('queued', 'sending')")                    \
 	X(outbox_report,                                                                           \
 	  "UPDATE outbox SET status = CASE"                                                        \
 	  " WHEN status IN ('queued', 'sending') THEN coalesce(?2, 'accepted')"                    \
 	  " WHEN ?2 IS NULL OR (?2 = 'accepted' AND status IN ('delivered', 'undeliverable',"      \
 	  " 'failed')) THEN status ELSE ?2 END, last_error = ?3,"                                  \
-	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5 WHERE id = ?1")       \
+	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5, sealed = NULL"       \
+	  " WHERE id = ?1")                                                                        \
 	X(alert_settle_delivered,                                                                  \
 	  "UPDATE outbox SET settled_at = ?1 WHERE kind = 'alert' AND settled_at IS NULL"          \
 	  " AND status = 'delivered'")                                                             \
@@ -250,6 +265,45 @@
 	  "SELECT r.id FROM messages m JOIN messages r ON r.in_reply_to = m.id"                    \
 	  " WHERE m.msisdn = ?1 AND m.channel = ?2 AND m.network_id IS NOT NULL"                   \
 	  " AND m.created_at >= ?3 AND r.status = 'confirmation' ORDER BY m.id DESC LIMIT 1")      \
+	X(tip_add,                                                                                 \
+	  "INSERT INTO tips (reference, district_id, category, body, tipster_hash, anonymous,"     \
+	  " created_at, updated_at, place, liaison, channel, callback_msisdn, consent_at, alert_at," \
+	  " language) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")   \
+	X(tip_relay_add, "INSERT INTO tip_relay (tip_id, sealed_msisdn, nonce, created_at)"        \
+			 " VALUES (?1, ?2, ?3, ?4)")                                               \
+	X(tip_find, "SELECT " TIP_COLUMNS " WHERE t.reference = ?1 OR t.id = ?2")                  \
+	X(tip_body, "UPDATE tips SET body = ?2, alert_at = ?3, updated_at = ?4 WHERE id = ?1")     \
+	X(tip_count_since,                                                                         \
+	  "SELECT count(*) FROM tips WHERE tipster_hash = ?1 AND created_at >= ?2")                \
+	X(tip_blocked, "SELECT count(*) FROM tip_blocks WHERE tipster_hash = ?1")                  \
+	X(tip_block, "INSERT INTO tip_blocks (tipster_hash, tip_id, blocked_by, blocked_at)"       \
+		     " SELECT tipster_hash, id, ?2, ?3 FROM tips WHERE id = ?1"                    \
+		     " AND tipster_hash IS NOT NULL ON CONFLICT DO NOTHING")                       \
+	X(tip_alerted, "UPDATE tips SET officer_id = ?2, escalations = ?3, alert_at = ?4,"         \
+		       " updated_at = ?5 WHERE id = ?1")                                           \
+	X(tip_status, "UPDATE tips SET status = ?2, officer_id = coalesce(?3, officer_id),"        \
+		      " alert_at = CASE WHEN ?2 = 'new' THEN alert_at END,"                        \
+		      " acknowledged_at = CASE WHEN ?2 != 'new' THEN coalesce(acknowledged_at, ?4)" \
+		      " END, closed_at = CASE WHEN ?2 = 'closed' THEN ?4 END, updated_at = ?4"     \
+		      " WHERE id = ?1")                                                            \
+	X(tip_due, "SELECT id FROM tips WHERE alert_at <= ?1 ORDER BY alert_at LIMIT 1")           \
+	X(tip_next_due, "SELECT min(alert_at) FROM tips WHERE alert_at IS NOT NULL")               \
+	X(tip_relay_get, "SELECT sealed_msisdn FROM tip_relay WHERE tip_id = ?1")                  \
+	X(tip_relay_purge, "DELETE FROM tip_relay WHERE created_at < ?1")                          \
+	X(tip_relay_next_purge, "SELECT min(created_at) FROM tip_relay")                           \
+	X(tip_audit_add, "INSERT INTO tip_audit (at, actor, tip_id, action, detail)"               \
+			 " VALUES (?1, ?2, ?3, ?4, ?5)")                                           \
+	X(tip_on_call,                                                                             \
+	  "SELECT " TIP_OFFICER_COLUMNS ", r.weekdays, r.from_min, r.to_min,"                      \
+	  " coalesce(d.timezone, 'UTC') FROM tip_roster r JOIN officers o ON o.id = r.officer_id"  \
+	  " AND o.active = 1 JOIN districts d ON d.id = r.district_id"                             \
+	  " WHERE ?1 = 0 OR r.district_id = ?1 ORDER BY r.position, r.id")                         \
+	X(tip_officers,                                                                            \
+	  "SELECT " TIP_OFFICER_COLUMNS ", o.role = 'supervisor' FROM officers o"                  \
+	  " WHERE o.active = 1"                                                                    \
+	  " AND (?1 = 0 OR o.district_id = ?1) ORDER BY o.role = 'supervisor', o.id")              \
+	X(tip_officer, "SELECT " TIP_OFFICER_COLUMNS " FROM officers o WHERE o.id = ?1")           \
+	X(districts_page, "SELECT id, name FROM districts ORDER BY name, id LIMIT ?1 OFFSET ?2")   \
 	X(reply_failed,                                                                            \
 	  "UPDATE messages SET status = 'undelivered' WHERE id = ?1 AND direction = 'out'"         \
 	  " AND status = 'confirmation' RETURNING msisdn, text, coalesce(in_reply_to, 0)")
@@ -521,6 +575,15 @@ static void bind_all(sqlite3_stmt *st, const char *format, va_list ap)
 			bind_text_or_null(st, i + 1, va_arg(ap, const char *));
 			continue;
 		}
+		if (format[i] == 'b') { /* a blob and its length (NULL: none) */
+			const void *blob = va_arg(ap, const void *);
+			size_t len = va_arg(ap, size_t);
+			if (blob)
+				sqlite3_bind_blob(st, i + 1, blob, (int)len, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, i + 1);
+			continue;
+		}
 		int64_t v = va_arg(ap, int64_t);
 		if (format[i] == 'n' && v == 0)
 			sqlite3_bind_null(st, i + 1);
@@ -718,9 +781,10 @@ int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t no
 {
 	int64_t coding =
 	    gsm_needs_ucs2(m->text, strlen(m->text)) ? KANNEL_CODING_UCS2 : KANNEL_CODING_7BIT;
-	int rc = write_bound(s, s->outbox_add, "ttitnntnit", m->msisdn, m->text, coding, m->kind,
+	int rc = write_bound(s, s->outbox_add, "ttitnntnitb", m->msisdn, m->text, coding, m->kind,
 			     m->related_id, m->officer_id, m->text_key, m->chain_id, now,
-			     m->text_vars && *m->text_vars ? m->text_vars : NULL);
+			     m->text_vars && *m->text_vars ? m->text_vars : NULL, m->sealed,
+			     m->sealed ? (size_t)SEAL_SIZE : (size_t)0);
 	s->outbox_added |= rc == 0;
 	s->deadlines_changed |= rc == 0 && m->officer_id; /* an alert's time to be delivered */
 	return rc;
@@ -763,7 +827,12 @@ int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out)
 	out->coding = sqlite3_column_int(st, 3);
 	out->attempts = sqlite3_column_int(st, 4);
 	out->created_at = sqlite3_column_int64(st, 5);
-	out->opted_out = sqlite3_column_int(st, 6) != 0;
+	out->sealed_len = (size_t)sqlite3_column_bytes(st, 6);
+	if (out->sealed_len != SEAL_SIZE)
+		out->sealed_len = 0; /* none, or not a seal: it will not open */
+	if (out->sealed_len)
+		memcpy(out->sealed, sqlite3_column_blob(st, 6), SEAL_SIZE);
+	out->opted_out = sqlite3_column_int(st, 7) != 0;
 	done(st);
 	return 1;
 }
@@ -1281,6 +1350,196 @@ int store_message_redact(struct store *s, int64_t id, const char *text, size_t l
 int store_session_delete(struct store *s, const char *msisdn, const char *channel)
 {
 	return write_bound(s, s->session_delete, "tt", msisdn, channel);
+}
+
+int store_tip_add(struct store *s, const struct store_new_tip *t, int64_t *id)
+{
+	int rc = write_bound(s, s->tip_add, "tntttiitittnnt", t->ref, t->district_id,
+			     t->category, t->body, t->tipster, (int64_t)!t->callback, t->now,
+			     t->place, (int64_t)t->liaison, t->channel, t->callback,
+			     t->callback ? t->now : 0, t->alert_at, t->language);
+	if (rc < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	s->deadlines_changed = true;
+	return write_bound(s, s->tip_relay_add, "ibbi", *id, t->sealed, (size_t)SEAL_SIZE, t->sealed,
+			   (size_t)crypto_secretbox_NONCEBYTES, t->now);
+}
+
+static void read_tip(sqlite3_stmt *st, struct store_tip *out)
+{
+	out->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, out->ref, sizeof out->ref);
+	out->district_id = sqlite3_column_int64(st, 2);
+	column_text(st, 3, out->district, sizeof out->district);
+	column_text(st, 4, out->timezone, sizeof out->timezone);
+	column_text(st, 5, out->category, sizeof out->category);
+	column_text(st, 6, out->body, sizeof out->body);
+	column_text(st, 7, out->place, sizeof out->place);
+	column_text(st, 8, out->tipster, sizeof out->tipster);
+	column_text(st, 9, out->callback, sizeof out->callback);
+	column_text(st, 10, out->status, sizeof out->status);
+	out->liaison = sqlite3_column_int(st, 11) != 0;
+	out->officer_id = sqlite3_column_int64(st, 12);
+	out->escalations = sqlite3_column_int(st, 13);
+	out->alert_at = sqlite3_column_int64(st, 14);
+	out->created_at = sqlite3_column_int64(st, 15);
+	out->updated_at = sqlite3_column_int64(st, 16);
+	out->acknowledged_at = sqlite3_column_int64(st, 17);
+	out->closed_at = sqlite3_column_int64(st, 18);
+	column_text(st, 19, out->channel, sizeof out->channel);
+	column_text(st, 20, out->language, sizeof out->language);
+	out->relay = sqlite3_column_int(st, 21) != 0;
+}
+
+int store_tip_find(struct store *s, const char *ref, int64_t id, struct store_tip *out)
+{
+	sqlite3_stmt *st = s->tip_find;
+	int rc = query_bound(st, "ti", ref, id);
+	if (rc != 1)
+		return rc;
+	read_tip(st, out);
+	done(st);
+	return 1;
+}
+
+int store_tip_body(struct store *s, int64_t id, const char *body, int64_t alert_at, int64_t now)
+{
+	s->deadlines_changed = true;
+	return write_bound(s, s->tip_body, "itni", id, body, alert_at, now);
+}
+
+/* The first column of the row query_bound() found, the statement reset. */
+static int64_t row_int(sqlite3_stmt *st)
+{
+	int64_t value = sqlite3_column_int64(st, 0);
+	done(st);
+	return value;
+}
+
+int64_t store_tip_count_since(struct store *s, const char *tipster, int64_t since)
+{
+	int rc = query_bound(s->tip_count_since, "ti", tipster, since);
+	return rc == 1 ? row_int(s->tip_count_since) : rc;
+}
+
+int store_tip_blocked(struct store *s, const char *tipster)
+{
+	int rc = query_bound(s->tip_blocked, "t", tipster);
+	return rc == 1 ? row_int(s->tip_blocked) > 0 : rc;
+}
+
+int store_tip_block(struct store *s, int64_t id, const char *by, int64_t now)
+{
+	return write_bound(s, s->tip_block, "iti", id, by, now);
+}
+
+int store_tip_alerted(struct store *s, int64_t id, int64_t officer_id, int escalations,
+		      int64_t alert_at, int64_t now)
+{
+	s->deadlines_changed = true;
+	return write_bound(s, s->tip_alerted, "inini", id, officer_id,
+			   (int64_t)escalations, alert_at, now);
+}
+
+int store_tip_status(struct store *s, int64_t id, const char *status, int64_t officer_id,
+		     int64_t now)
+{
+	s->deadlines_changed = true;
+	return write_bound(s, s->tip_status, "itni", id, status, officer_id, now);
+}
+
+int store_tip_due(struct store *s, int64_t now, int64_t *id)
+{
+	int rc = query_bound(s->tip_due, "i", now);
+	if (rc == 1)
+		*id = row_int(s->tip_due);
+	return rc;
+}
+
+int store_tip_next_due(struct store *s, int64_t *at)
+{
+	return single_time(s->tip_next_due, at);
+}
+
+int store_tip_relay(struct store *s, int64_t id, unsigned char sealed[SEAL_SIZE])
+{
+	sqlite3_stmt *st = s->tip_relay_get;
+	int rc = query_bound(st, "i", id);
+	if (rc != 1)
+		return rc;
+	rc = sqlite3_column_bytes(st, 0) == SEAL_SIZE;
+	if (rc)
+		memcpy(sealed, sqlite3_column_blob(st, 0), SEAL_SIZE);
+	done(st);
+	return rc;
+}
+
+int64_t store_tip_relay_purge(struct store *s, int64_t before)
+{
+	int rc = write_bound(s, s->tip_relay_purge, "i", before);
+	return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
+int store_tip_relay_oldest(struct store *s, int64_t *at)
+{
+	return single_time(s->tip_relay_next_purge, at);
+}
+
+int store_tip_audit(struct store *s, const char *actor, int64_t tip_id, const char *action,
+		    const char *detail, int64_t now)
+{
+	return write_bound(s, s->tip_audit_add, "itntt", now, actor, tip_id, action, detail);
+}
+
+int store_tip_officers(struct store *s, int64_t district_id, bool roster,
+		       struct store_tip_officer *out, size_t max)
+{
+	sqlite3_stmt *st = roster ? s->tip_on_call : s->tip_officers;
+	size_t n = 0;
+	int rc = query_bound(st, "i", district_id);
+	for (; rc == 1; rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
+		if (n == max)
+			continue;
+		struct store_tip_officer *o = &out[n++];
+		memset(o, 0, sizeof *o);
+		read_officer(st, &o->officer);
+		if (roster) {
+			o->weekdays = sqlite3_column_int(st, 3);
+			o->from_min = sqlite3_column_int(st, 4);
+			o->to_min = sqlite3_column_int(st, 5);
+			column_text(st, 6, o->timezone, sizeof o->timezone);
+		} else {
+			o->supervisor = sqlite3_column_int(st, 3) != 0;
+		}
+	}
+	done(st);
+	return rc < 0 ? rc : (int)n;
+}
+
+int store_tip_officer(struct store *s, int64_t id, struct store_officer *out)
+{
+	sqlite3_stmt *st = s->tip_officer;
+	int rc = query_bound(st, "i", id);
+	if (rc != 1)
+		return rc;
+	read_officer(st, out);
+	done(st);
+	return 1;
+}
+
+int store_districts_page(struct store *s, int64_t offset, struct store_district *out, size_t max)
+{
+	sqlite3_stmt *st = s->districts_page;
+	size_t n = 0;
+	int rc = query_bound(st, "ii", (int64_t)max, offset);
+	for (; rc == 1 && n < max; rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
+		out[n].id = sqlite3_column_int64(st, 0);
+		column_text(st, 1, out[n].name, sizeof out[n].name);
+		n++;
+	}
+	done(st);
+	return rc < 0 ? rc : (int)n;
 }
 
 int store_schema_latest(void)

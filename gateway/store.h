@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "msisdn.h"
 #include "pin.h"
+#include "seal.h"
 
 #define STORE_REF_SIZE 10 /* an incident's reference, "XXXX-XXXX" */
 
@@ -212,6 +213,9 @@ struct store_outbound {
 	const char *text_key;  /* an alert's catalog text, to say it to the next officer */
 	int64_t chain_id;      /* an alert passed on: the first of its chain (0: it is) */
 	const char *text_vars; /* an alert's placeholders besides {name}, form-encoded */
+	/* a hidden recipient (tip.h): msisdn is their alias, and the number
+	 * is sealed here (SEAL_SIZE bytes), opened only to send */
+	const unsigned char *sealed;
 };
 /* Queues m, its coding measured from its text here, never assumed. */
 int store_outbox_add(struct store *s, const struct store_outbound *m, int64_t now);
@@ -283,6 +287,8 @@ struct store_outbox_row {
 	int attempts;
 	int64_t created_at;
 	bool opted_out; /* the number said STOP: it gets nothing but answers */
+	unsigned char sealed[SEAL_SIZE]; /* a hidden recipient's number, sealed */
+	size_t sealed_len;               /* 0: msisdn is the number */
 };
 /* True if a row was queued since the last call (the sender is woken after
  * the commit); asking clears it. */
@@ -421,6 +427,81 @@ int store_session_get(struct store *s, const char *msisdn, const char *channel,
 int store_session_save(struct store *s, const char *msisdn, const char *channel,
 		       const struct store_session *in, int64_t now);
 int store_session_delete(struct store *s, const char *msisdn, const char *channel);
+
+/* Tips (tip.h). */
+#define STORE_TIP_BODY_MAX 16384 /* bytes: [tips] description_max characters */
+struct store_new_tip {
+	const char *ref, *category, *body, *place, *channel, *language;
+	int64_t district_id; /* 0: a place typed instead */
+	const char *tipster; /* the reporter's alias: a keyed hash */
+	const unsigned char *sealed; /* the number to relay replies to (SEAL_SIZE) */
+	const char *callback; /* the number, only if they asked to be called back */
+	bool liaison;
+	int64_t alert_at, now;
+};
+/* The tip and its relay. 0 with *id, STORE_DUPLICATE if the reference is
+ * taken, or STORE_ERROR. */
+int store_tip_add(struct store *s, const struct store_new_tip *t, int64_t *id);
+struct store_tip {
+	int64_t id, district_id, officer_id, alert_at, created_at, updated_at, acknowledged_at,
+	    closed_at;
+	char ref[12], district[96], timezone[64], category[24], place[STORE_PLACE_MAX];
+	char body[STORE_TIP_BODY_MAX];
+	char tipster[MSISDN_SIZE], callback[MSISDN_SIZE], status[12], channel[12], language[8];
+	bool liaison;
+	bool relay; /* the sealed number is still held */
+	int escalations;
+};
+/* By reference, or by id (ref NULL): 1 with out, 0 if none. */
+int store_tip_find(struct store *s, const char *ref, int64_t id, struct store_tip *out);
+/* A description joined: the text and when its first alert goes. */
+int store_tip_body(struct store *s, int64_t id, const char *body, int64_t alert_at, int64_t now);
+/* Tips from tipster since then, or STORE_ERROR. */
+int64_t store_tip_count_since(struct store *s, const char *tipster, int64_t since);
+/* 1 if an officer blocked the tipster, 0 if not, STORE_ERROR. */
+int store_tip_blocked(struct store *s, const char *tipster);
+/* Blocks whoever sent tip id (by, who asked). */
+int store_tip_block(struct store *s, int64_t id, const char *by, int64_t now);
+/* The tip went to officer_id, the escalations-th time; its next alert is
+ * due at alert_at (0: none). */
+int store_tip_alerted(struct store *s, int64_t id, int64_t officer_id, int escalations,
+		      int64_t alert_at, int64_t now);
+/* seen (an officer's ACK, officer_id), answered, closed: no more alerts. */
+int store_tip_status(struct store *s, int64_t id, const char *status, int64_t officer_id,
+		     int64_t now);
+/* A tip whose alert is due at now: 1 with *id, 0 if none. */
+int store_tip_due(struct store *s, int64_t now, int64_t *id);
+/* When the next alert of a tip is due: 1 with *at, 0 if none. */
+int store_tip_next_due(struct store *s, int64_t *at);
+/* The sealed number of tip id: 1 with sealed, 0 if purged. */
+int store_tip_relay(struct store *s, int64_t id, unsigned char sealed[SEAL_SIZE]);
+/* Relays made before then deleted: how many, or STORE_ERROR. */
+int64_t store_tip_relay_purge(struct store *s, int64_t before);
+/* When the oldest relay was made: 1 with *at, 0 if none. */
+int store_tip_relay_oldest(struct store *s, int64_t *at);
+/* One line of the append-only audit log (tip_id 0: none). */
+int store_tip_audit(struct store *s, const char *actor, int64_t tip_id, const char *action,
+		    const char *detail, int64_t now);
+/* An officer a tip may go to: from the roster (with when they are on
+ * call), or any active officer (supervisors last). */
+struct store_tip_officer {
+	struct store_officer officer;
+	int weekdays, from_min, to_min; /* the roster's */
+	char timezone[64];
+	bool supervisor;
+};
+/* The roster's rows (roster true) or the active officers of district_id
+ * (0: every district), in order: how many (at most max), or STORE_ERROR. */
+int store_tip_officers(struct store *s, int64_t district_id, bool roster,
+		       struct store_tip_officer *out, size_t max);
+/* An officer by id (active or not): 1 with out, 0 if none. */
+int store_tip_officer(struct store *s, int64_t id, struct store_officer *out);
+struct store_district {
+	int64_t id;
+	char name[96];
+};
+/* Districts by name from offset: how many (at most max), or STORE_ERROR. */
+int store_districts_page(struct store *s, int64_t offset, struct store_district *out, size_t max);
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);

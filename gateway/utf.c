@@ -104,3 +104,16 @@ long utf16be_to_utf8(const unsigned char *in, size_t len, char *out, size_t out_
 	out[used] = '\0';
 	return (long)used;
 }
+
+size_t utf8_prefix(const char *s, size_t len, size_t chars, size_t max)
+{
+	size_t i = 0, n = 0, end = 0;
+	for (; i < len && i <= max; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue; /* inside a character */
+		end = i;      /* the characters before i are whole */
+		if (n++ == chars)
+			return end;
+	}
+	return i <= max ? len : end;
+}

@@ -16,6 +16,10 @@ bool utf8_valid(const char *s, size_t len);
  * past it. */
 uint32_t utf8_next(const char *s, size_t *i);
 
+/* The bytes of the first chars characters of UTF-8 s (len bytes), at most
+ * max bytes, never cutting a character. */
+size_t utf8_prefix(const char *s, size_t len, size_t chars, size_t max);
+
 /* Writes cp (at most U+10FFFF) as UTF-8 into out; returns its length. */
 size_t utf8_put(uint32_t cp, char out[4]);
 
