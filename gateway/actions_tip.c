@@ -140,6 +140,7 @@ static int act_tip_place(const struct actions_ctx *ctx, struct flow_session *s,
 	if (found == 1) {
 		set_number(s, "district_id", (long)d.id);
 		actions_set_var(s, "place", "");
+		actions_set_var(s, "districts", ""); /* the menu is done with */
 		*outcome = FLOW_OUTCOME_ok;
 	}
 	return 0;
@@ -232,13 +233,15 @@ static int act_add_to_tip(const struct actions_ctx *ctx, struct flow_session *s,
 	struct store_tip t;
 	char ref[TIP_REF_SIZE];
 	*outcome = FLOW_OUTCOME_none;
+	/* a reference first (as the reply told them): about that report */
+	const char *text = after_ref(ctx, false, ref);
+	if (text)
+		actions_set_var(s, "ref", ref);
 	int found = ctx->text ? own_tip(ctx, flow_var_get(s, "ref"), &t) : 0;
 	if (found <= 0)
 		return found;
 	set_number(s, "max", (long)ctx->cfg->tip_description_max);
-	/* the reporter may write its reference first, as the reply told them */
-	const char *text = after_ref(ctx, false, ref);
-	return follow_up(ctx, &t, text && strcmp(ref, t.ref) == 0 ? text : ctx->text, outcome);
+	return follow_up(ctx, &t, text ? text : ctx->text, outcome);
 }
 
 /* "<ref> <text>" from a reporter: to their tip (none: they sent no such
@@ -266,8 +269,8 @@ static int act_tip_followup(const struct actions_ctx *ctx, struct flow_session *
 /* An officer's command on a tip (ACK, REPLY, CLOSE, BLOCK): the tip, and
  * the text after its reference. 1, 0 if there is no such tip (outcome
  * fail), or -1. */
-static int officer_tip(const struct actions_ctx *ctx, struct flow_session *s,
-		       struct store_tip *t, const char **text, enum flow_outcome *outcome)
+static int officer_tip(const struct actions_ctx *ctx, struct flow_session *s, struct store_tip *t,
+		       const char **text, enum flow_outcome *outcome)
 {
 	char ref[TIP_REF_SIZE];
 	*outcome = FLOW_OUTCOME_fail;
@@ -296,12 +299,12 @@ static int officer_command(const struct actions_ctx *ctx, struct flow_session *s
 	log_msg(LOG_LEVEL_INFO, "tip_officer", "ref=%s action=%s officer=%lld", t.ref, action,
 		(long long)ctx->officer->id);
 	*outcome = FLOW_OUTCOME_ok;
-	if (strcmp(action, "block") == 0 &&
-	    store_tip_block(ctx->store, t.id, actor, ctx->now) < 0)
+	if (strcmp(action, "block") == 0 && store_tip_block(ctx->store, t.id, actor, ctx->now) < 0)
 		return -1;
 	/* a block, or an ACK of a tip already closed, leaves its status */
 	bool keep = !status || (strcmp(t.status, "closed") == 0 && strcmp(status, "closed") != 0);
-	return (!keep && store_tip_status(ctx->store, t.id, status, ctx->officer->id, ctx->now) < 0) ||
+	return (!keep &&
+		store_tip_status(ctx->store, t.id, status, ctx->officer->id, ctx->now) < 0) ||
 		       tip_audit(&c, actor, t.id, action) < 0
 		   ? -1
 		   : 0;

@@ -24,14 +24,14 @@ struct sender {
 
 /* What a hidden sender's own number may tell without being stored: an
  * enrolled liaison, and their language if their alias has none yet. */
-static int identify_reporter(const struct converse_ctx *ctx, const char *number,
-			     struct sender *who)
+static int identify_reporter(const struct converse_ctx *ctx, const char *number, struct sender *who)
 {
 	struct store_person p;
 	char lang[8] = "";
 	bool opted_out;
 	int found = store_person_find(ctx->store, number, &p);
-	if (found < 0 || (found == 0 && store_contact_find(ctx->store, number, lang, &opted_out) < 0))
+	if (found < 0 ||
+	    (found == 0 && store_contact_find(ctx->store, number, lang, &opted_out) < 0))
 		return -1;
 	if (found == 1) {
 		who->liaison = strcmp(p.role, "liaison") == 0 && strcmp(p.status, "active") == 0;
@@ -98,6 +98,13 @@ static void answer(struct flow_step *st, const char *key)
 	flow_effects_add(&st->effects, (struct flow_effect){.kind = FLOW_EFFECT_end_session});
 }
 
+/* The flow an SMS starts: its first word's, or a tip reference's. */
+static const struct flow *starts(const struct converse_ctx *ctx, const char *text, size_t len)
+{
+	const struct flow *f = flow_find_keyword(ctx->flows, text, len);
+	return f ? f : flow_find_reference(ctx->flows, text, len);
+}
+
 /* Decides what this message does: starts a flow, answers the one in
  * progress, or gets a short answer of its own. The flow it may start is
  * the dialled code's (USSD, a new session) or its first word's. */
@@ -107,8 +114,7 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 {
 	const char *text = in->text ? in->text : "";
 	size_t len = in->text ? in->len : 0;
-	const struct flow *f =
-	    in->start && !in_progress ? in->start : flow_find_keyword(ctx->flows, text, len);
+	const struct flow *f = in->start && !in_progress ? in->start : starts(ctx, text, len);
 	if (expired && !f && s->flow != FLOW_NONE) {
 		/* an answer too late: the node's timeout edge, else global.expired */
 		flow_timeout(ctx->flows, s, st);
@@ -160,11 +166,7 @@ bool converse_hides_sender(const struct converse_ctx *ctx, const struct flow *st
 			   const char *text, size_t len, bool alias_found, bool alias_live,
 			   bool number_live)
 {
-	const struct flow *f = start;
-	if (!f && text)
-		f = flow_find_keyword(ctx->flows, text, len);
-	if (!f && text)
-		f = flow_find_reference(ctx->flows, text, len);
+	const struct flow *f = start ? start : text ? starts(ctx, text, len) : NULL;
 	if (f && !f->global)
 		return f->hidden;
 	/* STOP, HELP, LANG or an answer: to the conversation in progress */

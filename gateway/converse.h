@@ -37,8 +37,8 @@ struct converse_input {
 	const char *reporter; /* a hidden sender's number (tip.h), else NULL: never
 			       * stored as it is, only sealed */
 	const char *channel;  /* "sms", "ussd-at" */
-	bool ussd;           /* a USSD session: a long reply goes page by page */
-	const char *text;    /* UTF-8, or NULL if the message was not text */
+	bool ussd;            /* a USSD session: a long reply goes page by page */
+	const char *text;     /* UTF-8, or NULL if the message was not text */
 	size_t len;
 	int64_t now;
 	int64_t message_id;

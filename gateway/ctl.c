@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "ctl.h"
 #include "cfg.h"
 #include "clock.h"
 #include "ledger.h"
@@ -28,17 +29,8 @@
 #define CHABAR_SYSCONFDIR "/etc"
 #endif
 
-struct command {
-	const char *name;
-	const char *verb; /* the word after the name ("add"), or NULL */
-	const char *args;
-	const char *help;
-	int argc;     /* arguments after the name and verb */
-	int optional; /* how many of the last ones may be left out */
-	int (*run)(const struct cfg *cfg, struct store *s, char **argv);
-};
 
-static int fail(const char *what, struct store *s)
+int ctl_fail(const char *what, struct store *s)
 {
 	fprintf(stderr, "chabarctl: %s: %s\n", what, s ? store_errmsg(s) : "invalid");
 	return 1;
@@ -50,9 +42,7 @@ static int cmd_migrate(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
-/* A language code as stored ("uz_cyrl" is uz_Cyrl), or a message and
- * NULL: a code chabar has no catalog for would fall back silently. */
-static const char *language(const char *text)
+const char *ctl_language(const char *text)
 {
 	const char *code = locales_language_find(text, strlen(text));
 	if (!code) {
@@ -66,7 +56,7 @@ static const char *language(const char *text)
 
 static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
 {
-	const char *lang = language(argv[2]);
+	const char *lang = ctl_language(argv[2]);
 	if (!lang)
 		return 1;
 	if (!tz_get(argv[3])) {
@@ -76,7 +66,7 @@ static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
 			argv[3]);
 		return 1;
 	}
-	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0 ? fail("district add", s)
+	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0 ? ctl_fail("district add", s)
 									  : 0;
 }
 
@@ -96,8 +86,7 @@ static int cmd_quiet(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
-/* A number as stored, or a message and NULL. */
-static const char *number(const char *text, char out[MSISDN_SIZE])
+const char *ctl_number(const char *text, char out[MSISDN_SIZE])
 {
 	if (msisdn_normalize(text, strlen(text), out) < 0) {
 		fprintf(stderr, "chabarctl: \"%s\" is not a phone number\n", text);
@@ -109,8 +98,8 @@ static const char *number(const char *text, char out[MSISDN_SIZE])
 static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE];
-	const char *lang = language(argv[3]);
-	if (!number(argv[0], msisdn) || !lang)
+	const char *lang = ctl_language(argv[3]);
+	if (!ctl_number(argv[0], msisdn) || !lang)
 		return 1;
 	const char *role = argv[4] ? argv[4] : "officer";
 	if (strcmp(role, "officer") != 0 && strcmp(role, "supervisor") != 0) {
@@ -118,7 +107,7 @@ static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 		return 2;
 	}
 	return store_officer_add(s, argv[2], argv[1], msisdn, lang, role, clock_time()) < 0
-		   ? fail("officer add", s)
+		   ? ctl_fail("officer add", s)
 		   : 0;
 }
 
@@ -143,9 +132,9 @@ static int read_pin(const char *arg, char pin[16])
 static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE], pin[16], hash[PIN_HASH_SIZE];
-	const char *lang = language(argv[2]);
-	if (!number(argv[0], msisdn) || !lang || read_pin(argv[3], pin) < 0 ||
-	    (argv[5] && !number(argv[5], officer)))
+	const char *lang = ctl_language(argv[2]);
+	if (!ctl_number(argv[0], msisdn) || !lang || read_pin(argv[3], pin) < 0 ||
+	    (argv[5] && !ctl_number(argv[5], officer)))
 		return 1;
 	pin_hash(cfg->keys.pin, msisdn, pin, hash);
 	sodium_memzero(pin, sizeof pin);
@@ -158,7 +147,7 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 	    .officer = argv[5] ? officer : NULL,
 	    .pin_hash = hash,
 	};
-	return store_person_add(s, &p, clock_time()) < 0 ? fail("person add", s) : 0;
+	return store_person_add(s, &p, clock_time()) < 0 ? ctl_fail("person add", s) : 0;
 }
 
 /* "YYYY-MM-DD HH:MM" local to timezone, still ahead: 0 with *at, or 1
@@ -190,7 +179,7 @@ static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE];
 	struct store_person person;
-	if (!number(argv[0], msisdn))
+	if (!ctl_number(argv[0], msisdn))
 		return 1;
 	if (store_person_find(s, msisdn, &person) != 1) {
 		fprintf(stderr, "chabarctl: %s is not enrolled\n", argv[0]);
@@ -206,7 +195,7 @@ static int cmd_appointment(const struct cfg *cfg, struct store *s, char **argv)
 	if (store_begin(s) < 0 || (id = store_appointment_add(s, msisdn, at, argv[2], now)) < 0 ||
 	    (planned = remind_plan(&r, id)) < 0 || store_commit(s) < 0) {
 		store_rollback(s);
-		return fail("appointment add", s);
+		return ctl_fail("appointment add", s);
 	}
 	printf("appointment %lld added, %d reminder%s planned\n", (long long)id, planned,
 	       planned == 1 ? "" : "s");
@@ -217,7 +206,7 @@ static int cmd_latin(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE];
 	bool on = strcmp(argv[1], "on") == 0;
-	if (!number(argv[0], msisdn))
+	if (!ctl_number(argv[0], msisdn))
 		return 1;
 	if (!on && strcmp(argv[1], "off") != 0) {
 		fprintf(stderr, "chabarctl: latin takes on or off\n");
@@ -237,7 +226,7 @@ static int cmd_tier(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE];
 	bool none = strcmp(argv[1], "none") == 0;
-	if (!number(argv[0], msisdn))
+	if (!ctl_number(argv[0], msisdn))
 		return 1;
 	if (!none && !plan_tier(&cfg->tiers, argv[1])) {
 		fprintf(stderr, "chabarctl: no [tier.%s] in the config; tiers:", argv[1]);
@@ -259,7 +248,7 @@ static int cmd_tier(const struct cfg *cfg, struct store *s, char **argv)
 	    (planned = watch_plan(&w, id, none ? NULL : argv[1], p.timezone)) < 0 ||
 	    store_commit(s) < 0) {
 		store_rollback(s);
-		return fail("tier set", s);
+		return ctl_fail("tier set", s);
 	}
 	printf("%s: tier %s (was %s), set by %s; %s\n", argv[0], argv[1],
 	       p.tier[0] ? p.tier : "none", argv[2],
@@ -293,7 +282,7 @@ static int change_appointment(const struct cfg *cfg, struct store *s, char **arg
 	    (rc = argv[1] ? remind_move(&r, id, at, argv[2]) : remind_cancel(&r, id)) < 0 ||
 	    store_commit(s) < 0) {
 		store_rollback(s);
-		rc = fail(what, s);
+		rc = ctl_fail(what, s);
 	} else if (rc == 0) {
 		fprintf(stderr, "chabarctl: appointment %lld is %s: nothing to change\n", id,
 			a.appointment_status);
@@ -324,7 +313,7 @@ static int cmd_unlock(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE], why[128];
 	struct store_person p;
-	if (!number(argv[0], msisdn))
+	if (!ctl_number(argv[0], msisdn))
 		return 1;
 	if (store_person_find(s, msisdn, &p) != 1) {
 		fprintf(stderr, "chabarctl: %s is not enrolled\n", argv[0]);
@@ -334,7 +323,7 @@ static int cmd_unlock(const struct cfg *cfg, struct store *s, char **argv)
 	if (store_begin(s) < 0 || actions_pin_unlock(s, p.id, 0, why, clock_time()) < 0 ||
 	    store_commit(s) < 0) {
 		store_rollback(s);
-		return fail("pin unlock", s);
+		return ctl_fail("pin unlock", s);
 	}
 	printf("%s may check in again (unlocked by %s)\n", argv[0], argv[1]);
 	return 0;
@@ -346,7 +335,7 @@ static int cmd_ledger(const struct cfg *cfg, struct store *s, char **argv)
 	struct ledger_report r;
 	int rc = ledger_verify(s, cfg->keys.ledger, &r);
 	if (rc < 0)
-		return fail("ledger verify", s);
+		return ctl_fail("ledger verify", s);
 	if (rc == 1) {
 		printf("ledger broken at check-in %lld: %s (%lld verified before it)\n",
 		       (long long)r.broken_id, r.why, (long long)r.checked);
@@ -369,7 +358,7 @@ static int cmd_receipt(const struct cfg *cfg, struct store *s, char **argv)
 	}
 	int found = store_checkin_by_receipt(s, code, &r);
 	if (found < 0)
-		return fail("receipt", s);
+		return ctl_fail("receipt", s);
 	if (!found) {
 		printf("receipt %s: no check-in has it\n", code);
 		return 1;
@@ -387,7 +376,7 @@ static int cmd_receipt(const struct cfg *cfg, struct store *s, char **argv)
 	struct ledger_report chain;
 	int rc = ledger_verify(s, cfg->keys.ledger, &chain);
 	if (rc < 0)
-		return fail("ledger verify", s);
+		return ctl_fail("ledger verify", s);
 	bool whole = c->hash[0] && (rc == 0 || chain.broken_id > c->id);
 	printf("receipt %s: %s checked in at %s %s (check-in %lld), %s, over %s\n"
 	       "ledger: %s\n",
@@ -472,13 +461,23 @@ static const struct command commands[] = {
      cmd_keywords},
 };
 
+/* Command i: enrolment and records here, then the tips' (ctl_tip.c);
+ * NULL past the last. */
+static const struct command *command_at(size_t i)
+{
+	size_t own = sizeof commands / sizeof commands[0];
+	if (i < own)
+		return &commands[i];
+	return i - own < ctl_tip_command_count ? &ctl_tip_commands[i - own] : NULL;
+}
+
 static void usage(FILE *out)
 {
+	const struct command *c;
 	fprintf(out, "usage: chabarctl [-c config] command ...\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %s %s %s\n      %s\n", commands[i].name,
-			commands[i].verb ? commands[i].verb : "", commands[i].args,
-			commands[i].help);
+	for (size_t i = 0; (c = command_at(i)); i++)
+		fprintf(out, "  %s %s %s\n      %s\n", c->name, c->verb ? c->verb : "", c->args,
+			c->help);
 	fprintf(out, "  version\n      print the program's schema version\n");
 }
 
@@ -502,11 +501,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	const struct command *cmd = NULL;
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0] && !cmd; i++)
-		if (strcmp(argv[optind], commands[i].name) == 0 &&
-		    (!commands[i].verb ||
-		     (optind + 1 < argc && strcmp(argv[optind + 1], commands[i].verb) == 0)))
-			cmd = &commands[i];
+	const struct command *c;
+	for (size_t i = 0; !cmd && (c = command_at(i)); i++)
+		if (strcmp(argv[optind], c->name) == 0 &&
+		    (!c->verb || (optind + 1 < argc && strcmp(argv[optind + 1], c->verb) == 0)))
+			cmd = c;
 	int first = optind + 1 + (cmd && cmd->verb ? 1 : 0); /* the first argument */
 	int given = argc - first;
 	if (!cmd || given > cmd->argc || given < cmd->argc - cmd->optional ||

@@ -72,7 +72,7 @@ enum flow_who {
 #undef X
 };
 
-#define FLOW_VARS_MAX      8
+#define FLOW_VARS_MAX      16
 #define FLOW_VAR_NAME_MAX  24
 #define FLOW_VAR_VALUE_MAX 256 /* what an action stores: a place (STORE_PLACE_MAX) */
 #define FLOW_NONE          (-1)
@@ -140,16 +140,16 @@ struct flow {
 	size_t keyword_count;
 	const char *ussd_code;
 	enum flow_who who;
-	bool global;      /* interrupts any conversation (HELP, STOP, LANG …) */
-	bool sms_only;    /* "channel sms": not started over USSD */
-	bool on_reminder; /* "trigger reminder": an appointment reminder opens it */
+	bool global;       /* interrupts any conversation (HELP, STOP, LANG …) */
+	bool sms_only;     /* "channel sms": not started over USSD */
+	bool on_reminder;  /* "trigger reminder": an appointment reminder opens it */
 	bool on_reference; /* "trigger reference": a message that begins with a
 			    * tip reference (tip.h) opens it */
-	bool hidden;      /* "sender hidden": runs under the sender's alias (tip.h) */
-	bool ussd_only;   /* "channel ussd": not started by SMS */
-	bool asks_pin;    /* a node reads a PIN (a pattern's group named pin): what
-			   * the person sends to this flow may hold one */
-	unsigned budget;  /* SMS segments a text may take */
+	bool hidden;       /* "sender hidden": runs under the sender's alias (tip.h) */
+	bool ussd_only;    /* "channel ussd": not started by SMS */
+	bool asks_pin;     /* a node reads a PIN (a pattern's group named pin): what
+			    * the person sends to this flow may hold one */
+	unsigned budget;   /* SMS segments a text may take */
 	int start;
 	struct flow_node *nodes;
 	size_t node_count;
@@ -169,7 +169,7 @@ struct flow_set {
 	size_t flow_count;
 	struct flow_spelling *spellings; /* every flow's, sorted by folded form */
 	size_t spelling_count;
-	char *strings; /* every name, key and keyword above: the loaded text */
+	char *strings;   /* every name, key and keyword above: the loaded text */
 	bool any_hidden; /* some flow hides its sender */
 };
 

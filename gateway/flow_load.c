@@ -636,8 +636,8 @@ static void parse_line(struct parser *p, char *line)
 	else if (strcmp(w[0], "who") == 0)
 		flow_who(p, w, n);
 	else if (strcmp(w[0], "global") == 0 || strcmp(w[0], "budget") == 0 ||
-		 strcmp(w[0], "sender") == 0 ||
-		 strcmp(w[0], "start") == 0 || strcmp(w[0], "channel") == 0)
+		 strcmp(w[0], "sender") == 0 || strcmp(w[0], "start") == 0 ||
+		 strcmp(w[0], "channel") == 0)
 		flow_header_word(p, w, n);
 	else if (strcmp(w[0], "say") == 0 || strcmp(w[0], "menu") == 0)
 		node_prompt(p, w, n, w[0][0] == 'm');

@@ -251,8 +251,9 @@ static int hide(struct daemon *d, const struct inbound *in, int64_t now, char al
 				: 0;
 		if (other < 0)
 			return STORE_ERROR;
-		hidden = converse_hides_sender(&c, NULL, in->text_is_utf8 ? in->text : NULL, in->len,
-					       found == 1, alias_live, other == 1 && live(&number, now));
+		hidden =
+		    converse_hides_sender(&c, NULL, in->text_is_utf8 ? in->text : NULL, in->len,
+					  found == 1, alias_live, other == 1 && live(&number, now));
 	}
 	if (!hidden && in->network_id) { /* a retry of a message kept under the alias */
 		struct store_reply earlier;
@@ -266,8 +267,8 @@ static int hide(struct daemon *d, const struct inbound *in, int64_t now, char al
 
 /* The rows of the exchange and the conversation between them; reporter:
  * a hidden sender's number, in being under their alias. */
-static int exchange(struct daemon *d, const struct inbound *in, const char *reporter,
-		    int64_t now, struct converse_reply *reply, int64_t *confirm_id)
+static int exchange(struct daemon *d, const struct inbound *in, const char *reporter, int64_t now,
+		    struct converse_reply *reply, int64_t *confirm_id)
 {
 	bool ussd = in->session_id != NULL;
 	struct converse_ctx conversation = {d->store, d->cfg, d->flows, d->locales};

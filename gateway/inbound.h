@@ -45,13 +45,13 @@ struct inbound {
 };
 
 struct inbound_outcome {
-	struct buf text;    /* the answer (UTF-8); buf_init'ed by the caller */
-	bool ucs2;          /* needs UCS-2 on the air */
-	bool waiting;       /* USSD: the session goes on (CON) */
-	bool repeat;        /* the message was answered before: this is that answer */
-	const char *key;    /* the text key answered with, for the log */
-	int64_t confirm_id; /* USSD: the stored reply ends on a confirmation; an
-			     * adapter that can asks for its failure report */
+	struct buf text;          /* the answer (UTF-8); buf_init'ed by the caller */
+	bool ucs2;                /* needs UCS-2 on the air */
+	bool waiting;             /* USSD: the session goes on (CON) */
+	bool repeat;              /* the message was answered before: this is that answer */
+	const char *key;          /* the text key answered with, for the log */
+	int64_t confirm_id;       /* USSD: the stored reply ends on a confirmation; an
+				   * adapter that can asks for its failure report */
 	char from[LOG_MASK_SIZE]; /* the sender for the log: masked, "hidden" (a
 				   * flow hides them, tip.h), "" if not known */
 };

@@ -18,7 +18,8 @@ int seal_open(const unsigned char key[crypto_secretbox_KEYBYTES], const unsigned
 	      size_t len, char number[MSISDN_SIZE])
 {
 	if (!sealed || len != SEAL_SIZE ||
-	    crypto_secretbox_open_easy((unsigned char *)number, sealed + crypto_secretbox_NONCEBYTES,
+	    crypto_secretbox_open_easy((unsigned char *)number,
+				       sealed + crypto_secretbox_NONCEBYTES,
 				       len - crypto_secretbox_NONCEBYTES, sealed, key) != 0)
 		return -1;
 	if (number[MSISDN_SIZE - 1] != '\0') {

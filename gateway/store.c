@@ -39,7 +39,8 @@
 	" coalesce(t.tipster_hash, ''), coalesce(t.callback_msisdn, ''), t.status, t.liaison,"     \
 	" coalesce(t.officer_id, 0), t.escalations, coalesce(t.alert_at, 0), t.created_at,"        \
 	" coalesce(t.updated_at, t.created_at), coalesce(t.acknowledged_at, 0),"                   \
-	" coalesce(t.closed_at, 0), t.channel, coalesce(t.language, ''), EXISTS (SELECT 1 FROM tip_relay r"                  \
+	" coalesce(t.closed_at, 0), t.channel, coalesce(t.language, ''), EXISTS (SELECT 1 FROM "   \
+	"tip_relay r"                                                                              \
 	" WHERE r.tip_id = t.id) FROM tips t LEFT JOIN districts d ON d.id = t.district_id"
 
 /* An officer a tip may go to, in order (read_officer). */
@@ -267,7 +268,8 @@
 	  " AND m.created_at >= ?3 AND r.status = 'confirmation' ORDER BY m.id DESC LIMIT 1")      \
 	X(tip_add,                                                                                 \
 	  "INSERT INTO tips (reference, district_id, category, body, tipster_hash, anonymous,"     \
-	  " created_at, updated_at, place, liaison, channel, callback_msisdn, consent_at, alert_at," \
+	  " created_at, updated_at, place, liaison, channel, callback_msisdn, consent_at, "        \
+	  "alert_at,"                                                                              \
 	  " language) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")   \
 	X(tip_relay_add, "INSERT INTO tip_relay (tip_id, sealed_msisdn, nonce, created_at)"        \
 			 " VALUES (?1, ?2, ?3, ?4)")                                               \
@@ -281,11 +283,12 @@
 		     " AND tipster_hash IS NOT NULL ON CONFLICT DO NOTHING")                       \
 	X(tip_alerted, "UPDATE tips SET officer_id = ?2, escalations = ?3, alert_at = ?4,"         \
 		       " updated_at = ?5 WHERE id = ?1")                                           \
-	X(tip_status, "UPDATE tips SET status = ?2, officer_id = coalesce(?3, officer_id),"        \
-		      " alert_at = CASE WHEN ?2 = 'new' THEN alert_at END,"                        \
-		      " acknowledged_at = CASE WHEN ?2 != 'new' THEN coalesce(acknowledged_at, ?4)" \
-		      " END, closed_at = CASE WHEN ?2 = 'closed' THEN ?4 END, updated_at = ?4"     \
-		      " WHERE id = ?1")                                                            \
+	X(tip_status,                                                                              \
+	  "UPDATE tips SET status = ?2, officer_id = coalesce(?3, officer_id),"                    \
+	  " alert_at = CASE WHEN ?2 = 'new' THEN alert_at END,"                                    \
+	  " acknowledged_at = CASE WHEN ?2 != 'new' THEN coalesce(acknowledged_at, ?4)"            \
+	  " END, closed_at = CASE WHEN ?2 = 'closed' THEN ?4 END, updated_at = ?4"                 \
+	  " WHERE id = ?1")                                                                        \
 	X(tip_due, "SELECT id FROM tips WHERE alert_at <= ?1 ORDER BY alert_at LIMIT 1")           \
 	X(tip_next_due, "SELECT min(alert_at) FROM tips WHERE alert_at IS NOT NULL")               \
 	X(tip_relay_get, "SELECT sealed_msisdn FROM tip_relay WHERE tip_id = ?1")                  \
@@ -304,6 +307,28 @@
 	  " AND (?1 = 0 OR o.district_id = ?1) ORDER BY o.role = 'supervisor', o.id")              \
 	X(tip_officer, "SELECT " TIP_OFFICER_COLUMNS " FROM officers o WHERE o.id = ?1")           \
 	X(districts_page, "SELECT id, name FROM districts ORDER BY name, id LIMIT ?1 OFFSET ?2")   \
+	X(roster_add,                                                                              \
+	  "INSERT INTO tip_roster (district_id, officer_id, weekdays, from_min, to_min, position)"  \
+	  " SELECT d.id, o.id, ?3, ?4, ?5, ?6 FROM districts d JOIN officers o ON o.msisdn = ?2"   \
+	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT DO UPDATE SET position = ?6")  \
+	X(roster_remove,                                                                           \
+	  "DELETE FROM tip_roster WHERE district_id = (SELECT id FROM districts WHERE code = ?1)"  \
+	  " AND officer_id = (SELECT id FROM officers WHERE msisdn = ?2)")                         \
+	X(list_roster,                                                                             \
+	  "SELECT d.code, o.msisdn, o.name, r.weekdays, r.from_min, r.to_min, r.position"          \
+	  " FROM tip_roster r JOIN districts d ON d.id = r.district_id"                            \
+	  " JOIN officers o ON o.id = r.officer_id WHERE ?1 IS NULL OR d.code = ?1"                \
+	  " ORDER BY d.code, r.position, r.id")                                                    \
+	X(list_tips,                                                                               \
+	  "SELECT t.reference, t.created_at, coalesce(d.code, '-'), coalesce(d.timezone, 'UTC'),"  \
+	  " coalesce(t.category, ''), t.status, coalesce(o.name, '-'), t.liaison, t.anonymous"     \
+	  " FROM tips t LEFT JOIN districts d ON d.id = t.district_id"                             \
+	  " LEFT JOIN officers o ON o.id = t.officer_id WHERE ?1 IS NULL OR d.code = ?1"           \
+	  " ORDER BY t.id")                                                                        \
+	X(list_audit,                                                                              \
+	  "SELECT a.at, a.actor, coalesce(t.reference, '-'), a.action FROM tip_audit a"            \
+	  " LEFT JOIN tips t ON t.id = a.tip_id WHERE ?1 IS NULL OR t.reference = ?1"              \
+	  " ORDER BY a.id")                                                                        \
 	X(reply_failed,                                                                            \
 	  "UPDATE messages SET status = 'undelivered' WHERE id = ?1 AND direction = 'out'"         \
 	  " AND status = 'confirmation' RETURNING msisdn, text, coalesce(in_reply_to, 0)")
@@ -1354,16 +1379,16 @@ int store_session_delete(struct store *s, const char *msisdn, const char *channe
 
 int store_tip_add(struct store *s, const struct store_new_tip *t, int64_t *id)
 {
-	int rc = write_bound(s, s->tip_add, "tntttiitittnnt", t->ref, t->district_id,
-			     t->category, t->body, t->tipster, (int64_t)!t->callback, t->now,
-			     t->place, (int64_t)t->liaison, t->channel, t->callback,
-			     t->callback ? t->now : 0, t->alert_at, t->language);
+	int rc = write_bound(s, s->tip_add, "tntttiitittnnt", t->ref, t->district_id, t->category,
+			     t->body, t->tipster, (int64_t)!t->callback, t->now, t->place,
+			     (int64_t)t->liaison, t->channel, t->callback, t->callback ? t->now : 0,
+			     t->alert_at, t->language);
 	if (rc < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	s->deadlines_changed = true;
-	return write_bound(s, s->tip_relay_add, "ibbi", *id, t->sealed, (size_t)SEAL_SIZE, t->sealed,
-			   (size_t)crypto_secretbox_NONCEBYTES, t->now);
+	return write_bound(s, s->tip_relay_add, "ibbi", *id, t->sealed, (size_t)SEAL_SIZE,
+			   t->sealed, (size_t)crypto_secretbox_NONCEBYTES, t->now);
 }
 
 static void read_tip(sqlite3_stmt *st, struct store_tip *out)
@@ -1438,8 +1463,8 @@ int store_tip_alerted(struct store *s, int64_t id, int64_t officer_id, int escal
 		      int64_t alert_at, int64_t now)
 {
 	s->deadlines_changed = true;
-	return write_bound(s, s->tip_alerted, "inini", id, officer_id,
-			   (int64_t)escalations, alert_at, now);
+	return write_bound(s, s->tip_alerted, "inini", id, officer_id, (int64_t)escalations,
+			   alert_at, now);
 }
 
 int store_tip_status(struct store *s, int64_t id, const char *status, int64_t officer_id,
@@ -1540,6 +1565,41 @@ int store_districts_page(struct store *s, int64_t offset, struct store_district 
 	}
 	done(st);
 	return rc < 0 ? rc : (int)n;
+}
+
+int store_roster_add(struct store *s, const char *district, const char *officer, int weekdays,
+		     int from, int to, int position)
+{
+	int rc = write_bound(s, s->roster_add, "ttiiii", district, officer, (int64_t)weekdays,
+			     (int64_t)from, (int64_t)to, (int64_t)position);
+	return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
+int store_roster_remove(struct store *s, const char *district, const char *officer)
+{
+	int rc = write_bound(s, s->roster_remove, "tt", district, officer);
+	return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
+int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
+	       void *arg)
+{
+	sqlite3_stmt *st = which == STORE_LIST_ROSTER ? s->list_roster
+			   : which == STORE_LIST_TIPS ? s->list_tips
+						      : s->list_audit;
+	int rc = query_bound(st, "t", filter);
+	int rows = 0;
+	for (; rc == 1; rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0, rows++) {
+		const char *values[STORE_LIST_COLUMNS_MAX];
+		int n = sqlite3_column_count(st);
+		for (int i = 0; i < n && i < STORE_LIST_COLUMNS_MAX; i++) {
+			const unsigned char *v = sqlite3_column_text(st, i);
+			values[i] = v ? (const char *)v : "";
+		}
+		fn(arg, values);
+	}
+	done(st);
+	return rc < 0 ? rc : rows;
 }
 
 int store_schema_latest(void)

@@ -286,7 +286,7 @@ struct store_outbox_row {
 	int coding; /* enum kannel_coding, measured when it was queued */
 	int attempts;
 	int64_t created_at;
-	bool opted_out; /* the number said STOP: it gets nothing but answers */
+	bool opted_out;                  /* the number said STOP: it gets nothing but answers */
 	unsigned char sealed[SEAL_SIZE]; /* a hidden recipient's number, sealed */
 	size_t sealed_len;               /* 0: msisdn is the number */
 };
@@ -432,10 +432,10 @@ int store_session_delete(struct store *s, const char *msisdn, const char *channe
 #define STORE_TIP_BODY_MAX 16384 /* bytes: [tips] description_max characters */
 struct store_new_tip {
 	const char *ref, *category, *body, *place, *channel, *language;
-	int64_t district_id; /* 0: a place typed instead */
-	const char *tipster; /* the reporter's alias: a keyed hash */
+	int64_t district_id;         /* 0: a place typed instead */
+	const char *tipster;         /* the reporter's alias: a keyed hash */
 	const unsigned char *sealed; /* the number to relay replies to (SEAL_SIZE) */
-	const char *callback; /* the number, only if they asked to be called back */
+	const char *callback;        /* the number, only if they asked to be called back */
 	bool liaison;
 	int64_t alert_at, now;
 };
@@ -502,6 +502,29 @@ struct store_district {
 };
 /* Districts by name from offset: how many (at most max), or STORE_ERROR. */
 int store_districts_page(struct store *s, int64_t offset, struct store_district *out, size_t max);
+
+/* The on-call roster (roster.h, chabarctl): an officer of the district
+ * on call on weekdays (bit 0 Monday), from..to local minutes, in order
+ * (position). 1 added (or its position set again), 0 if the district or
+ * the officer (of that district) is not there, STORE_ERROR. */
+int store_roster_add(struct store *s, const char *district, const char *officer, int weekdays,
+		     int from, int to, int position);
+/* The officer's rows of the district taken off: how many, or STORE_ERROR. */
+int store_roster_remove(struct store *s, const char *district, const char *officer);
+
+/* What chabarctl lists, row by row, each value as text: */
+enum store_list {
+	STORE_LIST_ROSTER, /* district, officer's number and name, weekdays, from, to, position */
+	STORE_LIST_TIPS,   /* ref, created_at, district, zone, category, status, officer, liaison,
+			    * anonymous */
+	STORE_LIST_AUDIT,  /* at, actor, ref, action */
+};
+#define STORE_LIST_COLUMNS_MAX 12
+typedef void (*store_row_fn)(void *arg, const char *const *values);
+/* Calls fn for each row of which (filter: a district's code, or for the
+ * audit a tip's reference; NULL: all): how many, or STORE_ERROR. */
+int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
+	       void *arg);
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);

@@ -185,7 +185,7 @@ static int alert_next(const struct tip_ctx *c, int64_t id)
 	log_msg(t.escalations ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "tip_alert",
 		"ref=%s officer=%lld step=%d", t.ref, (long long)o->id, t.escalations + 1);
 	return alert(c, &t, o) < 0 || store_tip_alerted(c->store, id, o->id, t.escalations + 1,
-							 c->now + c->cfg->tip_ack_within, c->now) < 0
+							c->now + c->cfg->tip_ack_within, c->now) < 0
 		   ? STORE_ERROR
 		   : 1;
 }
@@ -202,8 +202,8 @@ int tip_due(const struct tip_ctx *c, int max)
 	}
 	if (alerts < max && rc < 0)
 		return STORE_ERROR;
-	int64_t purged = store_tip_relay_purge(
-	    c->store, c->now - (int64_t)c->cfg->tip_relay_days * SECONDS_PER_DAY);
+	int64_t purged = store_tip_relay_purge(c->store, c->now - (int64_t)c->cfg->tip_relay_days *
+								      SECONDS_PER_DAY);
 	if (purged < 0)
 		return STORE_ERROR;
 	if (purged > 0)

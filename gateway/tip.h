@@ -30,8 +30,8 @@
 #include "refcode.h"
 #include "store.h"
 
-#define TIP_REF_GROUP REFCODE_TIP
-#define TIP_REF_SIZE  REFCODE_SIZE(TIP_REF_GROUP)
+#define TIP_REF_GROUP  REFCODE_TIP
+#define TIP_REF_SIZE   REFCODE_SIZE(TIP_REF_GROUP)
 #define TIP_ALIAS_MARK '~' /* an alias is '~' and 14 hex digits: no phone number */
 
 /* What a tip may be about (flows/tip.flow sets one; tip.cat_NAME names it). */

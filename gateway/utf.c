@@ -111,7 +111,7 @@ size_t utf8_prefix(const char *s, size_t len, size_t chars, size_t max)
 	for (; i < len && i <= max; i++) {
 		if (((unsigned char)s[i] & 0xc0) == 0x80)
 			continue; /* inside a character */
-		end = i;      /* the characters before i are whole */
+		end = i;          /* the characters before i are whole */
 		if (n++ == chars)
 			return end;
 	}

@@ -61,7 +61,7 @@ static void run(const char *channel, const struct flow_effects *fx, struct flow_
 				    .idle = 900,
 				    .message_id = 7,
 				    .session = &r->session};
-	struct effect_ctx ctx = {&conversation, &in, &person, NULL};
+	struct effect_ctx ctx = {&conversation, &in, &person, NULL, false};
 	r->state.reply = &r->reply;
 	snprintf(r->state.lang, sizeof r->state.lang, "en");
 	store_begin(store);

@@ -1,0 +1,37 @@
+/*
+ * ctl — what chabarctl's commands share: a command's row in the table
+ * main() reads (ctl.c), and the checks every command makes of its
+ * arguments, each saying what is wrong on standard error.
+ */
+#ifndef CHABAR_CTL_H
+#define CHABAR_CTL_H
+
+#include "cfg.h"
+#include "msisdn.h"
+#include "store.h"
+
+struct command {
+	const char *name;
+	const char *verb; /* the word after the name ("add"), or NULL */
+	const char *args;
+	const char *help;
+	int argc;     /* arguments after the name and verb */
+	int optional; /* how many of the last ones may be left out */
+	int (*run)(const struct cfg *cfg, struct store *s, char **argv);
+};
+
+/* The tips' commands (ctl_tip.c): liaisons, rosters, tips, the audit log. */
+extern const struct command ctl_tip_commands[];
+extern const size_t ctl_tip_command_count;
+
+/* "chabarctl: what: the store's error"; 1. */
+int ctl_fail(const char *what, struct store *s);
+
+/* A language code as stored ("uz_cyrl" is uz_Cyrl), or a message and
+ * NULL: a code chabar has no catalog for would fall back silently. */
+const char *ctl_language(const char *text);
+
+/* A number as stored, or a message and NULL. */
+const char *ctl_number(const char *text, char out[MSISDN_SIZE]);
+
+#endif
