@@ -104,7 +104,7 @@ stack_db_lock || bail "another process holds the database lock"
 before=$(mt_count)
 send_mo +996555123457 384 "after the outage"
 _stack_wait 15 "$(stack_pid chabard)" "503 answered" \
-    grep -q 'status=503.*from=\*\*\*457' "$T/chabard.out"
+    grep -q 'status=503.*from=-.*reason=store_error' "$T/chabard.out"
 ok $? "chabard answers 503 while the database refuses writes"
 stack_db_unlock
 line=$(wait_mt '^384 [+]?996555123457 ' 20 "$before")
