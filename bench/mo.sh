@@ -21,6 +21,10 @@
 #   mo        GET /kannel/mo with a new Kannel id every request, at
 #             synchronous = normal (WAL): each request in a savepoint of
 #             the loop turn's transaction (group commit, batch.h)
+#   mo-open   the same with no flow that hides its sender (the tip flows
+#             taken out): the difference is what deciding, for every MO,
+#             whether its sender is hidden costs (tip.h: an alias hashed,
+#             the alias's session and a repeat under it looked up)
 #   mo-full   the same at synchronous = full, chabard's default (an fsync
 #             per commit, shared by the requests of a turn)
 #   mo-dup    every request repeats one already stored id: the duplicate
@@ -66,7 +70,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${CHABARD:=${top_builddir:-.}/gateway/chabard}"
 export CHABARD
 
-MODES=(health mo mo-full mo-dup)
+MODES=(health mo mo-open mo-full mo-dup)
 
 
 command -v "$WRK" >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
@@ -77,6 +81,11 @@ command -v sqlite3 >/dev/null || die "sqlite3 not found"
 
 bench_setup
 stack_init "$BENCH_DIR" || exit 1
+# the shipped flows without those that hide their sender (mo-open)
+stack_defaults || exit 1
+mkdir -p "$BENCH_DIR/flows-open" && cp "$CHABAR_FLOWS"/*.flow "$BENCH_DIR/flows-open/" ||
+    die "cannot copy the flows"
+grep -l '^ *sender hidden' "$BENCH_DIR"/flows-open/*.flow | xargs -r rm -f
 
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -165,7 +174,10 @@ run_one() {
     CHABAR_PORT=$(free_port) || return 1
     CHABAR_DB=$BENCH_DIR/$tag.db
     CHABAR_SYNCHRONOUS=$sync
+    local flows=$CHABAR_FLOWS
+    [ "$mode" = mo-open ] && CHABAR_FLOWS=$BENCH_DIR/flows-open
     write_chabar_conf "$BENCH_DIR/$tag.conf" || return 1
+    CHABAR_FLOWS=$flows
     : >"$BENCH_DIR/chabard.out"
     if ! start_chabard "$BENCH_DIR/$tag.conf"; then
         stop_all
@@ -303,6 +315,7 @@ awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
 END {
     label["health"] = "GET /health (baseline)"
     label["mo"] = "MO, new id (sync=normal)"
+    label["mo-open"] = "MO, no tip flows (normal)"
     label["mo-full"] = "MO, new id (sync=full)"
     label["mo-dup"] = "MO, repeated id"
     base = median(rps["health"]); basecpu = median(cpu["health"])
@@ -325,10 +338,10 @@ END {
         if (order[i] in bmean)
             printf "  %s %s, %s", order[i], median(bmean[order[i]]), median(bp99[order[i]])
     printf "\n"
-    printf "mo_ratio=%.2f mo_full_ratio=%.2f mo_dup_ratio=%.2f health_cpu_us=%.1f mo_cpu_us=%.1f mo_full_cpu_us=%.1f batch_mean=%s batch_p99=%s\n",
+    printf "mo_ratio=%.2f mo_full_ratio=%.2f mo_dup_ratio=%.2f health_cpu_us=%.1f mo_cpu_us=%.1f mo_full_cpu_us=%.1f batch_mean=%s batch_p99=%s mo_open_cpu_us=%.1f hidden_check_us=%.1f\n",
         median(rps["mo"]) / base, median(rps["mo-full"]) / base, median(rps["mo-dup"]) / base,
         basecpu, median(cpu["mo"]), median(cpu["mo-full"]), median(bmean["mo-full"]),
-        median(bp99["mo-full"])
+        median(bp99["mo-full"]), median(cpu["mo-open"]), median(cpu["mo"]) - median(cpu["mo-open"])
 }' "$BENCH_DIR/results"
 
 if [ "$FAILED" != 0 ]; then

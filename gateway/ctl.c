@@ -29,7 +29,6 @@
 #define CHABAR_SYSCONFDIR "/etc"
 #endif
 
-
 int ctl_fail(const char *what, struct store *s)
 {
 	fprintf(stderr, "chabarctl: %s: %s\n", what, s ? store_errmsg(s) : "invalid");
@@ -66,8 +65,9 @@ static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
 			argv[3]);
 		return 1;
 	}
-	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0 ? ctl_fail("district add", s)
-									  : 0;
+	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0
+		   ? ctl_fail("district add", s)
+		   : 0;
 }
 
 /* Quiet hours "HH:MM-HH:MM" (the same twice: none). */

@@ -16,8 +16,8 @@
 #include "roster.h"
 #include "tip.h"
 
-#define CSV_LINE_MAX   512
-#define CSV_FIELDS_MAX 8
+#define CSV_LINE_MAX     512
+#define CSV_FIELDS_MAX   8
 #define ROSTER_ORDER_MAX 99
 
 /* Who ran the command, for the audit log: "chabarctl:NAME". */
@@ -39,9 +39,11 @@ static int cmd_liaison(const struct cfg *cfg, struct store *s, char **argv)
 	const char *lang = ctl_language(argv[2]);
 	if (!ctl_number(argv[0], msisdn) || !lang)
 		return 1;
-	struct store_new_person p = {
-	    .msisdn = msisdn, .name = argv[1], .role = "liaison", .language = lang,
-	    .district = argv[3]};
+	struct store_new_person p = {.msisdn = msisdn,
+				     .name = argv[1],
+				     .role = "liaison",
+				     .language = lang,
+				     .district = argv[3]};
 	if (store_person_add(s, &p, clock_time()) < 0)
 		return ctl_fail("liaison add", s);
 	printf("liaison %s enrolled\n", argv[1]);
@@ -58,8 +60,8 @@ static int roster_row(char **w, bool has_order, int *days, int *from, int *to, i
 		*why = "days are mon-fri, sat,sun, mon,wed-fri or daily";
 	else if (roster_parse_hours(w[3], from, to) < 0)
 		*why = "hours are HH:MM-HH:MM, e.g. 08:00-18:00 or 22:00-06:00";
-	else if (has_order && ((*order = (int)strtol(w[4], &end, 10)) < 1 ||
-			       *order > ROSTER_ORDER_MAX || *end))
+	else if (has_order &&
+		 ((*order = (int)strtol(w[4], &end, 10)) < 1 || *order > ROSTER_ORDER_MAX || *end))
 		*why = "the order is a number from 1 to 99";
 	else
 		return 0;
@@ -105,7 +107,8 @@ static int cmd_roster_remove(const struct cfg *cfg, struct store *s, char **argv
 static void print_roster(void *arg, const char *const *v)
 {
 	char days[32], hours[24];
-	roster_format(atoi(v[3]), atoi(v[4]), atoi(v[5]), days, hours);
+	roster_format((int)strtol(v[3], NULL, 10), (int)strtol(v[4], NULL, 10),
+		      (int)strtol(v[5], NULL, 10), days, hours);
 	printf("%-8s %-2s %-14s %-28s %-11s %s\n", v[0], v[6], v[1], days, hours, v[2]);
 }
 
@@ -226,7 +229,9 @@ static void print_tip(void *arg, const char *const *v)
 	char hhmm[6], date[11];
 	actions_local_time(v[3], strtoll(v[1], NULL, 10), hhmm, date);
 	printf("%-8s %s %s  %-8s %-12s %-9s %-9s %s\n", v[0], date, hhmm, v[2], v[4], v[5],
-	       strcmp(v[7], "1") == 0 ? "liaison" : strcmp(v[8], "1") == 0 ? "anonymous" : "named",
+	       strcmp(v[7], "1") == 0   ? "liaison"
+	       : strcmp(v[8], "1") == 0 ? "anonymous"
+					: "named",
 	       v[6]);
 }
 
@@ -340,8 +345,8 @@ static int cmd_audit(const struct cfg *cfg, struct store *s, char **argv)
 
 const struct command ctl_tip_commands[] = {
     {"liaison", "add", "MSISDN NAME LANG [DISTRICT]",
-     "enrol a community liaison: officers see that a tip came from a liaison, never which", 4,
-     1, cmd_liaison},
+     "enrol a community liaison: officers see that a tip came from a liaison, never which", 4, 1,
+     cmd_liaison},
     {"roster", "add", "DISTRICT OFFICER DAYS HH:MM-HH:MM [ORDER]",
      "put an officer on call for tips (DAYS: mon-fri, sat,sun, daily; local time)", 5, 1,
      cmd_roster_add},
@@ -354,8 +359,7 @@ const struct command ctl_tip_commands[] = {
      cmd_roster_import},
     {"tip", "list", "[DISTRICT]", "tips, oldest first (the read is kept in the audit log)", 1, 1,
      cmd_tip_list},
-    {"tip", "show", "REF", "one tip whole (the read is kept in the audit log)", 1, 0,
-     cmd_tip_show},
+    {"tip", "show", "REF", "one tip whole (the read is kept in the audit log)", 1, 0, cmd_tip_show},
     {"tip", "block", "REF BY",
      "refuse tips from whoever sent REF, without learning who; BY: who decided", 2, 0,
      cmd_tip_block},

@@ -308,9 +308,9 @@
 	X(tip_officer, "SELECT " TIP_OFFICER_COLUMNS " FROM officers o WHERE o.id = ?1")           \
 	X(districts_page, "SELECT id, name FROM districts ORDER BY name, id LIMIT ?1 OFFSET ?2")   \
 	X(roster_add,                                                                              \
-	  "INSERT INTO tip_roster (district_id, officer_id, weekdays, from_min, to_min, position)"  \
+	  "INSERT INTO tip_roster (district_id, officer_id, weekdays, from_min, to_min, position)" \
 	  " SELECT d.id, o.id, ?3, ?4, ?5, ?6 FROM districts d JOIN officers o ON o.msisdn = ?2"   \
-	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT DO UPDATE SET position = ?6")  \
+	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT DO UPDATE SET position = ?6")   \
 	X(roster_remove,                                                                           \
 	  "DELETE FROM tip_roster WHERE district_id = (SELECT id FROM districts WHERE code = ?1)"  \
 	  " AND officer_id = (SELECT id FROM officers WHERE msisdn = ?2)")                         \

@@ -768,7 +768,8 @@ static void test_stale_session(void)
 	expect("en", "global.expired", NULL);
 	ok(!has_session(AIBEK), "the stale session is removed");
 	sms(AIBEK, "CHECKIN");
-	execute("UPDATE sessions SET vars = 'a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10'"
+	execute("UPDATE sessions SET vars = "
+		"'a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11&l=12&m=13&n=14&o=15&p=16&q=17'"
 		" WHERE msisdn = '" AIBEK "'");
 	sms(AIBEK, PIN);
 	expect("en", "global.expired", NULL);

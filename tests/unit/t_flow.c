@@ -163,8 +163,8 @@ static void test_errors(void)
 			    "  timeout 9999s -> a\n",
 		     "timeout must be 1s..3600s", "timeout out of range");
 	expect_error(HEADER "  who everybody\nnode a\n  end x.y\n", "expected \"who", "bad who");
-	expect_error(HEADER "  channel fax\nnode a\n  end x.y\n", "expected \"global\", \"sender hidden\", \"channel",
-		     "bad channel");
+	expect_error(HEADER "  channel fax\nnode a\n  end x.y\n",
+		     "expected \"global\", \"sender hidden\", \"channel", "bad channel");
 	expect_error(HEADER "  channel ussd\nnode a\n  end x.y\n", "has no trigger on its channel",
 		     "a USSD-only flow without a USSD code");
 	expect_error(HEADER "node a\n  end x.y by-pigeon\n", "expected \"end KEY [sms|confirm]\"",

@@ -48,9 +48,14 @@ static void test_references(struct cfg *cfg)
 	int created = 0, shaped = 0;
 	store_begin(s);
 	for (int i = 0; i < REFS; i++) {
-		struct store_new_tip t = {.category = "other", .body = "x", .place = "",
-					  .channel = "sms", .language = "en", .tipster = "~00",
-					  .sealed = sealed, .now = c.now};
+		struct store_new_tip t = {.category = "other",
+					  .body = "x",
+					  .place = "",
+					  .channel = "sms",
+					  .language = "en",
+					  .tipster = "~00",
+					  .sealed = sealed,
+					  .now = c.now};
 		created += tip_create(&c, &t, ref) == 0;
 		shaped += well_formed(ref);
 	}
@@ -77,7 +82,8 @@ static void test_reading(void)
 	is_int((long)tip_ref_read("  К7М-4ТХ: text", strlen("  К7М-4ТХ: text"), out),
 	       (long)strlen("  К7М-4ТХ"), "Cyrillic look-alikes, spaces before");
 	is_str(out, "K7M-4TX", "read as Latin");
-	ok(!tip_ref_read("MATTER of fact", 14, out), "a word of the alphabet's letters, no digit: none");
+	ok(!tip_ref_read("MATTER of fact", 14, out),
+	   "a word of the alphabet's letters, no digit: none");
 	ok(!tip_ref_read("347 934", 7, out), "digits only: none");
 	ok(!tip_ref_read("K7M-4TXA", 8, out), "a word goes on: none");
 	ok(!tip_ref_read("K7M-4T", 6, out), "too short: none");
@@ -93,7 +99,8 @@ static void test_alias(const struct cfg *cfg)
 	tip_alias(cfg->keys.tipster, "996555123457", c);
 	ok(a[0] == '~' && strlen(a) == 15 && strspn(a + 1, "0123456789abcdef") == 14,
 	   "an alias: ~ and 14 hex digits, no phone number");
-	ok(strcmp(a, b) == 0 && strcmp(a, c) != 0, "the same for the same number, another for another");
+	ok(strcmp(a, b) == 0 && strcmp(a, c) != 0,
+	   "the same for the same number, another for another");
 	ok(tip_is_alias(a) && !tip_is_alias("996555123456"), "told apart from a number");
 	ok(!strstr(a, "123456"), "it holds nothing of the number");
 }
@@ -128,13 +135,12 @@ static void test_roster(void)
 	   "08:00-18:00");
 	ok(roster_parse_hours("00:00-24:00", &from, &to) == 0 && to == 1440, "a whole day");
 	ok(roster_parse_hours("25:00-26:00", &from, &to) < 0 &&
-		   roster_parse_hours("08:00-08:00", &from, &to) < 0 &&
-		   roster_parse_hours("8-18", &from, &to) < 0,
+	       roster_parse_hours("08:00-08:00", &from, &to) < 0 &&
+	       roster_parse_hours("8-18", &from, &to) < 0,
 	   "hours that are none: refused");
 	char d[32], h[24];
 	roster_format(0x1f, 480, 1080, d, h);
-	ok(strcmp(d, "mon,tue,wed,thu,fri") == 0 && strcmp(h, "08:00-18:00") == 0,
-	   "listed back");
+	ok(strcmp(d, "mon,tue,wed,thu,fri") == 0 && strcmp(h, "08:00-18:00") == 0, "listed back");
 	/* Asia/Bishkek, UTC+6; 2027-01-15 is a Friday */
 	struct store_tip_officer night = {.weekdays = 0x10, .from_min = 22 * 60, .to_min = 6 * 60};
 	snprintf(night.timezone, sizeof night.timezone, "Asia/Bishkek");
