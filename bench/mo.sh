@@ -315,7 +315,7 @@ awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
 END {
     label["health"] = "GET /health (baseline)"
     label["mo"] = "MO, new id (sync=normal)"
-    label["mo-open"] = "MO, no tip flows (normal)"
+    label["mo-open"] = "MO, no hidden flow"
     label["mo-full"] = "MO, new id (sync=full)"
     label["mo-dup"] = "MO, repeated id"
     base = median(rps["health"]); basecpu = median(cpu["health"])
