@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "clock.h"
+#include "csv.h"
 #include "ctl.h"
 #include "roster.h"
 #include "tip.h"
@@ -121,37 +122,6 @@ static int cmd_roster_list(const struct cfg *cfg, struct store *s, char **argv)
 		   : 0;
 }
 
-/* Splits a CSV line into fields (quotes group, "" is a quote): how many,
- * or -1. The fields point into line, which is changed. */
-static int csv_split(char *line, char **fields)
-{
-	int n = 0;
-	char *out = line;
-	for (char *p = line;; n++) {
-		if (n == CSV_FIELDS_MAX)
-			return -1;
-		fields[n] = out;
-		bool quoted = *p == '"';
-		p += quoted;
-		for (; *p && (quoted || *p != ','); p++) {
-			if (quoted && *p == '"' && p[1] == '"')
-				p++;
-			else if (quoted && *p == '"') {
-				quoted = false;
-				continue;
-			}
-			*out++ = *p;
-		}
-		if (quoted)
-			return -1;
-		bool more = *p == ',';
-		*out++ = '\0';
-		if (!more)
-			return n + 1;
-		p++;
-	}
-}
-
 /* Which field of the header row names each column: district, officer,
  * days, hours, order (-1: none). 0, or -1 with the reason said. */
 static int csv_columns(char **names, int n, int column[5], const char *file)
@@ -190,7 +160,7 @@ static int cmd_roster_import(const struct cfg *cfg, struct store *s, char **argv
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
 		char *fields[CSV_FIELDS_MAX], *w[5];
-		int n = line[0] ? csv_split(line, fields) : 0;
+		int n = line[0] ? csv_split(line, fields, CSV_FIELDS_MAX) : 0;
 		if (lineno == 1) {
 			if (n <= 0)
 				fprintf(stderr, "%s:1: a header row names the columns\n", argv[0]);
