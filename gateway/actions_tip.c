@@ -227,21 +227,31 @@ static int follow_up(const struct actions_ctx *ctx, struct store_tip *t, const c
 		   : 0;
 }
 
+/* The reporter's tip a message is about: the one whose reference it
+ * begins with (*text: what follows), else the conversation's {ref} (*text:
+ * all of it; NULL: none). Outcome none if it is not theirs. 1, 0, or -1. */
+static int reporter_tip(const struct actions_ctx *ctx, struct flow_session *s, struct store_tip *t,
+			const char **text, enum flow_outcome *outcome)
+{
+	char ref[TIP_REF_SIZE];
+	*outcome = FLOW_OUTCOME_none;
+	*text = after_ref(ctx, false, ref);
+	if (*text)
+		actions_set_var(s, "ref", ref);
+	else
+		*text = ctx->text;
+	set_number(s, "max", (long)ctx->cfg->tip_description_max);
+	return *text ? own_tip(ctx, flow_var_get(s, "ref"), t) : 0;
+}
+
+/* By SMS, more after the tip: joined, or to the officer. */
 static int act_add_to_tip(const struct actions_ctx *ctx, struct flow_session *s,
 			  enum flow_outcome *outcome)
 {
 	struct store_tip t;
-	char ref[TIP_REF_SIZE];
-	*outcome = FLOW_OUTCOME_none;
-	/* a reference first (as the reply told them): about that report */
-	const char *text = after_ref(ctx, false, ref);
-	if (text)
-		actions_set_var(s, "ref", ref);
-	int found = ctx->text ? own_tip(ctx, flow_var_get(s, "ref"), &t) : 0;
-	if (found <= 0)
-		return found;
-	set_number(s, "max", (long)ctx->cfg->tip_description_max);
-	return follow_up(ctx, &t, text ? text : ctx->text, outcome);
+	const char *text;
+	int found = reporter_tip(ctx, s, &t, &text, outcome);
+	return found <= 0 ? found : follow_up(ctx, &t, text, outcome);
 }
 
 /* "<ref> <text>" from a reporter: to their tip (none: they sent no such
@@ -250,15 +260,11 @@ static int act_tip_followup(const struct actions_ctx *ctx, struct flow_session *
 			    enum flow_outcome *outcome)
 {
 	struct store_tip t;
-	char ref[TIP_REF_SIZE];
-	const char *text = after_ref(ctx, false, ref);
-	*outcome = FLOW_OUTCOME_none;
-	if (text)
-		actions_set_var(s, "ref", ref);
-	int found = text ? own_tip(ctx, ref, &t) : 0;
+	const char *text;
+	actions_set_var(s, "ref", ""); /* only the reference the message begins with */
+	int found = reporter_tip(ctx, s, &t, &text, outcome);
 	if (found <= 0)
 		return found;
-	set_number(s, "max", (long)ctx->cfg->tip_description_max);
 	if (!*text) {
 		*outcome = FLOW_OUTCOME_locked;
 		return 0;

@@ -22,8 +22,8 @@ static void code(const char *text, size_t len, int group, bool mixed)
 		return;
 	/* what it took is there, and what it wrote is one written code */
 	size_t n = 2 * (size_t)group + 1;
-	if (used > len || strlen(out) != n || out[group] != '-' ||
-	    strspn(out, ALPHABET "-") != n || (mixed && !strpbrk(out, "3479")))
+	if (used > len || strlen(out) != n || out[group] != '-' || strspn(out, ALPHABET "-") != n ||
+	    (mixed && !strpbrk(out, "3479")))
 		abort();
 }
 
