@@ -28,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
 stack_test_begin tips smsbox.log
-tap_plan 22
+tap_plan 25
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -156,6 +156,28 @@ done
 is "${#hashes[@]}:${found:-none}" "2:none" "nor are their keyed hashes, outside the tip rows that keep them"
 like "$(grep -a 'route=/kannel/mo' "$T/chabard.out" | grep -c 'from=hidden')" '^[1-9][0-9]*$' \
     "the exchange log says from=hidden for them"
+
+# --- a flood of tips from one number ------------------------------------------------
+# 400 TIPs straight at /kannel/mo, 16 at a time (each starts a tip under the
+# same alias again), as fast as they go, while
+# someone else asks for help.
+mo() { # mo FROM TEXT: one MO to chabard itself; prints the HTTP status
+    stack_curl -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$CHABAR_PORT/kannel/mo" \
+        --data-urlencode "key=$CHABAR_KEY" --data-urlencode "from=$1" --data-urlencode "to=384" \
+        --data-urlencode "text=$2" --data-urlencode "id=$(stack_uuid)"
+}
+export -f mo stack_curl stack_uuid _stack_secret
+export CHABAR_PORT CHABAR_KEY STACK_DIR
+seq 400 | xargs -P 16 -I{} bash -c 'mo +996555777777 TIP' >"$T/flood.out" 2>&1 &
+flood=$!
+start=$(date +%s%N)
+help=$(mo +996555888888 HELP)
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+wait "$flood"
+is "$help" 200 "during the flood, someone else's HELP is answered (in ${elapsed_ms} ms)"
+ok "$([ "$elapsed_ms" -lt 2000 ] && echo 0 || echo 1)" "within 2 s"
+is "$(sort "$T/flood.out" | uniq -c | awk '{ print $2 ":" $1 }')" "200:400" \
+    "and all 400 of the flood are answered, none lost"
 
 # --- retention ----------------------------------------------------------------------
 restart_at $((91 * 86400)) || bail "chabard restarts 91 days on"
