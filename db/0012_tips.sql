@@ -17,6 +17,8 @@ ALTER TABLE tips ADD COLUMN closed_at INTEGER;
 ALTER TABLE tips ADD COLUMN updated_at INTEGER;
 CREATE INDEX tips_alert ON tips (alert_at) WHERE alert_at IS NOT NULL;
 CREATE INDEX tips_tipster ON tips (tipster_hash, created_at);
+-- sealed_msisdn holds the seal whole (nonce, then box, as seal.h makes
+-- it); nonce, a column of the first schema, repeats its nonce.
 ALTER TABLE tip_relay ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
 -- A row to a hidden recipient holds its alias as msisdn and the number
 -- sealed here, opened only to send it and wiped once it is sent.
@@ -40,8 +42,8 @@ CREATE TABLE tip_blocks (
   blocked_by   TEXT NOT NULL,
   blocked_at   INTEGER NOT NULL
 );
--- Every read of a tip through chabarctl and every relay: appended, never
--- changed.
+-- Every relay, every officer's command on a tip and every read of one
+-- through chabarctl: appended, never changed.
 CREATE TABLE tip_audit (
   id     INTEGER PRIMARY KEY,
   at     INTEGER NOT NULL,

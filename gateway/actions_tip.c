@@ -101,10 +101,11 @@ static int act_tip_districts(const struct actions_ctx *ctx, struct flow_session 
 	size_t used = 0;
 	for (int i = 0; i < n; i++) {
 		size_t len = utf8_prefix(d[i].name, strlen(d[i].name), DISTRICT_CHARS, 48);
-		used += (size_t)snprintf(menu + used, sizeof menu - used, "%s%d %.*s",
-					 i ? "\n" : "", i + 1, (int)len, d[i].name);
+		if (used < sizeof menu)
+			used += (size_t)snprintf(menu + used, sizeof menu - used, "%s%d %.*s",
+						 i ? "\n" : "", i + 1, (int)len, d[i].name);
 	}
-	menu[used < sizeof menu ? used : sizeof menu - 1] = '\0';
+	menu[used < sizeof menu ? used : sizeof menu - 1] = '\0'; /* cut, never past it */
 	actions_set_var(s, "districts", menu);
 	set_number(s, "page", page);
 	*outcome = n > 0 ? FLOW_OUTCOME_ok : FLOW_OUTCOME_fail;
@@ -282,7 +283,9 @@ static int officer_tip(const struct actions_ctx *ctx, struct flow_session *s, st
 	*outcome = FLOW_OUTCOME_fail;
 	*text = ctx->officer ? after_ref(ctx, true, ref) : NULL;
 	actions_set_var(s, "ref", *text ? ref : "?");
-	return *text ? store_tip_find(ctx->store, ref, 0, t) : 0;
+	int found = *text ? store_tip_find(ctx->store, ref, 0, t) : 0;
+	/* another district's tip, never theirs: as if there were none */
+	return found == 1 ? store_tip_officer_may(ctx->store, t->id, ctx->officer->id) : found;
 }
 
 static void officer_actor(const struct actions_ctx *ctx, char actor[32])
@@ -307,9 +310,8 @@ static int officer_command(const struct actions_ctx *ctx, struct flow_session *s
 	*outcome = FLOW_OUTCOME_ok;
 	if (strcmp(action, "block") == 0 && store_tip_block(ctx->store, t.id, actor, ctx->now) < 0)
 		return -1;
-	/* a block, or an ACK of a tip already closed, leaves its status */
-	bool keep = !status || (strcmp(t.status, "closed") == 0 && strcmp(status, "closed") != 0);
-	return (!keep &&
+	/* a block leaves the tip's status as it is */
+	return (status &&
 		store_tip_status(ctx->store, t.id, status, ctx->officer->id, ctx->now) < 0) ||
 		       tip_audit(&c, actor, t.id, action) < 0
 		   ? -1

@@ -20,22 +20,30 @@ struct sender {
 	char language[8];
 	bool opted_out;
 	bool liaison; /* a hidden sender who is an enrolled liaison */
+	/* a hidden sender as their number is known: what they could start */
+	bool reporter_enrolled, reporter_officer;
+	struct store_person reporter_person;
 };
 
 /* What a hidden sender's own number may tell without being stored: an
- * enrolled liaison, and their language if their alias has none yet. */
+ * enrolled liaison, their language if their alias has none yet, and what
+ * they could start as themselves. */
 static int identify_reporter(const struct converse_ctx *ctx, const char *number, struct sender *who)
 {
-	struct store_person p;
+	struct store_person *p = &who->reporter_person;
+	struct store_officer officer;
 	char lang[8] = "";
 	bool opted_out;
-	int found = store_person_find(ctx->store, number, &p);
-	if (found < 0 ||
+	int found = store_person_find(ctx->store, number, p);
+	int is_officer = found == 0 ? store_officer_find(ctx->store, number, &officer) : 0;
+	if (found < 0 || is_officer < 0 ||
 	    (found == 0 && store_contact_find(ctx->store, number, lang, &opted_out) < 0))
 		return -1;
+	who->reporter_enrolled = found == 1;
+	who->reporter_officer = is_officer == 1;
 	if (found == 1) {
-		who->liaison = strcmp(p.role, "liaison") == 0 && strcmp(p.status, "active") == 0;
-		memcpy(lang, p.language, sizeof lang);
+		who->liaison = strcmp(p->role, "liaison") == 0 && strcmp(p->status, "active") == 0;
+		memcpy(lang, p->language, sizeof lang);
 	}
 	if (!who->language[0])
 		memcpy(who->language, lang, sizeof lang);
@@ -84,6 +92,25 @@ static bool may_start(const struct flow *f, const struct sender *who)
 	return false;
 }
 
+/* Whether text is a command rather than a sentence: two words at most. */
+static bool few_words(const char *text, size_t len)
+{
+	int words = 0;
+	for (size_t i = 0; i < len && words <= 2; i++)
+		words += text[i] != ' ' && text[i] != '\n' &&
+			 (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n');
+	return words <= 2;
+}
+
+/* Whether a hidden sender, as their number is known, could start f. */
+static bool may_start_as_number(const struct flow *f, const struct sender *who)
+{
+	struct sender number = {.enrolled = who->reporter_enrolled,
+				.person = who->reporter_person,
+				.officer = who->reporter_officer};
+	return may_start(f, &number);
+}
+
 /* Whether the conversation s is in a flow that asks for a PIN. */
 static bool asks_pin(const struct converse_ctx *ctx, const struct flow_session *s)
 {
@@ -129,6 +156,14 @@ static void route(const struct converse_ctx *ctx, const struct converse_input *i
 	bool yields = in_progress && f && ctx->flows->flows[s->flow].on_reminder;
 	if (f && f->global) {
 		flow_start(ctx->flows, f, text, len, s, st);
+	} else if (in_progress && f && !f->hidden && in->reporter && few_words(text, len) &&
+		   may_start_as_number(f, who)) {
+		/* a word of a flow the reporter could start (CHECKIN, CHECKIN
+		 * 4711; not a sentence that begins with one) amid a hidden
+		 * conversation: it stays hidden, and they are asked to end this
+		 * one first, so that nothing meant for the other (a PIN) goes
+		 * into a report */
+		flow_hold(ctx->flows, s, FLOW_KEY_HIDDEN_BUSY, st);
 	} else if (in_progress && !yields) {
 		flow_input(ctx->flows, s, text, len, st);
 	} else if (f && who->opted_out) {
@@ -163,14 +198,18 @@ static void load_session(const struct converse_ctx *ctx, const struct converse_i
 }
 
 bool converse_hides_sender(const struct converse_ctx *ctx, const struct flow *start,
-			   const char *text, size_t len, bool alias_found, bool alias_live,
-			   bool number_live)
+			   const char *text, size_t len, const struct converse_standing *alias,
+			   const struct converse_standing *number)
 {
 	const struct flow *f = start ? start : text ? starts(ctx, text, len) : NULL;
-	if (f && !f->global)
-		return f->hidden;
-	/* STOP, HELP, LANG or an answer: to the conversation in progress */
-	return alias_live || (alias_found && !number_live && !f);
+	if (f && f->hidden)
+		return true;
+	bool current =
+	    alias->found &&
+	    (!number->found ||
+	     (alias->live != number->live ? alias->live : alias->updated_at >= number->updated_at));
+	/* an answer, late or not; a keyword only while the conversation waits */
+	return current && (alias->live || !f);
 }
 
 int converse_language(const struct converse_ctx *ctx, const char *msisdn, char lang[8])

@@ -72,15 +72,24 @@ struct converse_reply {
 int converse(const struct converse_ctx *ctx, const struct converse_input *in,
 	     struct converse_reply *reply);
 
+/* Where one of a sender's two conversations stands: the one held under
+ * their number, and the one under their alias (tip.h). */
+struct converse_standing {
+	bool found;         /* a session is stored */
+	bool live;          /* it waits for an answer, not yet expired */
+	int64_t updated_at; /* its last message */
+};
+
 /* Whether a message goes to a flow that hides its sender ("sender
- * hidden", tip.h): what it starts (start: a dialled code's flow, else its
- * keyword's or tip reference's) hides it, or, starting nothing but a
- * global flow, it answers the conversation held under the sender's alias
- * (alias_live) or one the alias had when no other is in progress
- * (alias_found, number_live). Decided before anything is written. */
+ * hidden", tip.h), decided before anything is written: a hidden flow is
+ * what it starts (start: a dialled code's flow; else an SMS's keyword or
+ * tip reference), or the alias's conversation is the one the sender is
+ * in (the live one of the two; the later if both are, or if neither is)
+ * and the message answers it, or is a word that would interrupt it (STOP,
+ * CANCEL, or another flow's keyword: see converse()). */
 bool converse_hides_sender(const struct converse_ctx *ctx, const struct flow *start,
-			   const char *text, size_t len, bool alias_found, bool alias_live,
-			   bool number_live);
+			   const char *text, size_t len, const struct converse_standing *alias,
+			   const struct converse_standing *number);
 
 /* The language replies to msisdn are in (person, district, contact,
  * default). 0 or -1. */

@@ -20,13 +20,21 @@
 #define CSV_LINE_MAX     512
 #define CSV_FIELDS_MAX   8
 #define ROSTER_ORDER_MAX 99
+#define ACTOR_SIZE       80
 
-/* Who ran the command, for the audit log: "chabarctl:NAME". */
-static void actor(char out[64])
+/* Who ran the command, for the audit log: "chabarctl:NAME", and as root
+ * through sudo "chabarctl:root(sudo NAME)". SUDO_USER is believed only
+ * from root, whom sudo makes: anyone else could set it. */
+static void actor(char out[ACTOR_SIZE])
 {
-	const char *sudo = getenv("SUDO_USER");
-	const struct passwd *pw = getpwuid(geteuid());
-	snprintf(out, 64, "chabarctl:%s", sudo && *sudo ? sudo : pw ? pw->pw_name : "unknown");
+	const char *sudo = getuid() == 0 ? getenv("SUDO_USER") : NULL;
+	const struct passwd *pw = getpwuid(getuid());
+	char who[32];
+	snprintf(who, sizeof who, "%s", pw ? pw->pw_name : "unknown");
+	if (sudo && *sudo)
+		snprintf(out, ACTOR_SIZE, "chabarctl:%s(sudo %.24s)", who, sudo);
+	else
+		snprintf(out, ACTOR_SIZE, "chabarctl:%s", who);
 }
 
 static struct tip_ctx tips(const struct cfg *cfg, struct store *s)
@@ -210,7 +218,7 @@ static void print_tip(void *arg, const char *const *v)
 static int audited(struct store *s, const char *what, int64_t tip_id, const char *action,
 		   const struct cfg *cfg)
 {
-	char who[64];
+	char who[ACTOR_SIZE];
 	actor(who);
 	struct tip_ctx c = tips(cfg, s);
 	if (tip_audit(&c, who, tip_id, action) < 0 || store_commit(s) < 0) {

@@ -273,6 +273,17 @@ void flow_input(const struct flow_set *set, struct flow_session *s, const char *
 	wait_at(n, n->retry_key, false, out);
 }
 
+void flow_hold(const struct flow_set *set, const struct flow_session *s, const char *key,
+	       struct flow_step *out)
+{
+	const struct flow *f = current_flow(set, s);
+	if (!f || s->node < 0 || f->nodes[s->node].kind != FLOW_NODE_INPUT) {
+		*out = (struct flow_step){.kind = FLOW_STEP_NOMATCH};
+		return;
+	}
+	wait_at(&f->nodes[s->node], key, false, out);
+}
+
 void flow_resume(const struct flow_set *set, struct flow_session *s, enum flow_outcome outcome,
 		 struct flow_step *out)
 {

@@ -195,6 +195,7 @@ struct flow_set {
 #define FLOW_KEY_MISSED       "alert.missed_checkin"  /* to the officer: a window missed */
 #define FLOW_KEY_ESCALATED    "alert.escalated"       /* to a supervisor: no one said OK */
 #define FLOW_KEY_OFFICER_HELP "officer.help"          /* an officer's SMS that is no command */
+#define FLOW_KEY_HIDDEN_BUSY  "tip.busy"              /* another flow's word amid a tip */
 #define FLOW_KEY_TIP_ALERT    "tip.alert"             /* to the officer on call: a tip */
 #define FLOW_KEY_TIP_LIAISON  "tip.alert_liaison"     /* the same, from a liaison */
 #define FLOW_KEY_TIP_CALLBACK "tip.alert_callback"    /* the same, to be called back */
@@ -207,7 +208,7 @@ struct flow_set {
 	X(FLOW_KEY_NOT_ENROLLED)                                                                   \
 	X(FLOW_KEY_ERROR)                                                                          \
 	X(FLOW_KEY_UNAVAILABLE)                                                                    \
-	X(FLOW_KEY_USSD_LOST) X(FLOW_KEY_USSD_MORE) X(FLOW_KEY_USSD_BACK)
+	X(FLOW_KEY_USSD_LOST) X(FLOW_KEY_USSD_MORE) X(FLOW_KEY_USSD_BACK) X(FLOW_KEY_HIDDEN_BUSY)
 /* The texts chabar only ever sends by SMS (to officers, reminders): held to
  * the SMS budget, not to a USSD page. */
 #define FLOW_SMS_KEYS(X)                                                                           \
@@ -318,6 +319,10 @@ const struct flow *flow_find_reminder(const struct flow_set *set);
 /* Starts f for session s with the message that triggered it. */
 void flow_start(const struct flow_set *set, const struct flow *f, const char *text, size_t len,
 		struct flow_session *s, struct flow_step *out);
+/* The node s is waiting at goes on waiting, answering key instead of its
+ * prompt (NOMATCH if it is not waiting). */
+void flow_hold(const struct flow_set *set, const struct flow_session *s, const char *key,
+	       struct flow_step *out);
 /* The person answered the node s is waiting at. */
 void flow_input(const struct flow_set *set, struct flow_session *s, const char *text, size_t len,
 		struct flow_step *out);

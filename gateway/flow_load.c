@@ -460,6 +460,23 @@ static void mark_edge(void *ctx, struct flow_edge *e)
 		p->marks[e->node] |= 1;
 }
 
+/* The reporter's tip actions keep what a reporter sends: only a flow that
+ * hides its sender may call them, or the number would be kept with it. */
+static void check_hidden(struct parser *p, const struct flow *f)
+{
+	static const enum flow_action reporter[] = {
+	    FLOW_ACTION_tip_check,  FLOW_ACTION_tip_districts, FLOW_ACTION_tip_place,
+	    FLOW_ACTION_create_tip, FLOW_ACTION_add_to_tip,    FLOW_ACTION_tip_followup};
+	for (size_t i = 0; i < f->node_count && !f->hidden; i++)
+		for (size_t k = 0; k < sizeof reporter / sizeof reporter[0]; k++)
+			if (f->nodes[i].kind == FLOW_NODE_ACTION &&
+			    f->nodes[i].action == reporter[k])
+				diag_error(p->d, p->file, f->nodes[i].line,
+					   "action %s keeps what a reporter sends: flow %s must "
+					   "say \"sender hidden\"",
+					   flow_action_name(reporter[k]), f->name);
+}
+
 static void check_reachable(struct parser *p, struct flow *f)
 {
 	unsigned char marks[256] = {0};
@@ -538,6 +555,7 @@ static void finish_flow(struct parser *p)
 	    (f->ussd_only && !f->ussd_code))
 		diag_error(p->d, p->file, f->line, "flow %s has no trigger on its channel",
 			   f->name);
+	check_hidden(p, f);
 	p->flow = NULL;
 	p->node = NULL;
 	p->start = NULL;

@@ -216,53 +216,58 @@ static int repeat(struct daemon *d, const struct inbound *in, struct inbound_out
 	return 0;
 }
 
-/* Whether a conversation is under way in s (a flow waiting, or pages). */
-static bool live(const struct store_session *s, int64_t now)
+/* Where the session of msisdn on in's channel stands. 0 or STORE_ERROR. */
+static int standing(struct daemon *d, const struct inbound *in, const char *msisdn, int64_t now,
+		    struct store_session *s, struct converse_standing *out)
 {
-	return (s->flow[0] || s->pages[0]) && s->expires_at >= now;
-}
-
-/* Whether the sender of in is hidden (tip.h), decided before anything is
- * written: 1 with their alias, 0, or STORE_ERROR. Reads only. */
-static int hide(struct daemon *d, const struct inbound *in, int64_t now, char alias[MSISDN_SIZE])
-{
-	if (!d->flows->any_hidden)
-		return 0;
-	tip_alias(d->cfg->keys.tipster, in->msisdn, alias);
-	struct converse_ctx c = {d->store, d->cfg, d->flows, d->locales};
-	struct store_session s, number;
-	int found = store_session_get(d->store, alias, in->channel, &s);
+	int found = store_session_get(d->store, msisdn, in->channel, s);
 	if (found < 0)
 		return STORE_ERROR;
-	bool hidden;
+	out->found = found == 1;
+	out->live = out->found && (s->flow[0] || s->pages[0]) && s->expires_at >= now;
+	out->updated_at = out->found ? s->updated_at : 0;
+	return 0;
+}
+
+/* Whether in's sender is hidden (tip.h), decided before anything is
+ * written: 1, 0, or STORE_ERROR. Reads only. */
+static int decide(struct daemon *d, const struct inbound *in, const char *alias, int64_t now)
+{
+	struct converse_ctx c = {d->store, d->cfg, d->flows, d->locales};
+	struct store_session s;
+	struct converse_standing hidden, number;
+	if (standing(d, in, alias, now, &s, &hidden) < 0)
+		return STORE_ERROR;
 	if (in->session_id) {
-		/* USSD: the alias's session goes on, or a new one's dialled code
-		 * (an aggregator's first request has no text) decides */
+		/* USSD: the code's flow decides every step of its sessions; a
+		 * step with no code chabar knows (an SMSC's short number) goes
+		 * on with the alias's session if it is that one and live */
+		const struct flow *f = flow_find_ussd(d->flows, in->service_code);
 		char key[sizeof s.ussd_session];
 		session_key(in->session_id, key);
-		const struct flow *f = flow_find_ussd(d->flows, in->service_code);
-		hidden = (found == 1 && !in->begin && strcmp(s.ussd_session, key) == 0) ||
-			 (!in->abort && !(in->history && in->len > 0) && f &&
-			  converse_hides_sender(&c, f, NULL, 0, false, false, false));
-	} else {
-		bool alias_live = found == 1 && live(&s, now);
-		int other = found == 1 && !alias_live
-				? store_session_get(d->store, in->msisdn, in->channel, &number)
-				: 0;
-		if (other < 0)
-			return STORE_ERROR;
-		hidden =
-		    converse_hides_sender(&c, NULL, in->text_is_utf8 ? in->text : NULL, in->len,
-					  found == 1, alias_live, other == 1 && live(&number, now));
+		return f ? f->hidden : hidden.live && strcmp(s.ussd_session, key) == 0;
 	}
-	if (!hidden && in->network_id) { /* a retry of a message kept under the alias */
-		struct store_reply earlier;
-		int kept = store_find_reply(d->store, in->channel, alias, in->network_id, &earlier);
-		if (kept < 0)
-			return STORE_ERROR;
-		hidden = kept == 1;
-	}
-	return hidden;
+	struct store_session mine;
+	number = (struct converse_standing){0};
+	if (hidden.found && standing(d, in, in->msisdn, now, &mine, &number) < 0)
+		return STORE_ERROR;
+	return converse_hides_sender(&c, NULL, in->text_is_utf8 ? in->text : NULL, in->len, &hidden,
+				     &number);
+}
+
+/* Whether the sender of in is hidden, with their alias: 1, 0, or
+ * STORE_ERROR. A retry goes where the message was first kept, whatever
+ * has changed since (the conversation it ended, a reload of the flows). */
+static int hide(struct daemon *d, const struct inbound *in, int64_t now, char alias[MSISDN_SIZE])
+{
+	tip_alias(d->cfg->keys.tipster, in->msisdn, alias);
+	int hidden = d->flows->any_hidden ? decide(d, in, alias, now) : 0;
+	if (hidden < 0 || !in->network_id)
+		return hidden;
+	struct store_reply earlier;
+	int kept = store_find_reply(d->store, in->channel, hidden ? in->msisdn : alias,
+				    in->network_id, &earlier);
+	return kept < 0 ? STORE_ERROR : kept == 1 ? !hidden : hidden;
 }
 
 /* The rows of the exchange and the conversation between them; reporter:
@@ -308,7 +313,7 @@ static int exchange(struct daemon *d, const struct inbound *in, const char *repo
 	    .text_is_utf8 = is_text,
 	    .coding = in->coding,
 	    .smsc = in->smsc,
-	    .meta = in->meta,
+	    .meta = reporter ? NULL : in->meta, /* an SMSC's TLVs may name the subscriber */
 	    .sent_at = in->sent_at,
 	    .status = in->abort ? "aborted" : "received",
 	    .created_at = now,
@@ -392,7 +397,7 @@ int inbound_apply(struct daemon *d, const struct inbound *in, struct inbound_out
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_msg(LOG_LEVEL_DEBUG, "mo_text", "from=%s text=\"%.*s\"",
 			hidden ? "hidden" : in->msisdn, (int)(in->len > 160 ? 160 : in->len),
-			in->text);
+			in->text ? in->text : "");
 	struct converse_reply reply = {0};
 	buf_init(&reply.text, CONVERSE_REPLY_MAX);
 	int rc = exchange(d, &stored, hidden ? in->msisdn : NULL, now, &reply, &out->confirm_id);

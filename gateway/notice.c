@@ -8,6 +8,7 @@
 #include "gsm.h"
 #include "log.h"
 #include "translit.h"
+#include "utf.h"
 
 #define NOTICE_TEXT_MAX 2048
 #define CUT_MARK        "..."
@@ -58,6 +59,12 @@ static int render_fitted(const struct locales *l, const char *lang, const struct
 		return -1;
 	memcpy(value, vars[n->fit].value, len + 1);
 	vars[n->fit].value = value;
+	/* never more than the parts could hold: the render stays in bounds */
+	size_t keep = utf8_prefix(value, len, n->fit_segments * GSM_GSM7_PART, len);
+	if (keep < len) {
+		len = keep;
+		cut(value, &len, 0);
+	}
 	struct gsm_fit fit;
 	int rc;
 	while ((rc = render(l, lang, n, vars, text)) == 0 &&

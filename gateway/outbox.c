@@ -351,8 +351,11 @@ static void fill(struct outbox *o)
 	o->rate.tokens += tokens - t.count; /* not needed after all */
 	double after = -1;                  /* when to look again, in seconds: none yet */
 	for (unsigned i = 0; i < t.count; i++) {
-		const struct store_outbox_row *row = &o->rows[i];
-		if (start(o, row) == 0)
+		struct store_outbox_row *row = &o->rows[i];
+		int started = start(o, row);
+		if (row->sealed_len) /* a number opened from its seal: only the request has it */
+			sodium_memzero(row->msisdn, sizeof row->msisdn);
+		if (started == 0)
 			continue;
 		/* no request made (no memory): recorded as a failed attempt, so
 		 * that the row is tried again rather than left sending */

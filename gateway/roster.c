@@ -97,12 +97,13 @@ bool roster_on_call(const struct store_tip_officer *row, int64_t t)
 	       ((row->weekdays & (1 << yesterday)) && minute < row->to_min);
 }
 
-static size_t add_once(struct store_officer *chain, size_t n, const struct store_officer *o)
+static size_t add_once(struct store_officer *chain, size_t n, size_t max,
+		       const struct store_officer *o)
 {
 	for (size_t i = 0; i < n; i++)
 		if (chain[i].id == o->id)
 			return n;
-	if (n < ROSTER_CHAIN_MAX)
+	if (n < max)
 		chain[n++] = *o;
 	return n;
 }
@@ -110,19 +111,23 @@ static size_t add_once(struct store_officer *chain, size_t n, const struct store
 int roster_chain(struct store *s, int64_t district_id, int64_t now,
 		 struct store_officer out[ROSTER_CHAIN_MAX])
 {
-	struct store_tip_officer rows[64];
-	size_t n = 0;
-	int count = store_tip_officers(s, district_id, true, rows, 64);
+	struct store_tip_officer rows[ROSTER_ROWS_MAX];
+	/* room is kept for the supervisors, who come last */
+	size_t n = 0, first = ROSTER_CHAIN_MAX - ROSTER_SUPERVISORS_MAX;
+	int count = store_tip_officers(s, district_id, true, rows, ROSTER_ROWS_MAX);
 	for (int i = 0; i < count; i++)
 		if (roster_on_call(&rows[i], now))
-			n = add_once(out, n, &rows[i].officer);
+			n = add_once(out, n, first, &rows[i].officer);
 	bool on_call = n > 0;
-	int officers = count < 0 ? count : store_tip_officers(s, district_id, false, rows, 64);
+	int officers =
+	    count < 0 ? count : store_tip_officers(s, district_id, false, rows, ROSTER_ROWS_MAX);
 	if (officers < 0)
 		return STORE_ERROR;
-	/* no one on call: the district's officers; then its supervisors */
+	for (int i = 0; i < officers && !on_call; i++) /* no one on call: the district's officers */
+		if (!rows[i].supervisor)
+			n = add_once(out, n, first, &rows[i].officer);
 	for (int i = 0; i < officers; i++)
-		if (rows[i].supervisor || !on_call)
-			n = add_once(out, n, &rows[i].officer);
+		if (rows[i].supervisor)
+			n = add_once(out, n, ROSTER_CHAIN_MAX, &rows[i].officer);
 	return (int)n;
 }

@@ -17,7 +17,9 @@
 
 #include "store.h"
 
-#define ROSTER_CHAIN_MAX 16
+#define ROSTER_CHAIN_MAX       32 /* officers a tip may go to, supervisors included */
+#define ROSTER_SUPERVISORS_MAX 8  /* places kept for them */
+#define ROSTER_ROWS_MAX        64 /* roster rows or officers of a district read */
 
 /* "mon-fri", "sat,sun", "mon,wed-fri", "daily": the weekdays as bits (bit
  * 0 Monday) into *mask. 0 or -1. */

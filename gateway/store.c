@@ -283,12 +283,19 @@
 		     " AND tipster_hash IS NOT NULL ON CONFLICT DO NOTHING")                       \
 	X(tip_alerted, "UPDATE tips SET officer_id = ?2, escalations = ?3, alert_at = ?4,"         \
 		       " updated_at = ?5 WHERE id = ?1")                                           \
-	X(tip_status,                                                                              \
-	  "UPDATE tips SET status = ?2, officer_id = coalesce(?3, officer_id),"                    \
-	  " alert_at = CASE WHEN ?2 = 'new' THEN alert_at END,"                                    \
-	  " acknowledged_at = CASE WHEN ?2 != 'new' THEN coalesce(acknowledged_at, ?4)"            \
-	  " END, closed_at = CASE WHEN ?2 = 'closed' THEN ?4 END, updated_at = ?4"                 \
-	  " WHERE id = ?1")                                                                        \
+	X(tip_status, "UPDATE tips SET status = CASE WHEN status = 'closed' OR (status ="          \
+		      " 'answered' AND ?2 = 'seen') THEN status ELSE ?2 END,"                      \
+		      " officer_id = coalesce(?3, officer_id), alert_at = NULL,"                   \
+		      " acknowledged_at = coalesce(acknowledged_at, ?4),"                          \
+		      " closed_at = CASE WHEN ?2 = 'closed' THEN ?4 ELSE closed_at END,"           \
+		      " updated_at = ?4 WHERE id = ?1")                                            \
+	X(tip_alerted_officers, "SELECT officer_id FROM outbox WHERE kind = 'tip'"                 \
+				" AND related_id = ?1 AND officer_id IS NOT NULL")                 \
+	X(tip_officer_may,                                                                         \
+	  "SELECT count(*) FROM tips t JOIN officers o ON o.id = ?2 WHERE t.id = ?1"               \
+	  " AND (t.district_id IS NULL OR t.district_id = o.district_id OR t.officer_id = o.id"    \
+	  " OR EXISTS (SELECT 1 FROM outbox b WHERE b.kind = 'tip' AND b.related_id = t.id"        \
+	  " AND b.officer_id = o.id))")                                                            \
 	X(tip_due, "SELECT id FROM tips WHERE alert_at <= ?1 ORDER BY alert_at LIMIT 1")           \
 	X(tip_next_due, "SELECT min(alert_at) FROM tips WHERE alert_at IS NOT NULL")               \
 	X(tip_relay_get, "SELECT sealed_msisdn FROM tip_relay WHERE tip_id = ?1")                  \
@@ -600,7 +607,7 @@ static void bind_all(sqlite3_stmt *st, const char *format, va_list ap)
 			bind_text_or_null(st, i + 1, va_arg(ap, const char *));
 			continue;
 		}
-		if (format[i] == 'b') { /* a blob and its length (NULL: none) */
+		if (format[i] == 'b') { /* two arguments: a blob, its size_t length (NULL: none) */
 			const void *blob = va_arg(ap, const void *);
 			size_t len = va_arg(ap, size_t);
 			if (blob)
@@ -1517,13 +1524,39 @@ int store_tip_audit(struct store *s, const char *actor, int64_t tip_id, const ch
 	return write_bound(s, s->tip_audit_add, "itntt", now, actor, tip_id, action, detail);
 }
 
+/* The next row of a query query_bound() began: 1, 0 at the end, or
+ * STORE_ERROR. */
+static int next_row(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : STORE_ERROR;
+}
+
+int store_tip_alerted_officers(struct store *s, int64_t id, int64_t *officers, size_t max)
+{
+	sqlite3_stmt *st = s->tip_alerted_officers;
+	size_t n = 0;
+	int rc = query_bound(st, "i", id);
+	for (; rc == 1; rc = next_row(st))
+		if (n < max)
+			officers[n++] = sqlite3_column_int64(st, 0);
+	done(st);
+	return rc < 0 ? rc : (int)n;
+}
+
+int store_tip_officer_may(struct store *s, int64_t id, int64_t officer_id)
+{
+	int rc = query_bound(s->tip_officer_may, "ii", id, officer_id);
+	return rc == 1 ? row_int(s->tip_officer_may) > 0 : rc;
+}
+
 int store_tip_officers(struct store *s, int64_t district_id, bool roster,
 		       struct store_tip_officer *out, size_t max)
 {
 	sqlite3_stmt *st = roster ? s->tip_on_call : s->tip_officers;
 	size_t n = 0;
 	int rc = query_bound(st, "i", district_id);
-	for (; rc == 1; rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
+	for (; rc == 1; rc = next_row(st)) {
 		if (n == max)
 			continue;
 		struct store_tip_officer *o = &out[n++];
@@ -1558,7 +1591,7 @@ int store_districts_page(struct store *s, int64_t offset, struct store_district 
 	sqlite3_stmt *st = s->districts_page;
 	size_t n = 0;
 	int rc = query_bound(st, "ii", (int64_t)max, offset);
-	for (; rc == 1 && n < max; rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0) {
+	for (; rc == 1 && n < max; rc = next_row(st)) {
 		out[n].id = sqlite3_column_int64(st, 0);
 		column_text(st, 1, out[n].name, sizeof out[n].name);
 		n++;
@@ -1589,7 +1622,7 @@ int store_list(struct store *s, enum store_list which, const char *filter, store
 						      : s->list_audit;
 	int rc = query_bound(st, "t", filter);
 	int rows = 0;
-	for (; rc == 1; rc = sqlite3_step(st) == SQLITE_ROW ? 1 : 0, rows++) {
+	for (; rc == 1; rc = next_row(st), rows++) {
 		const char *values[STORE_LIST_COLUMNS_MAX];
 		int n = sqlite3_column_count(st);
 		for (int i = 0; i < n && i < STORE_LIST_COLUMNS_MAX; i++) {

@@ -466,9 +466,16 @@ int store_tip_block(struct store *s, int64_t id, const char *by, int64_t now);
  * due at alert_at (0: none). */
 int store_tip_alerted(struct store *s, int64_t id, int64_t officer_id, int escalations,
 		      int64_t alert_at, int64_t now);
-/* seen (an officer's ACK, officer_id), answered, closed: no more alerts. */
+/* seen (an officer's ACK, officer_id), answered, closed: no more alerts.
+ * A closed tip stays closed, an answered one is not merely seen again. */
 int store_tip_status(struct store *s, int64_t id, const char *status, int64_t officer_id,
 		     int64_t now);
+/* The officers tip id was sent to as an alert: how many (at most max), or
+ * STORE_ERROR. */
+int store_tip_alerted_officers(struct store *s, int64_t id, int64_t *officers, size_t max);
+/* Whether an officer may act on tip id: of its district (or it has none),
+ * handling it, or alerted to it. 1, 0, or STORE_ERROR. */
+int store_tip_officer_may(struct store *s, int64_t id, int64_t officer_id);
 /* A tip whose alert is due at now: 1 with *id, 0 if none. */
 int store_tip_due(struct store *s, int64_t now, int64_t *id);
 /* When the next alert of a tip is due: 1 with *at, 0 if none. */

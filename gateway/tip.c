@@ -12,7 +12,7 @@
 #include "utf.h"
 
 #define REF_DRAWS       8  /* a reference already taken is drawn again */
-#define ALIAS_BYTES     7  /* 56 bits: no two reporters of a deployment share one */
+#define ALIAS_BYTES     7  /* 56 bits: a million reporters share one with a chance of 1e-5 */
 #define PLACE_CHARS     40 /* of a typed place, in an officer's alert */
 #define ALERT_SEGMENTS  2  /* an alert, its description cut to fit */
 #define RELAY_SEGMENTS  3  /* a relayed text, cut to fit */
@@ -24,11 +24,6 @@ void tip_alias(const unsigned char key[32], const char *msisdn, char out[MSISDN_
 	crypto_generichash(h, sizeof h, (const unsigned char *)msisdn, strlen(msisdn), key, 32);
 	out[0] = TIP_ALIAS_MARK;
 	sodium_bin2hex(out + 1, MSISDN_SIZE - 1, h, sizeof h);
-}
-
-bool tip_is_alias(const char *msisdn)
-{
-	return msisdn[0] == TIP_ALIAS_MARK;
 }
 
 size_t tip_ref_read(const char *text, size_t len, char out[TIP_REF_SIZE])
@@ -99,6 +94,7 @@ static int alert(const struct tip_ctx *c, const struct store_tip *t, const struc
 	    .var_count = sizeof vars / sizeof vars[0],
 	    .kind = "tip",
 	    .related_id = t->id,
+	    .officer_id = o->id, /* who had it: the next alert goes to another */
 	    .fit = 0,
 	    .fit_segments = ALERT_SEGMENTS,
 	};
@@ -165,23 +161,42 @@ int tip_reply(const struct tip_ctx *c, const struct store_tip *t, int64_t office
 	return rc;
 }
 
-/* Tip id's alert to the next officer of its chain, or, with no one left,
- * an error in the log once. */
+/* The first officer of chain (n of them) not yet alerted to tip id, or
+ * NULL; STORE_ERROR in *rc. */
+static const struct store_officer *next_officer(const struct tip_ctx *c, int64_t id,
+						const struct store_officer *chain, int n, int *rc)
+{
+	int64_t alerted[ROSTER_CHAIN_MAX * 2];
+	int had = store_tip_alerted_officers(c->store, id, alerted, ROSTER_CHAIN_MAX * 2);
+	*rc = had < 0 ? STORE_ERROR : 0;
+	for (int i = 0; i < n && had >= 0; i++) {
+		bool before = false;
+		for (int k = 0; k < had && !before; k++)
+			before = alerted[k] == chain[i].id;
+		if (!before)
+			return &chain[i];
+	}
+	return NULL;
+}
+
+/* Tip id's alert to the next officer of its chain as it stands now (the
+ * roster may have changed: no one is alerted twice, no one skipped), or,
+ * with no one left, an error in the log once. */
 static int alert_next(const struct tip_ctx *c, int64_t id)
 {
 	struct store_tip t;
 	struct store_officer chain[ROSTER_CHAIN_MAX];
 	int found = store_tip_find(c->store, NULL, id, &t);
-	int n = found == 1 ? roster_chain(c->store, t.district_id, c->now, chain) : found;
-	if (n < 0)
+	if (found <= 0)
+		return found;
+	int rc, n = roster_chain(c->store, t.district_id, c->now, chain);
+	const struct store_officer *o = n < 0 ? NULL : next_officer(c, id, chain, n, &rc);
+	if (n < 0 || rc < 0)
 		return STORE_ERROR;
-	if (found == 0)
-		return 0;
-	if (t.escalations >= n) {
+	if (!o) {
 		log_msg(LOG_LEVEL_ERROR, "tip_unheard", "ref=%s tries=%d", t.ref, t.escalations);
 		return store_tip_alerted(c->store, id, t.officer_id, t.escalations, 0, c->now);
 	}
-	const struct store_officer *o = &chain[t.escalations];
 	log_msg(t.escalations ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "tip_alert",
 		"ref=%s officer=%lld step=%d", t.ref, (long long)o->id, t.escalations + 1);
 	return alert(c, &t, o) < 0 || store_tip_alerted(c->store, id, o->id, t.escalations + 1,

@@ -47,9 +47,6 @@ struct tip_ctx {
 /* The alias of msisdn: a keyed hash, the same for the same number. */
 void tip_alias(const unsigned char key[32], const char *msisdn, char out[MSISDN_SIZE]);
 
-/* Whether a stored sender is an alias rather than a number. */
-bool tip_is_alias(const char *msisdn);
-
 /* A tip reference at the start of text, as people type it: the bytes it
  * took with its written form in out, or 0. */
 size_t tip_ref_read(const char *text, size_t len, char out[TIP_REF_SIZE]);

@@ -106,6 +106,7 @@ static const char *const expected_keys[] = {
     "tip.closed",
     "tip.blocked_sender",
     "tip.no_such",
+    "tip.busy",
 };
 
 /* Texts only ever sent by SMS: not held to a USSD page. */
