@@ -37,6 +37,7 @@ ctl() { "$CHABARCTL" -c "$dir/run/chabar.conf" "$@"; }
 rm -f "$CHABAR_DB" "$CHABAR_DB-wal" "$CHABAR_DB-shm"
 ctl district add BSK "Bishkek, Oktyabrsky" ky Asia/Bishkek >/dev/null &&
     ctl officer add +996700000001 "Officer Asanov" BSK ru &&
+    ctl roster add BSK +996700000001 daily 00:00-24:00 >/dev/null &&
     echo 1234 | ctl person add "$PHONE" "Demo Person" "$CHABAR_LANGUAGE" - BSK +996700000001 &&
     ctl appointment add "$PHONE" "$(date -d tomorrow +%Y-%m-%d) 10:00" "Probation office, room 12" ||
     exit 1
@@ -55,7 +56,8 @@ echo "  logs       $dir/run/*.out $dir/run/*.log"
 echo
 echo "You are the phone $PHONE texting the short code $SHORT_CODE, enrolled as"
 echo "\"Demo Person\" with PIN 1234. Try: CHECKIN, then 1234, then 1 (or 2, 3);"
-echo "NEXT for the next appointment; LANG for another language; HELP; STOP."
+echo "NEXT for the next appointment; LANG for another language; HELP; STOP;"
+echo "TIP to report a concern to the police, anonymously (your number is never stored)."
 echo "Type a message and press Enter; Ctrl-D or Ctrl-C ends the demo."
 
 # send TEXT: one SMS from the phone; prints the reply Kannel delivers.
