@@ -12,8 +12,9 @@
 # send the officer an alert, whose delivery receipt comes back to the
 # outbox row; an alert with no receipt in time goes to the district's
 # other officer, in that officer's language, and when that one is
-# undelivered too, the log says no one is left. TAP output; every process
-# stopped by PID.
+# undelivered too, the log says no one is left. A tip dialled at *384*5#
+# goes through every step under the reporter's alias. TAP output; every
+# process stopped by PID.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/stack.sh
@@ -26,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 stack_test_begin ussd-smpp smsbox.log bearerbox.log smpp.events
 
-tap_plan 21
+tap_plan 24
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -130,6 +131,23 @@ smpp_send "dlr $(smpp_field "$second" message_id) UNDELIV 001" || bail "the rece
 _stack_wait 15 "" "the log line" grep -q 'event=alert_unheard.*reason=no_officer_left' "$T/chabard.out"
 is "$(grep -c 'level=error event=alert_unheard.*person=3 reason=no_officer_left' "$T/chabard.out")" 1 \
     "undelivered too, and no officer left: an error in the log, once"
+# --- a tip over SMPP: every step hidden -------------------------------------
+tip_step() { # tip_step OP SEQ TEXT: a step of session 44 under *384*5#
+    local n
+    n=$(smpp_count submit_sm)
+    smpp_mo +996555300009 '*384*5#' "$1" "44/$2" "$3" || return 1
+    smpp_wait_submit '"to":"\+?996555300009"' 15 "$n"
+}
+tip_step 1 1 '*384*5#' >/dev/null && tip_step 18 2 2 >/dev/null && tip_step 18 3 1 >/dev/null &&
+    tip_step 18 4 1 >/dev/null || bail "a tip's first steps over SMPP"
+line=$(tip_step 18 5 "Угрозы соседу, дом 5")
+like "$(smpp_field "$line" ussd_service_op) $(smpp_field "$line" text)" \
+    '^17 Thank you\. Report [3479ACDEFHJKMNPRTUVWXY]{3}-[3479ACDEFHJKMNPRTUVWXY]{3} received\.' \
+    "a tip over SMPP: the reference on the last page, op 17 (end)"
+is "$(stack_sql "select category || '|' || channel || '|' || body from tips")" \
+    "threat|ussd-smpp|Угрозы соседу, дом 5" "the tip is stored"
+is "$(stack_sql "select count(*) from messages where msisdn = '996555300009' or meta like '%996555300009%'")" 0 \
+    "and no step of it under the number: the code's flow hides every one"
 line=$(step 1 1 '*999#')
 says "$line" 17 global.unavailable
 ok $? "an unknown code: END at once (op 17)"
