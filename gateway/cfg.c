@@ -111,6 +111,8 @@ static const struct cfg_key cfg_keys[] = {
     {"tips", "relay_days", parse_uint, OFF(tip_relay_days), "90", 1, 3650, NULL, false},
     {"tips", "description_max", parse_uint, OFF(tip_description_max), "1000", 100, 4000, NULL,
      false},
+    {"retention", "message_days", parse_uint, OFF(retention_message_days), "180", 1, 36500, NULL,
+     false},
     {"conversation", "flows", parse_string, OFF(flows_dir), CHABAR_PKGDATADIR "/flows", 0, 0, NULL,
      false},
     {"conversation", "locales", parse_string, OFF(locales_dir), CHABAR_PKGDATADIR "/locales", 0, 0,

@@ -94,6 +94,9 @@ struct cfg {
 	/* [alerts] */
 	unsigned alert_deliver_within; /* seconds; then the district's next officer */
 
+	/* [retention] (chabarctl purge) */
+	unsigned retention_message_days; /* message texts are kept so long */
+
 	/* [tips] (tip.h) */
 	unsigned tip_daily_limit;     /* tips a reporter may send in a day */
 	unsigned tip_join_gap;        /* seconds: an SMS within it adds to the description */

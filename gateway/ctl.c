@@ -53,18 +53,45 @@ const char *ctl_language(const char *text)
 	return code;
 }
 
+/* The zones of the region (FIELD-NOTES, "Time in the region"). */
+static const char *const region_zones[] = {"Asia/Bishkek",   "Asia/Almaty",    "Asia/Qostanay",
+					   "Asia/Aqtobe",    "Asia/Aqtau",     "Asia/Atyrau",
+					   "Asia/Oral",      "Asia/Qyzylorda", "Asia/Tashkent",
+					   "Asia/Samarkand", "Asia/Dushanbe",  "Asia/Ashgabat"};
+
+int ctl_zone(const char *zone)
+{
+	for (size_t i = 0; i < sizeof region_zones / sizeof region_zones[0]; i++)
+		if (strcmp(zone, region_zones[i]) == 0) {
+			if (tz_get(zone))
+				return 0;
+			fprintf(stderr, "chabarctl: no time zone \"%s\" in the system's tzdata\n",
+				zone);
+			return -1;
+		}
+	fprintf(stderr, "chabarctl: \"%s\" is not a zone of the region; one of:", zone);
+	for (size_t i = 0; i < sizeof region_zones / sizeof region_zones[0]; i++)
+		fprintf(stderr, " %s", region_zones[i]);
+	fputc('\n', stderr);
+	return -1;
+}
+
+int ctl_district(struct store *s, const char *code)
+{
+	int found = store_district_exists(s, code);
+	if (found == 1)
+		return 0;
+	if (found < 0)
+		return ctl_fail("district", s);
+	fprintf(stderr, "chabarctl: no district \"%s\" (chabarctl district list)\n", code);
+	return 1;
+}
+
 static int cmd_district(const struct cfg *cfg, struct store *s, char **argv)
 {
 	const char *lang = ctl_language(argv[2]);
-	if (!lang)
+	if (!lang || ctl_zone(argv[3]) < 0)
 		return 1;
-	if (!tz_get(argv[3])) {
-		fprintf(stderr,
-			"chabarctl: no time zone \"%s\" in the system's tzdata (e.g. "
-			"Asia/Bishkek, Asia/Almaty, Asia/Tashkent, Asia/Dushanbe)\n",
-			argv[3]);
-		return 1;
-	}
 	return store_district_add(s, argv[0], argv[1], lang, argv[3]) < 0
 		   ? ctl_fail("district add", s)
 		   : 0;
@@ -101,6 +128,8 @@ static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 	const char *lang = ctl_language(argv[3]);
 	if (!ctl_number(argv[0], msisdn) || !lang)
 		return 1;
+	if (ctl_district(s, argv[2]) != 0)
+		return 1;
 	const char *role = argv[4] ? argv[4] : "officer";
 	if (strcmp(role, "officer") != 0 && strcmp(role, "supervisor") != 0) {
 		fprintf(stderr, "chabarctl: the role is officer or supervisor, not \"%s\"\n", role);
@@ -111,9 +140,7 @@ static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 		   : 0;
 }
 
-/* The PIN from the command line, or from standard input for "-" (so it
- * stays out of the shell's history and the process list). */
-static int read_pin(const char *arg, char pin[16])
+int ctl_read_pin(const char *arg, char pin[16])
 {
 	if (strcmp(arg, "-") != 0) {
 		snprintf(pin, 16, "%s", arg);
@@ -133,8 +160,19 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE], pin[16], hash[PIN_HASH_SIZE];
 	const char *lang = ctl_language(argv[2]);
-	if (!ctl_number(argv[0], msisdn) || !lang || read_pin(argv[3], pin) < 0 ||
+	char code[32];
+	if (!ctl_number(argv[0], msisdn) || !lang || (argv[4] && ctl_district(s, argv[4]) != 0) ||
 	    (argv[5] && !ctl_number(argv[5], officer)))
+		return 1;
+	if (argv[5] &&
+	    (store_officer_district(s, officer, code) != 1 || strcmp(code, argv[4]) != 0)) {
+		/* their alerts would go nowhere */
+		fprintf(stderr,
+			"chabarctl: no officer %s in district %s (chabarctl officer list %s)\n",
+			argv[5], argv[4], argv[4]);
+		return 1;
+	}
+	if (ctl_read_pin(argv[3], pin) < 0)
 		return 1;
 	pin_hash(cfg->keys.pin, msisdn, pin, hash);
 	sodium_memzero(pin, sizeof pin);
@@ -147,7 +185,10 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 	    .officer = argv[5] ? officer : NULL,
 	    .pin_hash = hash,
 	};
-	return store_person_add(s, &p, clock_time()) < 0 ? ctl_fail("person add", s) : 0;
+	if (store_person_add(s, &p, clock_time()) < 0)
+		return ctl_fail("person add", s);
+	printf("%s enrolled\n", argv[1]);
+	return 0;
 }
 
 /* "YYYY-MM-DD HH:MM" local to timezone, still ahead: 0 with *at, or 1
@@ -468,24 +509,62 @@ static const struct command *command_at(size_t i)
 	size_t own = sizeof commands / sizeof commands[0];
 	if (i < own)
 		return &commands[i];
-	return i - own < ctl_tip_command_count ? &ctl_tip_commands[i - own] : NULL;
+	i -= own;
+	if (i < ctl_record_command_count)
+		return &ctl_record_commands[i];
+	i -= ctl_record_command_count;
+	return i < ctl_tip_command_count ? &ctl_tip_commands[i] : NULL;
+}
+
+/* The usage of the commands called name (NULL: all), or of one (only).
+ * How many. */
+static int usage_of(FILE *out, const char *name, const struct command *only)
+{
+	const struct command *c;
+	int n = 0;
+	for (size_t i = 0; (c = command_at(i)); i++)
+		if (only ? c == only : !name || strcmp(c->name, name) == 0) {
+			if (out)
+				fprintf(out, "  chabarctl %s%s%s %s\n      %s\n", c->name,
+					c->verb ? " " : "", c->verb ? c->verb : "", c->args,
+					c->help);
+			n++;
+		}
+	return n;
 }
 
 static void usage(FILE *out)
 {
-	const struct command *c;
 	fprintf(out, "usage: chabarctl [-c config] command ...\n");
-	for (size_t i = 0; (c = command_at(i)); i++)
-		fprintf(out, "  %s %s %s\n      %s\n", c->name, c->verb ? c->verb : "", c->args,
-			c->help);
-	fprintf(out, "  version\n      print the program's schema version\n");
+	usage_of(out, NULL, NULL);
+	fprintf(out, "  chabarctl version\n      print the program's schema version\n");
+}
+
+/* What is wrong with a command line, in one line, and that command's
+ * usage only. */
+static int misused(const char *name, const char *verb, const struct command *cmd, int given)
+{
+	if (usage_of(NULL, name, NULL) == 0) {
+		fprintf(stderr, "chabarctl: no command \"%s\" (chabarctl -h lists them)\n", name);
+		return 2;
+	}
+	if (cmd)
+		fprintf(stderr, "chabarctl: %s%s%s takes %d to %d arguments, not %d\n", name,
+			cmd->verb ? " " : "", cmd->verb ? cmd->verb : "", cmd->argc - cmd->optional,
+			cmd->argc, given);
+	else if (verb)
+		fprintf(stderr, "chabarctl: %s has no \"%s\"\n", name, verb);
+	else
+		fprintf(stderr, "chabarctl: %s needs one of these\n", name);
+	usage_of(stderr, name, cmd);
+	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	const char *cfg_path = CHABAR_SYSCONFDIR "/chabar/chabar.conf";
 	int opt;
-	while ((opt = getopt(argc, argv, "c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:h")) != -1) {
 		switch (opt) {
 		case 'c': cfg_path = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -508,11 +587,9 @@ int main(int argc, char **argv)
 			cmd = c;
 	int first = optind + 1 + (cmd && cmd->verb ? 1 : 0); /* the first argument */
 	int given = argc - first;
-	if (!cmd || given > cmd->argc || given < cmd->argc - cmd->optional ||
-	    (cmd->verb && strcmp(argv[optind + 1], cmd->verb) != 0)) {
-		usage(stderr);
-		return 2;
-	}
+	if (!cmd || given > cmd->argc || given < cmd->argc - cmd->optional)
+		return misused(argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, cmd,
+			       given);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "chabarctl: libsodium cannot initialise\n");
 		return 1;

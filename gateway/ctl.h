@@ -23,6 +23,9 @@ struct command {
 /* The tips' commands (ctl_tip.c): liaisons, rosters, tips, the audit log. */
 extern const struct command ctl_tip_commands[];
 extern const size_t ctl_tip_command_count;
+/* The records' (ctl_records.c): lists, shows, edits, PIN reset, purge. */
+extern const struct command ctl_record_commands[];
+extern const size_t ctl_record_command_count;
 
 /* "chabarctl: what: the store's error"; 1. */
 int ctl_fail(const char *what, struct store *s);
@@ -33,5 +36,18 @@ const char *ctl_language(const char *text);
 
 /* A number as stored, or a message and NULL. */
 const char *ctl_number(const char *text, char out[MSISDN_SIZE]);
+
+/* 0 if zone is one of the region's in tzdata, else -1 having said which
+ * are. */
+int ctl_zone(const char *zone);
+
+/* 0 if the district is there, else 1 having said so (or the store's
+ * error). */
+int ctl_district(struct store *s, const char *code);
+
+/* A PIN from the command line, or from standard input for "-" (so it
+ * stays out of the shell's history and the process list): 0, or -1
+ * having said why. */
+int ctl_read_pin(const char *arg, char pin[16]);
 
 #endif

@@ -1,8 +1,9 @@
 /* ctl_tip — chabarctl's commands for tips (ctl.h, tip.h): liaisons, the
- * on-call rosters (by hand or from CSV), tips listed and shown, a
- * reporter blocked, relays purged, and the audit log. Every read of a tip
- * is written to the audit log with who ran the command. Nothing here ever
- * shows a reporter's alias or sealed number. */
+ * on-call rosters (by hand or from CSV), tips listed and shown, a reporter
+ * blocked, and the audit log (`chabarctl purge`, in ctl_records.c, deletes
+ * old relays). Every read of a tip is written to the audit log with who
+ * ran the command. Nothing here ever shows a reporter's alias or sealed
+ * number. */
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static int cmd_liaison(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE];
 	const char *lang = ctl_language(argv[2]);
-	if (!ctl_number(argv[0], msisdn) || !lang)
+	if (!ctl_number(argv[0], msisdn) || !lang || (argv[3] && ctl_district(s, argv[3]) != 0))
 		return 1;
 	struct store_new_person p = {.msisdn = msisdn,
 				     .name = argv[1],
@@ -296,17 +297,6 @@ static int cmd_tip_block(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
-static int cmd_tip_purge(const struct cfg *cfg, struct store *s, char **argv)
-{
-	int64_t before = clock_time() - (int64_t)cfg->tip_relay_days * 86400;
-	int64_t purged = store_tip_relay_purge(s, before);
-	if (purged < 0)
-		return ctl_fail("tip purge", s);
-	printf("%lld sealed number%s older than %u days deleted\n", (long long)purged,
-	       purged == 1 ? "" : "s", cfg->tip_relay_days);
-	return 0;
-}
-
 static void print_audit(void *arg, const char *const *v)
 {
 	char hhmm[6], date[11];
@@ -341,8 +331,6 @@ const struct command ctl_tip_commands[] = {
     {"tip", "block", "REF BY",
      "refuse tips from whoever sent REF, without learning who; BY: who decided", 2, 0,
      cmd_tip_block},
-    {"tip", "purge", "", "delete reporters' sealed numbers older than [tips] relay_days", 0, 0,
-     cmd_tip_purge},
     {"audit", NULL, "[REF]", "who read or relayed which tip, and when", 1, 1, cmd_audit},
 };
 const size_t ctl_tip_command_count = sizeof ctl_tip_commands / sizeof ctl_tip_commands[0];

@@ -332,6 +332,45 @@
 	  " FROM tips t LEFT JOIN districts d ON d.id = t.district_id"                             \
 	  " LEFT JOIN officers o ON o.id = t.officer_id WHERE ?1 IS NULL OR d.code = ?1"           \
 	  " ORDER BY t.id")                                                                        \
+	X(list_districts,                                                                          \
+	  "SELECT d.code, d.name, d.language, d.timezone, (SELECT count(*) FROM officers o"        \
+	  " WHERE o.district_id = d.id AND o.active = 1), (SELECT count(*) FROM persons p"         \
+	  " WHERE p.district_id = d.id AND p.status = 'active') FROM districts d"                  \
+	  " WHERE ?1 IS NULL OR d.code = ?1 ORDER BY d.code")                                      \
+	X(list_officers,                                                                           \
+	  "SELECT o.msisdn, o.name, d.code, o.language, o.role, o.active FROM officers o"          \
+	  " JOIN districts d ON d.id = o.district_id WHERE ?1 IS NULL OR d.code = ?1"              \
+	  " ORDER BY d.code, o.name, o.id")                                                        \
+	X(list_persons,                                                                            \
+	  "SELECT p.msisdn, p.name, p.role, coalesce(d.code, '-'), coalesce(o.msisdn, '-'),"       \
+	  " coalesce(p.language, d.language, '-'), coalesce(p.tier, '-'), p.status,"               \
+	  " p.opted_out FROM persons p LEFT JOIN districts d ON d.id = p.district_id"              \
+	  " LEFT JOIN officers o ON o.id = p.officer_id WHERE ?1 IS NULL OR d.code = ?1"           \
+	  " ORDER BY coalesce(d.code, ''), p.name, p.id")                                          \
+	X(district_edit,                                                                           \
+	  "UPDATE districts SET name = coalesce(?2, name), language = coalesce(?3, language),"     \
+	  " timezone = coalesce(?4, timezone) WHERE code = ?1")                                    \
+	X(officer_edit,                                                                            \
+	  "UPDATE officers SET name = coalesce(?2, name), language = coalesce(?3, language),"      \
+	  " district_id = coalesce((SELECT id FROM districts WHERE code = ?4), district_id),"      \
+	  " role = coalesce(?5, role), active = coalesce(?6, active) WHERE msisdn = ?1")           \
+	X(person_edit,                                                                             \
+	  "UPDATE persons SET name = coalesce(?2, name), language = coalesce(?3, language),"       \
+	  " district_id = coalesce((SELECT id FROM districts WHERE code = ?4), district_id),"      \
+	  " officer_id = coalesce((SELECT id FROM officers WHERE msisdn = ?5), officer_id),"       \
+	  " status = coalesce(?6, status) WHERE msisdn = ?1")                                      \
+	X(person_pin_reset,                                                                        \
+	  "UPDATE persons SET pin_hash = ?2, pin_failures = 0, locked_until = NULL,"               \
+	  " pin_day_failures = 0, pin_locks = 0 WHERE msisdn = ?1")                                \
+	X(officer_district,                                                                        \
+	  "SELECT d.code FROM officers o JOIN districts d ON d.id = o.district_id"                 \
+	  " WHERE o.msisdn = ?1")                                                                  \
+	X(district_exists, "SELECT count(*) FROM districts WHERE code = ?1")                       \
+	X(texts_purgeable,                                                                         \
+	  "SELECT count(*) FROM messages WHERE created_at < ?1 AND length(text) > 0")              \
+	X(texts_purge, "UPDATE messages SET text = '' WHERE id IN (SELECT id FROM messages"        \
+		       " WHERE created_at < ?1 AND length(text) > 0 LIMIT ?2)")                    \
+	X(relays_purgeable, "SELECT count(*) FROM tip_relay WHERE created_at < ?1")                \
 	X(list_audit,                                                                              \
 	  "SELECT a.at, a.actor, coalesce(t.reference, '-'), a.action FROM tip_audit a"            \
 	  " LEFT JOIN tips t ON t.id = a.tip_id WHERE ?1 IS NULL OR t.reference = ?1"              \
@@ -1617,9 +1656,9 @@ int store_roster_remove(struct store *s, const char *district, const char *offic
 int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
 	       void *arg)
 {
-	sqlite3_stmt *st = which == STORE_LIST_ROSTER ? s->list_roster
-			   : which == STORE_LIST_TIPS ? s->list_tips
-						      : s->list_audit;
+	sqlite3_stmt *const lists[] = {s->list_roster,    s->list_tips,     s->list_audit,
+				       s->list_districts, s->list_officers, s->list_persons};
+	sqlite3_stmt *st = lists[which];
 	int rc = query_bound(st, "t", filter);
 	int rows = 0;
 	for (; rc == 1; rc = next_row(st), rows++) {
@@ -1633,6 +1672,54 @@ int store_list(struct store *s, enum store_list which, const char *filter, store
 	}
 	done(st);
 	return rc < 0 ? rc : rows;
+}
+
+int store_edit(struct store *s, enum store_edit which, const char *key, const char *const *fields)
+{
+	int rc;
+	if (which == STORE_EDIT_DISTRICT)
+		rc = write_bound(s, s->district_edit, "tttt", key, fields[0], fields[1], fields[2]);
+	else
+		rc = write_bound(s, which == STORE_EDIT_OFFICER ? s->officer_edit : s->person_edit,
+				 "tttttt", key, fields[0], fields[1], fields[2], fields[3],
+				 fields[4]);
+	return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
+int store_person_pin_reset(struct store *s, const char *msisdn, const char *pin_hash)
+{
+	int rc = write_bound(s, s->person_pin_reset, "tt", msisdn, pin_hash);
+	return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
+int store_officer_district(struct store *s, const char *msisdn, char code[32])
+{
+	sqlite3_stmt *st = s->officer_district;
+	int rc = query_bound(st, "t", msisdn);
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, code, 32);
+	done(st);
+	return 1;
+}
+
+int store_district_exists(struct store *s, const char *code)
+{
+	int rc = query_bound(s->district_exists, "t", code);
+	return rc == 1 ? row_int(s->district_exists) > 0 : rc;
+}
+
+int64_t store_purgeable(struct store *s, bool relays, int64_t before)
+{
+	sqlite3_stmt *st = relays ? s->relays_purgeable : s->texts_purgeable;
+	int rc = query_bound(st, "i", before);
+	return rc == 1 ? row_int(st) : rc;
+}
+
+int64_t store_texts_purge(struct store *s, int64_t before, int64_t most)
+{
+	int rc = write_bound(s, s->texts_purge, "ii", before, most);
+	return rc < 0 ? rc : sqlite3_changes(s->db);
 }
 
 int store_schema_latest(void)

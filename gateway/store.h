@@ -525,6 +525,10 @@ enum store_list {
 	STORE_LIST_TIPS,   /* ref, created_at, district, zone, category, status, officer, liaison,
 			    * anonymous */
 	STORE_LIST_AUDIT,  /* at, actor, ref, action */
+	STORE_LIST_DISTRICTS, /* code, name, language, zone, active officers, active persons */
+	STORE_LIST_OFFICERS,  /* number, name, district, language, role, active */
+	STORE_LIST_PERSONS,   /* number, name, role, district, officer's number, language,
+			       * tier, status, opted out */
 };
 #define STORE_LIST_COLUMNS_MAX 12
 typedef void (*store_row_fn)(void *arg, const char *const *values);
@@ -532,6 +536,28 @@ typedef void (*store_row_fn)(void *arg, const char *const *values);
  * audit a tip's reference; NULL: all): how many, or STORE_ERROR. */
 int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
 	       void *arg);
+
+/* chabarctl's edits: the fields of which (NULL: unchanged; a district or
+ * officer by code and number) of the district, officer or person key:
+ *   district: name, language, timezone
+ *   officer:  name, language, district, role, active ("0"/"1")
+ *   person:   name, language, district, officer, status
+ * 1 if it was there, 0 if not, STORE_ERROR. */
+enum store_edit { STORE_EDIT_DISTRICT, STORE_EDIT_OFFICER, STORE_EDIT_PERSON };
+int store_edit(struct store *s, enum store_edit which, const char *key, const char *const *fields);
+/* A new PIN hash, the counters and any lock cleared: 1, 0 if no such
+ * person, STORE_ERROR. */
+int store_person_pin_reset(struct store *s, const char *msisdn, const char *pin_hash);
+/* The district code of an officer: 1 with code, 0 if no such officer. */
+int store_officer_district(struct store *s, const char *msisdn, char code[32]);
+/* 1 if the district is there, 0 if not, STORE_ERROR. */
+int store_district_exists(struct store *s, const char *code);
+/* Retention (chabarctl purge): message texts (relays false) or sealed
+ * numbers (true) from before then, how many; or STORE_ERROR. */
+int64_t store_purgeable(struct store *s, bool relays, int64_t before);
+/* At most most message texts from before then emptied (the rows stay, for
+ * the ledger and the reports): how many, or STORE_ERROR. */
+int64_t store_texts_purge(struct store *s, int64_t before, int64_t most);
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);

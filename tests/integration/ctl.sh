@@ -1,0 +1,88 @@
+#!/bin/bash
+#
+# tests/integration/ctl.sh - chabarctl as a new operator meets it, with
+# chabard running: a wrong command says what is wrong and shows that
+# command's usage only (exit 2); a district, officer or zone that is not
+# there is refused in one line (exit 1), never a raw SQLite error; records
+# are listed, shown, edited and deactivated; a PIN is reset from standard
+# input; purge empties old message texts while the ledger stays whole.
+# TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+: "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
+
+stack_test_begin ctl
+write_chabar_conf "$T/chabar.conf" || exit 1
+ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
+sql() { stack_sql "$@"; }
+tap_plan 24
+start_chabard "$T/chabar.conf" || bail "chabard starts"
+
+# run ARGS...: "EXIT|stdout|stderr" of one chabarctl command (stdin empty)
+run() {
+    local out err rc
+    out=$(ctl "$@" </dev/null 2>"$T/err")
+    rc=$?
+    err=$(cat "$T/err")
+    printf '%s|%s|%s' "$rc" "$out" "$err"
+}
+
+# --- what is wrong, said in one line --------------------------------------------
+like "$(run frob)" '^2\|\|chabarctl: no command "frob" \(chabarctl -h lists them\)$' \
+    "an unknown command: exit 2, one line"
+like "$(run officer add +996700000001)" \
+    '^2\|\|chabarctl: officer add takes 4 to 5 arguments, not 1'$'\n''  chabarctl officer add MSISDN NAME DISTRICT LANG' \
+    "too few arguments: what is wrong and that command's usage, nothing else"
+is "$(run officer add +996700000001 "A" BSK en | grep -c 'person add')" 0 "only that command's usage"
+like "$(run district add BSK Bishkek ru Europe/Paris)" '^1\|\|chabarctl: "Europe/Paris" is not a zone of the region' \
+    "a zone outside the region: refused, exit 1"
+like "$(run district add BSK Bishkek zz Asia/Bishkek)" '^1\|\|chabarctl: no language "zz"; one of: ky ru uz kk tg en uz_Cyrl$' \
+    "language zz: refused"
+ctl district add BSK Bishkek ky Asia/Bishkek >/dev/null || bail "a district"
+like "$(run officer add +996700000001 "Officer A" XX ru)" '^1\|\|chabarctl: no district "XX" \(chabarctl district list\)$' \
+    "an officer in an unknown district: one clear line, no SQLite error"
+ctl officer add +996700000001 "Officer A" BSK ru >/dev/null || bail "an officer"
+like "$(echo 1234 | ctl person add +996555000001 "P One" ky - BSK +996700000009 2>&1)" \
+    'no officer \+996700000009 in district BSK' "a person of an unknown officer: refused, their alerts would go nowhere"
+is "$(echo 1234 | ctl person add +996555000001 "P One" ky - BSK +996700000001)" "P One enrolled" \
+    "enrolled: a one-line confirmation"
+like "$(run appointment add +996555000001 "2020-01-01 10:00" Room)" '^1\|\|chabarctl: 2020-01-01 10:00 is past$' \
+    "an appointment in 2020: refused"
+
+# --- list, show, edit, deactivate -------------------------------------------------
+like "$(ctl district list)" 'BSK +Bishkek +ky +Asia/Bishkek +1 +1' "district list: zone, officers, persons"
+like "$(ctl officer list BSK)" '\+996700000001 +Officer A +BSK +ru +officer +active' "officer list"
+like "$(ctl person list)" '\+996555000001 +P One +supervised +BSK +\+996700000001 +ky +- +active' "person list"
+like "$(run person list XX)" '^1\|\|chabarctl: no district "XX"' "a list of an unknown district: refused"
+like "$(ctl person show +996555000001)" "^person    \\+996555000001 P One \\(supervised, active\\)"$'\n'"language  ky" \
+    "person show"
+is "$(run person edit +996555000001 language ru)" "0|+996555000001: language is now ru|" "person edit"
+like "$(run person edit +996555000001 colour blue)" '^1\|\|chabarctl: no field "colour"; one of: name language district officer$' \
+    "an edit of no such field: the fields said"
+is "$(run district edit BSK timezone Asia/Almaty)" "0|BSK: timezone is now Asia/Almaty|" "district edit, the zone checked"
+is "$(sql "select language from persons; select timezone from districts")" "ru"$'\n'"Asia/Almaty" "both stored"
+
+# --- PIN reset from standard input only ----------------------------------------------
+is "$(echo 4321 | ctl pin reset +996555000001)" "+996555000001 has a new PIN; any block on check-in is lifted" \
+    "pin reset reads the PIN from standard input"
+sms() {
+    stack_curl "http://127.0.0.1:$CHABAR_PORT/kannel/mo" --data-urlencode "key=$CHABAR_KEY" \
+        --data-urlencode from=+996555000001 --data-urlencode "text=$1" --data-urlencode "id=$(stack_uuid)"
+}
+sms CHECKIN >/dev/null
+like "$(sms 4321)" '^Где вы сейчас\?' "and the new PIN works at once, chabard running"
+like "$(run person deactivate +996555000009)" '^1\|\|chabarctl: no person \+996555000009$' "deactivating no one: exit 1"
+is "$(run officer deactivate +996700000001)" "0|+996700000001 deactivated|" "an officer deactivated"
+
+# --- retention ---------------------------------------------------------------------
+sql "update messages set created_at = created_at - 200 * 86400" >/dev/null
+like "$(ctl purge --dry-run)" '^would empty 4 message texts older than 180 days' "purge --dry-run counts"
+is "$(ctl purge; sql "select count(*), sum(length(text)) from messages")" \
+    "emptied 4 message texts older than 180 days, deleted 0 sealed numbers older than 90 days"$'\n'"4|0" \
+    "purge empties the texts and keeps the rows, chabard running"
