@@ -28,9 +28,31 @@ done
 if [ -n "$missing" ]; then
   echo "deps-debian: installing:$missing"
   $sudo apt-get update -q
-  # Kannel's postinst would start the system bearerbox on the default ports;
-  # policy-rc.d 101 keeps package scripts from starting services.
+  # Kannel's postinst would start the system bearerbox (and wapbox) on the
+  # default ports and enable them at boot. A policy-rc.d that answers 101
+  # ("not allowed") keeps every package script from starting a service
+  # while we install; ours is removed afterwards, one already there kept.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh
+# deps-debian.sh: no service starts while it installs
+exit 101
+' |
+      $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    made_policy=yes
+    trap '[ -z "$made_policy" ] || $sudo rm -f "$policy"' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends $missing
+  case " $missing " in
+  *" kannel "*)
+    # chabar runs its own bearerbox and smsbox (contrib/kannel.conf): the
+    # system's stays off at boot too.
+    if [ -d /run/systemd/system ]; then $sudo systemctl disable --now kannel >/dev/null 2>&1 || true; fi
+    $sudo update-rc.d -f kannel disable >/dev/null 2>&1 || true
+    ;;
+  esac
 else
   echo "deps-debian: all dependencies present"
 fi
