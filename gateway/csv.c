@@ -3,11 +3,13 @@
 
 #include <stdbool.h>
 
-int csv_split(char *line, char **fields, int max)
+int csv_split(char *line, char **fields, size_t *starts, int max)
 {
 	char *out = line, *p = line;
 	for (int n = 0; n < max; n++) {
 		fields[n] = out;
+		if (starts)
+			starts[n] = (size_t)(p - line);
 		bool quoted = *p == '"';
 		p += quoted;
 		for (; *p && (quoted || *p != ','); p++) {

@@ -6,9 +6,12 @@
 #ifndef CHABAR_CSV_H
 #define CHABAR_CSV_H
 
+#include <stddef.h>
+
 /* Splits line (NUL-terminated, without its line break) into at most max
- * fields, each pointing into line, which is changed: how many, or -1 for
+ * fields, each pointing into line, which is changed, and where each began
+ * in it (starts, 0-based bytes; NULL: not wanted): how many, or -1 for
  * more than max or a quote left open. */
-int csv_split(char *line, char **fields, int max);
+int csv_split(char *line, char **fields, size_t *starts, int max);
 
 #endif

@@ -513,6 +513,9 @@ static const struct command *command_at(size_t i)
 	if (i < ctl_record_command_count)
 		return &ctl_record_commands[i];
 	i -= ctl_record_command_count;
+	if (i < ctl_import_command_count)
+		return &ctl_import_commands[i];
+	i -= ctl_import_command_count;
 	return i < ctl_tip_command_count ? &ctl_tip_commands[i] : NULL;
 }
 

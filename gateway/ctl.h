@@ -23,6 +23,9 @@ struct command {
 /* The tips' commands (ctl_tip.c): liaisons, rosters, tips, the audit log. */
 extern const struct command ctl_tip_commands[];
 extern const size_t ctl_tip_command_count;
+/* The imports' (ctl_import.c): persons, appointments, rosters from CSV. */
+extern const struct command ctl_import_commands[];
+extern const size_t ctl_import_command_count;
 /* The records' (ctl_records.c): lists, shows, edits, PIN reset, purge. */
 extern const struct command ctl_record_commands[];
 extern const size_t ctl_record_command_count;
@@ -49,5 +52,14 @@ int ctl_district(struct store *s, const char *code);
  * stays out of the shell's history and the process list): 0, or -1
  * having said why. */
 int ctl_read_pin(const char *arg, char pin[16]);
+
+/* What is wrong with an argument or a CSV field, in a line. */
+#define CTL_WHY_SIZE 200
+#define CTL_WRONG    (-2) /* an argument or a field is wrong (STORE_ERROR is -1) */
+
+/* An on-call roster row: district, officer, days, hours, order (NULL or
+ * "": 1), the district known to be there. 1 added or changed, 0 as it
+ * was, CTL_WRONG (*field: which of w, why says what), or STORE_ERROR. */
+int ctl_roster_put(struct store *s, char *const *w, int *field, char why[CTL_WHY_SIZE]);
 
 #endif

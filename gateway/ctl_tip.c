@@ -13,13 +13,10 @@
 
 #include "actions.h"
 #include "clock.h"
-#include "csv.h"
 #include "ctl.h"
 #include "roster.h"
 #include "tip.h"
 
-#define CSV_LINE_MAX     512
-#define CSV_FIELDS_MAX   8
 #define ROSTER_ORDER_MAX 99
 #define ACTOR_SIZE       80
 
@@ -60,45 +57,49 @@ static int cmd_liaison(const struct cfg *cfg, struct store *s, char **argv)
 	return 0;
 }
 
-/* A roster row from its words: 0, or the reason into why. */
-static int roster_row(char **w, bool has_order, int *days, int *from, int *to, int *order,
-		      const char **why)
+/* Field f of a row is wrong, and why: CTL_WRONG. */
+static int wrong(int *field, int f, char why[CTL_WHY_SIZE], const char *what)
 {
-	char *end;
-	*order = 1;
-	if (roster_parse_days(w[2], days) < 0)
-		*why = "days are mon-fri, sat,sun, mon,wed-fri or daily";
-	else if (roster_parse_hours(w[3], from, to) < 0)
-		*why = "hours are HH:MM-HH:MM, e.g. 08:00-18:00 or 22:00-06:00";
-	else if (has_order &&
-		 ((*order = (int)strtol(w[4], &end, 10)) < 1 || *order > ROSTER_ORDER_MAX || *end))
-		*why = "the order is a number from 1 to 99";
-	else
-		return 0;
-	return -1;
+	*field = f;
+	snprintf(why, CTL_WHY_SIZE, "%s", what);
+	return CTL_WRONG;
 }
 
-/* Adds one row: 0, or 1 with the reason said (prefix: "file:line: "). */
-static int roster_put(struct store *s, char **w, bool has_order, const char *prefix)
+int ctl_roster_put(struct store *s, char *const *w, int *field, char why[CTL_WHY_SIZE])
 {
-	char msisdn[MSISDN_SIZE];
-	int days, from, to, order, added;
-	const char *why = NULL;
-	if (msisdn_normalize(w[1], strlen(w[1]), msisdn) < 0)
-		why = "the officer is a phone number";
-	else if (roster_row(w, has_order, &days, &from, &to, &order, &why) == 0 &&
-		 (added = store_roster_add(s, w[0], msisdn, days, from, to, order)) <= 0)
-		why = added < 0 ? store_errmsg(s) : "no such district, or no such officer in it";
-	if (why)
-		fprintf(stderr, "%s%s\n", prefix, why);
-	return why ? 1 : 0;
+	char msisdn[MSISDN_SIZE], code[32], *end;
+	int days, from, to, order = 1;
+	if (msisdn_normalize(w[1], strlen(w[1]), msisdn) < 0 ||
+	    store_officer_district(s, msisdn, code) != 1 || strcmp(code, w[0]) != 0)
+		return wrong(field, 1, why,
+			     "no such officer in that district (chabarctl officer list)");
+	if (roster_parse_days(w[2], &days) < 0)
+		return wrong(field, 2, why, "days are mon-fri, sat,sun, mon,wed-fri or daily");
+	if (roster_parse_hours(w[3], &from, &to) < 0)
+		return wrong(field, 3, why,
+			     "hours are HH:MM-HH:MM, e.g. 08:00-18:00 or 22:00-06:00");
+	if (w[4] && *w[4] &&
+	    ((order = (int)strtol(w[4], &end, 10)) < 1 || order > ROSTER_ORDER_MAX || *end))
+		return wrong(field, 4, why, "the order is a number from 1 to 99");
+	int put = store_roster_add(s, w[0], msisdn, days, from, to, order);
+	return put < 0 ? STORE_ERROR : put;
 }
 
 static int cmd_roster_add(const struct cfg *cfg, struct store *s, char **argv)
 {
-	if (roster_put(s, argv, argv[4] != NULL, "chabarctl: roster add: ") != 0)
+	char why[CTL_WHY_SIZE];
+	int field;
+	if (ctl_district(s, argv[0]) != 0)
 		return 1;
-	printf("%s is on call in %s, %s %s\n", argv[1], argv[0], argv[2], argv[3]);
+	int put = ctl_roster_put(s, argv, &field, why);
+	if (put == STORE_ERROR)
+		return ctl_fail("roster add", s);
+	if (put == CTL_WRONG) {
+		fprintf(stderr, "chabarctl: %s\n", why);
+		return 1;
+	}
+	printf("%s is on call in %s, %s %s%s\n", argv[1], argv[0], argv[2], argv[3],
+	       put ? "" : " (so already)");
 	return 0;
 }
 
@@ -129,78 +130,6 @@ static int cmd_roster_list(const struct cfg *cfg, struct store *s, char **argv)
 	return store_list(s, STORE_LIST_ROSTER, argv[0], print_roster, NULL) < 0
 		   ? ctl_fail("roster list", s)
 		   : 0;
-}
-
-/* Which field of the header row names each column: district, officer,
- * days, hours, order (-1: none). 0, or -1 with the reason said. */
-static int csv_columns(char **names, int n, int column[5], const char *file)
-{
-	static const char *const wanted[] = {"district", "officer", "days", "hours", "order"};
-	for (int c = 0; c < 5; c++) {
-		column[c] = -1;
-		for (int i = 0; i < n; i++)
-			if (strcasecmp(names[i], wanted[c]) == 0)
-				column[c] = i;
-		if (column[c] < 0 && c < 4) {
-			fprintf(stderr, "%s:1: the header names no column %s\n", file, wanted[c]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Every row or none: all are checked, each error said as file:line, and
- * nothing is kept unless every row is right. Importing the same file
- * again changes nothing. */
-static int cmd_roster_import(const struct cfg *cfg, struct store *s, char **argv)
-{
-	FILE *f = fopen(argv[0], "r");
-	if (!f) {
-		perror(argv[0]);
-		return 1;
-	}
-	char line[CSV_LINE_MAX], prefix[CSV_LINE_MAX];
-	int column[5], errors = 0, rows = 0, lineno = 0;
-	if (store_begin(s) < 0) {
-		fclose(f);
-		return ctl_fail("roster import", s);
-	}
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		char *fields[CSV_FIELDS_MAX], *w[5];
-		int n = line[0] ? csv_split(line, fields, CSV_FIELDS_MAX) : 0;
-		if (lineno == 1) {
-			if (n <= 0)
-				fprintf(stderr, "%s:1: a header row names the columns\n", argv[0]);
-			if (n <= 0 || csv_columns(fields, n, column, argv[0]) < 0) {
-				errors++;
-				break;
-			}
-			continue;
-		}
-		if (n == 0)
-			continue; /* an empty line */
-		snprintf(prefix, sizeof prefix, "%s:%d: ", argv[0], lineno);
-		for (int c = 0; c < 5; c++)
-			w[c] = n > 0 && column[c] >= 0 && column[c] < n ? fields[column[c]] : NULL;
-		if (!w[0] || !w[1] || !w[2] || !w[3]) {
-			fprintf(stderr, "%sa row has district, officer, days and hours\n", prefix);
-			errors++;
-			continue;
-		}
-		errors += roster_put(s, w, w[4] && *w[4], prefix);
-		rows++;
-	}
-	fclose(f);
-	if (errors || store_commit(s) < 0) {
-		store_rollback(s);
-		fprintf(stderr, "chabarctl: %d error%s: nothing imported\n", errors,
-			errors == 1 ? "" : "s");
-		return 1;
-	}
-	printf("%d roster row%s imported\n", rows, rows == 1 ? "" : "s");
-	return 0;
 }
 
 static void print_tip(void *arg, const char *const *v)
@@ -322,9 +251,6 @@ const struct command ctl_tip_commands[] = {
      cmd_roster_remove},
     {"roster", "list", "[DISTRICT]", "who is on call for tips, when, in which order", 1, 1,
      cmd_roster_list},
-    {"roster", "import", "FILE",
-     "rosters from CSV (header: district,officer,days,hours[,order]): all rows or none", 1, 0,
-     cmd_roster_import},
     {"tip", "list", "[DISTRICT]", "tips, oldest first (the read is kept in the audit log)", 1, 1,
      cmd_tip_list},
     {"tip", "show", "REF", "one tip whole (the read is kept in the audit log)", 1, 0, cmd_tip_show},

@@ -94,6 +94,18 @@
 	  " pin_hash, created_at) VALUES (?1, ?2, ?3, ?4,"                                         \
 	  " (SELECT id FROM districts WHERE code = ?5),"                                           \
 	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7, ?8)")                                 \
+	X(person_upsert,                                                                           \
+	  "INSERT INTO persons (msisdn, name, role, language, district_id, officer_id,"            \
+	  " created_at) VALUES (?1, ?2, ?3, ?4, (SELECT id FROM districts WHERE code = ?5),"       \
+	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7) ON CONFLICT (msisdn) DO UPDATE"       \
+	  " SET name = excluded.name, role = excluded.role, language = excluded.language,"         \
+	  " district_id = excluded.district_id, officer_id = excluded.officer_id"                  \
+	  " WHERE name IS NOT excluded.name OR role IS NOT excluded.role"                          \
+	  " OR language IS NOT excluded.language OR district_id IS NOT excluded.district_id"       \
+	  " OR officer_id IS NOT excluded.officer_id")                                             \
+	X(appointment_at,                                                                          \
+	  "SELECT count(*) FROM appointments a JOIN persons p ON p.id = a.person_id"               \
+	  " WHERE p.msisdn = ?1 AND a.starts_at = ?2 AND a.status != 'cancelled'")                 \
 	X(person_tier, "SELECT id, coalesce(tier, '') FROM persons WHERE msisdn = ?1")             \
 	X(person_tier_set, "UPDATE persons SET tier = ?2 WHERE id = ?1")                           \
 	X(tier_change,                                                                             \
@@ -317,7 +329,8 @@
 	X(roster_add,                                                                              \
 	  "INSERT INTO tip_roster (district_id, officer_id, weekdays, from_min, to_min, position)" \
 	  " SELECT d.id, o.id, ?3, ?4, ?5, ?6 FROM districts d JOIN officers o ON o.msisdn = ?2"   \
-	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT DO UPDATE SET position = ?6")   \
+	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT DO UPDATE SET position = ?6"    \
+	  " WHERE position != ?6")                                                                 \
 	X(roster_remove,                                                                           \
 	  "DELETE FROM tip_roster WHERE district_id = (SELECT id FROM districts WHERE code = ?1)"  \
 	  " AND officer_id = (SELECT id FROM officers WHERE msisdn = ?2)")                         \
@@ -1720,6 +1733,19 @@ int64_t store_texts_purge(struct store *s, int64_t before, int64_t most)
 {
 	int rc = write_bound(s, s->texts_purge, "ii", before, most);
 	return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
+int store_person_upsert(struct store *s, const struct store_new_person *p, int64_t now)
+{
+	int rc = write_bound(s, s->person_upsert, "tttttti", p->msisdn, p->name, p->role,
+			     p->language, p->district, p->officer, now);
+	return rc < 0 ? rc : sqlite3_changes(s->db);
+}
+
+int store_appointment_at(struct store *s, const char *msisdn, int64_t starts_at)
+{
+	int rc = query_bound(s->appointment_at, "ti", msisdn, starts_at);
+	return rc == 1 ? row_int(s->appointment_at) > 0 : rc;
 }
 
 int store_schema_latest(void)

@@ -320,6 +320,11 @@ struct store_new_person {
 	const char *msisdn, *name, *role, *language, *district, *officer, *pin_hash;
 };
 int store_person_add(struct store *s, const struct store_new_person *p, int64_t now);
+/* A person as an import's row says (no PIN: chabarctl pin reset), added
+ * or changed: 1 if so, 0 if it was so already, STORE_ERROR. */
+int store_person_upsert(struct store *s, const struct store_new_person *p, int64_t now);
+/* 1 if the person has an appointment (not cancelled) at starts_at. */
+int store_appointment_at(struct store *s, const char *msisdn, int64_t starts_at);
 /* Latin letters (transliteration) for this person's replies; STORE_ERROR
  * also if the number is not enrolled. */
 int store_person_latin(struct store *s, const char *msisdn, bool latin);
@@ -512,8 +517,9 @@ int store_districts_page(struct store *s, int64_t offset, struct store_district 
 
 /* The on-call roster (roster.h, chabarctl): an officer of the district
  * on call on weekdays (bit 0 Monday), from..to local minutes, in order
- * (position). 1 added (or its position set again), 0 if the district or
- * the officer (of that district) is not there, STORE_ERROR. */
+ * (position). 1 added or its position changed, 0 if it was so already (or
+ * the district or the officer of that district is not there: check
+ * first), STORE_ERROR. */
 int store_roster_add(struct store *s, const char *district, const char *officer, int weekdays,
 		     int from, int to, int position);
 /* The officer's rows of the district taken off: how many, or STORE_ERROR. */

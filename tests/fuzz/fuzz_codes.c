@@ -40,11 +40,13 @@ static void roster(const char *text)
 static void csv(char *line, size_t len)
 {
 	char *fields[8];
-	int n = csv_split(line, fields, 8);
+	size_t starts[8];
+	int n = csv_split(line, fields, starts, 8);
 	if (n > 8)
 		abort();
 	for (int i = 0; i < n; i++)
-		if (fields[i] < line || fields[i] > line + len || strlen(fields[i]) > len)
+		if (fields[i] < line || fields[i] > line + len || strlen(fields[i]) > len ||
+		    starts[i] > len)
 			abort();
 }
 

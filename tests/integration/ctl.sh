@@ -5,7 +5,9 @@
 # command's usage only (exit 2); a district, officer or zone that is not
 # there is refused in one line (exit 1), never a raw SQLite error; records
 # are listed, shown, edited and deactivated; a PIN is reset from standard
-# input; purge empties old message texts while the ledger stays whole.
+# input; a caseload, appointments and a roster are imported from CSV (every
+# error as file:line:column, all rows or none, --dry-run, the same file
+# twice changing nothing, UTF-16 refused); purge empties old message texts.
 # TAP output.
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +23,7 @@ stack_test_begin ctl
 write_chabar_conf "$T/chabar.conf" || exit 1
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 sql() { stack_sql "$@"; }
-tap_plan 24
+tap_plan 33
 start_chabard "$T/chabar.conf" || bail "chabard starts"
 
 # run ARGS...: "EXIT|stdout|stderr" of one chabarctl command (stdin empty)
@@ -79,6 +81,35 @@ sms CHECKIN >/dev/null
 like "$(sms 4321)" '^Где вы сейчас\?' "and the new PIN works at once, chabard running"
 like "$(run person deactivate +996555000009)" '^1\|\|chabarctl: no person \+996555000009$' "deactivating no one: exit 1"
 is "$(run officer deactivate +996700000001)" "0|+996700000001 deactivated|" "an officer deactivated"
+
+# --- CSV imports ---------------------------------------------------------------------
+printf '\xef\xbb\xbfnumber,name,language,district,officer\n+996555000011,"Токтогулова, Айгүл",ky,BSK,+996700000002\n+4915112345678,Foreign,en,BSK,\n996555000012,,zz,XX,\n' >"$T/bad.csv"
+ctl officer add +996700000002 "Officer B" BSK ru >/dev/null || bail "a second officer"
+out=$(run import persons "$T/bad.csv")
+like "$out" "^1\|\|$T/bad.csv:3:1: \"\+4915112345678\" is not a phone number of the region" \
+    "a caseload with errors: each said as file:line:column (a byte-order mark skipped)"
+like "$out" "$T/bad.csv:4:14: a name is needed"$'\n'"$T/bad.csv:4:15: \"zz\" is no language.*"$'\n'"$T/bad.csv:4:18: no district \"XX\".*nothing imported\$" \
+    "every wrong field of a row, then: nothing imported"
+is "$(sql "select count(*) from persons where msisdn like '99655500001_'")" 0 "and nothing is"
+printf 'number,name,language,district,officer,tier\n+996555000011,"Токтогулова, Айгүл",ky,BSK,+996700000002,\n996555000012,Bakyt,ru,BSK,,\n' >"$T/persons.csv"
+is "$(ctl import persons "$T/persons.csv" --dry-run; sql "select count(*) from persons where msisdn like '99655500001_'")" \
+    "$T/persons.csv: would be 2 added, 0 changed, 0 as they were"$'\n'"0" "--dry-run says what would change, keeps nothing"
+is "$(ctl import persons "$T/persons.csv"; ctl import persons "$T/persons.csv")" \
+    "$T/persons.csv: 2 added, 0 changed, 0 as they were"$'\n'"$T/persons.csv: 0 added, 0 changed, 2 as they were" \
+    "imported; the same file again changes nothing"
+is "$(sql "select name || '|' || language from persons where msisdn = '996555000011'")" "Токтогулова, Айгүл|ky" \
+    "a quoted name with a comma, kept whole"
+printf 'number,time,place\n+996555000011,%s 10:00,Room 5\n' "$(date -d '+5 days' +%Y-%m-%d)" >"$T/appointments.csv"
+is "$(ctl import appointments "$T/appointments.csv"; ctl import appointments "$T/appointments.csv"; sql "select count(*) from reminders r join appointments a on a.id = r.appointment_id")" \
+    "$T/appointments.csv: 1 added, 0 changed, 0 as they were"$'\n'"$T/appointments.csv: 0 added, 0 changed, 1 as they were"$'\n'"3" \
+    "appointments imported once, their reminders planned"
+printf 'district,officer,days,hours,order\nBSK,+996700000002,"mon,wed-fri",08:00-18:00,1\n' >"$T/roster.csv"
+is "$(ctl import roster "$T/roster.csv"; ctl roster list BSK | sed -n 2p | tr -s ' ')" \
+    "$T/roster.csv: 0 added, 1 changed, 0 as they were"$'\n'"BSK 1 996700000002 mon,wed,thu,fri 08:00-18:00 Officer B" \
+    "a roster imported"
+printf '\xff\xfen\x00u\x00' >"$T/utf16.csv"
+like "$(run import persons "$T/utf16.csv")" "^1\|\|$T/utf16.csv:1:1: UTF-16 \(a byte-order mark\); save it as \"CSV UTF-8\"\$" \
+    "a UTF-16 file: refused with the reason, before anything"
 
 # --- retention ---------------------------------------------------------------------
 sql "update messages set created_at = created_at - 200 * 86400" >/dev/null
