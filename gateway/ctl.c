@@ -502,21 +502,27 @@ static const struct command commands[] = {
      cmd_keywords},
 };
 
-/* Command i: enrolment and records here, then the tips' (ctl_tip.c);
- * NULL past the last. */
+/* Every command: enrolment here, then the records', the imports', the
+ * exports' and the tips' (ctl_*.c), each file's table with its count. */
+static const size_t command_count = sizeof commands / sizeof commands[0];
+static const struct {
+	const struct command *list;
+	const size_t *count;
+} tables[] = {
+    {commands, &command_count},
+    {ctl_record_commands, &ctl_record_command_count},
+    {ctl_import_commands, &ctl_import_command_count},
+    {ctl_export_commands, &ctl_export_command_count},
+    {ctl_tip_commands, &ctl_tip_command_count},
+};
+
+/* Command i of them all; NULL past the last. */
 static const struct command *command_at(size_t i)
 {
-	size_t own = sizeof commands / sizeof commands[0];
-	if (i < own)
-		return &commands[i];
-	i -= own;
-	if (i < ctl_record_command_count)
-		return &ctl_record_commands[i];
-	i -= ctl_record_command_count;
-	if (i < ctl_import_command_count)
-		return &ctl_import_commands[i];
-	i -= ctl_import_command_count;
-	return i < ctl_tip_command_count ? &ctl_tip_commands[i] : NULL;
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; i -= *tables[t].count, t++)
+		if (i < *tables[t].count)
+			return &tables[t].list[i];
+	return NULL;
 }
 
 /* The usage of the commands called name (NULL: all), or of one (only).

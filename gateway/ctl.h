@@ -26,6 +26,9 @@ extern const size_t ctl_tip_command_count;
 /* The imports' (ctl_import.c): persons, appointments, rosters from CSV. */
 extern const struct command ctl_import_commands[];
 extern const size_t ctl_import_command_count;
+/* The exports' (ctl_export.c): CSV out, and the compliance report. */
+extern const struct command ctl_export_commands[];
+extern const size_t ctl_export_command_count;
 /* The records' (ctl_records.c): lists, shows, edits, PIN reset, purge. */
 extern const struct command ctl_record_commands[];
 extern const size_t ctl_record_command_count;

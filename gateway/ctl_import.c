@@ -193,7 +193,7 @@ static int apply_roster(const struct cfg *cfg, struct store *s, const struct row
 	int put = ctl_roster_put(s, w, &field, why);
 	if (put == CTL_WRONG)
 		return wrong(r, field, "%s", why);
-	return put < 0 ? STORE_ERROR : put ? ROW_CHANGED : ROW_SAME;
+	return put < 0 ? STORE_ERROR : put ? ROW_ADDED : ROW_SAME; /* or its order changed */
 }
 
 static const struct kind kinds[] = {

@@ -384,6 +384,54 @@
 	X(texts_purge, "UPDATE messages SET text = '' WHERE id IN (SELECT id FROM messages"        \
 		       " WHERE created_at < ?1 AND length(text) > 0 LIMIT ?2)")                    \
 	X(relays_purgeable, "SELECT count(*) FROM tip_relay WHERE created_at < ?1")                \
+	X(export_persons,                                                                          \
+	  "SELECT p.msisdn, p.name, coalesce(p.language, ''), coalesce(d.code, ''),"               \
+	  " coalesce(o.msisdn, ''), coalesce(p.tier, ''), p.role FROM persons p"                   \
+	  " LEFT JOIN districts d ON d.id = p.district_id"                                         \
+	  " LEFT JOIN officers o ON o.id = p.officer_id WHERE p.status = 'active'"                 \
+	  " AND ?1 <= ?2 ORDER BY p.id")                                                           \
+	X(export_appointments,                                                                     \
+	  "SELECT p.msisdn, a.starts_at, coalesce(d.timezone, 'UTC'), coalesce(a.place, ''),"      \
+	  " a.status FROM appointments a JOIN persons p ON p.id = a.person_id"                     \
+	  " LEFT JOIN districts d ON d.id = p.district_id"                                         \
+	  " WHERE a.starts_at >= ?1 AND a.starts_at < ?2 ORDER BY a.starts_at, a.id")              \
+	X(export_roster, "SELECT d.code, o.msisdn, r.weekdays, r.from_min, r.to_min, r.position"   \
+			 " FROM tip_roster r JOIN districts d ON d.id = r.district_id"             \
+			 " JOIN officers o ON o.id = r.officer_id WHERE ?1 <= ?2"                  \
+			 " ORDER BY d.code, r.position, r.id")                                     \
+	X(export_checkins,                                                                         \
+	  "SELECT p.msisdn, p.name, coalesce(d.code, ''), c.at, coalesce(d.timezone, 'UTC'),"      \
+	  " c.location, c.channel, coalesce(c.receipt, ''), c.outside_window FROM checkins c"      \
+	  " JOIN persons p ON p.id = c.person_id LEFT JOIN districts d ON d.id = p.district_id"    \
+	  " WHERE c.at >= ?1 AND c.at < ?2 ORDER BY c.at, c.id")                                   \
+	X(report,                                                                                  \
+	  "WITH g AS (SELECT DISTINCT district_id AS d, officer_id AS o FROM persons),"            \
+	  " m AS (SELECT g.d, g.o, p.id AS person FROM g JOIN persons p"                           \
+	  " ON p.district_id IS g.d AND p.officer_id IS g.o)"                                      \
+	  " SELECT coalesce(dd.code, '-'), coalesce(oo.name, '-'),"                                \
+	  " (SELECT count(*) FROM checkins c JOIN m ON m.person = c.person_id AND m.d IS g.d"      \
+	  " AND m.o IS g.o WHERE c.at >= ?1 AND c.at < ?2 AND c.outside_window = 0),"              \
+	  " (SELECT count(*) FROM checkins c JOIN m ON m.person = c.person_id AND m.d IS g.d"      \
+	  " AND m.o IS g.o WHERE c.at >= ?1 AND c.at < ?2 AND c.outside_window = 1),"              \
+	  " (SELECT count(*) FROM windows w JOIN m ON m.person = w.person_id AND m.d IS g.d"       \
+	  " AND m.o IS g.o WHERE w.closes_at >= ?1 AND w.closes_at < ?2 AND w.status = 'missed')," \
+	  " (SELECT count(*) FROM reminders r JOIN appointments a ON a.id = r.appointment_id"      \
+	  " JOIN m ON m.person = a.person_id AND m.d IS g.d AND m.o IS g.o"                        \
+	  " WHERE r.sent_at >= ?1 AND r.sent_at < ?2 AND r.status = 'sent'),"                      \
+	  " (SELECT count(*) FROM reminders r JOIN appointments a ON a.id = r.appointment_id"      \
+	  " JOIN m ON m.person = a.person_id AND m.d IS g.d AND m.o IS g.o"                        \
+	  " JOIN outbox b ON b.id = r.outbox_id AND b.status = 'delivered'"                        \
+	  " WHERE r.sent_at >= ?1 AND r.sent_at < ?2),"                                            \
+	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS g.d"  \
+	  " AND m.o IS g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2"                           \
+	  " AND a.confirmed_at IS NOT NULL),"                                                      \
+	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS g.d"  \
+	  " AND m.o IS g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND a.status = "           \
+	  "'attended'),"                                                                           \
+	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS g.d"  \
+	  " AND m.o IS g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND a.status = 'missed')"  \
+	  " FROM g LEFT JOIN districts dd ON dd.id = g.d LEFT JOIN officers oo ON oo.id = g.o"     \
+	  " ORDER BY coalesce(dd.code, ''), coalesce(oo.name, '')")                                \
 	X(list_audit,                                                                              \
 	  "SELECT a.at, a.actor, coalesce(t.reference, '-'), a.action FROM tip_audit a"            \
 	  " LEFT JOIN tips t ON t.id = a.tip_id WHERE ?1 IS NULL OR t.reference = ?1"              \
@@ -1666,13 +1714,9 @@ int store_roster_remove(struct store *s, const char *district, const char *offic
 	return rc < 0 ? rc : sqlite3_changes(s->db);
 }
 
-int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
-	       void *arg)
+/* Calls fn with each row of st as text; how many, or STORE_ERROR. */
+static int each_row(sqlite3_stmt *st, int rc, store_row_fn fn, void *arg)
 {
-	sqlite3_stmt *const lists[] = {s->list_roster,    s->list_tips,     s->list_audit,
-				       s->list_districts, s->list_officers, s->list_persons};
-	sqlite3_stmt *st = lists[which];
-	int rc = query_bound(st, "t", filter);
 	int rows = 0;
 	for (; rc == 1; rc = next_row(st), rows++) {
 		const char *values[STORE_LIST_COLUMNS_MAX];
@@ -1685,6 +1729,24 @@ int store_list(struct store *s, enum store_list which, const char *filter, store
 	}
 	done(st);
 	return rc < 0 ? rc : rows;
+}
+
+int store_span(struct store *s, enum store_span which, int64_t from, int64_t to, store_row_fn fn,
+	       void *arg)
+{
+	sqlite3_stmt *const spans[] = {s->export_persons, s->export_appointments, s->export_roster,
+				       s->export_checkins, s->report};
+	sqlite3_stmt *st = spans[which];
+	return each_row(st, query_bound(st, "ii", from, to), fn, arg);
+}
+
+int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
+	       void *arg)
+{
+	sqlite3_stmt *const lists[] = {s->list_roster,    s->list_tips,     s->list_audit,
+				       s->list_districts, s->list_officers, s->list_persons};
+	sqlite3_stmt *st = lists[which];
+	return each_row(st, query_bound(st, "t", filter), fn, arg);
 }
 
 int store_edit(struct store *s, enum store_edit which, const char *key, const char *const *fields)

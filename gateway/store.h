@@ -543,6 +543,26 @@ typedef void (*store_row_fn)(void *arg, const char *const *values);
 int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
 	       void *arg);
 
+/* What chabarctl exports and reports over [from, to) (times; the lists
+ * with no time take any from <= to), row by row as text:
+ *   persons:      number, name, language, district, officer, tier, role (active ones)
+ *   appointments: number, starts_at, zone, place, status
+ *   roster:       district, officer, weekdays, from, to, position
+ *   checkins:     number, name, district, at, zone, location, channel, receipt,
+ *                 outside window
+ *   report:       district, officer, check-ins in window, out of window, windows
+ *                 missed, reminders sent, delivered, appointments confirmed,
+ *                 attended, missed (per district and officer) */
+enum store_span {
+	STORE_SPAN_PERSONS,
+	STORE_SPAN_APPOINTMENTS,
+	STORE_SPAN_ROSTER,
+	STORE_SPAN_CHECKINS,
+	STORE_SPAN_REPORT,
+};
+int store_span(struct store *s, enum store_span which, int64_t from, int64_t to, store_row_fn fn,
+	       void *arg);
+
 /* chabarctl's edits: the fields of which (NULL: unchanged; a district or
  * officer by code and number) of the district, officer or person key:
  *   district: name, language, timezone
