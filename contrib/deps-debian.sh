@@ -8,7 +8,7 @@ packages="
   build-essential autoconf automake libtool pkg-config
   libev-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev
   libpcre2-dev libinih-dev libsodium-dev libgettextpo-dev
-  sqlite3 curl wrk clang-format clang-14 libclang-rt-14-dev tzdata
+  sqlite3 curl wrk clang-format clang-14 libclang-rt-14-dev tzdata groff-base
   kannel kannel-extras
 "
 # node and npm run the SMPP SMSC peer of the USSD tests (tests/smpp: npm ci
