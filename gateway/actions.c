@@ -11,6 +11,7 @@
 #include "log.h"
 #include "pin.h"
 #include "tz.h"
+#include "utf.h"
 #include "watch.h"
 
 void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11])
@@ -32,6 +33,8 @@ void actions_set_var(struct flow_session *s, const char *name, const char *value
 {
 	flow_var_set(s, name, value, strlen(value));
 }
+
+#define SERVICE_CHARS 56 /* a service on a USSD page, with its menu */
 
 static void set_number(struct flow_session *s, const char *name, long value)
 {
@@ -303,6 +306,43 @@ static int act_opt_in(const struct actions_ctx *ctx, struct flow_session *s,
 		      enum flow_outcome *outcome)
 {
 	return set_opt_out(ctx, false, outcome);
+}
+
+/* The page-th service (from 0) of the kind chosen in the person's
+ * district, as {service}: name; phone, hours; address; cut to fit a USSD
+ * page with its menu. */
+static int show_service(const struct actions_ctx *ctx, struct flow_session *s, long page,
+			enum flow_outcome *outcome)
+{
+	const char *kind = flow_var_get(s, "kind");
+	struct store_service sv;
+	*outcome = FLOW_OUTCOME_fail;
+	int found = ctx->person && kind
+			? store_service_at(ctx->store, ctx->person->id, kind, page, &sv)
+			: 0;
+	if (found <= 0)
+		return found;
+	char text[sizeof sv + 8];
+	snprintf(text, sizeof text, "%s\n%s%s%s\n%s", sv.name, sv.phone,
+		 sv.phone[0] && sv.hours[0] ? ", " : "", sv.hours, sv.address);
+	text[utf8_prefix(text, strlen(text), SERVICE_CHARS, FLOW_VAR_VALUE_MAX - 1)] = '\0';
+	actions_set_var(s, "service", text);
+	set_number(s, "page", page);
+	*outcome = FLOW_OUTCOME_ok;
+	return 0;
+}
+
+static int act_service_first(const struct actions_ctx *ctx, struct flow_session *s,
+			     enum flow_outcome *outcome)
+{
+	return show_service(ctx, s, 0, outcome);
+}
+
+static int act_service_next(const struct actions_ctx *ctx, struct flow_session *s,
+			    enum flow_outcome *outcome)
+{
+	const char *page = flow_var_get(s, "page");
+	return show_service(ctx, s, (page ? strtol(page, NULL, 10) : 0) + 1, outcome);
 }
 
 int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,

@@ -123,6 +123,17 @@ static int cmd_export_roster(const struct cfg *cfg, struct store *s, char **argv
 	return export(s, STORE_SPAN_ROSTER, h, 5, row_roster, 0, 0);
 }
 
+static void row_service(void *arg, const char *const *v)
+{
+	csv_row(v, 6);
+}
+
+static int cmd_export_services(const struct cfg *cfg, struct store *s, char **argv)
+{
+	static const char *const h[] = {"district", "kind", "name", "address", "phone", "hours"};
+	return export(s, STORE_SPAN_SERVICES, h, 6, row_service, 0, 0);
+}
+
 static int cmd_export_appointments(const struct cfg *cfg, struct store *s, char **argv)
 {
 	static const char *const h[] = {"number", "time", "place", "status"};
@@ -189,6 +200,8 @@ const struct command ctl_export_commands[] = {
      cmd_export_persons},
     {"export", "roster", "", "the on-call rosters as CSV (the columns import roster reads)", 0, 0,
      cmd_export_roster},
+    {"export", "services", "", "the services directory as CSV (the columns import services reads)",
+     0, 0, cmd_export_services},
     {"export", "appointments", "FROM TO",
      "appointments from one day to another (YYYY-MM-DD) as CSV, local times", 2, 0,
      cmd_export_appointments},

@@ -1,12 +1,11 @@
-/* ctl_import — chabarctl import persons|appointments|roster FILE
- * [--dry-run] (ctl.h): a caseload, its appointments and the on-call
- * rosters from a spreadsheet's CSV. A header row names the columns, in any
- * order. The file must be UTF-8 (a byte-order mark is skipped; UTF-16 or
- * other bytes are refused with where, before anything is read). Every row
- * is checked and every error said as file:line:column: message; nothing
- * is kept unless every row is right, in one transaction. --dry-run says
- * what would change and keeps nothing. Importing the same file again
- * changes nothing. */
+/* ctl_import — chabarctl import persons|appointments|roster|services FILE
+ * [--dry-run] (ctl.h): a caseload, its appointments, the on-call rosters
+ * and the reintegration services directory from a spreadsheet's CSV. A header row names the
+ * columns, in any order. The file must be UTF-8 (a byte-order mark is skipped; UTF-16 or other
+ * bytes are refused with where, before anything is read). Every row is checked and every error said
+ * as file:line:column: message; nothing is kept unless every row is right, in one transaction.
+ * --dry-run says what would change and keeps nothing. Importing the same file again changes
+ * nothing. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -196,6 +195,29 @@ static int apply_roster(const struct cfg *cfg, struct store *s, const struct row
 	return put < 0 ? STORE_ERROR : put ? ROW_ADDED : ROW_SAME; /* or its order changed */
 }
 
+/* services: district, kind, name, address, phone, hours */
+static int apply_service(const struct cfg *cfg, struct store *s, const struct row *r)
+{
+	static const char *const service_kinds[] = {"documents", "work", "health", "family"};
+	const char *kind = value(r, 1);
+	bool bad = false;
+	if (store_district_exists(s, value(r, 0)) != 1)
+		bad = wrong(r, 0, "no district \"%s\" (chabarctl district list)", value(r, 0));
+	size_t k = 0;
+	while (k < 4 && strcmp(kind, service_kinds[k]) != 0)
+		k++;
+	if (k == 4)
+		bad =
+		    wrong(r, 1, "the kind is documents, work, health or family, not \"%s\"", kind);
+	if (!*value(r, 2))
+		bad = wrong(r, 2, "a name is needed");
+	if (bad)
+		return ROW_WRONG;
+	int put = store_service_put(s, value(r, 0), kind, value(r, 2), value(r, 3), value(r, 4),
+				    value(r, 5));
+	return put < 0 ? STORE_ERROR : put == 1 ? ROW_ADDED : put == 2 ? ROW_CHANGED : ROW_SAME;
+}
+
 static const struct kind kinds[] = {
     {"persons",
      {"number", "name", "language", "district", "officer", "tier", "role"},
@@ -203,6 +225,7 @@ static const struct kind kinds[] = {
      apply_person},
     {"appointments", {"number", "time", "place"}, 2, apply_appointment},
     {"roster", {"district", "officer", "days", "hours", "order"}, 4, apply_roster},
+    {"services", {"district", "kind", "name", "address", "phone", "hours"}, 3, apply_service},
 };
 
 /* The whole file, checked to be UTF-8 (a byte-order mark skipped): NULL
@@ -365,6 +388,11 @@ static int cmd_import_roster(const struct cfg *cfg, struct store *s, char **argv
 	return import(cfg, s, &kinds[2], argv);
 }
 
+static int cmd_import_services(const struct cfg *cfg, struct store *s, char **argv)
+{
+	return import(cfg, s, &kinds[3], argv);
+}
+
 const struct command ctl_import_commands[] = {
     {"import", "persons", "FILE [--dry-run]",
      "a caseload from CSV: number,name[,language,district,officer,tier,role]", 2, 1,
@@ -374,5 +402,8 @@ const struct command ctl_import_commands[] = {
      cmd_import_appointments},
     {"import", "roster", "FILE [--dry-run]",
      "on-call rosters from CSV: district,officer,days,hours[,order]", 2, 1, cmd_import_roster},
+    {"import", "services", "FILE [--dry-run]",
+     "the services directory from CSV: district,kind,name[,address,phone,hours]", 2, 1,
+     cmd_import_services},
 };
 const size_t ctl_import_command_count = sizeof ctl_import_commands / sizeof ctl_import_commands[0];

@@ -33,7 +33,9 @@
 	X(reschedule_appointment)                                                                  \
 	X(decline_appointment)                                                                     \
 	X(acknowledge_incident)                                                                    \
-	X(unlock_pin)
+	X(unlock_pin)                                                                              \
+	X(service_first)                                                                           \
+	X(service_next)
 #define FLOW_ACTIONS_TIPS(X)                                                                       \
 	X(tip_check)                                                                               \
 	X(tip_districts)                                                                           \

@@ -68,7 +68,8 @@
 	X(text, "Описание")                                                                        \
 	X(phone, "996555123456")                                                                   \
 	X(limit, "1000")                                                                           \
-	X(max, "4000")
+	X(max, "4000")                                                                             \
+	X(service, "Центр документов\n0312 621122, пн-пт 9-18\nул. Ленина, 5")
 
 /* A text's own SMS budget: a line "budget: N" among its extracted comments
  * in the reference catalog ("#. budget: 1" above global.help in en.po), N

@@ -432,6 +432,22 @@
 	  " AND m.o IS g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND a.status = 'missed')"  \
 	  " FROM g LEFT JOIN districts dd ON dd.id = g.d LEFT JOIN officers oo ON oo.id = g.o"     \
 	  " ORDER BY coalesce(dd.code, ''), coalesce(oo.name, '')")                                \
+	X(service_upsert,                                                                          \
+	  "INSERT INTO services (district_id, kind, name, address, phone, hours)"                  \
+	  " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM districts WHERE code = ?1"                          \
+	  " ON CONFLICT (district_id, kind, name) DO UPDATE SET address = excluded.address,"       \
+	  " phone = excluded.phone, hours = excluded.hours WHERE address IS NOT excluded.address"  \
+	  " OR phone IS NOT excluded.phone OR hours IS NOT excluded.hours")                        \
+	X(service_exists,                                                                          \
+	  "SELECT count(*) FROM services s JOIN districts d ON d.id = s.district_id"               \
+	  " WHERE d.code = ?1 AND s.kind = ?2 AND s.name = ?3")                                    \
+	X(service_at, "SELECT s.name, s.phone, s.hours, s.address FROM services s JOIN persons p"  \
+		      " ON p.district_id = s.district_id WHERE p.id = ?1 AND s.kind = ?2"          \
+		      " ORDER BY s.name, s.id LIMIT 1 OFFSET ?3")                                  \
+	X(export_services,                                                                         \
+	  "SELECT d.code, s.kind, s.name, s.address, s.phone, s.hours FROM services s"             \
+	  " JOIN districts d ON d.id = s.district_id WHERE ?1 <= ?2 ORDER BY d.code, s.kind,"      \
+	  " s.name")                                                                               \
 	X(list_audit,                                                                              \
 	  "SELECT a.at, a.actor, coalesce(t.reference, '-'), a.action FROM tip_audit a"            \
 	  " LEFT JOIN tips t ON t.id = a.tip_id WHERE ?1 IS NULL OR t.reference = ?1"              \
@@ -1734,8 +1750,9 @@ static int each_row(sqlite3_stmt *st, int rc, store_row_fn fn, void *arg)
 int store_span(struct store *s, enum store_span which, int64_t from, int64_t to, store_row_fn fn,
 	       void *arg)
 {
-	sqlite3_stmt *const spans[] = {s->export_persons, s->export_appointments, s->export_roster,
-				       s->export_checkins, s->report};
+	sqlite3_stmt *const spans[] = {s->export_persons, s->export_appointments,
+				       s->export_roster,  s->export_checkins,
+				       s->report,         s->export_services};
 	sqlite3_stmt *st = spans[which];
 	return each_row(st, query_bound(st, "ii", from, to), fn, arg);
 }
@@ -1808,6 +1825,36 @@ int store_appointment_at(struct store *s, const char *msisdn, int64_t starts_at)
 {
 	int rc = query_bound(s->appointment_at, "ti", msisdn, starts_at);
 	return rc == 1 ? row_int(s->appointment_at) > 0 : rc;
+}
+
+int store_service_put(struct store *s, const char *district, const char *kind, const char *name,
+		      const char *address, const char *phone, const char *hours)
+{
+	int there = query_bound(s->service_exists, "ttt", district, kind, name);
+	if (there == 1)
+		there = row_int(s->service_exists) > 0;
+	if (there < 0)
+		return STORE_ERROR;
+	int rc = write_bound(s, s->service_upsert, "tttttt", district, kind, name, address, phone,
+			     hours);
+	if (rc < 0)
+		return rc;
+	return sqlite3_changes(s->db) == 0 ? 0 : there ? 2 : 1;
+}
+
+int store_service_at(struct store *s, int64_t person_id, const char *kind, int64_t n,
+		     struct store_service *out)
+{
+	sqlite3_stmt *st = s->service_at;
+	int rc = query_bound(st, "iti", person_id, kind, n);
+	if (rc != 1)
+		return rc;
+	column_text(st, 0, out->name, sizeof out->name);
+	column_text(st, 1, out->phone, sizeof out->phone);
+	column_text(st, 2, out->hours, sizeof out->hours);
+	column_text(st, 3, out->address, sizeof out->address);
+	done(st);
+	return 1;
 }
 
 int store_schema_latest(void)

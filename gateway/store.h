@@ -559,9 +559,23 @@ enum store_span {
 	STORE_SPAN_ROSTER,
 	STORE_SPAN_CHECKINS,
 	STORE_SPAN_REPORT,
+	STORE_SPAN_SERVICES, /* district, kind, name, address, phone, hours */
 };
 int store_span(struct store *s, enum store_span which, int64_t from, int64_t to, store_row_fn fn,
 	       void *arg);
+
+/* The reintegration services directory (flows/services.flow). A service
+ * of a district: 1 added, 2 changed, 0 as it was, STORE_ERROR (the
+ * district checked first). */
+int store_service_put(struct store *s, const char *district, const char *kind, const char *name,
+		      const char *address, const char *phone, const char *hours);
+struct store_service {
+	char name[128], phone[32], hours[64], address[160];
+};
+/* The n-th service (from 0, by name) of kind in the person's district: 1
+ * with out, 0 if there is none. */
+int store_service_at(struct store *s, int64_t person_id, const char *kind, int64_t n,
+		     struct store_service *out);
 
 /* chabarctl's edits: the fields of which (NULL: unchanged; a district or
  * officer by code and number) of the district, officer or person key:

@@ -20,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$here/../..}"
 : "${CHABARD:=$top_builddir/gateway/chabard}"
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
+CHABARCTL=$(cd "$(dirname "$CHABARCTL")" && pwd)/$(basename "$CHABARCTL") # ctl runs beside a file
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-scenarios.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
 cleanup() {
@@ -254,7 +255,8 @@ run_file() {
             n=$(norm "$1")
             [[ $2 =~ ^[+-][0-9]+d$ ]] && set -- "$1" "$(day "${P_ZONE[$n]:-}" "${2%d}" %F)" "${@:3}"
             ctl appointment add "$1" "$2 $3" "$4" || setup_failed "$line" ;;
-        ctl) ctl "$@" || setup_failed "$line" ;;
+        # a file named in it is beside the scenario (import services FILE)
+        ctl) (cd "$(dirname "$file")" && ctl "$@") || setup_failed "$line" ;;
         sql) stack_sql "$1" >/dev/null 2>"$T/ctl.err" || setup_failed "$line" ;;
         from) FROM=$1 LANG_=${P_LANG[$(norm "$1")]:-$CHABAR_LANGUAGE} USSD_SID= ;;
         lang) LANG_=$1 ;;

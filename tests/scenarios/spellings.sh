@@ -37,12 +37,14 @@ declare -A first=(
     [start]='expect global.started'
     [officer_ok]='expect global.unknown' # a person is no officer: learns nothing
     [tip_officer]='expect global.unknown'
+    [services]='expect-menu services.menu services.documents services.work services.health services.family'
     [tip]='expect-menu tip.category tip.cat_recruitment tip.cat_threat tip.cat_returnee tip.cat_violence tip.cat_other'
 )
 declare -A after=(
     [checkin]=$'send CANCEL\nexpect global.cancelled'
     [language]=$'send CANCEL\nexpect global.cancelled'
     [tip]=$'send CANCEL\nexpect global.cancelled'
+    [services]=$'send CANCEL\nexpect global.cancelled'
     [stop]=$'send START\nexpect global.started'
 )
 languages=(ky ru uz kk tg en uz_Cyrl)

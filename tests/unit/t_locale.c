@@ -107,6 +107,18 @@ static const char *const expected_keys[] = {
     "tip.blocked_sender",
     "tip.no_such",
     "tip.busy",
+    "services.menu",
+    "services.documents",
+    "services.work",
+    "services.health",
+    "services.family",
+    "services.menu_again",
+    "services.item",
+    "services.next",
+    "services.list",
+    "services.none",
+    "services.last",
+    "services.bye",
 };
 
 /* Texts only ever sent by SMS: not held to a USSD page. */
