@@ -4,7 +4,8 @@
 # Kannel (bearerbox + smsbox) with a fake SMSC, chabard on a demo config and
 # SQLite file, and a prompt that plays a phone: what you type is sent as an
 # SMS through fakesmsc -> bearerbox -> smsbox -> chabard, and the reply that
-# comes back through Kannel is printed.
+# comes back through Kannel is printed; a dialled code (*384*1#) is a USSD
+# session through the aggregator route (contrib/chabar-phone).
 #
 # Everything lives in ./demo (config, database, logs) and runs on
 # 127.0.0.1 only; Ctrl-D or Ctrl-C stops every process it started.
@@ -28,6 +29,9 @@ trap 'exit 130' INT TERM
 
 CHABAR_DB=$dir/chabar.db
 CHABAR_LANGUAGE=${DEMO_LANGUAGE:-en}
+CHABAR_USSD_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+export CHABAR_USSD_KEY CHABAR_SHORT_CODE=$SHORT_CODE
+CHABAR_CONF_EXTRA=$(printf '[ussd]\nkey = %s\n' "$CHABAR_USSD_KEY")
 write_kannel_conf && write_chabar_conf "$dir/run/chabar.conf" || exit 1
 
 # The phone belongs to an enrolled person (PIN 1234) with an appointment
@@ -42,7 +46,7 @@ ctl district add BSK "Bishkek, Oktyabrsky" ky Asia/Bishkek >/dev/null &&
     ctl appointment add "$PHONE" "$(date -d tomorrow +%Y-%m-%d) 10:00" "Probation office, room 12" ||
     exit 1
 echo "starting Kannel (bearerbox, smsbox), chabard and a fake SMSC in $dir/run ..."
-if ! start_kannel || ! start_chabard "$dir/run/chabar.conf" || ! start_fakesmsc; then
+if ! start_kannel || ! start_chabard "$dir/run/chabar.conf"; then
     echo "demo: could not start the stack; logs are in $dir/run" >&2
     exit 1
 fi
@@ -58,36 +62,8 @@ echo "You are the phone $PHONE texting the short code $SHORT_CODE, enrolled as"
 echo "\"Demo Person\" with PIN 1234. Try: CHECKIN, then 1234, then 1 (or 2, 3);"
 echo "NEXT for the next appointment; LANG for another language; HELP; STOP;"
 echo "TIP to report a concern to the police, anonymously (your number is never stored)."
-echo "Type a message and press Enter; Ctrl-D or Ctrl-C ends the demo."
+echo "Over USSD: dial *384*1# (check-in), *384*2# (appointment), *384*3# (language),"
+echo "*384*4# (services), *384*5# (report). Ctrl-D or Ctrl-C ends the demo."
 
-# send TEXT: one SMS from the phone; prints the reply Kannel delivers.
-send() {
-    local before line sent
-    before=$(mt_count)
-    # Anything beyond printable ASCII goes as UCS-2, as a phone would send it.
-    if [ -n "$(printf '%s' "$1" | LC_ALL=C tr -d ' -~')" ]; then
-        send_mo_ucs2 "$PHONE" "$SHORT_CODE" "$1"
-    else
-        send_mo "$PHONE" "$SHORT_CODE" "$1"
-    fi
-    sent=$?
-    if [ "$sent" -ne 0 ]; then
-        echo "(not sent: fakesmsc takes lines of at most 254 bytes)"
-        return
-    fi
-    if line=$(wait_mt "^$SHORT_CODE " 15 "$before"); then
-        printf 'reply> %s\n' "$(decode_mt "$line" ucs2)"
-    else
-        echo "(no reply within 15 s: see $dir/run/chabard.out)"
-    fi
-}
-
-interactive=0
-[ -t 0 ] && interactive=1
-while :; do
-    if ((interactive)); then printf '\nsms> '; fi
-    IFS= read -r text || break
-    [ -n "$text" ] || continue
-    if ((!interactive)); then printf 'sms> %s\n' "$text"; fi
-    send "$text"
-done
+# The phone: SMS through Kannel, USSD through the aggregator route.
+"$here/chabar-phone" "$PHONE"
