@@ -10,6 +10,7 @@ packages="
   libpcre2-dev libinih-dev libsodium-dev libgettextpo-dev
   sqlite3 curl wrk clang-format clang-14 libclang-rt-14-dev tzdata groff-base
   kannel kannel-extras gettext tmux
+  debhelper lintian systemd
 "
 # node and npm run the SMPP SMSC peer of the USSD tests (tests/smpp: npm ci
 # there).  Debian 12 has nodejs 18 and npm 9.  A nodejs from NodeSource

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$here/..}"
 : "${CHABARCTL:=${top_builddir:-$here/..}/gateway/chabarctl}"
 
-pages=(chabard.8 chabarctl.8 chabar.conf.5 chabar-flow.5)
+pages=(chabard.8 chabarctl.8 chabar.conf.5 chabar-flow.5 chabar-phone.1)
 tap_plan $((${#pages[@]} + 1))
 command -v groff >/dev/null || bail "groff (groff-base) is installed"
 for p in "${pages[@]}"; do
