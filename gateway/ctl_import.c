@@ -346,6 +346,9 @@ static int import(const struct cfg *cfg, struct store *s, const struct kind *k, 
 			errors++;
 		} else if (rc >= ROW_SAME && rc <= ROW_CHANGED) {
 			tally[rc]++;
+			if (dry && rc != ROW_SAME) /* what would change, row by row */
+				printf("%s:%d: would %s %s\n", r.file, r.line,
+				       rc == ROW_ADDED ? "add" : "change", value(&r, 0));
 		}
 	}
 	free(buf);

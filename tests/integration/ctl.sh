@@ -96,7 +96,8 @@ like "$(printf '%s' "$out" | flat)" "$T/bad.csv:4:14: a name is needed~$T/bad.cs
 is "$(sql "select count(*) from persons where msisdn like '99655500001_'")" 0 "and nothing is"
 printf 'number,name,language,district,officer,tier\n+996555000011,"Токтогулова, Айгүл",ky,BSK,+996700000002,\n996555000012,Bakyt,ru,BSK,,\n' >"$T/persons.csv"
 is "$(ctl import persons "$T/persons.csv" --dry-run; sql "select count(*) from persons where msisdn like '99655500001_'")" \
-    "$T/persons.csv: would be 2 added, 0 changed, 0 as they were"$'\n'"0" "--dry-run says what would change, keeps nothing"
+    "$T/persons.csv:2: would add +996555000011"$'\n'"$T/persons.csv:3: would add 996555000012"$'\n'"$T/persons.csv: would be 2 added, 0 changed, 0 as they were"$'\n'"0" \
+    "--dry-run says what would change, row by row, and keeps nothing"
 is "$(ctl import persons "$T/persons.csv"; ctl import persons "$T/persons.csv")" \
     "$T/persons.csv: 2 added, 0 changed, 0 as they were"$'\n'"$T/persons.csv: 0 added, 0 changed, 2 as they were" \
     "imported; the same file again changes nothing"
