@@ -36,14 +36,16 @@ if [ -n "$missing" ]; then
   policy=/usr/sbin/policy-rc.d
   made_policy=""
   if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh
-# deps-debian.sh: no service starts while it installs
-exit 101
-' |
+    made_policy=yes
+    # removed however this ends: dash runs the EXIT trap on a signal only
+    # when the signal's own trap exits
+    trap '[ -z "$made_policy" ] || $sudo rm -f "$policy"' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    printf '#!/bin/sh\n# deps-debian.sh: no service starts while it installs\nexit 101\n' |
       $sudo tee "$policy" >/dev/null
     $sudo chmod 755 "$policy"
-    made_policy=yes
-    trap '[ -z "$made_policy" ] || $sudo rm -f "$policy"' EXIT
   fi
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends $missing
   case " $missing " in

@@ -1,8 +1,10 @@
 /* ctl_export — what chabarctl gives back (ctl.h): the caseload, the
- * rosters, appointments and check-ins over a date range as CSV (the
- * columns `chabarctl import` reads, so a file exported is a file that
- * imports), and the compliance report per district and officer, as an
- * aligned table or as CSV. Times are local to each person's district. */
+ * rosters and the services directory as CSV in the columns `chabarctl
+ * import` reads (a file exported imports again, changing nothing);
+ * appointments (with their status) and check-ins over a range of days as
+ * CSV records; and the compliance report per district and officer, as an
+ * aligned table or as CSV. Times shown are local to each person's
+ * district; the range is of UTC days. */
 #include "config.h"
 
 #include <stdio.h>
@@ -184,11 +186,12 @@ static int cmd_report(const struct cfg *cfg, struct store *s, char **argv)
 	if (csv)
 		csv_row(report_header, REPORT_COLUMNS);
 	else
-		printf("compliance %s to %s\n%-8s %-22s %9s %9s %8s %9s %9s %9s %8s %6s\n"
-		       "%-8s %-22s %9s %9s %8s %9s %9s %9s %8s %6s\n",
-		       argv[0], argv[1], "", "", "check-ins", "", "windows", "reminders", "",
-		       "appoint.", "", "", "district", "officer", "in window", "outside", "missed",
-		       "sent", "delivered", "confirmed", "attended", "missed");
+		printf(
+		    "compliance %s to %s (UTC days)\n%-8s %-22s %9s %9s %8s %9s %9s %9s %8s %6s\n"
+		    "%-8s %-22s %9s %9s %8s %9s %9s %9s %8s %6s\n",
+		    argv[0], argv[1], "", "", "check-ins", "", "windows", "reminders", "",
+		    "appoint.", "", "", "district", "officer", "in window", "outside", "missed",
+		    "sent", "delivered", "confirmed", "attended", "missed");
 	return store_span(s, STORE_SPAN_REPORT, from, to, csv ? row_report_csv : row_report_table,
 			  NULL) < 0
 		   ? ctl_fail("report", s)
@@ -203,10 +206,10 @@ const struct command ctl_export_commands[] = {
     {"export", "services", "", "the services directory as CSV (the columns import services reads)",
      0, 0, cmd_export_services},
     {"export", "appointments", "FROM TO",
-     "appointments from one day to another (YYYY-MM-DD) as CSV, local times", 2, 0,
+     "appointments from one day to another (YYYY-MM-DD, UTC) as CSV, with their status", 2, 0,
      cmd_export_appointments},
     {"export", "checkins", "FROM TO",
-     "check-ins from one day to another (YYYY-MM-DD) as CSV, local times", 2, 0,
+     "check-ins from one day to another (YYYY-MM-DD, UTC) as CSV, local times", 2, 0,
      cmd_export_checkins},
     {"report", NULL, "FROM TO [--csv]",
      "compliance per district and officer: check-ins in and out of window, windows missed, "

@@ -103,8 +103,9 @@ static int number(const struct row *r, int c, char out[MSISDN_SIZE])
 static int apply_person(const struct cfg *cfg, struct store *s, const struct row *r)
 {
 	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE], code[32];
+	/* a column the file lacks, or an empty cell: as it is */
 	const char *lang = value(r, 2), *district = value(r, 3), *tier = value(r, 5);
-	const char *role = *value(r, 6) ? value(r, 6) : "supervised";
+	const char *role = value(r, 6);
 	/* every field is checked, each error said */
 	bool bad = number(r, 0, msisdn) < 0;
 	if (!*value(r, 1))
@@ -114,13 +115,15 @@ static int apply_person(const struct cfg *cfg, struct store *s, const struct row
 			    value(r, 2));
 	if (*district && store_district_exists(s, district) != 1)
 		bad = wrong(r, 3, "no district \"%s\" (chabarctl district list)", district);
-	if (*value(r, 4) &&
-	    (number(r, 4, officer) < 0 || store_officer_district(s, officer, code) != 1 ||
-	     strcmp(code, district)))
+	if (*value(r, 4) && !*district)
+		bad = wrong(r, 4, "an officer needs the district in the same row");
+	else if (*value(r, 4) &&
+		 (number(r, 4, officer) < 0 || store_officer_district(s, officer, code) != 1 ||
+		  strcmp(code, district)))
 		bad = wrong(r, 4, "no officer %s in district \"%s\"", value(r, 4), district);
 	if (*tier && strcmp(tier, "none") != 0 && !plan_tier(&cfg->tiers, tier))
 		bad = wrong(r, 5, "no [tier.%s] in the config", tier);
-	if (strcmp(role, "supervised") != 0 && strcmp(role, "liaison") != 0)
+	if (*role && strcmp(role, "supervised") != 0 && strcmp(role, "liaison") != 0)
 		bad = wrong(r, 6, "the role is supervised or liaison, not \"%s\"", role);
 	if (bad)
 		return ROW_WRONG;
@@ -128,7 +131,7 @@ static int apply_person(const struct cfg *cfg, struct store *s, const struct row
 	int existed = store_person_find(s, msisdn, &before);
 	struct store_new_person p = {.msisdn = msisdn,
 				     .name = value(r, 1),
-				     .role = role,
+				     .role = *role ? role : NULL,
 				     .language = *lang ? lang : NULL,
 				     .district = *district ? district : NULL,
 				     .officer = *value(r, 4) ? officer : NULL};
@@ -137,12 +140,13 @@ static int apply_person(const struct cfg *cfg, struct store *s, const struct row
 		return STORE_ERROR;
 	bool tier_changes =
 	    *tier && strcmp(existed == 1 ? before.tier : "", strcmp(tier, "none") ? tier : "");
-	if (tier_changes) {
+	if (tier_changes) { /* its windows planned in the district it now has */
+		struct store_person now;
 		int64_t id = store_person_tier_set(s, msisdn, strcmp(tier, "none") ? tier : NULL,
 						   "chabarctl import", clock_time());
 		struct watch_ctx w = {s, cfg, NULL, clock_time(), 0};
-		if (id < 0 || watch_plan(&w, id, strcmp(tier, "none") ? tier : NULL,
-					 existed == 1 ? before.timezone : "UTC") < 0)
+		if (id < 0 || store_person_find(s, msisdn, &now) != 1 ||
+		    watch_plan(&w, id, strcmp(tier, "none") ? tier : NULL, now.timezone) < 0)
 			return STORE_ERROR;
 	}
 	return existed != 1 ? ROW_ADDED : changed || tier_changes ? ROW_CHANGED : ROW_SAME;
@@ -256,14 +260,14 @@ static char *read_utf8(const char *file, char **text)
 		return NULL;
 	}
 	int line = 1;
-	for (char *p = *text, *start = *text; *p;) {
+	for (char *p = *text, *start = *text; p < buf + n;) {
 		size_t i = 1;
 		if ((unsigned char)*p >= 0x80) /* one character: valid, or where it is not */
 			while (i < 4 && ((unsigned char)p[i] & 0xc0) == 0x80)
 				i++;
-		if (!utf8_valid(p, i) || memchr(p, '\0', i)) {
-			fprintf(stderr, "%s:%d:%ld: not UTF-8; save it as \"CSV UTF-8\"\n", file,
-				line, (long)(p - start) + 1);
+		if (!utf8_valid(p, i) || !*p) {
+			fprintf(stderr, "%s:%d:%ld: %s; save it as \"CSV UTF-8\"\n", file, line,
+				(long)(p - start) + 1, *p ? "not UTF-8" : "a NUL byte");
 			free(buf);
 			return NULL;
 		}
@@ -279,6 +283,13 @@ static char *read_utf8(const char *file, char **text)
 /* The header row: which field names each of k's columns. 0, or -1 said. */
 static int header(const struct kind *k, struct row *r, int column[COLUMNS_MAX])
 {
+	for (int f = 0; f < r->count; f++)
+		for (int g = 0; g < f; g++)
+			if (strcmp(r->field[f], r->field[g]) == 0) {
+				fprintf(stderr, "%s:1:%zu: column \"%s\" twice\n", r->file,
+					r->start[f] + 1, r->field[f]);
+				return -1;
+			}
 	for (int c = 0; c < COLUMNS_MAX; c++)
 		column[c] = -1;
 	for (int f = 0; f < r->count; f++) {
@@ -318,6 +329,7 @@ static int import(const struct cfg *cfg, struct store *s, const struct kind *k, 
 		return 1;
 	int column[COLUMNS_MAX], tally[3] = {0}, errors = 0, rc = 0;
 	bool have_header = false;
+	int width = 0; /* the header's fields */
 	struct row r = {.file = argv[0], .column = column};
 	if (store_begin(s) < 0) {
 		free(buf);
@@ -342,6 +354,13 @@ static int import(const struct cfg *cfg, struct store *s, const struct kind *k, 
 				break;
 			}
 			have_header = true;
+			width = r.count;
+		} else if (r.count > width) {
+			fprintf(stderr,
+				"%s:%d:%zu: more fields than the header names (a comma in a "
+				"value? put the value in double quotes)\n",
+				r.file, r.line, r.start[width] + 1);
+			errors++;
 		} else if ((rc = k->apply(cfg, s, &r)) == ROW_WRONG) {
 			errors++;
 		} else if (rc >= ROW_SAME && rc <= ROW_CHANGED) {

@@ -172,16 +172,64 @@ static int edit_field(struct store *s, const char *const *names, const char *fie
 	return 1;
 }
 
+/* A person and their officer stay in one district: a new officer brings
+ * the person to theirs (fields[2]); a new district is refused while the
+ * person's officer is of another, and an officer who still has persons
+ * or roster rows cannot change district. 0, or 1 having said why. */
+static int keep_districts(struct store *s, enum store_edit which, const char *key,
+			  const char *field, const char *value, const char *fields[5],
+			  char code[32])
+{
+	if (which == STORE_EDIT_PERSON && strcmp(field, "officer") == 0) {
+		if (store_officer_district(s, fields[3], code) != 1)
+			return ctl_fail("person edit", s);
+		fields[2] = code; /* the person moves with them */
+		return 0;
+	}
+	if (which == STORE_EDIT_PERSON && strcmp(field, "district") == 0) {
+		struct store_person p;
+		char officer[MSISDN_SIZE];
+		if (store_person_find(s, key, &p) != 1 || !p.officer_msisdn[0])
+			return 0;
+		snprintf(officer, sizeof officer, "%s", p.officer_msisdn);
+		if (store_officer_district(s, officer, code) == 1 && strcmp(code, value) != 0) {
+			fprintf(
+			    stderr,
+			    "chabarctl: the person's officer +%s is of district %s: give them an "
+			    "officer of %s instead (person edit %s officer NUMBER), the district "
+			    "follows\n",
+			    officer, code, value, key);
+			return 1;
+		}
+		return 0;
+	}
+	if (which == STORE_EDIT_OFFICER && strcmp(field, "district") == 0) {
+		int64_t ties = store_officer_ties(s, key);
+		if (ties < 0)
+			return ctl_fail("officer edit", s);
+		if (ties > 0) {
+			fprintf(
+			    stderr,
+			    "chabarctl: the officer still has %lld persons or roster rows in their "
+			    "district: give them to another officer first\n",
+			    (long long)ties);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Runs one edit of key (a code, or a number normalised first). */
 static int edit(struct store *s, enum store_edit which, const char *key, const char *const *names,
 		const char *field, const char *value, const char *what)
 {
 	const char *fields[5] = {0};
-	char number[MSISDN_SIZE], record[MSISDN_SIZE + 32];
+	char number[MSISDN_SIZE], record[MSISDN_SIZE + 32], code[32];
 	snprintf(record, sizeof record, "%s", key);
 	if (which != STORE_EDIT_DISTRICT && !ctl_number(key, record))
 		return 1;
-	if (edit_field(s, names, field, value, fields, number) != 0)
+	if (edit_field(s, names, field, value, fields, number) != 0 ||
+	    keep_districts(s, which, record, field, value, fields, code) != 0)
 		return 1;
 	int changed = store_edit(s, which, record, fields);
 	if (changed < 0)
@@ -268,10 +316,29 @@ static int cmd_pin_reset(const struct cfg *cfg, struct store *s, char **argv)
 
 /* --- retention --------------------------------------------------------------- */
 
-/* Message texts older than [retention] message_days emptied (the rows
- * stay: the ledger and the reports count them), and tips' sealed numbers
- * older than [tips] relay_days deleted; a transaction a chunk, so chabard
- * is never held long. --dry-run counts. */
+/* The texts of one table from before then emptied, PURGE_CHUNK ids a
+ * transaction (by the primary key: each takes as long as the first, and
+ * chabard never waits long): how many, or STORE_ERROR. */
+static int64_t purge_texts(struct store *s, enum store_purge what, int64_t before, int64_t last)
+{
+	int64_t emptied = 0;
+	for (int64_t from = 0; from < last; from += PURGE_CHUNK) {
+		int64_t n = store_begin(s) < 0
+				? STORE_ERROR
+				: store_texts_purge(s, what, before, from, from + PURGE_CHUNK);
+		if (n < 0 || store_commit(s) < 0) {
+			store_rollback(s);
+			return STORE_ERROR;
+		}
+		emptied += n;
+	}
+	return emptied;
+}
+
+/* Message texts, and the texts of what was sent, older than [retention]
+ * message_days emptied (the rows stay: the ledger and the reports count
+ * them), and tips' sealed numbers older than [tips] relay_days deleted.
+ * --dry-run counts. */
 static int cmd_purge(const struct cfg *cfg, struct store *s, char **argv)
 {
 	bool dry = argv[0] && strcmp(argv[0], "--dry-run") == 0;
@@ -280,36 +347,28 @@ static int cmd_purge(const struct cfg *cfg, struct store *s, char **argv)
 			argv[0]);
 		return 2;
 	}
-	int64_t now = clock_time();
+	int64_t now = clock_time(), last_message = 0, last_sent = 0;
 	int64_t texts_before = now - (int64_t)cfg->retention_message_days * SECONDS_PER_DAY;
 	int64_t relays_before = now - (int64_t)cfg->tip_relay_days * SECONDS_PER_DAY;
-	int64_t texts = store_purgeable(s, false, texts_before);
-	int64_t relays = texts < 0 ? texts : store_purgeable(s, true, relays_before);
+	int64_t texts = store_purgeable(s, STORE_PURGE_MESSAGES, texts_before, &last_message);
+	int64_t sent =
+	    texts < 0 ? texts : store_purgeable(s, STORE_PURGE_SENT, texts_before, &last_sent);
+	int64_t relays =
+	    sent < 0 ? sent : store_purgeable(s, STORE_PURGE_RELAYS, relays_before, NULL);
 	if (relays < 0)
 		return ctl_fail("purge", s);
-	if (dry) {
-		printf("would empty %lld message texts older than %u days and delete %lld sealed "
-		       "numbers older than %u days\n",
-		       (long long)texts, cfg->retention_message_days, (long long)relays,
-		       cfg->tip_relay_days);
-		return 0;
-	}
-	int64_t done = 0, n;
-	do {
-		n = store_begin(s) < 0 ? STORE_ERROR
-				       : store_texts_purge(s, texts_before, PURGE_CHUNK);
-		if (n < 0 || store_commit(s) < 0) {
-			store_rollback(s);
+	if (!dry) {
+		texts = purge_texts(s, STORE_PURGE_MESSAGES, texts_before, last_message);
+		sent =
+		    texts < 0 ? texts : purge_texts(s, STORE_PURGE_SENT, texts_before, last_sent);
+		relays = sent < 0 ? sent : store_tip_relay_purge(s, relays_before);
+		if (relays < 0)
 			return ctl_fail("purge", s);
-		}
-		done += n;
-	} while (n == PURGE_CHUNK);
-	relays = store_tip_relay_purge(s, relays_before);
-	if (relays < 0)
-		return ctl_fail("purge", s);
-	printf("emptied %lld message texts older than %u days, deleted %lld sealed numbers older "
-	       "than %u days\n",
-	       (long long)done, cfg->retention_message_days, (long long)relays,
+	}
+	printf("%s %lld message texts and %lld texts sent older than %u days, %s %lld sealed "
+	       "numbers older than %u days\n",
+	       dry ? "would empty" : "emptied", (long long)texts, (long long)sent,
+	       cfg->retention_message_days, dry ? "would delete" : "deleted", (long long)relays,
 	       cfg->tip_relay_days);
 	return 0;
 }

@@ -96,13 +96,16 @@
 	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7, ?8)")                                 \
 	X(person_upsert,                                                                           \
 	  "INSERT INTO persons (msisdn, name, role, language, district_id, officer_id,"            \
-	  " created_at) VALUES (?1, ?2, ?3, ?4, (SELECT id FROM districts WHERE code = ?5),"       \
+	  " created_at) VALUES (?1, ?2, coalesce(?3, 'supervised'), ?4,"                           \
+	  " (SELECT id FROM districts WHERE code = ?5),"                                           \
 	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7) ON CONFLICT (msisdn) DO UPDATE"       \
-	  " SET name = excluded.name, role = excluded.role, language = excluded.language,"         \
-	  " district_id = excluded.district_id, officer_id = excluded.officer_id"                  \
-	  " WHERE name IS NOT excluded.name OR role IS NOT excluded.role"                          \
-	  " OR language IS NOT excluded.language OR district_id IS NOT excluded.district_id"       \
-	  " OR officer_id IS NOT excluded.officer_id")                                             \
+	  " SET name = ?2, role = coalesce(?3, role), language = coalesce(?4, language),"          \
+	  " district_id = coalesce(excluded.district_id, district_id),"                            \
+	  " officer_id = coalesce(excluded.officer_id, officer_id)"                                \
+	  " WHERE name IS NOT ?2 OR role IS NOT coalesce(?3, role)"                                \
+	  " OR language IS NOT coalesce(?4, language)"                                             \
+	  " OR district_id IS NOT coalesce(excluded.district_id, district_id)"                     \
+	  " OR officer_id IS NOT coalesce(excluded.officer_id, officer_id)")                       \
 	X(appointment_at,                                                                          \
 	  "SELECT count(*) FROM appointments a JOIN persons p ON p.id = a.person_id"               \
 	  " WHERE p.msisdn = ?1 AND a.starts_at = ?2 AND a.status != 'cancelled'")                 \
@@ -379,10 +382,21 @@
 	  "SELECT d.code FROM officers o JOIN districts d ON d.id = o.district_id"                 \
 	  " WHERE o.msisdn = ?1")                                                                  \
 	X(district_exists, "SELECT count(*) FROM districts WHERE code = ?1")                       \
+	X(officer_ties,                                                                            \
+	  "SELECT (SELECT count(*) FROM persons WHERE officer_id = o.id AND status = 'active')"    \
+	  " + (SELECT count(*) FROM tip_roster WHERE officer_id = o.id) FROM officers o"           \
+	  " WHERE o.msisdn = ?1")                                                                  \
 	X(texts_purgeable,                                                                         \
-	  "SELECT count(*) FROM messages WHERE created_at < ?1 AND length(text) > 0")              \
-	X(texts_purge, "UPDATE messages SET text = '' WHERE id IN (SELECT id FROM messages"        \
-		       " WHERE created_at < ?1 AND length(text) > 0 LIMIT ?2)")                    \
+	  "SELECT count(*), coalesce(max(id), 0) FROM messages WHERE created_at < ?1"              \
+	  " AND length(text) > 0")                                                                 \
+	X(texts_purge, "UPDATE messages SET text = '' WHERE id > ?2 AND id <= ?3"                  \
+		       " AND created_at < ?1 AND length(text) > 0")                                \
+	X(sent_purgeable,                                                                          \
+	  "SELECT count(*), coalesce(max(id), 0) FROM outbox WHERE created_at < ?1"                \
+	  " AND status NOT IN ('queued', 'sending') AND length(text) > 0")                         \
+	X(sent_purge, "UPDATE outbox SET text = '' WHERE id > ?2 AND id <= ?3"                     \
+		      " AND created_at < ?1 AND status NOT IN ('queued', 'sending')"               \
+		      " AND length(text) > 0")                                                     \
 	X(relays_purgeable, "SELECT count(*) FROM tip_relay WHERE created_at < ?1")                \
 	X(export_persons,                                                                          \
 	  "SELECT p.msisdn, p.name, coalesce(p.language, ''), coalesce(d.code, ''),"               \
@@ -1795,22 +1809,37 @@ int store_officer_district(struct store *s, const char *msisdn, char code[32])
 	return 1;
 }
 
+int64_t store_officer_ties(struct store *s, const char *msisdn)
+{
+	int rc = query_bound(s->officer_ties, "t", msisdn);
+	return rc == 1 ? row_int(s->officer_ties) : rc;
+}
+
 int store_district_exists(struct store *s, const char *code)
 {
 	int rc = query_bound(s->district_exists, "t", code);
 	return rc == 1 ? row_int(s->district_exists) > 0 : rc;
 }
 
-int64_t store_purgeable(struct store *s, bool relays, int64_t before)
+int64_t store_purgeable(struct store *s, enum store_purge what, int64_t before, int64_t *last_id)
 {
-	sqlite3_stmt *st = relays ? s->relays_purgeable : s->texts_purgeable;
+	sqlite3_stmt *const counts[] = {s->texts_purgeable, s->sent_purgeable, s->relays_purgeable};
+	sqlite3_stmt *st = counts[what];
 	int rc = query_bound(st, "i", before);
-	return rc == 1 ? row_int(st) : rc;
+	if (rc != 1)
+		return rc < 0 ? rc : 0;
+	int64_t n = sqlite3_column_int64(st, 0);
+	if (last_id)
+		*last_id = what == STORE_PURGE_RELAYS ? 0 : sqlite3_column_int64(st, 1);
+	done(st);
+	return n;
 }
 
-int64_t store_texts_purge(struct store *s, int64_t before, int64_t most)
+int64_t store_texts_purge(struct store *s, enum store_purge what, int64_t before, int64_t from_id,
+			  int64_t to_id)
 {
-	int rc = write_bound(s, s->texts_purge, "ii", before, most);
+	int rc = write_bound(s, what == STORE_PURGE_MESSAGES ? s->texts_purge : s->sent_purge,
+			     "iii", before, from_id, to_id);
 	return rc < 0 ? rc : sqlite3_changes(s->db);
 }
 

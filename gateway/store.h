@@ -321,7 +321,8 @@ struct store_new_person {
 };
 int store_person_add(struct store *s, const struct store_new_person *p, int64_t now);
 /* A person as an import's row says (no PIN: chabarctl pin reset), added
- * or changed: 1 if so, 0 if it was so already, STORE_ERROR. */
+ * or changed; a field NULL is left as it is (a new person: none, and the
+ * role supervised). 1 if so, 0 if it was so already, STORE_ERROR. */
 int store_person_upsert(struct store *s, const struct store_new_person *p, int64_t now);
 /* 1 if the person has an appointment (not cancelled) at starts_at. */
 int store_appointment_at(struct store *s, const char *msisdn, int64_t starts_at);
@@ -590,14 +591,22 @@ int store_edit(struct store *s, enum store_edit which, const char *key, const ch
 int store_person_pin_reset(struct store *s, const char *msisdn, const char *pin_hash);
 /* The district code of an officer: 1 with code, 0 if no such officer. */
 int store_officer_district(struct store *s, const char *msisdn, char code[32]);
+/* What ties an officer to their district: active persons and roster
+ * rows, how many; or STORE_ERROR. */
+int64_t store_officer_ties(struct store *s, const char *msisdn);
 /* 1 if the district is there, 0 if not, STORE_ERROR. */
 int store_district_exists(struct store *s, const char *code);
-/* Retention (chabarctl purge): message texts (relays false) or sealed
- * numbers (true) from before then, how many; or STORE_ERROR. */
-int64_t store_purgeable(struct store *s, bool relays, int64_t before);
-/* At most most message texts from before then emptied (the rows stay, for
- * the ledger and the reports): how many, or STORE_ERROR. */
-int64_t store_texts_purge(struct store *s, int64_t before, int64_t most);
+/* Retention (chabarctl purge): the texts of messages, of the outbox's
+ * rows sent (or given up), or tips' sealed numbers, from before then. */
+enum store_purge { STORE_PURGE_MESSAGES, STORE_PURGE_SENT, STORE_PURGE_RELAYS };
+/* How many, with the last row's id (*last_id, NULL: not wanted), or
+ * STORE_ERROR. */
+int64_t store_purgeable(struct store *s, enum store_purge what, int64_t before, int64_t *last_id);
+/* The texts of messages or sent rows from before then, with ids in
+ * (from_id, to_id], emptied (the rows stay, for the ledger and the
+ * reports): how many, or STORE_ERROR. */
+int64_t store_texts_purge(struct store *s, enum store_purge what, int64_t before, int64_t from_id,
+			  int64_t to_id);
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);

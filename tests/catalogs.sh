@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-catalogs.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
 trap 'rm -rf "$T"' EXIT
-tap_plan 6
+tap_plan 7
 command -v msgmerge >/dev/null || bail "gettext's msgmerge is installed"
 cp "$top_srcdir"/locales/*.po "$top_srcdir/locales/update.sh" "$T/" || bail "the catalogs copied"
 cp -r "$T" "$T.before" && trap 'rm -rf "$T" "$T.before"' EXIT
@@ -29,6 +29,12 @@ is "$(grep -c '1 untranslated message' "$T/report")" 6 "a key new in en.po: each
 is "$(grep -B1 -A2 '^#\. en: A new text {name}\.$' "$T/ky.po" | tr '\n' '|')" \
     '|#. en: A new text {name}.|msgid "test.new"|msgstr ""|' \
     "it arrives with its English text for the translator, to fill in"
+# a translation reviewed (no longer fuzzy), then its English changed
+sed -i '/^#, fuzzy$/{N;s/^#, fuzzy\nmsgid "global.stopped"$/msgid "global.stopped"/}' "$T/ky.po"
+sed -i 's/^msgstr "Messages stopped\. Send START to turn them on\."$/msgstr "Messages stopped. Send START to have them again."/' "$T/en.po"
+sh "$T/update.sh" "$T" >/dev/null 2>&1
+is "$(grep -B1 '^msgid "global.stopped"' "$T/ky.po" | head -n1)" "#, fuzzy" \
+    "a reviewed translation whose English changed is marked fuzzy again"
 sed -i '/^msgid "test.new"/,+1d' "$T/en.po"
 sh "$T/update.sh" "$T" >/dev/null 2>&1
 is "$(grep -c '^msgid "test.new"' "$T/ru.po")" 0 "a key gone from en.po leaves the catalogs"

@@ -130,7 +130,7 @@ like "$(ctl report "$(date -u +%Y-%m-%d)" "$(date -u -d '+30 days' +%Y-%m-%d)" |
 
 # --- retention ---------------------------------------------------------------------
 sql "update messages set created_at = created_at - 200 * 86400" >/dev/null
-like "$(ctl purge --dry-run)" '^would empty 6 message texts older than 180 days' "purge --dry-run counts"
+like "$(ctl purge --dry-run)" '^would empty 6 message texts and 0 texts sent older than 180 days' "purge --dry-run counts"
 is "$(ctl purge; sql "select count(*), sum(length(text)) from messages")" \
-    "emptied 6 message texts older than 180 days, deleted 0 sealed numbers older than 90 days"$'\n'"6|0" \
+    "emptied 6 message texts and 0 texts sent older than 180 days, deleted 0 sealed numbers older than 90 days"$'\n'"6|0" \
     "purge empties the texts and keeps the rows, chabard running"
