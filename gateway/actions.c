@@ -16,13 +16,8 @@
 
 void actions_local_time(const char *timezone, int64_t t, char hhmm[6], char date[11])
 {
-	const struct tz *zone = tz_or_utc(timezone);
 	struct tm tm;
-	time_t utc = (time_t)t;
-	if (zone)
-		tz_local(zone, t, &tm);
-	else /* not even UTC in tzdata */
-		gmtime_r(&utc, &tm);
+	tz_local_named(timezone, t, &tm);
 	if (strftime(hhmm, 6, "%H:%M", &tm) == 0)
 		hhmm[0] = '\0';
 	if (strftime(date, 11, "%d.%m.%Y", &tm) == 0)
@@ -36,7 +31,7 @@ void actions_set_var(struct flow_session *s, const char *name, const char *value
 
 #define SERVICE_CHARS 56 /* a service on a USSD page, with its menu */
 
-static void set_number(struct flow_session *s, const char *name, long value)
+void actions_set_number(struct flow_session *s, const char *name, long value)
 {
 	char text[24];
 	snprintf(text, sizeof text, "%ld", value);
@@ -72,11 +67,12 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	forget_pin(s);
 	*outcome = FLOW_OUTCOME_fail;
 	if (!can_check) {
-		set_number(s, "tries", 0);
+		actions_set_number(s, "tries", 0);
 		return 0;
 	}
 	if (locked) {
-		set_number(s, "minutes", (long)((p->pin.locked_until - ctx->now + 59) / 60));
+		actions_set_number(s, "minutes",
+				   (long)((p->pin.locked_until - ctx->now + 59) / 60));
 		*outcome = FLOW_OUTCOME_locked;
 		return 0;
 	}
@@ -92,11 +88,11 @@ static int act_verify_pin(const struct actions_ctx *ctx, struct flow_session *s,
 	    store_pin_event(ctx->store, p->id, locks ? "lock" : "failure", NULL, 0, ctx->now) < 0)
 		return -1;
 	if (!locks) {
-		set_number(s, "tries", (long)cfg->pin_attempts - pin.failures);
+		actions_set_number(s, "tries", (long)cfg->pin_attempts - pin.failures);
 		return 0;
 	}
 	long minutes = (long)((pin.locked_until - ctx->now + 59) / 60);
-	set_number(s, "minutes", minutes);
+	actions_set_number(s, "minutes", minutes);
 	*outcome = FLOW_OUTCOME_locked;
 	log_msg(LOG_LEVEL_WARN, "pin_locked", "person=%lld minutes=%ld locks=%d day_failures=%d",
 		(long long)p->id, minutes, pin.locks, pin.day_failures);
@@ -327,7 +323,7 @@ static int show_service(const struct actions_ctx *ctx, struct flow_session *s, l
 		 sv.phone[0] && sv.hours[0] ? ", " : "", sv.hours, sv.address);
 	text[utf8_prefix(text, strlen(text), SERVICE_CHARS, FLOW_VAR_VALUE_MAX - 1)] = '\0';
 	actions_set_var(s, "service", text);
-	set_number(s, "page", page);
+	actions_set_number(s, "page", page);
 	*outcome = FLOW_OUTCOME_ok;
 	return 0;
 }

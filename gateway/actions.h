@@ -45,8 +45,10 @@ int actions_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_s
 int actions_tip_run(enum flow_action a, const struct actions_ctx *ctx, struct flow_session *s,
 		    enum flow_outcome *outcome);
 
-/* Sets a session variable to a string (actions_tip.c shares it). */
+/* Sets a session variable to a string, or to a number (actions_tip.c
+ * shares them). */
 void actions_set_var(struct flow_session *s, const char *name, const char *value);
+void actions_set_number(struct flow_session *s, const char *name, long value);
 
 /* Clears a person's PIN counters and lock, and records who (officer_id;
  * 0: chabarctl, why saying who) and why. 0 or STORE_ERROR. */

@@ -28,13 +28,6 @@ static long var_number(const struct flow_session *s, const char *name)
 	return v ? strtol(v, NULL, 10) : 0;
 }
 
-static void set_number(struct flow_session *s, const char *name, long value)
-{
-	char text[24];
-	snprintf(text, sizeof text, "%ld", value);
-	actions_set_var(s, name, text);
-}
-
 /* What a message says after its reference (and, from an officer, the
  * command before it): "REPLY K7M-4TX Thank you" → "Thank you". The
  * reference read into ref; NULL if there is none. */
@@ -76,7 +69,7 @@ static int act_tip_check(const struct actions_ctx *ctx, struct flow_session *s,
 				     : 0;
 	if (blocked < 0 || today < 0)
 		return -1;
-	set_number(s, "limit", (long)ctx->cfg->tip_daily_limit);
+	actions_set_number(s, "limit", (long)ctx->cfg->tip_daily_limit);
 	if (blocked)
 		*outcome = FLOW_OUTCOME_locked;
 	else if (today < ctx->cfg->tip_daily_limit)
@@ -107,7 +100,7 @@ static int act_tip_districts(const struct actions_ctx *ctx, struct flow_session 
 	}
 	menu[used < sizeof menu ? used : sizeof menu - 1] = '\0'; /* cut, never past it */
 	actions_set_var(s, "districts", menu);
-	set_number(s, "page", page);
+	actions_set_number(s, "page", page);
 	*outcome = n > 0 ? FLOW_OUTCOME_ok : FLOW_OUTCOME_fail;
 	return 0;
 }
@@ -128,7 +121,7 @@ static int act_tip_place(const struct actions_ctx *ctx, struct flow_session *s,
 	long n = strtol(choice, NULL, 10), page = var_number(s, "page");
 	actions_set_var(s, "choice", "");
 	if (n == 0) {
-		set_number(s, "page", page + 1);
+		actions_set_number(s, "page", page + 1);
 		*outcome = FLOW_OUTCOME_more;
 		return 0;
 	}
@@ -139,7 +132,7 @@ static int act_tip_place(const struct actions_ctx *ctx, struct flow_session *s,
 	if (found < 0)
 		return -1;
 	if (found == 1) {
-		set_number(s, "district_id", (long)d.id);
+		actions_set_number(s, "district_id", (long)d.id);
 		actions_set_var(s, "place", "");
 		actions_set_var(s, "districts", ""); /* the menu is done with */
 		*outcome = FLOW_OUTCOME_ok;
@@ -192,7 +185,7 @@ static int act_create_tip(const struct actions_ctx *ctx, struct flow_session *s,
 	if (tip_create(&c, &t, ref) < 0)
 		return -1;
 	actions_set_var(s, "ref", ref);
-	set_number(s, "max", (long)ctx->cfg->tip_description_max);
+	actions_set_number(s, "max", (long)ctx->cfg->tip_description_max);
 	*outcome = cut ? FLOW_OUTCOME_fail : sms ? FLOW_OUTCOME_more : FLOW_OUTCOME_ok;
 	return 0;
 }
@@ -241,7 +234,7 @@ static int reporter_tip(const struct actions_ctx *ctx, struct flow_session *s, s
 		actions_set_var(s, "ref", ref);
 	else
 		*text = ctx->text;
-	set_number(s, "max", (long)ctx->cfg->tip_description_max);
+	actions_set_number(s, "max", (long)ctx->cfg->tip_description_max);
 	return *text ? own_tip(ctx, flow_var_get(s, "ref"), t) : 0;
 }
 

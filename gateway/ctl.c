@@ -76,6 +76,12 @@ int ctl_zone(const char *zone)
 	return -1;
 }
 
+bool ctl_officer_of(struct store *s, const char *officer, const char *district)
+{
+	char code[32];
+	return store_officer_district(s, officer, code) == 1 && strcmp(code, district) == 0;
+}
+
 int ctl_district(struct store *s, const char *code)
 {
 	int found = store_district_exists(s, code);
@@ -160,12 +166,10 @@ static int cmd_person(const struct cfg *cfg, struct store *s, char **argv)
 {
 	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE], pin[16], hash[PIN_HASH_SIZE];
 	const char *lang = ctl_language(argv[2]);
-	char code[32];
 	if (!ctl_number(argv[0], msisdn) || !lang || (argv[4] && ctl_district(s, argv[4]) != 0) ||
 	    (argv[5] && !ctl_number(argv[5], officer)))
 		return 1;
-	if (argv[5] &&
-	    (store_officer_district(s, officer, code) != 1 || strcmp(code, argv[4]) != 0)) {
+	if (argv[5] && !ctl_officer_of(s, officer, argv[4])) {
 		/* their alerts would go nowhere */
 		fprintf(stderr,
 			"chabarctl: no officer %s in district %s (chabarctl officer list %s)\n",

@@ -6,6 +6,8 @@
 #ifndef CHABAR_CTL_H
 #define CHABAR_CTL_H
 
+#include <stdbool.h>
+
 #include "cfg.h"
 #include "msisdn.h"
 #include "store.h"
@@ -50,6 +52,9 @@ int ctl_zone(const char *zone);
 /* 0 if the district is there, else 1 having said so (or the store's
  * error). */
 int ctl_district(struct store *s, const char *code);
+
+/* Whether officer (a number as stored) is one of district's. */
+bool ctl_officer_of(struct store *s, const char *officer, const char *district);
 
 /* A PIN from the command line, or from standard input for "-" (so it
  * stays out of the shell's history and the process list): 0, or -1

@@ -44,13 +44,8 @@ static void csv_row(const char *const *v, int n)
 /* t in zone as "YYYY-MM-DD HH:MM", as imports read it. */
 static void local(const char *zone, const char *t, char out[32])
 {
-	const struct tz *z = tz_or_utc(zone);
 	struct tm tm;
-	time_t utc = (time_t)strtoll(t, NULL, 10);
-	if (z)
-		tz_local(z, (int64_t)utc, &tm);
-	else
-		gmtime_r(&utc, &tm);
+	tz_local_named(zone, strtoll(t, NULL, 10), &tm);
 	if (strftime(out, 32, "%Y-%m-%d %H:%M", &tm) == 0)
 		out[0] = '\0';
 }

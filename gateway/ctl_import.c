@@ -102,7 +102,7 @@ static int number(const struct row *r, int c, char out[MSISDN_SIZE])
 /* persons: number, name, language, district, officer, tier, role */
 static int apply_person(const struct cfg *cfg, struct store *s, const struct row *r)
 {
-	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE], code[32];
+	char msisdn[MSISDN_SIZE], officer[MSISDN_SIZE];
 	/* a column the file lacks, or an empty cell: as it is */
 	const char *lang = value(r, 2), *district = value(r, 3), *tier = value(r, 5);
 	const char *role = value(r, 6);
@@ -118,8 +118,7 @@ static int apply_person(const struct cfg *cfg, struct store *s, const struct row
 	if (*value(r, 4) && !*district)
 		bad = wrong(r, 4, "an officer needs the district in the same row");
 	else if (*value(r, 4) &&
-		 (number(r, 4, officer) < 0 || store_officer_district(s, officer, code) != 1 ||
-		  strcmp(code, district)))
+		 (number(r, 4, officer) < 0 || !ctl_officer_of(s, officer, district)))
 		bad = wrong(r, 4, "no officer %s in district \"%s\"", value(r, 4), district);
 	if (*tier && strcmp(tier, "none") != 0 && !plan_tier(&cfg->tiers, tier))
 		bad = wrong(r, 5, "no [tier.%s] in the config", tier);

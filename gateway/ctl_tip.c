@@ -67,10 +67,9 @@ static int wrong(int *field, int f, char why[CTL_WHY_SIZE], const char *what)
 
 int ctl_roster_put(struct store *s, char *const *w, int *field, char why[CTL_WHY_SIZE])
 {
-	char msisdn[MSISDN_SIZE], code[32], *end;
+	char msisdn[MSISDN_SIZE], *end;
 	int days, from, to, order = 1;
-	if (msisdn_normalize(w[1], strlen(w[1]), msisdn) < 0 ||
-	    store_officer_district(s, msisdn, code) != 1 || strcmp(code, w[0]) != 0)
+	if (msisdn_normalize(w[1], strlen(w[1]), msisdn) < 0 || !ctl_officer_of(s, msisdn, w[0]))
 		return wrong(field, 1, why,
 			     "no such officer in that district (chabarctl officer list)");
 	if (roster_parse_days(w[2], &days) < 0)

@@ -80,13 +80,8 @@ void roster_format(int mask, int from, int to, char days[32], char hours[24])
 
 bool roster_on_call(const struct store_tip_officer *row, int64_t t)
 {
-	const struct tz *zone = tz_or_utc(row->timezone);
 	struct tm tm;
-	time_t utc = (time_t)t;
-	if (zone)
-		tz_local(zone, t, &tm);
-	else
-		gmtime_r(&utc, &tm);
+	tz_local_named(row->timezone, t, &tm);
 	int day = (tm.tm_wday + 6) % 7, minute = tm.tm_hour * 60 + tm.tm_min;
 	if (row->from_min < row->to_min)
 		return (row->weekdays & (1 << day)) && minute >= row->from_min &&

@@ -336,6 +336,16 @@ int64_t tz_utc(const struct tz *z, int64_t local)
 	return after_ok ? after : before;
 }
 
+void tz_local_named(const char *name, int64_t t, struct tm *out)
+{
+	const struct tz *z = tz_or_utc(name);
+	time_t utc = (time_t)t;
+	if (z)
+		tz_local(z, t, out);
+	else
+		gmtime_r(&utc, out);
+}
+
 void tz_local(const struct tz *z, int64_t t, struct tm *out)
 {
 	time_t local = (time_t)(t + tz_offset(z, t));

@@ -42,6 +42,10 @@ int64_t tz_utc(const struct tz *z, int64_t local);
 /* The local calendar time of the UTC instant t. */
 void tz_local(const struct tz *z, int64_t t, struct tm *out);
 
+/* The same in the zone called name (tz_or_utc; UTC as glibc has it if
+ * tzdata has not even UTC). */
+void tz_local_named(const char *name, int64_t t, struct tm *out);
+
 /* A zone from the bytes of its TZif file (len of them), kept by no cache:
  * NULL if they are not one. tz_free() it. */
 struct tz *tz_parse(const char *name, const unsigned char *buf, size_t len);
