@@ -103,7 +103,7 @@ static void answer_all(struct batch *b, bool committed)
 	b->count = 0;
 	for (size_t i = 0; i < count; i++) {
 		struct batch_entry *e = &b->entries[i];
-		e->answer(b->d, e->ex, e->wire, committed ? e->rc : STORE_ERROR, &e->out);
+		e->answer(b->d, e->waiter, e->wire, committed ? e->rc : STORE_ERROR, &e->out);
 		buf_cleanup(&e->out.text);
 	}
 }
@@ -113,18 +113,17 @@ static int write_inbound(struct daemon *d, const void *in, struct inbound_outcom
 	return inbound_apply(d, in, out);
 }
 
-void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange *ex,
-		 batch_answer_fn answer, const void *wire, size_t wire_len)
+bool batch_apply(struct batch *b, const struct inbound *in, void *waiter, batch_answer_fn answer,
+		 const void *wire, size_t wire_len)
 {
-	batch_write(b, write_inbound, in, ex, answer, wire, wire_len);
+	return batch_write(b, write_inbound, in, waiter, answer, wire, wire_len);
 }
 
-void batch_write(struct batch *b, batch_write_fn write, const void *request,
-		 struct http_exchange *ex, batch_answer_fn answer, const void *wire,
-		 size_t wire_len)
+bool batch_write(struct batch *b, batch_write_fn write, const void *request, void *waiter,
+		 batch_answer_fn answer, const void *wire, size_t wire_len)
 {
 	struct batch_entry *e = &b->entries[b->count];
-	*e = (struct batch_entry){.ex = ex, .answer = answer};
+	*e = (struct batch_entry){.waiter = waiter, .answer = answer};
 	if (wire_len)
 		memcpy(e->wire, wire, wire_len < sizeof e->wire ? wire_len : sizeof e->wire);
 	buf_init(&e->out.text, CONVERSE_REPLY_MAX);
@@ -134,7 +133,7 @@ void batch_write(struct batch *b, batch_write_fn write, const void *request,
 		log_msg(LOG_LEVEL_ERROR, "store_begin", "error=\"%s\"", store_errmsg(b->d->store));
 		b->count++;
 		answer_all(b, false);
-		return;
+		return false;
 	}
 	e->rc = apply_one(b, write, request, &e->out);
 	b->count++;
@@ -144,12 +143,12 @@ void batch_write(struct batch *b, batch_write_fn write, const void *request,
 		b->failing = true;
 		ev_timer_stop(b->d->loop, &b->wait);
 		answer_all(b, false);
-		return;
+		return false;
 	}
-	if (b->count >= b->d->cfg->batch_max || b->count >= b->cap)
-		batch_flush(b); /* answered now: no need to wait */
-	else
-		http_suspend(ex);
+	if (b->count < b->d->cfg->batch_max && b->count < b->cap)
+		return true;
+	batch_flush(b); /* answered now: no need to wait */
+	return false;
 }
 
 /* What a commit sets going: the sender for rows it queued, the timer of

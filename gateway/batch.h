@@ -23,7 +23,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http.h"
 #include "inbound.h"
 
 struct daemon;
@@ -33,12 +32,14 @@ struct daemon;
 #define BATCH_WIRE_MAX 32
 
 /* Answers one message once its fate is known: rc 0 with out (committed),
- * or STORE_ERROR (nothing of it kept: answer so that the sender retries). */
-typedef void (*batch_answer_fn)(struct daemon *d, struct http_exchange *ex, const void *wire,
-				int rc, const struct inbound_outcome *out);
+ * or STORE_ERROR (nothing of it kept: answer so that the sender retries).
+ * waiter is what the adapter gave batch_write: its exchange, or its own
+ * record of the message (box.h). */
+typedef void (*batch_answer_fn)(struct daemon *d, void *waiter, const void *wire, int rc,
+				const struct inbound_outcome *out);
 
 struct batch_entry {
-	struct http_exchange *ex;
+	void *waiter;
 	batch_answer_fn answer;
 	unsigned char wire[BATCH_WIRE_MAX];
 	int rc;
@@ -62,15 +63,17 @@ void batch_cleanup(struct batch *b);
  * own): 0 with out filled, or STORE_ERROR. */
 typedef int (*batch_write_fn)(struct daemon *d, const void *request, struct inbound_outcome *out);
 
-/* Writes request with write inside the open batch and holds ex until the
- * commit; answer is called then with wire (wire_len bytes, copied). */
-void batch_write(struct batch *b, batch_write_fn write, const void *request,
-		 struct http_exchange *ex, batch_answer_fn answer, const void *wire,
-		 size_t wire_len);
+/* Writes request with write inside the open batch; answer(waiter) is
+ * called with wire (wire_len bytes, copied) once its fate is known. True
+ * if that is later, at the commit (an HTTP adapter then suspends its
+ * exchange); false if it has been answered already (a failure, or a full
+ * batch committed at once). */
+bool batch_write(struct batch *b, batch_write_fn write, const void *request, void *waiter,
+		 batch_answer_fn answer, const void *wire, size_t wire_len);
 
 /* batch_write() of an inbound message (inbound_apply). */
-void batch_apply(struct batch *b, const struct inbound *in, struct http_exchange *ex,
-		 batch_answer_fn answer, const void *wire, size_t wire_len);
+bool batch_apply(struct batch *b, const struct inbound *in, void *waiter, batch_answer_fn answer,
+		 const void *wire, size_t wire_len);
 
 /* Commits the open batch and answers its messages. */
 void batch_flush(struct batch *b);

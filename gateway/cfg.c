@@ -40,7 +40,7 @@ struct cfg_key {
 	bool restart;               /* a new value needs a restart */
 };
 
-static int parse_listen(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_address(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_string(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_text(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_secret(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
@@ -52,6 +52,7 @@ static int parse_pin_key(struct cfg *, const struct cfg_key *, const char *, cha
 static int parse_before(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 
 static const char *const sync_names[] = {"normal", "full", NULL};
+static const char *const via_names[] = {"http", "box", NULL};
 static const char *const target_names[] = {"stderr", "syslog", NULL};
 static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const language_names[] = {
@@ -62,7 +63,7 @@ static const char *const language_names[] = {
 
 #define OFF(field) offsetof(struct cfg, field)
 static const struct cfg_key cfg_keys[] = {
-    {"chabard", "listen", parse_listen, 0, "127.0.0.1:13080", 0, 0, NULL, true},
+    {"chabard", "listen", parse_address, OFF(listen), "127.0.0.1:13080", 0, 0, NULL, true},
     {"chabard", "database", parse_string, OFF(database),
      CHABAR_LOCALSTATEDIR "/lib/chabar/chabar.db", 0, 0, NULL, true},
     {"chabard", "synchronous", parse_choice, OFF(synchronous), "full", 0, 0, sync_names, true},
@@ -90,6 +91,9 @@ static const struct cfg_key cfg_keys[] = {
     {"ussd", "smpp_op_answer", parse_uint, OFF(smpp_op_answer), "18", 0, 255, NULL, false},
     {"ussd", "smpp_op_continue", parse_uint, OFF(smpp_op_continue), "2", 0, 255, NULL, false},
     {"ussd", "smpp_op_end", parse_uint, OFF(smpp_op_end), "17", 0, 255, NULL, false},
+    {"box", "bearerbox", parse_address, OFF(box_bearerbox), "", 0, 0, NULL, true},
+    {"box", "id", parse_text, OFF(box_id), "", 0, 0, NULL, true},
+    {"sendsms", "via", parse_choice, OFF(sendsms_via), "http", 0, 0, via_names, true},
     {"sendsms", "url", parse_text, OFF(sendsms_url), "", 0, 0, NULL, true},
     {"sendsms", "username", parse_text, OFF(sendsms_user), "chabar", 0, 0, NULL, true},
     {"sendsms", "password", parse_text, OFF(sendsms_password), "", 0, 0, NULL, true},
@@ -245,9 +249,14 @@ static int parse_choice(struct cfg *c, const struct cfg_key *k, const char *valu
 	return -1;
 }
 
-static int parse_listen(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
-			size_t why_size)
+/* address:port, numeric; "" only where the key may be off (no default). */
+static int parse_address(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			 size_t why_size)
 {
+	struct cfg_address *a = (struct cfg_address *)((char *)c + k->offset);
+	memset(&a->sa, 0, sizeof a->sa);
+	if (!*value && k->fallback && !*k->fallback)
+		return set_text(&a->text, value);
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon = strrchr(value, ':');
 	size_t host_len = colon ? (size_t)(colon - value) : 0;
@@ -270,9 +279,8 @@ static int parse_listen(struct cfg *c, const struct cfg_key *k, const char *valu
 		host[host_len - 1] = '\0';
 		bare = host + 1;
 	}
-	memset(&c->listen, 0, sizeof c->listen);
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&c->listen;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&c->listen;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&a->sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->sa;
 	if (inet_pton(AF_INET, bare, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons((uint16_t)port);
@@ -283,7 +291,7 @@ static int parse_listen(struct cfg *c, const struct cfg_key *k, const char *valu
 		snprintf(why, why_size, "\"%s\" is not a numeric IP address", bare);
 		return -1;
 	}
-	return set_text(&c->listen_text, value);
+	return set_text(&a->text, value);
 }
 
 static int parse_allow(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
@@ -466,7 +474,9 @@ static void apply_defaults(struct cfg_parse *p)
 
 static void free_fields(struct cfg *c)
 {
-	free(c->listen_text);
+	free(c->listen.text);
+	free(c->box_bearerbox.text);
+	free(c->box_id);
 	free(c->database);
 	free(c->flows_dir);
 	free(c->locales_dir);

@@ -33,6 +33,14 @@ struct cfg_allow {
 	unsigned count;
 };
 
+/* A numeric address and port, and the value as written (for logs). */
+struct cfg_address {
+	struct sockaddr_storage sa; /* AF_UNSPEC when the value was empty */
+	char *text;
+};
+
+enum cfg_send_via { CFG_VIA_HTTP, CFG_VIA_BOX };
+
 struct cfg {
 	int refs;
 	/* the value of each key that needs a restart, as written, to compare on
@@ -40,8 +48,7 @@ struct cfg {
 	char *raw[CFG_KEYS_MAX];
 
 	/* [chabard] */
-	struct sockaddr_storage listen; /* numeric address, port may be 0 */
-	char *listen_text;              /* as written, for logs */
+	struct cfg_address listen; /* port may be 0 */
 	char *database;
 	enum cfg_sync synchronous;
 	enum log_target log_target;
@@ -72,17 +79,23 @@ struct cfg {
 	 * dialled, the person answered; we continue, we end. */
 	unsigned smpp_op_begin, smpp_op_answer, smpp_op_continue, smpp_op_end;
 
-	/* [sendsms]: the outbox sender (outbox.h); off while url is empty */
-	char *sendsms_url;          /* Kannel's http://host:port/cgi-bin/sendsms */
-	char *sendsms_user;         /* the sendsms-user's username */
-	char *sendsms_password;     /* sent to Kannel as it is: kept, unlike our own keys */
-	char *sendsms_from;         /* the number the messages come from ("" : Kannel's) */
-	char *sendsms_smsc;         /* route through this smsc-id ("" : Kannel's choice) */
-	char *dlr_url;              /* /kannel/dlr as Kannel reaches it */
-	unsigned sendsms_in_flight; /* requests to Kannel at once */
-	unsigned sendsms_rate;      /* messages a second at most, 0: no limit */
-	unsigned sendsms_timeout;   /* seconds for one request */
-	unsigned sendsms_max_age;   /* seconds a message is tried before it fails */
+	/* [box]: chabard as a box of bearerbox (box.h); off while empty */
+	struct cfg_address box_bearerbox; /* bearerbox's smsbox-port */
+	char *box_id;                     /* the box's id for smsbox-route, "": anonymous */
+
+	/* [sendsms]: the outbox sender (outbox.h); off while url is empty,
+	 * unless it sends through the box */
+	enum cfg_send_via sendsms_via; /* sendsms over HTTP, or the box */
+	char *sendsms_url;             /* Kannel's http://host:port/cgi-bin/sendsms */
+	char *sendsms_user;            /* the sendsms-user's username */
+	char *sendsms_password;        /* sent to Kannel as it is: kept, unlike our own keys */
+	char *sendsms_from;            /* the number the messages come from ("" : Kannel's) */
+	char *sendsms_smsc;            /* route through this smsc-id ("" : Kannel's choice) */
+	char *dlr_url;                 /* /kannel/dlr as Kannel reaches it */
+	unsigned sendsms_in_flight;    /* requests to Kannel at once */
+	unsigned sendsms_rate;         /* messages a second at most, 0: no limit */
+	unsigned sendsms_timeout;      /* seconds for one request */
+	unsigned sendsms_max_age;      /* seconds a message is tried before it fails */
 
 	/* [tier.NAME]: the monitoring plans */
 	struct plan_tiers tiers;

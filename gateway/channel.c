@@ -56,13 +56,19 @@ bool channel_settled(struct daemon *d, struct http_exchange *ex, int rc,
 		http_reply_text(ex, 503, "temporarily unavailable\n");
 		return false;
 	}
-	if (out->repeat) {
-		d->metrics.inbound_repeats++;
+	if (out->repeat)
 		http_log_field(ex, "repeat=1");
-	} else {
-		d->metrics.inbound++;
+	else
 		http_log_field(ex, "key=%s", out->key ? out->key : "-");
-	}
-	d->metrics.replies++;
+	channel_count(d, out);
 	return true;
+}
+
+void channel_count(struct daemon *d, const struct inbound_outcome *out)
+{
+	if (out->repeat)
+		d->metrics.inbound_repeats++;
+	else
+		d->metrics.inbound++;
+	d->metrics.replies++;
 }

@@ -17,15 +17,43 @@
 #include "form.h"
 #include "http.h"
 #include "inbound.h"
+#include "kannel.h"
 
 /* The route handlers (routes.c lists them); ctx is the struct daemon. */
 void channel_kannel_mo(void *ctx, struct http_exchange *ex);
 void channel_ussd_at(void *ctx, struct http_exchange *ex);
 
+/* What the answer to a Kannel message needs after the commit (batch.h:
+ * the wire): whether it is a USSD step over SMPP. */
+struct kannel_wire {
+	struct kannel_ussd ussd; /* present: a USSD step over SMPP */
+	bool abort;              /* the network ended the session */
+};
+
+/* Room for a Kannel MO's text as UTF-8: UCS-2 grows by at most 3/2. */
+#define KANNEL_UTF8_SIZE (KANNEL_TEXT_MAX / 2 * 3 + 4)
+
+/* A Kannel MO, whether smsbox or bearerbox (box.h) brought it, as the
+ * pipeline's message: an SMS, or a USSD step over SMPP when its meta-data
+ * holds ussd_service_op. Its text goes into utf8 (KANNEL_UTF8_SIZE bytes)
+ * when it is Unicode text; in points into mo, utf8 and session. 0, or -1
+ * if the USSD meta-data is malformed. */
+int channel_kannel_inbound(const struct cfg *cfg, const struct kannel_mo *mo, struct inbound *in,
+			   char *utf8, char session[8], struct kannel_wire *wire);
+
+/* The meta-data of the answer to a USSD step over SMPP: the session goes
+ * on or ends. 0, or -1 if it does not fit size. */
+int channel_kannel_meta(const struct cfg *cfg, const struct kannel_wire *wire,
+			const struct inbound_outcome *out, char *meta, size_t size);
+
 /* The request's fields: the query string, then a form body, or a raw body
  * as Kannel's post-url sends it (its X-Kannel-* headers as fields). 0 or
  * -1 (too many fields, no memory). */
 int channel_read_fields(struct form *f, struct http_exchange *ex);
+
+/* Counts a committed message: stored, or a repeat answered from the
+ * store; and its reply. */
+void channel_count(struct daemon *d, const struct inbound_outcome *out);
 
 /* Settles a message's outcome: true if it is to be answered with out (its
  * key or repeat logged and counted), false once a 503 has gone out

@@ -12,14 +12,16 @@
 #include "outbox.h"
 #include "ussd.h"
 
-/* What an answer needs after the commit (batch.h: the wire). */
-struct kannel_wire {
-	struct kannel_ussd ussd; /* present: a USSD step over SMPP */
-	bool abort;              /* the network ended the session */
-};
 _Static_assert(sizeof(struct kannel_wire) <= BATCH_WIRE_MAX, "raise BATCH_WIRE_MAX");
 
-static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_bytes, int rc,
+int channel_kannel_meta(const struct cfg *cfg, const struct kannel_wire *wire,
+			const struct inbound_outcome *out, char *meta, size_t size)
+{
+	int op = (int)(out->waiting ? cfg->smpp_op_continue : cfg->smpp_op_end);
+	return kannel_meta_reply(&wire->ussd, op, meta, size);
+}
+
+static void answer(struct daemon *d, void *ex, const void *wire_bytes, int rc,
 		   const struct inbound_outcome *out)
 {
 	const struct kannel_wire *wire = wire_bytes;
@@ -35,9 +37,7 @@ static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_
 		return;
 	}
 	if (wire->ussd.present) {
-		const struct cfg *cfg = d->cfg;
-		int op = (int)(out->waiting ? cfg->smpp_op_continue : cfg->smpp_op_end);
-		if (kannel_meta_reply(&wire->ussd, op, meta, sizeof meta) < 0) {
+		if (channel_kannel_meta(d->cfg, wire, out, meta, sizeof meta) < 0) {
 			http_log_field(ex, "reason=meta_too_long");
 			http_reply_text(ex, 500, "cannot write the USSD meta-data\n");
 			return;
@@ -76,6 +76,31 @@ static void add_ussd(const struct cfg *cfg, const struct kannel_mo *mo, const st
 	wire->abort = in->abort;
 }
 
+int channel_kannel_inbound(const struct cfg *cfg, const struct kannel_mo *mo, struct inbound *in,
+			   char *utf8, char session[8], struct kannel_wire *wire)
+{
+	memset(wire, 0, sizeof *wire);
+	if (kannel_meta_ussd(mo->meta, &wire->ussd) < 0)
+		return -1;
+	long utf8_len = kannel_mo_text_utf8(mo, utf8, KANNEL_UTF8_SIZE);
+	*in = (struct inbound){
+	    .channel = "sms",
+	    .msisdn = mo->from,
+	    .peer = mo->to[0] ? mo->to : NULL,
+	    .network_id = mo->id,
+	    .text = utf8_len >= 0 ? utf8 : mo->text,
+	    .len = utf8_len >= 0 ? (size_t)utf8_len : mo->text_len,
+	    .text_is_utf8 = utf8_len >= 0,
+	    .coding = (int)mo->coding,
+	    .smsc = mo->smsc,
+	    .meta = mo->meta,
+	    .sent_at = mo->ts,
+	};
+	if (wire->ussd.present)
+		add_ussd(cfg, mo, &wire->ussd, in, session, wire);
+	return 0;
+}
+
 void channel_kannel_mo(void *ctx, struct http_exchange *ex)
 {
 	struct daemon *d = ctx;
@@ -110,31 +135,16 @@ void channel_kannel_mo(void *ctx, struct http_exchange *ex)
 	 * them (channel_settled) */
 	http_log_field(ex, "id=%s coding=%d bytes=%zu", mo.id ? mo.id : "-", (int)mo.coding,
 		       mo.text_len);
-	struct kannel_wire wire = {0};
-	if (kannel_meta_ussd(mo.meta, &wire.ussd) < 0) {
+	struct kannel_wire wire;
+	char utf8[KANNEL_UTF8_SIZE], session[8];
+	struct inbound in;
+	if (channel_kannel_inbound(cfg, &mo, &in, utf8, session, &wire) < 0) {
 		http_log_field(ex, "reason=bad_ussd_meta");
 		http_reply_text(ex, 400, "bad USSD meta-data\n");
 		return;
 	}
-	char utf8[KANNEL_TEXT_MAX / 2 * 3 + 4]; /* UCS-2 grows by at most 3/2 */
-	long utf8_len = kannel_mo_text_utf8(&mo, utf8, sizeof utf8);
-	struct inbound in = {
-	    .channel = "sms",
-	    .msisdn = mo.from,
-	    .peer = mo.to[0] ? mo.to : NULL,
-	    .network_id = mo.id,
-	    .text = utf8_len >= 0 ? utf8 : mo.text,
-	    .len = utf8_len >= 0 ? (size_t)utf8_len : mo.text_len,
-	    .text_is_utf8 = utf8_len >= 0,
-	    .coding = (int)mo.coding,
-	    .smsc = mo.smsc,
-	    .meta = mo.meta,
-	    .sent_at = mo.ts,
-	};
-	char session[8];
-	if (wire.ussd.present)
-		add_ussd(cfg, &mo, &wire.ussd, &in, session, &wire);
 	if (in.abort)
 		http_log_field(ex, "ussd_op=%d reason=session_over", wire.ussd.op);
-	batch_apply(&d->batch, &in, ex, answer, &wire, sizeof wire);
+	if (batch_apply(&d->batch, &in, ex, answer, &wire, sizeof wire))
+		http_suspend(ex);
 }

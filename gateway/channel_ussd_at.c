@@ -11,7 +11,7 @@
 #include "msisdn.h"
 #include "ussd.h"
 
-static void answer(struct daemon *d, struct http_exchange *ex, const void *wire, int rc,
+static void answer(struct daemon *d, void *ex, const void *wire, int rc,
 		   const struct inbound_outcome *out)
 {
 	if (!channel_settled(d, ex, rc, out))
@@ -66,5 +66,6 @@ void channel_ussd_at(void *ctx, struct http_exchange *ex)
 	    .service_code = req.service_code,
 	    .history = true,
 	};
-	batch_apply(&d->batch, &in, ex, answer, NULL, 0);
+	if (batch_apply(&d->batch, &in, ex, answer, NULL, 0))
+		http_suspend(ex);
 }

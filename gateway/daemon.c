@@ -10,6 +10,7 @@
 
 #include "lint.h"
 #include "log.h"
+#include "box.h"
 #include "due.h"
 #include "outbox.h"
 #include "routes.h"
@@ -113,6 +114,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	log_msg(LOG_LEVEL_INFO, "stopping", "signal=%d active=%u", w->signum,
 		http_active_requests(d->http));
 	http_quiesce(d->http);
+	box_quiesce(d->box);
 	d->drain_deadline = ev_now(loop) + d->cfg->drain_timeout;
 	ev_timer_start(loop, &d->drain);
 	ev_feed_event(loop, &d->drain, EV_TIMER); /* nothing in flight: stop now */
@@ -164,7 +166,7 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 	}
 	struct http_limits limits;
 	http_limits_from(cfg, &limits);
-	d->http = http_new(loop, (const struct sockaddr *)&cfg->listen, &limits, routes,
+	d->http = http_new(loop, (const struct sockaddr *)&cfg->listen.sa, &limits, routes,
 			   routes_count, &d->metrics, routes_gate, d, err, err_size);
 	if (!d->http || batch_init(&d->batch, d) < 0) {
 		if (d->http)
@@ -174,6 +176,11 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 	}
 	d->outbox = outbox_new(d, err, err_size);
 	if (!d->outbox && err[0]) {
+		daemon_free(d);
+		return NULL;
+	}
+	d->box = box_new(d, err, err_size);
+	if (!d->box && err[0]) {
 		daemon_free(d);
 		return NULL;
 	}
@@ -192,7 +199,7 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 	ev_prepare_start(loop, &d->log_flusher);
 	log_hold(true);
 	log_msg(LOG_LEVEL_INFO, "started", "version=%s listen=%s port=%u database=%s schema=%d",
-		PACKAGE_VERSION, cfg->listen_text, http_port(d->http), cfg->database,
+		PACKAGE_VERSION, cfg->listen.text, http_port(d->http), cfg->database,
 		store_schema_version(d->store));
 	return d;
 }
@@ -213,6 +220,7 @@ void daemon_free(struct daemon *d)
 	ev_prepare_stop(d->loop, &d->log_flusher);
 	batch_cleanup(&d->batch); /* answers what it holds: before the server goes */
 	due_free(d->due);
+	box_free(d->box); /* its MTs not acknowledged go back to the outbox */
 	outbox_free(d->outbox);
 	http_free(d->http);
 	store_free(d->store);

@@ -30,7 +30,8 @@ struct daemon {
 	struct store *store;
 	struct http_server *http;
 	struct batch batch;    /* the open group commit */
-	struct outbox *outbox; /* the sender, NULL without [sendsms] url */
+	struct outbox *outbox; /* the sender, NULL without [sendsms] url or via = box */
+	struct box *box;       /* chabard as a box of bearerbox, NULL without [box] */
 	struct due *due;       /* the timer of what falls due */
 	struct metrics metrics;
 	ev_signal sigterm, sigint, sighup;

@@ -66,10 +66,7 @@ const char *dlr_parse(const struct form *f, struct dlr_report *out)
 	return NULL;
 }
 
-/* Inside the batch (batch_write_fn): the row's new status, or for a reply
- * the network did not deliver, its confirmation queued by SMS. out->key
- * says what became of it. */
-static int write_report(struct daemon *d, const void *arg, struct inbound_outcome *out)
+int dlr_write(struct daemon *d, const void *arg, struct inbound_outcome *out)
 {
 	const struct dlr_report *r = arg;
 	int64_t now = (int64_t)clock_now(d->loop);
@@ -88,15 +85,20 @@ struct dlr_wire {
 	enum metrics_dlr metric;
 };
 
-static void ignore(struct daemon *d, struct http_exchange *ex, const char *reason)
+void dlr_ignored(struct daemon *d, const char *reason)
 {
 	d->metrics.dlr[METRICS_DLR_IGNORED]++;
 	log_msg(LOG_LEVEL_WARN, "dlr_ignored", "reason=%s", reason);
+}
+
+static void ignore(struct daemon *d, struct http_exchange *ex, const char *reason)
+{
+	dlr_ignored(d, reason);
 	http_log_field(ex, "reason=%s", reason);
 	http_reply_text(ex, 200, "ignored\n");
 }
 
-static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_bytes, int rc,
+static void answer(struct daemon *d, void *ex, const void *wire_bytes, int rc,
 		   const struct inbound_outcome *out)
 {
 	const struct dlr_wire *wire = wire_bytes;
@@ -112,15 +114,21 @@ static void answer(struct daemon *d, struct http_exchange *ex, const void *wire_
 	}
 }
 
+const char *dlr_read(struct daemon *d, const struct form *f, struct dlr_report *out)
+{
+	const char *refused = dlr_parse(f, out);
+	if (!refused && !outbox_mark_ok(d->outbox, out->of, out->id, out->mark, out->mark_len))
+		refused = "not_ours";
+	return refused;
+}
+
 void dlr_kannel(void *ctx, struct http_exchange *ex)
 {
 	struct daemon *d = ctx;
 	struct form f;
 	struct dlr_report r;
 	const char *refused =
-	    channel_read_fields(&f, ex) < 0 ? "too_many_fields" : dlr_parse(&f, &r);
-	if (!refused && !outbox_mark_ok(d->outbox, r.of, r.id, r.mark, r.mark_len))
-		refused = "not_ours";
+	    channel_read_fields(&f, ex) < 0 ? "too_many_fields" : dlr_read(d, &f, &r);
 	if (refused) {
 		ignore(d, ex, refused);
 		return;
@@ -128,5 +136,6 @@ void dlr_kannel(void *ctx, struct http_exchange *ex)
 	http_log_field(ex, "%s=%lld type=%ld", r.of == OUTBOX_REPORT_ROW ? "id" : "msg",
 		       (long long)r.id, r.type->type);
 	struct dlr_wire wire = {r.type->metric};
-	batch_write(&d->batch, write_report, &r, ex, answer, &wire, sizeof wire);
+	if (batch_write(&d->batch, dlr_write, &r, ex, answer, &wire, sizeof wire))
+		http_suspend(ex);
 }

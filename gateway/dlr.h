@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "form.h"
+#include "inbound.h"
 #include "http.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -47,6 +48,19 @@ struct dlr_report {
 /* Reads a report from its fields: NULL, or why it is none (for the log:
  * "no_id", "bad_status"). Its mark is not checked here. */
 const char *dlr_parse(const struct form *f, struct dlr_report *out);
+
+/* Reads a report from its fields and checks its mark: NULL, or why it is
+ * ignored ("not_ours" and dlr_parse()'s reasons). */
+const char *dlr_read(struct daemon *d, const struct form *f, struct dlr_report *out);
+
+/* A report that is ignored: counted and logged with why. */
+void dlr_ignored(struct daemon *d, const char *reason);
+
+/* A report written inside the open batch (batch_write_fn; request is a
+ * struct dlr_report): the row's new status, or for a reply the network
+ * did not deliver, its confirmation queued by SMS. out->key is NULL, or
+ * why nothing was changed ("unknown_id"). */
+int dlr_write(struct daemon *d, const void *report, struct inbound_outcome *out);
 
 /* The route handler; ctx is the struct daemon. */
 void dlr_kannel(void *ctx, struct http_exchange *ex);

@@ -115,6 +115,14 @@ static void render_outbound(const struct metrics *m, struct buf *out)
 	render_labelled(out, "chabar_delivery_reports_total",
 			"Kannel's delivery reports on what chabard sent, by type.", "type", reports,
 			m->dlr, METRICS_DLR_SLOTS);
+	static const char *const box_events[] = {
+#define X(name, label) label,
+	    METRICS_BOX_EVENTS(X)
+#undef X
+	};
+	render_labelled(out, "chabar_box_events_total",
+			"chabard as a box of bearerbox: connections and messages.", "event",
+			box_events, m->box, METRICS_BOX_SLOTS);
 }
 
 static void render_connections(const struct metrics *m, unsigned open, struct buf *out)

@@ -57,6 +57,22 @@ enum {
 	X(SMSC_REJECTED, "smsc_rejected")                                                          \
 	X(IGNORED, "ignored")
 
+/* The box's connection to bearerbox and what went over it (box.c). */
+#define METRICS_BOX_EVENTS(X)                                                                      \
+	X(CONNECTED, "connected")                                                                  \
+	X(DISCONNECTED, "disconnected")                                                            \
+	X(MO, "mo")                                                                                \
+	X(REPORTS, "report")                                                                       \
+	X(REPLIES, "reply")                                                                        \
+	X(PUSHES, "push")
+
+enum metrics_box {
+#define X(name, label) METRICS_BOX_##name,
+	METRICS_BOX_EVENTS(X)
+#undef X
+	    METRICS_BOX_SLOTS
+};
+
 enum metrics_outbox {
 #define X(name, label) METRICS_OUTBOX_##name,
 	METRICS_OUTBOX_RESULTS(X)
@@ -95,6 +111,7 @@ struct metrics {
 	uint64_t connections[METRICS_CONN_SLOTS]; /* refused or closed, by reason */
 	uint64_t outbox[METRICS_OUTBOX_SLOTS];    /* requests to sendsms, by result */
 	uint64_t dlr[METRICS_DLR_SLOTS];          /* delivery reports, by type */
+	uint64_t box[METRICS_BOX_SLOTS];          /* the box's connection and messages */
 	struct metrics_histogram commit_seconds;
 	struct metrics_histogram batch_size;
 };

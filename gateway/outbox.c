@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "box.h"
+#include "boxproto.h"
 #include "buf.h"
 #include "clock.h"
 #include "daemon.h"
@@ -20,7 +22,7 @@
 #define ANSWER_MAX        1024 /* of Kannel's sendsms answer, kept for the log and the row */
 #define BACKOFF_FIRST     2.0
 #define BACKOFF_MAX       300.0
-#define DLR_MASK          "31" /* delivered, undeliverable, buffered, SMSC accepted, rejected */
+#define DLR_MASK          31 /* delivered, undeliverable, buffered, SMSC accepted, rejected */
 #define URL_MAX           8192
 #define REPORT_ERROR_SIZE 160
 #define RESUME_GRACE      20 /* seconds, longer than smsbox's retries of a report (3 x 2 s) */
@@ -76,17 +78,27 @@ bool outbox_mark_ok(const struct outbox *o, enum outbox_report_of of, int64_t id
 	return sodium_memcmp(mark, want, OUTBOX_MARK_SIZE - 1) == 0;
 }
 
-int outbox_dlr_url(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
-		   size_t size)
+int outbox_dlr_query(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
+		     size_t size)
 {
 	if (!o)
 		return -1;
 	char mark[OUTBOX_MARK_SIZE];
 	outbox_dlr_mark(o->cfg->keys.dlr, of, id, mark);
+	int n = snprintf(out, size, "%s=%lld&mark=%s", report_of_name(of), (long long)id, mark);
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+int outbox_dlr_url(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
+		   size_t size)
+{
+	char query[128];
+	if (outbox_dlr_query(o, of, id, query, sizeof query) < 0)
+		return -1;
 	/* Kannel fills in %d (the report's type), %F (the SMSC's message id)
 	 * and %A (the SMSC's answer) */
-	int n = snprintf(out, size, "%s?%s=%lld&mark=%s&status=%%d&smsc_id=%%F&answer=%%A",
-			 o->cfg->dlr_url, report_of_name(of), (long long)id, mark);
+	int n =
+	    snprintf(out, size, "%s?%s&status=%%d&smsc_id=%%F&answer=%%A", o->cfg->dlr_url, query);
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
@@ -150,7 +162,7 @@ static int build_url(struct outbox *o, CURL *easy, const struct store_outbox_row
 	char dlr[512];
 	int n = outbox_dlr_url(o, OUTBOX_REPORT_ROW, row->id, dlr, sizeof dlr);
 	bool ucs2 = row->coding == KANNEL_CODING_UCS2;
-	buf_printf(url, "%s?dlr-mask=" DLR_MASK, c->sendsms_url);
+	buf_printf(url, "%s?dlr-mask=%d", c->sendsms_url, DLR_MASK);
 	int rc =
 	    add_param(easy, url, "username", c->sendsms_user, strlen(c->sendsms_user)) |
 	    add_param(easy, url, "password", c->sendsms_password, strlen(c->sendsms_password)) |
@@ -166,8 +178,32 @@ static int build_url(struct outbox *o, CURL *easy, const struct store_outbox_row
 	return rc < 0 || url->overflowed || n < 0 ? -1 : 0;
 }
 
+/* The row as an MT through the box ([sendsms] via = box); its ack comes
+ * back as outbox_box_answer(). */
+static int start_box(struct outbox *o, const struct store_outbox_row *row)
+{
+	const struct cfg *c = o->cfg;
+	char dlr[128];
+	struct box_mt mt = {.to = row->msisdn,
+			    .from = c->sendsms_from,
+			    .smsc = *c->sendsms_smsc ? c->sendsms_smsc : NULL,
+			    .text = row->text,
+			    .len = row->text_len,
+			    .ucs2 = row->coding == KANNEL_CODING_UCS2,
+			    .dlr_url = dlr,
+			    .dlr_mask = DLR_MASK};
+	struct outbox_sent sent = {row->id, row->created_at, row->attempts + 1};
+	if (outbox_dlr_query(o, OUTBOX_REPORT_ROW, row->id, dlr, sizeof dlr) < 0 ||
+	    box_push(o->d->box, &mt, &sent) < 0)
+		return -1;
+	o->in_flight++;
+	return 0;
+}
+
 static int start(struct outbox *o, const struct store_outbox_row *row)
 {
+	if (o->cfg->sendsms_via == CFG_VIA_BOX)
+		return start_box(o, row);
 	struct send *send = calloc(1, sizeof *send);
 	CURL *easy = send ? curl_easy_init() : NULL;
 	struct buf url;
@@ -240,7 +276,8 @@ double outbox_bucket_take(struct outbox_bucket *b, unsigned rate, double now)
 struct outcome {
 	int64_t id, created_at;
 	int attempts;
-	int verdict; /* outbox_sendsms_answer() */
+	int verdict;        /* outbox_sendsms_answer() */
+	double retry_after; /* seconds before it is tried again, 0: the backoff's */
 	char error[REPORT_ERROR_SIZE];
 };
 
@@ -332,6 +369,8 @@ static double soonest(double a, double b)
 static void fill(struct outbox *o)
 {
 	unsigned room = o->cfg->sendsms_in_flight - o->in_flight, tokens = 0;
+	if (o->cfg->sendsms_via == CFG_VIA_BOX && !box_up(o->d->box))
+		room = 0; /* the box wakes the outbox once it is connected */
 	double wait = 0;
 	while (tokens < room &&
 	       (wait = outbox_bucket_take(&o->rate, o->cfg->sendsms_rate, ev_now(o->d->loop))) == 0)
@@ -412,8 +451,46 @@ static int record(struct outbox *o, const struct outcome *r)
 	if (r->verdict < 0 || now - r->created_at >= c->sendsms_max_age)
 		return store_outbox_mark(o->d->store, r->id, "failed", 0, now, r->error, now);
 	double jitter = 0.5 + randombytes_uniform(1001) / 1000.0;
-	int64_t next = now + (int64_t)outbox_backoff(r->attempts, jitter) + 1;
+	double wait = r->retry_after > 0 ? r->retry_after : outbox_backoff(r->attempts, jitter) + 1;
+	int64_t next = now + (int64_t)wait;
 	return store_outbox_mark(o->d->store, r->id, "queued", 0, next, r->error, now);
+}
+
+/* An MT through the box ended: recorded with the next turn's rows. */
+static void box_finished(struct outbox *o, const struct outbox_sent *sent, int verdict,
+			 double retry_after, const char *result, const char *error)
+{
+	o->in_flight--;
+	o->finished[o->finished_count++] = (struct outcome){.id = sent->id,
+							    .created_at = sent->created_at,
+							    .attempts = sent->attempts,
+							    .verdict = verdict,
+							    .retry_after = retry_after};
+	snprintf(o->finished[o->finished_count - 1].error, REPORT_ERROR_SIZE, "%s", error);
+	o->d->metrics.outbox[verdict > 0   ? METRICS_OUTBOX_ACCEPTED
+			     : verdict < 0 ? METRICS_OUTBOX_REFUSED
+					   : METRICS_OUTBOX_RETRY]++;
+	log_msg(verdict > 0 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "outbox_sent",
+		"id=%lld attempt=%d via=box result=%s%s%s%s", (long long)sent->id, sent->attempts,
+		result, *error ? " error=\"" : "", error, *error ? "\"" : "");
+	schedule(o, 0);
+}
+
+void outbox_box_answer(struct outbox *o, const struct outbox_sent *sent, int nack)
+{
+	if (nack == BOX_ACK_SUCCESS || nack == BOX_ACK_BUFFERED) /* buffered: no SMSC up yet */
+		box_finished(o, sent, 1, 0, nack == BOX_ACK_SUCCESS ? "accepted" : "buffered", "");
+	else if (nack == BOX_ACK_FAILED)
+		box_finished(o, sent, -1, 0, "refused",
+			     "bearerbox refused it: no route, expired or blocked");
+	else
+		box_finished(o, sent, 0, 0, "retry", "bearerbox is busy: queue full or stopping");
+}
+
+void outbox_box_lost(struct outbox *o, const struct outbox_sent *sent)
+{
+	box_finished(o, sent, 0, RESUME_GRACE, "unknown",
+		     "the connection to bearerbox went before its answer");
 }
 
 /* Requests that ended wait for the next turn of the loop, so that all
@@ -510,7 +587,19 @@ static int resume(void *ctx, void *arg)
 struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size)
 {
 	err[0] = '\0';
-	if (!*d->cfg->sendsms_url)
+	const struct cfg *c = d->cfg;
+	bool via_box = c->sendsms_via == CFG_VIA_BOX;
+	if (via_box && c->box_bearerbox.sa.ss_family == AF_UNSPEC) {
+		snprintf(err, err_size, "[sendsms] via = box needs [box] bearerbox");
+		return NULL;
+	}
+	if (via_box && !*c->sendsms_from) {
+		snprintf(err, err_size,
+			 "[sendsms] via = box needs [sendsms] from: the box sets "
+			 "the sender itself");
+		return NULL;
+	}
+	if (!via_box && !*c->sendsms_url)
 		return NULL;
 	static bool curl_ready;
 	if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

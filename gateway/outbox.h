@@ -64,6 +64,29 @@ bool outbox_mark_ok(const struct outbox *o, enum outbox_report_of of, int64_t id
 int outbox_dlr_url(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
 		   size_t size);
 
+/* What names id in its dlr-url, "id=ROW&mark=MARK" (or msg=): alone, it
+ * is the dlr_url of an MT sent through the box, which bearerbox returns
+ * as it is. Its length, or -1 as outbox_dlr_url(). */
+int outbox_dlr_query(const struct outbox *o, enum outbox_report_of of, int64_t id, char *out,
+		     size_t size);
+
+/* An MT handed to bearerbox through the box ([sendsms] via = box), until
+ * bearerbox acknowledges it. */
+struct outbox_sent {
+	int64_t id, created_at;
+	int attempts; /* with this one */
+};
+
+/* bearerbox's ack of a row's MT (enum box_ack): success or buffered is
+ * accepted, failed is refused for good, failed_tmp is tried again. */
+void outbox_box_answer(struct outbox *o, const struct outbox_sent *sent, int nack);
+
+/* The connection went before bearerbox acknowledged the MT: bearerbox may
+ * have it. It is tried again only after a grace for a report, which would
+ * prove it has (as at a restart); bearerbox itself cannot tell a resent
+ * MT from a new one. */
+void outbox_box_lost(struct outbox *o, const struct outbox_sent *sent);
+
 /* The rate limit: a bucket of tokens filled at rate a second, holding
  * a second's worth at most. */
 struct outbox_bucket {

@@ -105,6 +105,28 @@ long utf16be_to_utf8(const unsigned char *in, size_t len, char *out, size_t out_
 	return (long)used;
 }
 
+long utf8_to_utf16be(const char *in, size_t len, unsigned char *out, size_t out_size)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp = utf8_next(in, &i);
+		uint32_t units[2] = {cp, 0};
+		size_t count = 1;
+		if (cp >= 0x10000) {
+			units[0] = 0xd800 + ((cp - 0x10000) >> 10);
+			units[1] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+			count = 2;
+		}
+		if (used + 2 * count > out_size)
+			return -1;
+		for (size_t u = 0; u < count; u++) {
+			out[used++] = (unsigned char)(units[u] >> 8);
+			out[used++] = (unsigned char)units[u];
+		}
+	}
+	return (long)used;
+}
+
 size_t utf8_prefix(const char *s, size_t len, size_t chars, size_t max)
 {
 	size_t i = 0, n = 0, end = 0;

@@ -1,6 +1,6 @@
 /*
  * utf — the two Unicode checks and conversions inbound SMS need: is this
- * UTF-8, and UCS-2/UTF-16BE (Kannel's coding 2) to UTF-8. Pure.
+ * UTF-8, and UCS-2/UTF-16BE (Kannel's coding 2) to UTF-8 and back. Pure.
  */
 #ifndef CHABAR_UTF_H
 #define CHABAR_UTF_H
@@ -27,5 +27,10 @@ size_t utf8_put(uint32_t cp, char out[4]);
  * Returns the UTF-8 length, or -1 for an odd length, a broken surrogate
  * pair or a result that does not fit. */
 long utf16be_to_utf8(const unsigned char *in, size_t len, char *out, size_t out_size);
+
+/* Converts UTF-8 that utf8_valid() accepted to UTF-16BE (a surrogate pair
+ * past U+FFFF) into out. Returns the length in bytes, or -1 if it does not
+ * fit out_size. */
+long utf8_to_utf16be(const char *in, size_t len, unsigned char *out, size_t out_size);
 
 #endif

@@ -405,6 +405,25 @@ chabar_sendsms_conf() {
     [ $# -eq 0 ] || printf '%s\n' "$@"
 }
 
+# chabar_box_conf [LINE...]
+#   A [box] section for CHABAR_CONF_EXTRA: chabard connects to this stack's
+#   bearerbox as a box (no smsbox in the path); each LINE ("id = chabar")
+#   is added. With BOX_OUTBOX=1 the outbox sends through the box too
+#   ([sendsms] via = box, from 384).
+chabar_box_conf() {
+    printf '[box]\nbearerbox = 127.0.0.1:%s\n' "$KANNEL_SMSBOX_PORT"
+    [ $# -eq 0 ] || printf '%s\n' "$@"
+    if [ "${BOX_OUTBOX:-0}" = 1 ]; then
+        printf '\n[sendsms]\nvia = box\nfrom = 384\n'
+    fi
+}
+
+# wait_box [SECONDS]: bearerbox's status page lists a box connection
+# (chabard's, when no smsbox runs).
+wait_box() {
+    _stack_wait "${1:-$STACK_TIMEOUT}" "" "box connection" _kannel_status_has '^ *smsbox:'
+}
+
 # --------------------------------------------------------------------------
 # kannel_status_url / kannel_status
 #   bearerbox's plain-text status page, which lists "Box connections:"
@@ -442,18 +461,22 @@ _stack_require() {
 #   sendsms port answers HTTP.  The fake SMSC shows "online" only once
 #   fakesmsc is connected: start_fakesmsc waits for that.
 start_kannel() {
-    local conf=$STACK_DIR/kannel.conf t=$STACK_TIMEOUT
-    _stack_require "$BEARERBOX" "$SMSBOX" || return 1
-    [ -f "$conf" ] || write_kannel_conf || return 1
+    _stack_require "$SMSBOX" && start_bearerbox && start_smsbox
+}
 
+# start_bearerbox: bearerbox alone, until its status page says running
+# (chabard as a box connects to it: chabar_box_conf, wait_box).
+start_bearerbox() {
+    local conf=$STACK_DIR/kannel.conf
+    _stack_require "$BEARERBOX" || return 1
+    [ -f "$conf" ] || write_kannel_conf || return 1
     _stack_launch bearerbox TERM /dev/null "$STACK_DIR/bearerbox.out" \
         "$BEARERBOX" -v "$KANNEL_CONSOLE_LEVEL" "$conf"
-    local bb=$STACK_LAST_PID
-    if ! _stack_wait "$t" "$bb" bearerbox _kannel_status_has '^Status: running'; then
+    if ! _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" bearerbox \
+        _kannel_status_has '^Status: running'; then
         stack_tail "$STACK_DIR/bearerbox.out" "$STACK_DIR/bearerbox.log"
         return 1
     fi
-    start_smsbox
 }
 
 # start_smsbox: smsbox alone (bearerbox running), until bearerbox lists it

@@ -1,0 +1,675 @@
+/* box — see box.h. */
+#include "box.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "boxproto.h"
+#include "channel.h"
+#include "clock.h"
+#include "daemon.h"
+#include "dlr.h"
+#include "log.h"
+#include "outbox.h"
+#include "utf.h"
+
+#define BACKOFF_FIRST   1.0 /* bearerbox takes about one box connection a second */
+#define BACKOFF_MAX     30.0
+#define READ_CHUNK      (64 * 1024)
+#define READ_TURN_MAX   (1024 * 1024) /* read at most this much a loop turn */
+#define OUT_MAX         (8u << 20)    /* unsent bytes: past this bearerbox is not reading */
+#define KEEPALIVE_IDLE  30            /* seconds: bearerbox never drops a silent box */
+#define KEEPALIVE_PROBE 10
+#define KEEPALIVE_COUNT 3
+#define FIELD_MAX       512 /* a field other than the text, as a C string */
+
+enum box_state { BOX_DOWN, BOX_CONNECTING, BOX_UP };
+
+struct box {
+	struct daemon *d;
+	struct cfg *cfg; /* the config it started with: [box] takes a restart */
+	int fd;
+	enum box_state state;
+	bool quiescing;
+	unsigned generation; /* of the connection: an answer for an older one is dropped */
+	ev_io io;
+	ev_timer retry;
+	ev_prepare flusher; /* what was queued in a loop turn, written before it sleeps */
+	double backoff;
+	struct buf in, out;
+	size_t out_sent; /* bytes of out already written */
+	struct pending {
+		char id[BOX_UUID_LEN + 1];
+		struct outbox_sent sent;
+	} * pending; /* the outbox's MTs bearerbox has not acknowledged */
+	unsigned pending_count;
+};
+
+/* A message applied in the batch, until its commit is answered: what its
+ * acknowledgement and reply need. The sender stays in memory only. */
+struct held {
+	unsigned generation;
+	char id[BOX_UUID_LEN + 1];
+	char sender[FIELD_MAX], receiver[FIELD_MAX], smsc[FIELD_MAX];
+	struct kannel_wire wire;
+};
+
+static void start_connect(struct box *b);
+
+bool box_up(const struct box *b)
+{
+	return b && b->state == BOX_UP;
+}
+
+/* --- the connection ------------------------------------------------------ */
+
+static void arm_retry(struct box *b)
+{
+	ev_timer_set(&b->retry, b->backoff, 0.0);
+	ev_timer_start(b->d->loop, &b->retry);
+	b->backoff = b->backoff * 2 < BACKOFF_MAX ? b->backoff * 2 : BACKOFF_MAX;
+}
+
+/* Closes the connection; bearerbox takes back whatever was not
+ * acknowledged and sends it again, with the same UUIDs, to whichever box
+ * is connected. The outbox's unacknowledged MTs wait for a report. */
+static void disconnect(struct box *b, const char *why)
+{
+	if (b->state == BOX_DOWN)
+		return;
+	log_msg(b->quiescing ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "box_disconnected",
+		"reason=%s retry_s=%.0f pending_mt=%u", why, b->backoff, b->pending_count);
+	ev_io_stop(b->d->loop, &b->io);
+	close(b->fd);
+	b->fd = -1;
+	b->state = BOX_DOWN;
+	b->generation++;
+	b->in.len = 0;
+	b->out.len = 0;
+	b->out.overflowed = false;
+	b->out_sent = 0;
+	b->d->metrics.box[METRICS_BOX_DISCONNECTED]++;
+	unsigned lost = b->pending_count;
+	b->pending_count = 0;
+	for (unsigned i = 0; i < lost; i++)
+		outbox_box_lost(b->d->outbox, &b->pending[i].sent);
+	if (!b->quiescing)
+		arm_retry(b);
+}
+
+static void watch(struct box *b, int events)
+{
+	if (b->quiescing)
+		events &= ~EV_READ;
+	ev_io_stop(b->d->loop, &b->io);
+	if (!events)
+		return;
+	ev_io_set(&b->io, b->fd, events);
+	ev_io_start(b->d->loop, &b->io);
+}
+
+/* Writes what is queued; what the socket does not take waits for it. */
+static void flush_out(struct box *b)
+{
+	while (b->out_sent < b->out.len) {
+		ssize_t n = write(b->fd, b->out.data + b->out_sent, b->out.len - b->out_sent);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			watch(b, EV_READ | EV_WRITE);
+			return;
+		}
+		if (n <= 0) {
+			disconnect(b, "write_failed");
+			return;
+		}
+		b->out_sent += (size_t)n;
+	}
+	b->out.len = b->out_sent = 0;
+	watch(b, EV_READ);
+}
+
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct box *b = w->data;
+	bool waiting_to_write = ev_is_active(&b->io) && (b->io.events & EV_WRITE);
+	if (b->state == BOX_UP && b->out.len > b->out_sent && !waiting_to_write)
+		flush_out(b);
+}
+
+/* Queues one message, written before the loop sleeps: so the answers of
+ * a whole batch go in one write, each reply just before its ack. -1 if
+ * not connected, or it cannot be written (logged). */
+static int queue(struct box *b, const struct box_msg *m)
+{
+	if (b->state != BOX_UP)
+		return -1;
+	if (box_encode(&b->out, m) == 0)
+		return 0;
+	if (b->out.overflowed)
+		disconnect(b, "bearerbox_not_reading");
+	else
+		log_msg(LOG_LEVEL_ERROR, "box_encode", "type=%d", (int)m->type);
+	return -1;
+}
+
+static void send_ack(struct box *b, const char *id, int nack)
+{
+	struct box_msg m = {.type = BOX_ACK};
+	m.ack.nack = nack;
+	m.ack.time = (int32_t)clock_now(b->d->loop);
+	memcpy(m.ack.id, id, sizeof m.ack.id);
+	queue(b, &m);
+}
+
+static void identified(struct box *b)
+{
+	const char *id = *b->cfg->box_id ? b->cfg->box_id : NULL;
+	struct box_msg m = {.type = BOX_ADMIN};
+	m.admin.command = BOX_IDENTIFY;
+	m.admin.boxc_id = box_str(id);
+	b->state = BOX_UP;
+	queue(b, &m);
+	b->backoff = BACKOFF_FIRST;
+	b->d->metrics.box[METRICS_BOX_CONNECTED]++;
+	log_msg(LOG_LEVEL_INFO, "box_connected", "bearerbox=%s id=%s", b->cfg->box_bearerbox.text,
+		id ? id : "-");
+	watch(b, EV_READ);
+	outbox_wake(b->d->outbox); /* rows that waited for the box */
+}
+
+static void keepalive(int fd)
+{
+	int on = 1, idle = KEEPALIVE_IDLE, probe = KEEPALIVE_PROBE, count = KEEPALIVE_COUNT;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe, sizeof probe);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+static void start_connect(struct box *b)
+{
+	const struct sockaddr_storage *to = &b->cfg->box_bearerbox.sa;
+	if (batch_degraded(&b->d->batch)) {
+		log_msg(LOG_LEVEL_WARN, "box_waiting", "reason=store_failing retry_s=%.0f",
+			b->backoff);
+		arm_retry(b); /* nothing could be stored: bearerbox keeps the MOs */
+		return;
+	}
+	int fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_msg(LOG_LEVEL_ERROR, "box_socket", "error=\"%s\"", strerror(errno));
+		arm_retry(b);
+		return;
+	}
+	keepalive(fd);
+	socklen_t len =
+	    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	b->fd = fd;
+	b->state = BOX_CONNECTING;
+	if (connect(fd, (const struct sockaddr *)to, len) == 0) {
+		identified(b);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		log_msg(LOG_LEVEL_WARN, "box_connect", "bearerbox=%s error=\"%s\"",
+			b->cfg->box_bearerbox.text, strerror(errno));
+		disconnect(b, "connect_failed");
+		return;
+	}
+	watch(b, EV_WRITE);
+}
+
+static void connected(struct box *b)
+{
+	int error = 0;
+	socklen_t len = sizeof error;
+	if (getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
+		error = errno;
+	if (error) {
+		log_msg(LOG_LEVEL_WARN, "box_connect", "bearerbox=%s error=\"%s\"",
+			b->cfg->box_bearerbox.text, strerror(error));
+		disconnect(b, "connect_failed");
+		return;
+	}
+	identified(b);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	start_connect(w->data);
+}
+
+/* --- what bearerbox sends -------------------------------------------------- */
+
+/* A field as a C string in held storage: NULL if not set, "" if empty;
+ * -1 if it does not fit. */
+static int field_text(struct box_str s, char *out, size_t size, const char **text)
+{
+	*text = NULL;
+	if (!s.data)
+		return 0;
+	if ((size_t)s.len >= size || memchr(s.data, '\0', (size_t)s.len))
+		return -1;
+	memcpy(out, s.data, (size_t)s.len);
+	out[s.len] = '\0';
+	*text = out;
+	return 0;
+}
+
+/* The MO as smsbox would have passed it to /kannel/mo, so that the same
+ * code (kannel_mo_parse) judges it: 0, or -1 with why. */
+static int read_mo(const struct box_sms *sms, struct held *h, char *scratch, struct form *f,
+		   struct kannel_mo *mo, const char **why)
+{
+	const char *sender, *receiver, *smsc, *charset, *meta;
+	char *charset_buf = scratch, *meta_buf = scratch + FIELD_MAX,
+	     *numbers = meta_buf + FIELD_MAX;
+	form_init(f);
+	if (field_text(sms->sender, h->sender, sizeof h->sender, &sender) < 0 ||
+	    field_text(sms->receiver, h->receiver, sizeof h->receiver, &receiver) < 0 ||
+	    field_text(sms->smsc_id, h->smsc, sizeof h->smsc, &smsc) < 0 ||
+	    field_text(sms->charset, charset_buf, FIELD_MAX, &charset) < 0 ||
+	    field_text(sms->meta_data, meta_buf, FIELD_MAX, &meta) < 0) {
+		*why = "field too long";
+		return -1;
+	}
+	int n = snprintf(numbers, 32, "%d", sms->coding < 0 ? 0 : sms->coding);
+	int m = sms->time >= 0 ? snprintf(numbers + 16, 16, "%d", sms->time) : 0;
+	form_add(f, "from", sender ? sender : "", sender ? strlen(sender) : 0);
+	if (receiver)
+		form_add(f, "to", receiver, strlen(receiver));
+	form_add(f, "text", sms->msgdata.data ? sms->msgdata.data : "",
+		 sms->msgdata.len > 0 ? (size_t)sms->msgdata.len : 0);
+	form_add(f, "coding", numbers, (size_t)n);
+	if (m > 0)
+		form_add(f, "ts", numbers + 16, (size_t)m);
+	form_add(f, "id", h->id, BOX_UUID_LEN);
+	if (smsc)
+		form_add(f, "smsc", smsc, strlen(smsc));
+	if (charset)
+		form_add(f, "charset", charset, strlen(charset));
+	if (meta)
+		form_add(f, "meta", meta, strlen(meta));
+	return kannel_mo_parse(mo, f, why) == 0 ? 0 : -1;
+}
+
+static void free_held(struct held *h)
+{
+	sodium_memzero(h, sizeof *h); /* a hidden sender's number with it */
+	free(h);
+}
+
+/* Whether a held message can still be answered: its connection is the
+ * one that is up. If not, bearerbox sends it again. */
+static bool still_ours(struct box *b, const struct held *h)
+{
+	return b->state == BOX_UP && h->generation == b->generation;
+}
+
+static void send_mt(struct box *b, const struct box_mt *mt, int sms_type,
+		    char id[BOX_UUID_LEN + 1]);
+
+/* After the commit: the reply, then the acknowledgement, in one write. */
+static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
+		      const struct inbound_outcome *out)
+{
+	struct box *b = d->box;
+	struct held *h = waiter;
+	if (!still_ours(b, h)) {
+		free_held(h);
+		return;
+	}
+	if (rc < 0) {
+		d->metrics.store_errors++;
+		disconnect(b, "store_error"); /* no ack: bearerbox keeps it */
+		free_held(h);
+		return;
+	}
+	channel_count(d, out);
+	log_msg(LOG_LEVEL_INFO, "box_mo", "id=%s from=%s %s=%s", h->id,
+		out->from[0] ? out->from : "-", out->repeat ? "repeat" : "key",
+		out->repeat ? "1"
+		: out->key  ? out->key
+			    : "-");
+	char meta[96], dlr_url[256];
+	struct box_mt reply = {.to = h->sender,
+			       .from = h->receiver,
+			       .smsc = h->smsc[0] ? h->smsc : NULL,
+			       .text = out->text.data,
+			       .len = out->text.len,
+			       .ucs2 = out->ucs2};
+	if (h->wire.ussd.present) {
+		if (channel_kannel_meta(d->cfg, &h->wire, out, meta, sizeof meta) == 0)
+			reply.meta = meta;
+		/* a confirmation's last page: its failure owes an SMS (fallback.h) */
+		if (out->confirm_id &&
+		    outbox_dlr_query(d->outbox, OUTBOX_REPORT_REPLY, out->confirm_id, dlr_url,
+				     sizeof dlr_url) > 0) {
+			reply.dlr_url = dlr_url;
+			reply.dlr_mask = 18;
+		}
+	}
+	char reply_id[BOX_UUID_LEN + 1];
+	if (!h->wire.abort && out->text.len) {
+		send_mt(b, &reply, BOX_MT_REPLY, reply_id);
+		d->metrics.box[METRICS_BOX_REPLIES]++;
+	}
+	send_ack(b, h->id, BOX_ACK_SUCCESS);
+	free_held(h);
+}
+
+static void answer_report(struct daemon *d, void *waiter, const void *wire, int rc,
+			  const struct inbound_outcome *out)
+{
+	struct box *b = d->box;
+	struct held *h = waiter;
+	const enum metrics_dlr *metric = wire;
+	if (!still_ours(b, h)) {
+		free_held(h);
+		return;
+	}
+	if (rc < 0) {
+		d->metrics.store_errors++;
+		disconnect(b, "store_error");
+		free_held(h);
+		return;
+	}
+	if (out->key)
+		dlr_ignored(d, out->key);
+	else
+		d->metrics.dlr[*metric]++;
+	send_ack(b, h->id, BOX_ACK_SUCCESS);
+	free_held(h);
+}
+
+/* A message taken but not to be stored: acknowledged as failed, which
+ * makes bearerbox drop it (failed_tmp would send it again at once). */
+static void refuse(struct box *b, const char *id, const char *what, const char *why)
+{
+	log_msg(LOG_LEVEL_ERROR, "box_refused", "what=%s id=%s reason=\"%s\"", what, id, why);
+	send_ack(b, id, BOX_ACK_FAILED);
+}
+
+static struct held *new_held(struct box *b, const char *id)
+{
+	struct held *h = calloc(1, sizeof *h);
+	if (h) {
+		h->generation = b->generation;
+		memcpy(h->id, id, sizeof h->id);
+	}
+	return h;
+}
+
+static void take_mo(struct box *b, const struct box_sms *sms)
+{
+	struct held *h = new_held(b, sms->id);
+	if (!h) {
+		disconnect(b, "out_of_memory");
+		return;
+	}
+	static char utf8[KANNEL_UTF8_SIZE]; /* loop thread only */
+	char scratch[FIELD_MAX * 2 + 32], session[8];
+	const char *why = "bad USSD meta-data";
+	struct form f;
+	struct kannel_mo mo;
+	struct inbound in;
+	if (read_mo(sms, h, scratch, &f, &mo, &why) < 0 ||
+	    channel_kannel_inbound(b->cfg, &mo, &in, utf8, session, &h->wire) < 0) {
+		refuse(b, sms->id, "mo", why);
+		free_held(h);
+		return;
+	}
+	b->d->metrics.box[METRICS_BOX_MO]++;
+	batch_apply(&b->d->batch, &in, h, answer_mo, NULL, 0);
+}
+
+/* A delivery report as Kannel's dlr-url would have carried it (dlr.h). */
+static void take_report(struct box *b, const struct box_sms *sms)
+{
+	char query[512], type[16];
+	struct form f;
+	struct dlr_report r;
+	form_init(&f);
+	const char *refused = "no_id";
+	if (sms->dlr_url.data && (size_t)sms->dlr_url.len < sizeof query) {
+		memcpy(query, sms->dlr_url.data, (size_t)sms->dlr_url.len);
+		form_parse(&f, query, (size_t)sms->dlr_url.len);
+		int n = snprintf(type, sizeof type, "%d", sms->dlr_mask);
+		form_add(&f, "status", type, (size_t)n);
+		if (sms->foreign_id.data)
+			form_add(&f, "smsc_id", sms->foreign_id.data, (size_t)sms->foreign_id.len);
+		if (sms->msgdata.data)
+			form_add(&f, "answer", sms->msgdata.data, (size_t)sms->msgdata.len);
+		refused = dlr_read(b->d, &f, &r);
+	}
+	b->d->metrics.box[METRICS_BOX_REPORTS]++;
+	struct held *h = refused ? NULL : new_held(b, sms->id);
+	if (!h) { /* not ours, or no memory: nothing to keep */
+		dlr_ignored(b->d, refused ? refused : "out_of_memory");
+		send_ack(b, sms->id, BOX_ACK_SUCCESS);
+		return;
+	}
+	enum metrics_dlr metric = r.type->metric;
+	batch_write(&b->d->batch, dlr_write, &r, h, answer_report, &metric, sizeof metric);
+}
+
+static void take_ack(struct box *b, const char *id, int nack)
+{
+	for (unsigned i = 0; i < b->pending_count; i++) {
+		if (strcmp(b->pending[i].id, id) != 0)
+			continue;
+		struct outbox_sent sent = b->pending[i].sent;
+		b->pending[i] = b->pending[--b->pending_count];
+		outbox_box_answer(b->d->outbox, &sent, nack);
+		return;
+	}
+	/* a reply's: bearerbox may still refuse to route it */
+	if (nack == BOX_ACK_FAILED || nack == BOX_ACK_FAILED_TMP)
+		log_msg(LOG_LEVEL_WARN, "box_reply_refused", "id=%s nack=%d", id, nack);
+}
+
+static void take(struct box *b, const struct box_msg *m)
+{
+	switch (m->type) {
+	case BOX_SMS:
+		if (m->sms.sms_type == BOX_MO)
+			take_mo(b, &m->sms);
+		else if (m->sms.sms_type == BOX_REPORT_MO)
+			take_report(b, &m->sms);
+		else
+			refuse(b, m->sms.id, "sms", "not an MO or a report");
+		break;
+	case BOX_ACK: take_ack(b, m->ack.id, m->ack.nack); break;
+	case BOX_ADMIN:
+		/* shutdown or restart: bearerbox waits for us to close */
+		if (m->admin.command == BOX_SHUTDOWN || m->admin.command == BOX_RESTART)
+			disconnect(b, m->admin.command == BOX_SHUTDOWN ? "bearerbox_shutdown"
+								       : "bearerbox_restart");
+		break;
+	default: /* a heartbeat */ break;
+	}
+}
+
+/* Takes every whole frame in the input; keeps a partial one. */
+static void take_frames(struct box *b)
+{
+	size_t at = 0;
+	unsigned generation = b->generation;
+	while (b->generation == generation && b->in.len - at >= 4) {
+		long len = box_frame_length((const unsigned char *)b->in.data + at);
+		if (len < 0) {
+			log_msg(LOG_LEVEL_ERROR, "box_bad_frame", "reason=length");
+			disconnect(b, "bad_frame");
+			return;
+		}
+		if (b->in.len - at - 4 < (size_t)len)
+			break;
+		struct box_msg m;
+		if (box_decode((const unsigned char *)b->in.data + at + 4, (size_t)len, &m) < 0) {
+			log_msg(LOG_LEVEL_ERROR, "box_bad_frame", "reason=malformed bytes=%ld",
+				len);
+			disconnect(b, "bad_frame");
+			return;
+		}
+		at += 4 + (size_t)len;
+		take(b, &m);
+	}
+	if (b->generation != generation)
+		return; /* the connection went: its input with it */
+	memmove(b->in.data, b->in.data + at, b->in.len - at);
+	b->in.len -= at;
+}
+
+static void read_in(struct box *b)
+{
+	size_t taken = 0;
+	while (taken < READ_TURN_MAX) {
+		char chunk[READ_CHUNK];
+		ssize_t n = read(b->fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			disconnect(b, n == 0 ? "closed_by_bearerbox" : "read_failed");
+			return;
+		}
+		if (buf_append(&b->in, chunk, (size_t)n) < 0) {
+			disconnect(b, "out_of_memory");
+			return;
+		}
+		taken += (size_t)n;
+		take_frames(b);
+		if (b->state != BOX_UP)
+			return;
+	}
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct box *b = w->data;
+	if (b->state == BOX_CONNECTING) {
+		connected(b);
+		return;
+	}
+	if (revents & EV_WRITE)
+		flush_out(b);
+	if (b->state == BOX_UP && (revents & EV_READ))
+		read_in(b);
+}
+
+/* --- MTs ------------------------------------------------------------------ */
+
+static void send_mt(struct box *b, const struct box_mt *mt, int sms_type, char id[BOX_UUID_LEN + 1])
+{
+	struct box_msg m = {.type = BOX_SMS};
+	box_uuid_new(id);
+	box_sms_init(&m.sms, id);
+	unsigned char *ucs2 = NULL;
+	struct box_str text = {mt->text ? mt->text : "", (int32_t)mt->len};
+	if (mt->ucs2) { /* bearerbox wants UTF-16BE for UCS-2 */
+		long n = (ucs2 = malloc(2 * mt->len + 2))
+			     ? utf8_to_utf16be(mt->text, mt->len, ucs2, 2 * mt->len + 2)
+			     : -1;
+		text = (struct box_str){(const char *)ucs2, (int32_t)(n < 0 ? 0 : n)};
+	}
+	m.sms.sender = box_str(mt->from);
+	m.sms.receiver = box_str(mt->to);
+	m.sms.msgdata = text;
+	m.sms.time = (int32_t)clock_now(b->d->loop);
+	m.sms.smsc_id = box_str(mt->smsc);
+	m.sms.sms_type = sms_type;
+	m.sms.coding = mt->ucs2 ? 2 : 0; /* always said: bearerbox would guess */
+	if (mt->dlr_url) {
+		m.sms.dlr_mask = mt->dlr_mask;
+		m.sms.dlr_url = box_str(mt->dlr_url);
+		/* reports go only to the box the MT names: ours, or none */
+		m.sms.boxc_id = box_str(*b->cfg->box_id ? b->cfg->box_id : NULL);
+	}
+	m.sms.meta_data = box_str(mt->meta);
+	if (queue(b, &m) < 0)
+		id[0] = '\0';
+	free(ucs2);
+}
+
+int box_push(struct box *b, const struct box_mt *mt, const struct outbox_sent *sent)
+{
+	if (!box_up(b) || b->pending_count >= OUTBOX_IN_FLIGHT_MAX)
+		return -1;
+	struct pending *p = &b->pending[b->pending_count];
+	send_mt(b, mt, BOX_MT_PUSH, p->id);
+	if (!p->id[0])
+		return -1;
+	p->sent = *sent;
+	b->pending_count++;
+	b->d->metrics.box[METRICS_BOX_PUSHES]++;
+	return 0;
+}
+
+/* --- lifecycle ------------------------------------------------------------- */
+
+struct box *box_new(struct daemon *d, char *err, size_t err_size)
+{
+	err[0] = '\0';
+	if (d->cfg->box_bearerbox.sa.ss_family == AF_UNSPEC)
+		return NULL;
+	struct box *b = calloc(1, sizeof *b);
+	if (!b || !(b->pending = calloc(OUTBOX_IN_FLIGHT_MAX, sizeof *b->pending))) {
+		free(b);
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	b->d = d;
+	b->cfg = cfg_ref(d->cfg);
+	b->fd = -1;
+	b->backoff = BACKOFF_FIRST;
+	buf_init(&b->in, BOX_FRAME_MAX + 4 + READ_CHUNK);
+	buf_init(&b->out, OUT_MAX);
+	ev_init(&b->io, on_io);
+	b->io.data = b;
+	ev_init(&b->retry, on_retry);
+	b->retry.data = b;
+	ev_prepare_init(&b->flusher, on_flush);
+	b->flusher.data = b;
+	ev_prepare_start(d->loop, &b->flusher); /* after the batch's (EV_MAXPRI) */
+	start_connect(b);
+	return b;
+}
+
+void box_quiesce(struct box *b)
+{
+	if (!b)
+		return;
+	b->quiescing = true;
+	ev_timer_stop(b->d->loop, &b->retry);
+	if (b->state == BOX_UP)
+		watch(b, b->out_sent < b->out.len ? EV_WRITE : 0);
+	else
+		disconnect(b, "stopping");
+}
+
+void box_free(struct box *b)
+{
+	if (!b)
+		return;
+	b->quiescing = true;
+	if (b->state == BOX_UP)
+		flush_out(b); /* the last acknowledgements, if the socket takes them */
+	disconnect(b, "stopping");
+	ev_timer_stop(b->d->loop, &b->retry);
+	ev_prepare_stop(b->d->loop, &b->flusher);
+	buf_cleanup(&b->in);
+	buf_cleanup(&b->out);
+	free(b->pending);
+	cfg_unref(b->cfg);
+	free(b);
+}
