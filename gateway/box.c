@@ -250,17 +250,19 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* --- what bearerbox sends -------------------------------------------------- */
 
-/* A field as a C string in held storage: NULL if not set, "" if empty;
- * -1 if it does not fit. */
+/* A field as a C string in out: NULL if not set, "" if empty; up to a
+ * NUL (Kannel's SMPP message ids carry one). -1 if it does not fit. */
 static int field_text(struct box_str s, char *out, size_t size, const char **text)
 {
 	*text = NULL;
 	if (!s.data)
 		return 0;
-	if ((size_t)s.len >= size || memchr(s.data, '\0', (size_t)s.len))
+	const char *nul = memchr(s.data, '\0', (size_t)s.len);
+	size_t len = nul ? (size_t)(nul - s.data) : (size_t)s.len;
+	if (len >= size)
 		return -1;
-	memcpy(out, s.data, (size_t)s.len);
-	out[s.len] = '\0';
+	memcpy(out, s.data, len);
+	out[len] = '\0';
 	*text = out;
 	return 0;
 }
@@ -435,20 +437,26 @@ static void take_mo(struct box *b, const struct box_sms *sms)
 /* A delivery report as Kannel's dlr-url would have carried it (dlr.h). */
 static void take_report(struct box *b, const struct box_sms *sms)
 {
-	char query[512], type[16];
+	char query[FIELD_MAX], type[16], smsc_id[FIELD_MAX], answer[FIELD_MAX];
+	const char *url, *smsc_text, *answer_text;
 	struct form f;
 	struct dlr_report r;
 	form_init(&f);
 	const char *refused = "no_id";
-	if (sms->dlr_url.data && (size_t)sms->dlr_url.len < sizeof query) {
-		memcpy(query, sms->dlr_url.data, (size_t)sms->dlr_url.len);
-		form_parse(&f, query, (size_t)sms->dlr_url.len);
+	struct box_str receipt = sms->msgdata; /* only its start is kept (dlr.h) */
+	if (receipt.len >= (int32_t)sizeof answer)
+		receipt.len = sizeof answer - 1;
+	/* what the dlr-url's %d, %F and %A would have said (outbox.h) */
+	if (field_text(sms->dlr_url, query, sizeof query, &url) == 0 && url &&
+	    field_text(sms->foreign_id, smsc_id, sizeof smsc_id, &smsc_text) == 0 &&
+	    field_text(receipt, answer, sizeof answer, &answer_text) == 0) {
+		form_parse(&f, query, strlen(query));
 		int n = snprintf(type, sizeof type, "%d", sms->dlr_mask);
 		form_add(&f, "status", type, (size_t)n);
-		if (sms->foreign_id.data)
-			form_add(&f, "smsc_id", sms->foreign_id.data, (size_t)sms->foreign_id.len);
-		if (sms->msgdata.data)
-			form_add(&f, "answer", sms->msgdata.data, (size_t)sms->msgdata.len);
+		if (smsc_text)
+			form_add(&f, "smsc_id", smsc_text, strlen(smsc_text));
+		if (answer_text)
+			form_add(&f, "answer", answer_text, strlen(answer_text));
 		refused = dlr_read(b->d, &f, &r);
 	}
 	b->d->metrics.box[METRICS_BOX_REPORTS]++;

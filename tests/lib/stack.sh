@@ -32,6 +32,10 @@
 #   BEARERBOX SMSBOX FAKESMSC CHABARD         binaries
 #   STACK_TIMEOUT      default readiness timeout in seconds (default 15)
 #   STACK_STOP_WAIT    seconds between SIGTERM and SIGKILL (default 10)
+#   STACK_VIA_BOX      1: chabard connects to bearerbox as a box ([box],
+#                      box.h) and no smsbox runs: start_kannel starts
+#                      bearerbox alone, start_chabard waits for the box's
+#                      connection, chabar_sendsms_conf sends through it
 #   STACK_CORE_LIMIT   ulimit -c for started processes (default 0: fakesmsc
 #                      aborts on exit, see start_fakesmsc, and would litter
 #                      the build dir with core files)
@@ -390,6 +394,9 @@ EOF
     if [ -n "${CHABAR_CONF_EXTRA:-}" ]; then
         printf '\n%s\n' "$CHABAR_CONF_EXTRA" >>"$f"
     fi
+    if [ "${STACK_VIA_BOX:-0}" = 1 ]; then
+        printf '\n%s\n' "$(chabar_box_conf)" >>"$f"
+    fi
 }
 
 # chabar_sendsms_conf [LINE...]
@@ -398,6 +405,11 @@ EOF
 #   reports come back to this chabard; each LINE ("rate = 0") is added.
 #   After write_kannel_conf (or stack_defaults), before write_chabar_conf.
 chabar_sendsms_conf() {
+    if [ "${STACK_VIA_BOX:-0}" = 1 ]; then # the same path as MOs: the box
+        printf '[sendsms]\nvia = box\nfrom = 384\n'
+        [ $# -eq 0 ] || printf '%s\n' "$@"
+        return
+    fi
     printf '[sendsms]\nurl = http://127.0.0.1:%s/cgi-bin/sendsms\nusername = %s\n' \
         "$KANNEL_SENDSMS_PORT" "$KANNEL_SENDSMS_USER"
     printf 'password = %s\nfrom = 384\ndlr_url = http://127.0.0.1:%s/kannel/dlr\n' \
@@ -408,14 +420,10 @@ chabar_sendsms_conf() {
 # chabar_box_conf [LINE...]
 #   A [box] section for CHABAR_CONF_EXTRA: chabard connects to this stack's
 #   bearerbox as a box (no smsbox in the path); each LINE ("id = chabar")
-#   is added. With BOX_OUTBOX=1 the outbox sends through the box too
-#   ([sendsms] via = box, from 384).
+#   is added. write_chabar_conf adds it by itself with STACK_VIA_BOX=1.
 chabar_box_conf() {
     printf '[box]\nbearerbox = 127.0.0.1:%s\n' "$KANNEL_SMSBOX_PORT"
     [ $# -eq 0 ] || printf '%s\n' "$@"
-    if [ "${BOX_OUTBOX:-0}" = 1 ]; then
-        printf '\n[sendsms]\nvia = box\nfrom = 384\n'
-    fi
 }
 
 # wait_box [SECONDS]: bearerbox's status page lists a box connection
@@ -461,7 +469,17 @@ _stack_require() {
 #   sendsms port answers HTTP.  The fake SMSC shows "online" only once
 #   fakesmsc is connected: start_fakesmsc waits for that.
 start_kannel() {
-    _stack_require "$SMSBOX" && start_bearerbox && start_smsbox
+    if [ "${STACK_VIA_BOX:-0}" = 1 ]; then
+        start_bearerbox # chabard is the box: start_chabard waits for it
+    else
+        _stack_require "$SMSBOX" && start_bearerbox && start_smsbox
+    fi
+}
+
+# kannel_alive: bearerbox runs, and smsbox too unless chabard is the box.
+kannel_alive() {
+    _stack_alive "$(stack_pid bearerbox)" || return 1
+    [ "${STACK_VIA_BOX:-0}" = 1 ] || _stack_alive "$(stack_pid smsbox)"
 }
 
 # start_bearerbox: bearerbox alone, until its status page says running
@@ -785,6 +803,10 @@ start_chabard() {
     if ! _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" chabard \
         wait_http "http://127.0.0.1:$port/health" 1 200; then
         stack_tail "$STACK_DIR/chabard.out"
+        return 1
+    fi
+    if [ "${STACK_VIA_BOX:-0}" = 1 ] && ! wait_box; then
+        stack_tail "$STACK_DIR/chabard.out" "$STACK_DIR/bearerbox.log"
         return 1
     fi
 }
