@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "boxproto.h"
+#include "boxreply.h"
 #include "channel.h"
 #include "clock.h"
 #include "daemon.h"
@@ -50,6 +51,7 @@ struct box {
 		struct outbox_sent sent;
 	} * pending; /* the outbox's MTs bearerbox has not acknowledged */
 	unsigned pending_count;
+	struct boxreply *replies; /* which replies bearerbox took */
 };
 
 /* A message applied in the batch, until its commit is answered: what its
@@ -96,6 +98,7 @@ static void disconnect(struct box *b, const char *why)
 	b->out.overflowed = false;
 	b->out_sent = 0;
 	b->d->metrics.box[METRICS_BOX_DISCONNECTED]++;
+	boxreply_lost(b->replies);
 	unsigned lost = b->pending_count;
 	b->pending_count = 0;
 	for (unsigned i = 0; i < lost; i++)
@@ -337,9 +340,11 @@ static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
 		return;
 	}
 	channel_count(d, out);
+	/* a repeat whose reply bearerbox has: acknowledged, not answered twice */
+	bool taken = out->repeat && boxreply_taken(b->replies, h->id);
 	log_msg(LOG_LEVEL_INFO, "box_mo", "id=%s from=%s %s=%s", h->id,
 		out->from[0] ? out->from : "-", out->repeat ? "repeat" : "key",
-		out->repeat ? "1"
+		out->repeat ? (taken ? "reply_taken" : "reply_again")
 		: out->key  ? out->key
 			    : "-");
 	char meta[96], dlr_url[256];
@@ -361,8 +366,10 @@ static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
 		}
 	}
 	char reply_id[BOX_UUID_LEN + 1];
-	if (!h->wire.abort && out->text.len) {
+	if (!h->wire.abort && out->text.len && !taken) {
 		send_mt(b, &reply, BOX_MT_REPLY, reply_id);
+		if (reply_id[0])
+			boxreply_sent(b->replies, reply_id, h->id);
 		d->metrics.box[METRICS_BOX_REPLIES]++;
 	}
 	send_ack(b, h->id, BOX_ACK_SUCCESS);
@@ -481,7 +488,8 @@ static void take_ack(struct box *b, const char *id, int nack)
 		return;
 	}
 	/* a reply's: bearerbox may still refuse to route it */
-	if (nack == BOX_ACK_FAILED || nack == BOX_ACK_FAILED_TMP)
+	bool taken = nack == BOX_ACK_SUCCESS || nack == BOX_ACK_BUFFERED;
+	if (boxreply_acked(b->replies, id, taken) && !taken)
 		log_msg(LOG_LEVEL_WARN, "box_reply_refused", "id=%s nack=%d", id, nack);
 }
 
@@ -631,7 +639,10 @@ struct box *box_new(struct daemon *d, char *err, size_t err_size)
 	if (d->cfg->box_bearerbox.sa.ss_family == AF_UNSPEC)
 		return NULL;
 	struct box *b = calloc(1, sizeof *b);
-	if (!b || !(b->pending = calloc(OUTBOX_IN_FLIGHT_MAX, sizeof *b->pending))) {
+	if (!b || !(b->pending = calloc(OUTBOX_IN_FLIGHT_MAX, sizeof *b->pending)) ||
+	    !(b->replies = calloc(1, sizeof *b->replies))) {
+		if (b)
+			free(b->pending);
 		free(b);
 		snprintf(err, err_size, "out of memory");
 		return NULL;
@@ -678,6 +689,7 @@ void box_free(struct box *b)
 	buf_cleanup(&b->in);
 	buf_cleanup(&b->out);
 	free(b->pending);
+	free(b->replies);
 	cfg_unref(b->cfg);
 	free(b);
 }

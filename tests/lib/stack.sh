@@ -26,6 +26,7 @@
 #   KANNEL_LOG_LEVEL    (log files, default 1 = info; 0 = debug halves throughput)
 #   KANNEL_CONSOLE_LEVEL (-v for bearerbox/smsbox console output, default 2)
 #   KANNEL_CONF_EXTRA   text appended verbatim to kannel.conf (smpp-tlv groups...)
+#   KANNEL_CORE_EXTRA   lines added to its core group (store-type = spool...)
 #   CHABAR_PORT CHABAR_KEY CHABAR_DB CHABAR_LOG_LEVEL
 #   CHABAR_ALLOW CHABAR_SYNCHRONOUS CHABAR_CONF_EXTRA CHABAR_FLOWS CHABAR_LOCALES
 #   CHABAR_LANGUAGE CHABAR_PIN_KEY             (the [conversation] section)
@@ -313,6 +314,7 @@ log-file = "$d/bearerbox.log"
 log-level = $KANNEL_LOG_LEVEL
 # said explicitly to keep a warning out of the log
 dlr-storage = internal
+${KANNEL_CORE_EXTRA:-}
 
 # fakesmsc connects here; our-host binds the listener to loopback
 # (without it the fake SMSC listens on 0.0.0.0).
