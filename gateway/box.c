@@ -22,7 +22,7 @@
 #include "utf.h"
 
 #define BACKOFF_FIRST   1.0 /* bearerbox takes about one box connection a second */
-#define BACKOFF_MAX     30.0
+#define BACKOFF_MAX     10.0
 #define READ_CHUNK      (64 * 1024)
 #define READ_TURN_MAX   (1024 * 1024) /* read at most this much a loop turn */
 #define OUT_MAX         (8u << 20)    /* unsent bytes: past this bearerbox is not reading */
