@@ -43,7 +43,7 @@ static void test_defaults(void)
 	ok(c != NULL, "a config with only the key loads");
 	if (!c)
 		return;
-	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&c->listen;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&c->listen.sa;
 	is_int(v4->sin_family, AF_INET, "default listen is IPv4");
 	is_int(ntohs(v4->sin_port), 13080, "default port 13080");
 	is_int(c->synchronous, CFG_SYNC_FULL, "synchronous defaults to full");
@@ -76,7 +76,7 @@ static void test_values(void)
 		printf("# %s\n", out);
 		return;
 	}
-	is_int(c->listen.ss_family, AF_INET6, "[::1] is IPv6");
+	is_int(c->listen.sa.ss_family, AF_INET6, "[::1] is IPv6");
 	is_str(c->database, "/tmp/x.db", "inline comment stripped");
 	is_int(c->synchronous, CFG_SYNC_FULL, "synchronous full");
 	is_int(c->log_target, LOG_TARGET_SYSLOG, "log syslog");
