@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "box.h"
 #include "buf.h"
 #include "channel.h"
 #include "clock.h"
@@ -30,10 +31,11 @@ static void health(void *ctx, struct http_exchange *ex)
 	int n = snprintf(body, sizeof body,
 			 "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,"
 			 "\"database\":\"%s\",\"disk\":\"%s\",\"disk_free_bytes\":%lld,"
-			 "\"in_flight\":%u}\n",
+			 "\"in_flight\":%u,\"box\":\"%s\"}\n",
 			 ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
 			 db_ok ? "ok" : "error", disk_ok ? "ok" : "low", (long long)disk_free,
-			 http_active_requests(d->http));
+			 http_active_requests(d->http),
+			 !d->box ? "off" : box_up(d->box) ? "connected" : "connecting");
 	http_reply(ex, ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
 }
 

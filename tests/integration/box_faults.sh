@@ -28,7 +28,7 @@ sql() { stack_sql "$@"; }
 stored() { sql "select count(*) from messages where direction = 'in'"; }
 stored_is() { [ "$(stored)" = "$1" ]; }
 
-tap_plan 10
+tap_plan 11
 
 missing=$(stack_missing "$CHABARD")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -62,6 +62,8 @@ bb=$(stack_pid bearerbox)
 kill -TERM "$bb"
 _stack_wait 10 "" "bearerbox gone" eval '! _stack_alive '"$bb"
 ok $? "bearerbox stops at once on SIGTERM: chabard closed when told (bearerbox waits for its boxes)"
+like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/health")" '"box":"connecting"' \
+    "/health says the box is connecting"
 start_bearerbox && wait_box 30 && start_fakesmsc
 ok $? "bearerbox started again: chabard connects by itself"
 before=$(mt_count)
