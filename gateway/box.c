@@ -270,40 +270,49 @@ static int field_text(struct box_str s, char *out, size_t size, const char **tex
 	return 0;
 }
 
-/* The MO as smsbox would have passed it to /kannel/mo, so that the same
- * code (kannel_mo_parse) judges it: 0, or -1 with why. */
-static int read_mo(const struct box_sms *sms, struct held *h, char *scratch, struct form *f,
+/* An MO's fields as smsbox would have passed them to /kannel/mo, and the
+ * text they point into (the numbers and the SMSC's id are the held
+ * message's, which its reply needs). */
+struct mo_fields {
+	struct form form;
+	char charset[FIELD_MAX], meta[FIELD_MAX], coding[16], time[16];
+};
+
+/* Adds name with a C string value, if it is set. */
+static void add_text(struct form *f, const char *name, const char *value)
+{
+	if (value)
+		form_add(f, name, value, strlen(value));
+}
+
+/* The MO read as smsbox's request would be, so that the same code
+ * (kannel_mo_parse) judges it: 0, or -1 with why. */
+static int read_mo(const struct box_sms *sms, struct held *h, struct mo_fields *fields,
 		   struct kannel_mo *mo, const char **why)
 {
 	const char *sender, *receiver, *smsc, *charset, *meta;
-	char *charset_buf = scratch, *meta_buf = scratch + FIELD_MAX,
-	     *numbers = meta_buf + FIELD_MAX;
+	struct form *f = &fields->form;
 	form_init(f);
 	if (field_text(sms->sender, h->sender, sizeof h->sender, &sender) < 0 ||
 	    field_text(sms->receiver, h->receiver, sizeof h->receiver, &receiver) < 0 ||
 	    field_text(sms->smsc_id, h->smsc, sizeof h->smsc, &smsc) < 0 ||
-	    field_text(sms->charset, charset_buf, FIELD_MAX, &charset) < 0 ||
-	    field_text(sms->meta_data, meta_buf, FIELD_MAX, &meta) < 0) {
+	    field_text(sms->charset, fields->charset, sizeof fields->charset, &charset) < 0 ||
+	    field_text(sms->meta_data, fields->meta, sizeof fields->meta, &meta) < 0) {
 		*why = "field too long";
 		return -1;
 	}
-	int n = snprintf(numbers, 32, "%d", sms->coding < 0 ? 0 : sms->coding);
-	int m = sms->time >= 0 ? snprintf(numbers + 16, 16, "%d", sms->time) : 0;
-	form_add(f, "from", sender ? sender : "", sender ? strlen(sender) : 0);
-	if (receiver)
-		form_add(f, "to", receiver, strlen(receiver));
+	snprintf(fields->coding, sizeof fields->coding, "%d", sms->coding < 0 ? 0 : sms->coding);
+	snprintf(fields->time, sizeof fields->time, "%d", sms->time);
+	add_text(f, "from", sender ? sender : "");
+	add_text(f, "to", receiver);
 	form_add(f, "text", sms->msgdata.data ? sms->msgdata.data : "",
 		 sms->msgdata.len > 0 ? (size_t)sms->msgdata.len : 0);
-	form_add(f, "coding", numbers, (size_t)n);
-	if (m > 0)
-		form_add(f, "ts", numbers + 16, (size_t)m);
-	form_add(f, "id", h->id, BOX_UUID_LEN);
-	if (smsc)
-		form_add(f, "smsc", smsc, strlen(smsc));
-	if (charset)
-		form_add(f, "charset", charset, strlen(charset));
-	if (meta)
-		form_add(f, "meta", meta, strlen(meta));
+	add_text(f, "coding", fields->coding);
+	add_text(f, "ts", sms->time >= 0 ? fields->time : NULL);
+	add_text(f, "id", h->id);
+	add_text(f, "smsc", smsc);
+	add_text(f, "charset", charset);
+	add_text(f, "meta", meta);
 	return kannel_mo_parse(mo, f, why) == 0 ? 0 : -1;
 }
 
@@ -426,12 +435,12 @@ static void take_mo(struct box *b, const struct box_sms *sms)
 		return;
 	}
 	static char utf8[KANNEL_UTF8_SIZE]; /* loop thread only */
-	char scratch[FIELD_MAX * 2 + 32], session[8];
+	struct mo_fields fields;
+	char session[8];
 	const char *why = "bad USSD meta-data";
-	struct form f;
 	struct kannel_mo mo;
 	struct inbound in;
-	if (read_mo(sms, h, scratch, &f, &mo, &why) < 0 ||
+	if (read_mo(sms, h, &fields, &mo, &why) < 0 ||
 	    channel_kannel_inbound(b->cfg, &mo, &in, utf8, session, &h->wire) < 0) {
 		refuse(b, sms->id, "mo", why);
 		free_held(h);

@@ -163,8 +163,8 @@ int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions
 	render_counter(out, "chabar_inbound_repeats_total",
 		       "Repeated deliveries of a stored message, answered from the store.",
 		       m->inbound_repeats);
-	render_counter(out, "chabar_replies_total", "Replies sent on the HTTP exchange.",
-		       m->replies);
+	render_counter(out, "chabar_replies_total",
+		       "Replies sent (HTTP answers, or MTs through the box).", m->replies);
 	render_counter(out, "chabar_store_errors_total", "Failed SQLite writes (answered 503).",
 		       m->store_errors);
 	render_connections(m, open_connections, out);
