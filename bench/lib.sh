@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 #
 # bench/lib.sh - what the benchmark scripts share: their working directory
-# and its cleanup, reading a process's CPU time and peak memory from
-# /proc, and wrk's durations. Source it after tests/lib/stack.sh.
+# and its cleanup, the interleaved rounds, reading a process's CPU time and
+# peak memory from /proc, and wrk's durations; and the runs end to end
+# through Kannel of kannel.sh and box.sh. Source it after tests/lib/stack.sh.
 
 BENCH_NAME=$(basename "$0")
 
@@ -60,6 +61,24 @@ to_us() {
     }'
 }
 
+# bench_rounds TARGET...: BENCH_RUNS rounds, in each the script's
+# "run_one TARGET ROUND" for every TARGET in order (interleaved: a shared
+# machine's noise moves between rounds, so neighbours compare); FAILED=1
+# when one fails. BENCH_DIR/results is emptied first (run_one appends a
+# line per run).
+bench_rounds() {
+    local round target
+    : >"$BENCH_DIR/results"
+    for ((round = 1; round <= BENCH_RUNS; round++)); do
+        for target in "$@"; do
+            if ! run_one "$target" "$round"; then
+                stack_log "$target round $round: failed"
+                FAILED=1
+            fi
+        done
+    done
+}
+
 # An awk function for the tables: median(list) of a space-separated list
 # of numbers (insertion sort: lists are a few rounds long). Put it in front
 # of an awk program: awk "$BENCH_AWK_MEDIAN"'{ ... }'.
@@ -99,4 +118,268 @@ batch_stats() {
 # one to go to): not a problem of chabard's, so left out.
 chabard_problems() {
     grep 'level=\(warn\|error\)' "$1" | grep -v 'event=http .* end=error'
+}
+
+# ==========================================================================
+# End to end through Kannel (kannel.sh, box.sh): two targets alternated
+# round by round, each run a fresh stack and one fakesmsc load of
+# BENCH_MESSAGES MOs, timed from fakesmsc's start to the N-th reply, with
+# each process's CPU per MO. A script defines kannel_target TARGET TAG,
+# which starts its stack (after stack_init and write_kannel_conf, done
+# here) and sets KANNEL_APP to the name its application was started under
+# (chabard or responder; a run against chabard checks the database), and
+# run_one calling kannel_run_one; then it calls kannel_bench_init,
+# kannel_header, bench_rounds BASE TARGET and kannel_summary.
+
+# kannel_bench_init: the settings (BENCH_MESSAGES 20000, BENCH_RUNS 3,
+# BENCH_TIMEOUT 60 + BENCH_MESSAGES / 200, BENCH_KEEP, CHABARD, RESPONDER)
+# and the programs checked; BENCH_DIR made.
+kannel_bench_init() {
+    : "${BENCH_MESSAGES:=20000}"
+    : "${BENCH_RUNS:=3}"
+    : "${BENCH_KEEP:=0}"
+    : "${CHABARD:=${top_builddir:-.}/gateway/chabard}"
+    : "${RESPONDER:=${top_builddir:-.}/bench/responder}"
+    export CHABARD
+    [[ $BENCH_MESSAGES =~ ^[1-9][0-9]*$ ]] || die "BENCH_MESSAGES must be a positive integer"
+    [[ $BENCH_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+    : "${BENCH_TIMEOUT:=$((60 + BENCH_MESSAGES / 200))}"
+    [ -x "$CHABARD" ] || die "no chabard at $CHABARD (run make, or set CHABARD / top_builddir)"
+    [ -x "$RESPONDER" ] || die "no responder at $RESPONDER (make bench/responder, or set RESPONDER)"
+    local f
+    for f in "$BEARERBOX" "$SMSBOX" "$FAKESMSC"; do
+        [ -x "$f" ] || die "missing $f (Debian packages kannel and kannel-extras)"
+    done
+    command -v sqlite3 >/dev/null || die "sqlite3 not found"
+    bench_setup
+    CLK_TCK=$(getconf CLK_TCK)
+    FAILED=0
+    unset STACK_VIA_BOX # each target says how chabard connects
+}
+
+# kannel_header TITLE: what was measured, on what.
+kannel_header() {
+    printf '%s  %s\n' "$1" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    printf 'machine: %s cores (%s), kernel %s\n' "$(nproc)" \
+        "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(uname -r)"
+    printf 'daemon:  %s (synchronous %s, log_level %s); Kannel %s; %d MOs per run, %d round(s), Kannel log level %s\n' \
+        "$("$CHABARD" -V 2>&1 | head -n1)" "${CHABAR_SYNCHRONOUS:-full}" "${CHABAR_LOG_LEVEL:-info}" \
+        "$(dpkg-query -W -f '${Version}' kannel 2>/dev/null || echo '?')" \
+        "$BENCH_MESSAGES" "$BENCH_RUNS" "${KANNEL_LOG_LEVEL:-1}"
+}
+
+# kannel_start_responder TAG: bearerbox, smsbox and bench/responder, the
+# sms-service pointed at the responder with the same query string on
+# another port (smsbox does the same work building and sending it; the
+# responder answers "ok" in one send).
+kannel_start_responder() {
+    local tag=$1 rport
+    KANNEL_APP=responder
+    rport=$(free_port) || return 1
+    sed -i "s|127.0.0.1:$CHABAR_PORT/kannel/mo?|127.0.0.1:$rport/r?|" "$STACK_DIR/kannel.conf"
+    if ! grep -Eq "^(get|post)-url = \"http://127.0.0.1:$rport/r\?" "$STACK_DIR/kannel.conf"; then
+        stack_log "$tag: could not point kannel.conf at the responder"
+        return 1
+    fi
+    stack_spawn responder TERM "$RESPONDER" "$rport"
+    _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" responder \
+        wait_http "http://127.0.0.1:$rport/" 1 200 && start_kannel
+}
+
+# last_reply_number FILE: N of the last "Got message N:" in fakesmsc's log.
+# Reads only the file's tail, so polling stays cheap while Kannel runs.
+last_reply_number() {
+    tail -c 1024 "$1" 2>/dev/null |
+        LC_ALL=C sed -n 's/.* Got message \([0-9]*\): .*/\1/p' | tail -n 1
+}
+
+# kannel_run_one TARGET ROUND: one fresh stack (kannel_target), one load
+# of BENCH_MESSAGES MOs. Appends "TARGET ROUND mops secs cpu_us(bearerbox
+# smsbox app load) ok batch_mean batch_p99" to BENCH_DIR/results ("-" for
+# a process that did not run); FAILED=1 if the run failed. Returns 1 if
+# the stack did not start.
+kannel_run_one() {
+    local target=$1 round=$2 tag=$1-$2 n=$BENCH_MESSAGES
+    local procs=(bearerbox smsbox app load) # app: chabard, or the responder
+
+    # Fresh ports and files for every stack; stack_defaults refills these.
+    unset KANNEL_ADMIN_PORT KANNEL_SMSBOX_PORT KANNEL_FAKE_PORT \
+        KANNEL_SENDSMS_PORT CHABAR_PORT CHABAR_DB
+    stack_init "$BENCH_DIR/$tag" || return 1
+    write_kannel_conf || return 1
+    KANNEL_APP=
+    if ! kannel_target "$target" "$tag"; then
+        stop_all
+        return 1
+    fi
+    local -A pid before after
+    local p app=$KANNEL_APP
+    for p in bearerbox smsbox; do
+        pid[$p]=$(stack_pid "$p" 2>/dev/null)
+    done
+    pid[app]=$(stack_pid "$app")
+
+    # fakesmsc picks one of these lines at random for each MO: several
+    # senders, like real traffic.  -v 0: it logs received MTs only at debug.
+    local t0 t1=
+    t0=$(now)
+    stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" \
+        -i 0 -m "$n" -v 0 \
+        "+996555000001 384 text CHECKIN home" \
+        "+996555000002 384 text CHECKIN work" \
+        "+996700000003 384 text CHECKIN other" \
+        "+996770000004 384 text HELP"
+    pid[load]=$STACK_LAST_PID
+    for p in bearerbox smsbox app; do
+        [ -n "${pid[$p]}" ] && before[$p]=$(cpu_ticks "${pid[$p]}")
+    done
+    before[load]=0 # fakesmsc's whole life is the run
+
+    # Poll (20 Hz) until the N-th reply; the log's mtime is when it arrived.
+    local log=$STACK_DIR/load.out got=0 end=$((SECONDS + BENCH_TIMEOUT))
+    while :; do
+        got=$(last_reply_number "$log")
+        if [ "${got:-0}" -ge "$n" ]; then
+            t1=$(stat -c %.9Y "$log")
+            break
+        fi
+        for p in "${procs[@]}"; do
+            if [ -n "${pid[$p]}" ] && ! _stack_alive "${pid[$p]}"; then
+                stack_log "$tag: $p (pid ${pid[$p]}) died after ${got:-0} replies"
+                break 2
+            fi
+        done
+        if ((SECONDS >= end)); then
+            stack_log "$tag: only ${got:-0} of $n replies after ${BENCH_TIMEOUT}s"
+            break
+        fi
+        sleep 0.05
+    done
+    for p in "${procs[@]}"; do
+        [ -n "${pid[$p]}" ] && after[$p]=$(cpu_ticks "${pid[$p]}" 2>/dev/null || echo 0)
+    done
+
+    # Anything Kannel or chabard complained about during the run (read
+    # before stopping them: shutting down logs errors of its own).
+    local kw cw=0 problems=no
+    kw=$(grep -s -c -E '\] (ERROR|WARNING|PANIC):' "$STACK_DIR/smsbox.log" "$STACK_DIR/bearerbox.log" |
+        awk -F: '{ s += $NF } END { print s + 0 }')
+    [ "$app" = chabard ] && cw=$(grep -c 'level=\(warn\|error\)' "$STACK_DIR/chabard.out")
+    if [ "$kw" != 0 ] || [ "$cw" != 0 ]; then
+        stack_log "$tag: $kw Kannel warnings/errors, $cw chabard warnings/errors"
+        grep -s -h -m3 -E '\] (ERROR|WARNING|PANIC):' "$STACK_DIR/smsbox.log" \
+            "$STACK_DIR/bearerbox.log" | sed 's/^/#   /' >&2
+        grep -m3 'level=\(warn\|error\)' "$STACK_DIR/chabard.out" 2>/dev/null | sed 's/^/#   /' >&2
+        problems=yes
+    fi
+
+    local batch="- -"
+    [ "$app" = chabard ] && batch=$(batch_stats "http://127.0.0.1:$CHABAR_PORT/metrics")
+
+    # SIGINT makes fakesmsc print its own figures (a cross-check).
+    stop_all
+    local ok=yes secs mops stored=- ids replies
+    [ "$problems" = no ] || ok=NO
+    if [ -z "$t1" ]; then
+        ok=NO
+        secs=0 mops=0
+    else
+        secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        mops=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')
+        # more than N replies: some MO was answered twice
+        replies=$(LC_ALL=C grep -c ' Got message [0-9]*: ' "$log")
+        if [ "$replies" -gt "$n" ]; then
+            stack_log "$tag: $replies replies to $n MOs"
+            ok=NO
+        fi
+    fi
+    if [ "$app" = chabard ]; then
+        stored=$(stack_sql "SELECT count(*) FROM messages WHERE direction = 'in'")
+        ids=$(stack_sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
+        if [ "$stored" != "$n" ] || [ "$ids" != "$n" ]; then
+            stack_log "$tag: $stored MOs stored ($ids distinct ids), expected $n"
+            ok=NO
+        fi
+    fi
+    # shellcheck disable=SC2034 # FAILED: the script's exit status
+    [ "$ok" = yes ] || FAILED=1
+
+    local cpu=()
+    for p in "${procs[@]}"; do
+        if [ -z "${pid[$p]}" ]; then
+            cpu+=(-)
+            continue
+        fi
+        cpu+=("$(awk -v t=$((after[$p] - before[$p])) -v hz="$CLK_TCK" -v n="$n" \
+            'BEGIN { printf "%.1f", t * 1e6 / hz / n }')")
+    done
+    local own
+    own=$(LC_ALL=C sed -n 's/.*fakesmsc: from first to last received message \(.*\)/\1/p' \
+        "$log" | tail -n 1)
+    printf '%s %s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
+        "${cpu[@]}" "$ok" "$batch" >>"$BENCH_DIR/results"
+    printf '# %-9s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s %s %s fakesmsc %s  stored %s  batch mean/p99 %s  %s\n' \
+        "$target" "$round" "$mops" "$secs" "$n" "${cpu[0]}" "${cpu[1]}" "$app" "${cpu[2]}" \
+        "${cpu[3]}" "$stored" "${batch/ //}" "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
+    [ -n "$own" ] && printf '#        fakesmsc itself: first to last reply %s\n' "$own" >&2
+    return 0
+}
+
+# kannel_summary BASE TARGET BASE_LABEL TARGET_LABEL [more]: the medians of
+# the runs that passed, TARGET / BASE round by round, and the last line
+# "ratio=… chabard_cpu_us=… responder_cpu_us=… TARGET_per_s=… BASE_per_s=…
+# batch_mean=… batch_p99=…"; with "more", then each target's CPU per MO of
+# bearerbox and of the whole pipeline without fakesmsc (bearerbox, smsbox
+# and the application): TARGET_bearerbox_cpu_us, BASE_bearerbox_cpu_us,
+# BASE_smsbox_cpu_us, TARGET_pipeline_cpu_us, BASE_pipeline_cpu_us.
+kannel_summary() {
+    cat <<EOF
+
+MO/s: first MO sent to N-th reply received.  us/MO: CPU time (user+system)
+of each process over the run divided by the MOs ("all": bearerbox, smsbox
+and the application); clock ticks are $((1000 / CLK_TCK)) ms, so small figures
+carry about +-$(awk -v hz="$CLK_TCK" -v n="$BENCH_MESSAGES" 'BEGIN { printf "%.1f", 1e6 / hz / n }') us of rounding.  Failed runs are left out of the medians.
+EOF
+    awk -v runs="$BENCH_RUNS" -v base="$1" -v tgt="$2" -v lbase="$3" -v ltgt="$4" \
+        -v more="${5:-}" "$BENCH_AWK_MEDIAN"'
+function fig(list) { return list == "" ? "-" : sprintf("%.1f", median(list)) }
+$9 == "yes" {
+    t = $1
+    if (!(t in seen)) { seen[t] = 1; order[++k] = t }
+    mops[t] = mops[t] " " $3; rate[t, $2] = $3
+    bb[t] = bb[t] " " $5; app[t] = app[t] " " $7; fk[t] = fk[t] " " $8
+    if ($6 != "-") sb[t] = sb[t] " " $6
+    all[t] = all[t] " " ($5 + $6 + $7)
+    if ($10 != "-") { bmean = bmean " " $10; bp99 = bp99 " " $11 }
+    if (!(t in lo) || $3 + 0 < lo[t]) lo[t] = $3 + 0
+    if (!(t in hi) || $3 + 0 > hi[t]) hi[t] = $3 + 0
+    good[t]++
+}
+$9 != "yes" { bad[$1]++ }
+END {
+    label[base] = lbase; label[tgt] = ltgt
+    for (r = 1; r <= runs; r++)
+        if (((tgt, r) in rate) && ((base, r) in rate) && rate[base, r] > 0)
+            ratios = ratios " " sprintf("%.2f", rate[tgt, r] / rate[base, r])
+    printf "\n%-30s %6s %13s %9s %9s %9s %9s %9s %5s\n", "target (median)", "MO/s", "min-max",
+        "app", "smsbox", "bearerbox", "all", "fakesmsc", "runs"
+    printf "%-30s %6s %13s %9s %9s %9s %9s %9s %5s\n", "", "", "", "us/MO", "us/MO", "us/MO",
+        "us/MO", "us/MO", "ok"
+    for (i = 1; i <= k; i++) {
+        t = order[i]
+        printf "%-30s %6.0f %6.0f-%-6.0f %9s %9s %9s %9s %9s %2d/%-2d\n", label[t],
+            median(mops[t]), lo[t], hi[t], fig(app[t]), fig(sb[t]), fig(bb[t]), fig(all[t]),
+            fig(fk[t]), good[t], good[t] + bad[t]
+    }
+    printf "\n%s / %s, round by round:%s\n", tgt, base, ratios
+    printf "messages per commit: mean%s, p99%s (per chabard round)\n", bmean, bp99
+    printf "ratio=%.2f chabard_cpu_us=%.1f responder_cpu_us=%.1f %s_per_s=%.0f %s_per_s=%.0f batch_mean=%s batch_p99=%s",
+        median(ratios), median(app[tgt]), median(app[base]), tgt, median(mops[tgt]), base,
+        median(mops[base]), bmean == "" ? "-" : median(bmean), bp99 == "" ? "-" : median(bp99)
+    if (more != "")
+        printf " %s_bearerbox_cpu_us=%s %s_bearerbox_cpu_us=%s %s_smsbox_cpu_us=%s %s_pipeline_cpu_us=%s %s_pipeline_cpu_us=%s",
+            tgt, fig(bb[tgt]), base, fig(bb[base]), base, fig(sb[base]), tgt, fig(all[tgt]),
+            base, fig(all[base])
+    printf "\n"
+}' "$BENCH_DIR/results"
 }

@@ -277,15 +277,7 @@ printf 'daemon:  %s (log_level %s); client: %s -t1 -c%s -d%ss, keep-alive, %s ro
     "$version" "${CHABAR_LOG_LEVEL:-info}" "$("$WRK" -v 2>&1 | awk 'NR == 1 { print $1, $2 }')" \
     "$BENCH_CONNECTIONS" "$BENCH_SECONDS" "$BENCH_RUNS"
 
-: >"$BENCH_DIR/results"
-for ((round = 1; round <= BENCH_RUNS; round++)); do
-    for mode in "${MODES[@]}"; do
-        if ! run_one "$mode" "$round"; then
-            stack_log "$mode round $round: failed"
-            FAILED=1
-        fi
-    done
-done
+bench_rounds "${MODES[@]}"
 
 # --------------------------------------------------------------------------
 # The table: per load, the median of each column over the rounds (each

@@ -425,15 +425,7 @@ printf 'loads:   %s s each, %s round(s); rate-limited: %s/s over %s connections;
     "$BENCH_SECONDS" "$BENCH_RUNS" "$BENCH_RATE" "$BENCH_RATE_CONNECTIONS" \
     "$BENCH_CONNECTIONS" "$BENCH_SESSIONS"
 
-: >"$BENCH_DIR/results"
-for ((round = 1; round <= BENCH_RUNS; round++)); do
-    for mode in "${MODES[@]}"; do
-        if ! run_one "$mode" "$round"; then
-            stack_log "$mode round $round: failed"
-            FAILED=1
-        fi
-    done
-done
+bench_rounds "${MODES[@]}"
 
 # --------------------------------------------------------------------------
 # The table: per load, the median of each column over the rounds (each
