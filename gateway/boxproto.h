@@ -89,11 +89,13 @@ void box_sms_init(struct box_sms *sms, const char id[BOX_UUID_LEN + 1]);
 long box_frame_length(const unsigned char header[4]);
 
 /* Decodes one frame's body (without its length). 0, or -1 if it is short,
- * of an unknown type, or holds a malformed UUID or length. */
+ * of an unknown type, or holds a malformed UUID or length (then *out is
+ * partly filled and means nothing). */
 int box_decode(const unsigned char *frame, size_t len, struct box_msg *out);
 
 /* Appends m as one frame (length and body) to out. 0, or -1 if bearerbox
- * would refuse it, or out is full (then marked overflowed); out's data is
+ * would refuse it (a malformed UUID or length, a body over
+ * BOX_FRAME_MAX), or out is full (then marked overflowed); out's data is
  * unchanged either way. */
 int box_encode(struct buf *out, const struct box_msg *m);
 

@@ -1,4 +1,5 @@
-/* Unit tests for gateway/utf.c: UTF-8 validation and UTF-16BE to UTF-8. */
+/* Unit tests for gateway/utf.c: UTF-8 validation, and UTF-16BE to UTF-8
+ * and back. */
 #include "tap.h"
 #include "utf.h"
 
@@ -110,6 +111,52 @@ static void test_utf16(void)
 	   "one ASCII character fits in 2");
 }
 
+static void test_to_utf16(void)
+{
+	unsigned char out[64];
+	is_int(utf8_to_utf16be("Hi", 2, out, sizeof out), 4, "to UTF-16BE: ASCII");
+	is_mem(out, 4, "\x00H\x00i", 4, "ASCII as UTF-16BE");
+	const char salam[] = "Салам";
+	is_int(utf8_to_utf16be(salam, sizeof salam - 1, out, sizeof out), 10, "Салам");
+	is_mem(out, 10, "\x04\x21\x04\x30\x04\x3b\x04\x30\x04\x3c", 10, "Салам as UTF-16BE");
+	is_int(utf8_to_utf16be("\xe2\x82\xac", 3, out, sizeof out), 2, "U+20AC");
+	is_mem(out, 2, "\x20\xac", 2, "the euro sign as one unit");
+	is_int(utf8_to_utf16be("\xf0\x9f\x98\x80", 4, out, sizeof out), 4, "U+1F600");
+	is_mem(out, 4, "\xd8\x3d\xde\x00", 4, "U+1F600 as a surrogate pair");
+	is_int(utf8_to_utf16be("\xf4\x8f\xbf\xbf", 4, out, sizeof out), 4, "U+10FFFF");
+	is_mem(out, 4, "\xdb\xff\xdf\xff", 4, "U+10FFFF as the largest pair");
+	is_int(utf8_to_utf16be("a\xf0\x9f\x98\x80z", 6, out, sizeof out), 8,
+	       "a pair between ASCII");
+	is_mem(out, 8,
+	       "\x00"
+	       "a\xd8\x3d\xde\x00\x00z",
+	       8, "a pair between ASCII as UTF-16BE");
+	is_int(utf8_to_utf16be("", 0, out, 0), 0, "empty into nothing");
+	is_int(utf8_to_utf16be("a\0b", 3, out, sizeof out), 6, "a NUL is a character");
+	is_mem(out, 6,
+	       "\x00"
+	       "a\x00\x00\x00"
+	       "b",
+	       6, "the NUL as U+0000");
+
+	/* round trip through utf16be_to_utf8 */
+	const char mixed[] = "ok \xd0\x96 \xe2\x82\xac \xf0\x9f\x98\x80 end";
+	long n = utf8_to_utf16be(mixed, sizeof mixed - 1, out, sizeof out);
+	char back[64];
+	ok(n > 0 && utf16be_to_utf8(out, (size_t)n, back, sizeof back) == (long)sizeof mixed - 1 &&
+	       strcmp(back, mixed) == 0,
+	   "UTF-8 to UTF-16BE and back is the same text");
+
+	is_int(utf8_to_utf16be(salam, sizeof salam - 1, out, 10), 10, "Салам fits in exactly 10");
+	is_int(utf8_to_utf16be(salam, sizeof salam - 1, out, 9), -1, "Салам in 9: -1");
+	is_int(utf8_to_utf16be(salam, sizeof salam - 1, out, 0), -1, "Салам in 0: -1");
+	is_int(utf8_to_utf16be("\xf0\x9f\x98\x80", 4, out, 3), -1, "a pair in 3: -1");
+	is_int(utf8_to_utf16be("\xf0\x9f\x98\x80", 4, out, 2), -1,
+	       "a pair in 2: -1, never half of it");
+	is_int(utf8_to_utf16be("a\xf0\x9f\x98\x80", 5, out, 5), -1, "a and a pair in 5: -1");
+	is_int(utf8_to_utf16be("a\xf0\x9f\x98\x80", 5, out, 6), 6, "a and a pair in 6");
+}
+
 static void test_utf8_next(void)
 {
 	/* one character of each length: A, Ж, €, 😀 */
@@ -129,5 +176,6 @@ int main(void)
 	test_utf8_valid();
 	test_utf8_next();
 	test_utf16();
+	test_to_utf16();
 	return tap_done();
 }
