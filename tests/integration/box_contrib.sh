@@ -75,3 +75,5 @@ is "$(stack_sql "select count(*) from messages where msisdn = '996555100003'")" 
     "an MO to 999, which no route sends to chabar: held by bearerbox, not taken"
 # bearerbox would wait at its stop for a box to take that MO: killed
 bb=$(stack_pid bearerbox) && kill -KILL "$bb" && wait "$bb" 2>/dev/null
+
+tap_done

@@ -133,3 +133,5 @@ is "$(sort "$T/stored" | uniq -d | wc -l)" 0 "none twice"
 stored=$(wc -l <"$T/stored")
 is "$(($(replies "$T/load.out" "$T/load2.out" "$T/fakesmsc.log")))" "$stored" \
     "every stored MO answered once: as many replies as MOs ($stored)"
+
+tap_done

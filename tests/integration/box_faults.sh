@@ -98,3 +98,5 @@ _stack_wait 10 "" "the second refusal" test "$(grep -c 'event=box_bad_frame' "$T
 like "$(grep 'event=box_bad_frame' "$T/chabard.out" | tr '\n' '~')" \
     'reason=length.*~.*reason=malformed' \
     "a frame over the cap, then a malformed one: each logged, its connection dropped"
+
+tap_done
