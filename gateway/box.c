@@ -21,7 +21,10 @@
 #include "outbox.h"
 #include "utf.h"
 
-#define BACKOFF_FIRST   1.0 /* bearerbox takes about one box connection a second */
+#define BACKOFF_FIRST   1.0   /* bearerbox takes about one box connection a second */
+#define CONNECT_TIMEOUT 10.0  /* seconds for bearerbox to accept */
+#define REDELIVER_AFTER 10.0  /* seconds before what failed alone is asked for again */
+#define USER_TIMEOUT_MS 60000 /* bytes unacknowledged this long: bearerbox is gone */
 #define BACKOFF_MAX     10.0
 #define READ_CHUNK      (64 * 1024)
 #define READ_TURN_MAX   (1024 * 1024) /* read at most this much a loop turn */
@@ -39,9 +42,12 @@ struct box {
 	int fd;
 	enum box_state state;
 	bool quiescing;
+	bool want_write;     /* the socket took only part of out: waiting for it */
+	const char *closing; /* why to close once out is written, or NULL */
 	unsigned generation; /* of the connection: an answer for an older one is dropped */
 	ev_io io;
-	ev_timer retry;
+	ev_timer retry;     /* the next connect; while connecting, its deadline */
+	ev_timer redeliver; /* a message not stored: bearerbox is asked for it again */
 	ev_prepare flusher; /* what was queued in a loop turn, written before it sleeps */
 	double backoff;
 	struct buf in, out;
@@ -70,6 +76,12 @@ bool box_up(const struct box *b)
 	return b && b->state == BOX_UP;
 }
 
+const char *box_status(const struct box *b)
+{
+	static const char *const names[] = {"waiting", "connecting", "connected"};
+	return b ? names[b->state] : "off";
+}
+
 /* --- the connection ------------------------------------------------------ */
 
 static void arm_retry(struct box *b)
@@ -89,14 +101,16 @@ static void disconnect(struct box *b, const char *why)
 	log_msg(b->quiescing ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "box_disconnected",
 		"reason=%s retry_s=%.0f pending_mt=%u", why, b->backoff, b->pending_count);
 	ev_io_stop(b->d->loop, &b->io);
+	ev_timer_stop(b->d->loop, &b->retry);
+	ev_timer_stop(b->d->loop, &b->redeliver);
 	close(b->fd);
 	b->fd = -1;
 	b->state = BOX_DOWN;
 	b->generation++;
-	b->in.len = 0;
-	b->out.len = 0;
-	b->out.overflowed = false;
-	b->out_sent = 0;
+	b->closing = NULL;
+	b->want_write = false;
+	b->in.len = b->out.len = b->out_sent = 0;
+	b->in.overflowed = b->in.out_of_memory = b->out.overflowed = b->out.out_of_memory = false;
 	b->d->metrics.box[METRICS_BOX_DISCONNECTED]++;
 	boxreply_lost(b->replies);
 	unsigned lost = b->pending_count;
@@ -111,6 +125,7 @@ static void watch(struct box *b, int events)
 {
 	if (b->quiescing)
 		events &= ~EV_READ;
+	b->want_write = events & EV_WRITE;
 	ev_io_stop(b->d->loop, &b->io);
 	if (!events)
 		return;
@@ -118,7 +133,20 @@ static void watch(struct box *b, int events)
 	ev_io_start(b->d->loop, &b->io);
 }
 
-/* Writes what is queued; what the socket does not take waits for it. */
+/* Forgets what was written: its bytes too, since a hidden recipient's
+ * number may be among them (seal.h). */
+static void drop_written(struct box *b)
+{
+	if (!b->out_sent)
+		return;
+	sodium_memzero(b->out.data, b->out_sent);
+	memmove(b->out.data, b->out.data + b->out_sent, b->out.len - b->out_sent);
+	b->out.len -= b->out_sent;
+	b->out_sent = 0;
+}
+
+/* Writes what is queued; what the socket does not take waits for it.
+ * Once all is written, a connection being closed is closed. */
 static void flush_out(struct box *b)
 {
 	while (b->out_sent < b->out.len) {
@@ -126,6 +154,7 @@ static void flush_out(struct box *b)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			drop_written(b); /* so that a slow reader never fills out */
 			watch(b, EV_READ | EV_WRITE);
 			return;
 		}
@@ -135,16 +164,26 @@ static void flush_out(struct box *b)
 		}
 		b->out_sent += (size_t)n;
 	}
-	b->out.len = b->out_sent = 0;
-	watch(b, EV_READ);
+	drop_written(b);
+	if (b->closing)
+		disconnect(b, b->closing);
+	else
+		watch(b, EV_READ);
 }
 
 static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct box *b = w->data;
-	bool waiting_to_write = ev_is_active(&b->io) && (b->io.events & EV_WRITE);
-	if (b->state == BOX_UP && b->out.len > b->out_sent && !waiting_to_write)
+	if (b->state == BOX_UP && !b->want_write && (b->out.len > b->out_sent || b->closing))
 		flush_out(b);
+}
+
+/* The connection is to be closed, once what is queued is written (the
+ * answers of messages that were stored). */
+static void close_soon(struct box *b, const char *why)
+{
+	if (!b->closing)
+		b->closing = why;
 }
 
 /* Queues one message, written before the loop sleeps: so the answers of
@@ -172,15 +211,15 @@ static void send_ack(struct box *b, const char *id, int nack)
 	queue(b, &m);
 }
 
-static void identified(struct box *b)
+static void identify(struct box *b)
 {
 	const char *id = *b->cfg->box_id ? b->cfg->box_id : NULL;
 	struct box_msg m = {.type = BOX_ADMIN};
 	m.admin.command = BOX_IDENTIFY;
 	m.admin.boxc_id = box_str(id);
+	ev_timer_stop(b->d->loop, &b->retry); /* the connect's deadline */
 	b->state = BOX_UP;
 	queue(b, &m);
-	b->backoff = BACKOFF_FIRST;
 	b->d->metrics.box[METRICS_BOX_CONNECTED]++;
 	log_msg(LOG_LEVEL_INFO, "box_connected", "bearerbox=%s id=%s", b->cfg->box_bearerbox.text,
 		id ? id : "-");
@@ -196,6 +235,9 @@ static void keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe, sizeof probe);
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	/* keepalive probes wait while sent bytes are unacknowledged */
+	unsigned user_timeout = USER_TIMEOUT_MS;
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
 }
 
 static void start_connect(struct box *b)
@@ -219,7 +261,7 @@ static void start_connect(struct box *b)
 	b->fd = fd;
 	b->state = BOX_CONNECTING;
 	if (connect(fd, (const struct sockaddr *)to, len) == 0) {
-		identified(b);
+		identify(b);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -228,6 +270,8 @@ static void start_connect(struct box *b)
 		disconnect(b, "connect_failed");
 		return;
 	}
+	ev_timer_set(&b->retry, CONNECT_TIMEOUT, 0.0);
+	ev_timer_start(b->d->loop, &b->retry);
 	watch(b, EV_WRITE);
 }
 
@@ -243,12 +287,27 @@ static void connected(struct box *b)
 		disconnect(b, "connect_failed");
 		return;
 	}
-	identified(b);
+	identify(b);
 }
 
 static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	start_connect(w->data);
+	struct box *b = w->data;
+	if (b->state == BOX_CONNECTING)
+		disconnect(b, "connect_timeout");
+	else
+		start_connect(b);
+}
+
+/* Messages that were not stored are held unacknowledged; now bearerbox
+ * is asked for them again (a new connection). */
+static void on_redeliver(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct box *b = w->data;
+	if (b->state == BOX_UP) {
+		close_soon(b, "redeliver_unstored");
+		flush_out(b);
+	}
 }
 
 /* --- what bearerbox sends -------------------------------------------------- */
@@ -322,11 +381,28 @@ static void free_held(struct held *h)
 	free(h);
 }
 
-/* Whether a held message can still be answered: its connection is the
- * one that is up. If not, bearerbox sends it again. */
-static bool still_ours(struct box *b, const struct held *h)
+/* Whether a held message is to be answered now: it was stored, and its
+ * connection is the one that is up (if not, bearerbox sends it again).
+ * One that was not stored is not acknowledged: bearerbox keeps it. If the
+ * store refuses every write, the connection is closed once the answers
+ * queued so far are written, and opened again once it takes writes
+ * (start_connect); if that message failed alone, bearerbox is asked for
+ * it again after REDELIVER_AFTER. */
+static bool answerable(struct box *b, const struct held *h, int rc)
 {
-	return b->state == BOX_UP && h->generation == b->generation;
+	if (b->state != BOX_UP || h->generation != b->generation)
+		return false;
+	if (rc == 0) {
+		b->backoff = BACKOFF_FIRST; /* the connection works: a later one is tried soon */
+		return true;
+	}
+	b->d->metrics.store_errors++;
+	log_msg(LOG_LEVEL_ERROR, "box_not_stored", "id=%s held=bearerbox", h->id);
+	if (batch_degraded(&b->d->batch))
+		close_soon(b, "store_error");
+	else if (!ev_is_active(&b->redeliver))
+		ev_timer_start(b->d->loop, &b->redeliver);
+	return false;
 }
 
 static void send_mt(struct box *b, const struct box_mt *mt, int sms_type,
@@ -338,13 +414,7 @@ static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
 {
 	struct box *b = d->box;
 	struct held *h = waiter;
-	if (!still_ours(b, h)) {
-		free_held(h);
-		return;
-	}
-	if (rc < 0) {
-		d->metrics.store_errors++;
-		disconnect(b, "store_error"); /* no ack: bearerbox keeps it */
+	if (!answerable(b, h, rc)) {
 		free_held(h);
 		return;
 	}
@@ -356,30 +426,27 @@ static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
 		out->repeat ? (taken ? "reply_taken" : "reply_again")
 		: out->key  ? out->key
 			    : "-");
-	char meta[96], dlr_url[256];
+	struct kannel_answer a;
+	if (channel_kannel_answer(d, &h->wire, out, true, &a) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "box_reply", "id=%s reason=meta_too_long", h->id);
+		a.send = false; /* stored, but no page can carry it: as on /kannel/mo */
+	}
 	struct box_mt reply = {.to = h->sender,
 			       .from = h->receiver,
 			       .smsc = h->smsc[0] ? h->smsc : NULL,
 			       .text = out->text.data,
 			       .len = out->text.len,
-			       .ucs2 = out->ucs2};
-	if (h->wire.ussd.present) {
-		if (channel_kannel_meta(d->cfg, &h->wire, out, meta, sizeof meta) == 0)
-			reply.meta = meta;
-		/* a confirmation's last page: its failure owes an SMS (fallback.h) */
-		if (out->confirm_id &&
-		    outbox_dlr_query(d->outbox, OUTBOX_REPORT_REPLY, out->confirm_id, dlr_url,
-				     sizeof dlr_url) > 0) {
-			reply.dlr_url = dlr_url;
-			reply.dlr_mask = 18;
-		}
-	}
+			       .ucs2 = out->ucs2,
+			       .meta = a.meta,
+			       .dlr_url = a.dlr_url,
+			       .dlr_mask = a.dlr_mask};
 	char reply_id[BOX_UUID_LEN + 1];
-	if (!h->wire.abort && out->text.len && !taken) {
+	if (a.send && out->text.len && !taken) {
 		send_mt(b, &reply, BOX_MT_REPLY, reply_id);
-		if (reply_id[0])
+		if (reply_id[0]) {
 			boxreply_sent(b->replies, reply_id, h->id);
-		d->metrics.box[METRICS_BOX_REPLIES]++;
+			d->metrics.box[METRICS_BOX_REPLIES]++;
+		}
 	}
 	send_ack(b, h->id, BOX_ACK_SUCCESS);
 	free_held(h);
@@ -391,13 +458,7 @@ static void answer_report(struct daemon *d, void *waiter, const void *wire, int 
 	struct box *b = d->box;
 	struct held *h = waiter;
 	const enum metrics_dlr *metric = wire;
-	if (!still_ours(b, h)) {
-		free_held(h);
-		return;
-	}
-	if (rc < 0) {
-		d->metrics.store_errors++;
-		disconnect(b, "store_error");
+	if (!answerable(b, h, rc)) {
 		free_held(h);
 		return;
 	}
@@ -437,11 +498,13 @@ static void take_mo(struct box *b, const struct box_sms *sms)
 	static char utf8[KANNEL_UTF8_SIZE]; /* loop thread only */
 	struct mo_fields fields;
 	char session[8];
-	const char *why = "bad USSD meta-data";
+	const char *why = NULL;
 	struct kannel_mo mo;
 	struct inbound in;
-	if (read_mo(sms, h, &fields, &mo, &why) < 0 ||
-	    channel_kannel_inbound(b->cfg, &mo, &in, utf8, session, &h->wire) < 0) {
+	if (read_mo(sms, h, &fields, &mo, &why) == 0 &&
+	    channel_kannel_inbound(b->d->cfg, &mo, &in, utf8, session, &h->wire) < 0)
+		why = "bad USSD meta-data";
+	if (why) {
 		refuse(b, sms->id, "mo", why);
 		free_held(h);
 		return;
@@ -476,10 +539,14 @@ static void take_report(struct box *b, const struct box_sms *sms)
 		refused = dlr_read(b->d, &f, &r);
 	}
 	b->d->metrics.box[METRICS_BOX_REPORTS]++;
-	struct held *h = refused ? NULL : new_held(b, sms->id);
-	if (!h) { /* not ours, or no memory: nothing to keep */
-		dlr_ignored(b->d, refused ? refused : "out_of_memory");
+	if (refused) { /* not ours: nothing to keep */
+		dlr_ignored(b->d, refused);
 		send_ack(b, sms->id, BOX_ACK_SUCCESS);
+		return;
+	}
+	struct held *h = new_held(b, sms->id);
+	if (!h) {
+		disconnect(b, "out_of_memory"); /* bearerbox sends it again */
 		return;
 	}
 	enum metrics_dlr metric = r.type->metric;
@@ -594,22 +661,34 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 
 /* --- MTs ------------------------------------------------------------------ */
 
+/* Queues mt with a fresh UUID in id; id is "" if it could not be (the
+ * text is not UTF-8, no memory, not connected). */
 static void send_mt(struct box *b, const struct box_mt *mt, int sms_type, char id[BOX_UUID_LEN + 1])
 {
 	struct box_msg m = {.type = BOX_SMS};
 	box_uuid_new(id);
 	box_sms_init(&m.sms, id);
+	const char *text = mt->text ? mt->text : "";
+	if (!utf8_valid(text, mt->len)) {
+		log_msg(LOG_LEVEL_ERROR, "box_mt", "reason=not_utf8");
+		id[0] = '\0';
+		return;
+	}
 	unsigned char *ucs2 = NULL;
-	struct box_str text = {mt->text ? mt->text : "", (int32_t)mt->len};
+	long len = (long)mt->len;
 	if (mt->ucs2) { /* bearerbox wants UTF-16BE for UCS-2 */
-		long n = (ucs2 = malloc(2 * mt->len + 2))
-			     ? utf8_to_utf16be(mt->text, mt->len, ucs2, 2 * mt->len + 2)
-			     : -1;
-		text = (struct box_str){(const char *)ucs2, (int32_t)(n < 0 ? 0 : n)};
+		ucs2 = malloc(2 * mt->len + 2);
+		len = ucs2 ? utf8_to_utf16be(text, mt->len, ucs2, 2 * mt->len + 2) : -1;
+		text = (const char *)ucs2;
+	}
+	if (len < 0 || len > BOX_FRAME_MAX) {
+		free(ucs2);
+		id[0] = '\0';
+		return;
 	}
 	m.sms.sender = box_str(mt->from);
 	m.sms.receiver = box_str(mt->to);
-	m.sms.msgdata = text;
+	m.sms.msgdata = (struct box_str){text, (int32_t)len};
 	m.sms.time = (int32_t)clock_now(b->d->loop);
 	m.sms.smsc_id = box_str(mt->smsc);
 	m.sms.sms_type = sms_type;
@@ -666,6 +745,8 @@ struct box *box_new(struct daemon *d, char *err, size_t err_size)
 	b->io.data = b;
 	ev_init(&b->retry, on_retry);
 	b->retry.data = b;
+	ev_timer_init(&b->redeliver, on_redeliver, REDELIVER_AFTER, 0.0);
+	b->redeliver.data = b;
 	ev_prepare_init(&b->flusher, on_flush);
 	b->flusher.data = b;
 	ev_prepare_start(d->loop, &b->flusher); /* after the batch's (EV_MAXPRI) */
@@ -679,6 +760,7 @@ void box_quiesce(struct box *b)
 		return;
 	b->quiescing = true;
 	ev_timer_stop(b->d->loop, &b->retry);
+	ev_timer_stop(b->d->loop, &b->redeliver);
 	if (b->state == BOX_UP)
 		watch(b, b->out_sent < b->out.len ? EV_WRITE : 0);
 	else
@@ -694,6 +776,7 @@ void box_free(struct box *b)
 		flush_out(b); /* the last acknowledgements, if the socket takes them */
 	disconnect(b, "stopping");
 	ev_timer_stop(b->d->loop, &b->retry);
+	ev_timer_stop(b->d->loop, &b->redeliver);
 	ev_prepare_stop(b->d->loop, &b->flusher);
 	buf_cleanup(&b->in);
 	buf_cleanup(&b->out);

@@ -46,6 +46,10 @@ void box_quiesce(struct box *b);
 /* True while connected and identified (NULL: no box). */
 bool box_up(const struct box *b);
 
+/* For /health: "connected", "connecting", "waiting" (for the next try),
+ * or "off" (NULL: no box). */
+const char *box_status(const struct box *b);
+
 /* An MT chabar sends first. */
 struct box_mt {
 	const char *to, *from; /* numbers as Kannel takes them */

@@ -41,10 +41,23 @@ struct kannel_wire {
 int channel_kannel_inbound(const struct cfg *cfg, const struct kannel_mo *mo, struct inbound *in,
 			   char *utf8, char session[8], struct kannel_wire *wire);
 
-/* The meta-data of the answer to a USSD step over SMPP: the session goes
- * on or ends. 0, or -1 if it does not fit size. */
-int channel_kannel_meta(const struct cfg *cfg, const struct kannel_wire *wire,
-			const struct inbound_outcome *out, char *meta, size_t size);
+/* What the answer to a Kannel message carries besides its text. */
+struct kannel_answer {
+	bool send;           /* false: nothing goes back (the network ended the session) */
+	const char *meta;    /* USSD over SMPP: the meta-data that continues or ends
+			      * the session; NULL for an SMS */
+	const char *dlr_url; /* a confirmation's last page: where Kannel reports its
+			      * failure (fallback.h), with dlr_mask; NULL: no report */
+	int dlr_mask;
+	char meta_buf[96], dlr_buf[512];
+};
+
+/* The answer's meta-data and report for a committed message; the
+ * dlr-url as the box carries it (outbox_dlr_query) if box, else as
+ * smsbox takes it. 0, or -1 if the meta-data does not fit (it cannot be
+ * answered). */
+int channel_kannel_answer(struct daemon *d, const struct kannel_wire *wire,
+			  const struct inbound_outcome *out, bool box, struct kannel_answer *a);
 
 /* The request's fields: the query string, then a form body, or a raw body
  * as Kannel's post-url sends it (its X-Kannel-* headers as fields). 0 or

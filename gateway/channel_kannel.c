@@ -14,43 +14,56 @@
 
 _Static_assert(sizeof(struct kannel_wire) <= BATCH_WIRE_MAX, "raise BATCH_WIRE_MAX");
 
-int channel_kannel_meta(const struct cfg *cfg, const struct kannel_wire *wire,
-			const struct inbound_outcome *out, char *meta, size_t size)
+int channel_kannel_answer(struct daemon *d, const struct kannel_wire *wire,
+			  const struct inbound_outcome *out, bool box, struct kannel_answer *a)
 {
-	int op = (int)(out->waiting ? cfg->smpp_op_continue : cfg->smpp_op_end);
-	return kannel_meta_reply(&wire->ussd, op, meta, size);
+	*a = (struct kannel_answer){.send = !wire->abort};
+	if (!wire->ussd.present || wire->abort)
+		return 0;
+	int op = (int)(out->waiting ? d->cfg->smpp_op_continue : d->cfg->smpp_op_end);
+	if (kannel_meta_reply(&wire->ussd, op, a->meta_buf, sizeof a->meta_buf) < 0)
+		return -1;
+	a->meta = a->meta_buf;
+	/* a confirmation's last page: if the network does not deliver it,
+	 * Kannel says so (undeliverable or rejected) and it goes by SMS */
+	int n = !out->confirm_id ? -1
+		: box            ? outbox_dlr_query(d->outbox, OUTBOX_REPORT_REPLY, out->confirm_id,
+						    a->dlr_buf, sizeof a->dlr_buf)
+		      : outbox_dlr_url(d->outbox, OUTBOX_REPORT_REPLY, out->confirm_id, a->dlr_buf,
+				       sizeof a->dlr_buf);
+	if (n > 0) {
+		a->dlr_url = a->dlr_buf;
+		a->dlr_mask = 18;
+	}
+	return 0;
 }
 
 static void answer(struct daemon *d, void *ex, const void *wire_bytes, int rc,
 		   const struct inbound_outcome *out)
 {
-	const struct kannel_wire *wire = wire_bytes;
 	if (!channel_settled(d, ex, rc, out))
 		return; /* Kannel will try again */
+	struct kannel_answer a;
+	if (channel_kannel_answer(d, wire_bytes, out, false, &a) < 0) {
+		http_log_field(ex, "reason=meta_too_long");
+		http_reply_text(ex, 500, "cannot write the USSD meta-data\n");
+		return;
+	}
+	if (!a.send) {
+		http_reply(ex, 200, "text/plain; charset=UTF-8", "", 0, NULL, 0);
+		return;
+	}
 	/* Kannel sends anything but GSM 7-bit intact only when told UCS-2 and
 	 * given the charset (FIELD-NOTES: "Replies in Cyrillic"). */
 	struct http_header headers[4] = {{"X-Kannel-Coding", "2"}};
 	size_t header_count = out->ucs2 ? 1 : 0;
-	char meta[96], dlr_url[512];
-	if (wire->abort) {
-		http_reply(ex, 200, "text/plain; charset=UTF-8", "", 0, NULL, 0);
-		return;
-	}
-	if (wire->ussd.present) {
-		if (channel_kannel_meta(d->cfg, wire, out, meta, sizeof meta) < 0) {
-			http_log_field(ex, "reason=meta_too_long");
-			http_reply_text(ex, 500, "cannot write the USSD meta-data\n");
-			return;
-		}
-		headers[header_count++] = (struct http_header){"X-Kannel-Meta-Data", meta};
-		/* a confirmation's last page: if the network does not deliver
-		 * it, Kannel says so and it goes by SMS (fallback.h) */
-		if (out->confirm_id &&
-		    outbox_dlr_url(d->outbox, OUTBOX_REPORT_REPLY, out->confirm_id, dlr_url,
-				   sizeof dlr_url) > 0) {
-			headers[header_count++] = (struct http_header){"X-Kannel-DLR-Mask", "18"};
-			headers[header_count++] = (struct http_header){"X-Kannel-DLR-Url", dlr_url};
-		}
+	char mask[16];
+	if (a.meta)
+		headers[header_count++] = (struct http_header){"X-Kannel-Meta-Data", a.meta};
+	if (a.dlr_url) {
+		snprintf(mask, sizeof mask, "%d", a.dlr_mask);
+		headers[header_count++] = (struct http_header){"X-Kannel-DLR-Mask", mask};
+		headers[header_count++] = (struct http_header){"X-Kannel-DLR-Url", a.dlr_url};
 	}
 	http_reply(ex, 200, "text/plain; charset=UTF-8", out->text.data ? out->text.data : "",
 		   out->text.len, headers, header_count);

@@ -34,10 +34,7 @@ static void health(void *ctx, struct http_exchange *ex)
 			 "\"in_flight\":%u,\"box\":\"%s\"}\n",
 			 ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
 			 db_ok ? "ok" : "error", disk_ok ? "ok" : "low", (long long)disk_free,
-			 http_active_requests(d->http),
-			 !d->box          ? "off"
-			 : box_up(d->box) ? "connected"
-					  : "connecting");
+			 http_active_requests(d->http), box_status(d->box));
 	http_reply(ex, ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
 }
 

@@ -15,7 +15,8 @@
 #    row, and exactly N replies received by fakesmsc.
 # 2. bearerbox with store-type = spool, killed with SIGKILL under load and
 #    started again: every MO its spool held at the kill is stored after
-#    the restart, none twice, and each stored MO is answered once.
+#    the restart, none twice, and each stored MO is answered, once but for
+#    the replies bearerbox itself delivers again from its spool.
 # TAP output; every process stopped by PID.
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,14 +37,15 @@ replies() {
     cat "$@" 2>/dev/null | grep -ac ' Got message [0-9]*: '
 }
 
-# settle SECONDS FILE...: until the replies stop coming (no new one for
-# 3 s) or all N arrived; at most SECONDS.
+stored() { sql "select count(*) from messages where direction = 'in'"; }
+
+# settle SECONDS FILE...: until neither the MOs stored nor the replies
+# fakesmsc received (by its logs FILE...) change for 3 s; at most SECONDS.
 settle() {
-    local end=$((SECONDS + $1)) last=-1 still=0 now
+    local end=$((SECONDS + $1)) last= still=0 now
     shift
     while ((SECONDS < end)); do
-        now=$(replies "$@")
-        ((now >= N)) && [ "$(sql "select count(*) from messages where direction = 'in'")" -ge "$now" ] && return 0
+        now="$(replies "$@") $(stored)"
         if [ "$now" = "$last" ]; then ((++still >= 30)) && return 0; else still=0; fi
         last=$now
         sleep 0.1
@@ -86,8 +88,7 @@ for _ in 1 2 3 4; do
 done
 is "$kills" 4 "chabard killed with SIGKILL four times under load, started again each time"
 settle 180 "$T/load.out"
-stored=$(sql "select count(*) from messages where direction = 'in'")
-is "$stored" "$N" "every MO bearerbox received is stored"
+is "$(stored)" "$N" "every MO bearerbox received is stored"
 is "$(sql "select count(distinct network_id) from messages where direction = 'in'")" "$N" \
     "once: one row per UUID"
 is "$(sql "select count(*) from messages m where direction = 'in' and exists
@@ -103,13 +104,13 @@ stop_load() {
     pid=$(stack_pid load) && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 }
 stop_load
-before=$(sql "select count(*) from messages where direction = 'in'")
+before=$(stored)
 : >"$T/load2.out"
 stack_spawn load2 INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$N" -v 0 \
     "+996555000011 384 text HELP" "+996555000012 384 text CHECKIN"
 want=$((before + N / 4 + RANDOM % (N / 4)))
 end=$((SECONDS + 120))
-while (($(sql "select count(*) from messages where direction = 'in'") < want && SECONDS < end)); do
+while (($(stored) < want && SECONDS < end)); do
     sleep 0.05
 done
 bb=$(stack_pid bearerbox)
@@ -123,15 +124,22 @@ find "$T/spool" -type f | while read -r f; do
     [ "$(tail -c +9 "$f" | head -c 1)" = + ] && basename "$f"
 done | sort -u >"$T/spooled"
 pid=$(stack_pid load2) && wait "$pid" 2>/dev/null # fakesmsc goes with bearerbox
-ok 0 "bearerbox killed with SIGKILL under load, $(wc -l <"$T/spooled") MOs in its spool"
+(($(wc -l <"$T/spooled") > 0))
+ok $? "bearerbox killed with SIGKILL under load, $(wc -l <"$T/spooled") MOs in its spool"
 start_bearerbox && wait_box 30 && start_fakesmsc
 ok $? "bearerbox started again; chabard reconnects by itself; a phone reconnects"
 settle 120 "$T/load2.out" "$T/fakesmsc.log"
 sql "select network_id from messages where direction = 'in'" | sort >"$T/stored"
 is "$(comm -23 "$T/spooled" "$T/stored" | wc -l)" 0 "every MO of the spool is stored after the restart"
 is "$(sort "$T/stored" | uniq -d | wc -l)" 0 "none twice"
-stored=$(wc -l <"$T/stored")
-is "$(($(replies "$T/load.out" "$T/load2.out" "$T/fakesmsc.log")))" "$stored" \
-    "every stored MO answered once: as many replies as MOs ($stored)"
+# Answered once, but for bearerbox's own window: a reply it delivered to
+# the SMSC in the instant before the kill is still in its spool, and it
+# delivers it again after the restart (its store is at-least-once for
+# MTs too). chabard adds none: a repeat whose reply bearerbox took is
+# not answered again (boxreply.h).
+count=$(wc -l <"$T/stored")
+got=$(replies "$T/load.out" "$T/load2.out" "$T/fakesmsc.log")
+((got >= count && got <= count + 3))
+ok $? "every stored MO answered, once but for bearerbox's own redelivery: $got replies for $count MOs"
 
 tap_done
