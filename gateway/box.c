@@ -33,6 +33,9 @@
 #define KEEPALIVE_PROBE 10
 #define KEEPALIVE_COUNT 3
 #define FIELD_MAX       512 /* a field other than the text, as a C string */
+#define AGAIN_MAX       256 /* replies bearerbox could not take, waiting to go again */
+#define AGAIN_AFTER     1.0 /* seconds before they go again */
+#define AGAIN_TRIES     3   /* times a reply is written at most */
 
 enum box_state { BOX_DOWN, BOX_CONNECTING, BOX_UP };
 
@@ -57,7 +60,10 @@ struct box {
 		struct outbox_sent sent;
 	} * pending; /* the outbox's MTs bearerbox has not acknowledged */
 	unsigned pending_count;
-	struct boxreply *replies; /* which replies bearerbox took */
+	struct boxreply *replies;              /* which replies bearerbox took */
+	struct boxreply_sent again[AGAIN_MAX]; /* replies to send again (failed_tmp) */
+	unsigned again_count;
+	ev_timer again_timer;
 };
 
 /* A message applied in the batch, until its commit is answered: what its
@@ -84,10 +90,16 @@ const char *box_status(const struct box *b)
 
 /* --- the connection ------------------------------------------------------ */
 
+/* One of the box's one-shot timers, due in seconds. */
+static void start_timer(struct box *b, ev_timer *w, double seconds)
+{
+	ev_timer_set(w, seconds, 0.0);
+	ev_timer_start(b->d->loop, w);
+}
+
 static void arm_retry(struct box *b)
 {
-	ev_timer_set(&b->retry, b->backoff, 0.0);
-	ev_timer_start(b->d->loop, &b->retry);
+	start_timer(b, &b->retry, b->backoff);
 	b->backoff = b->backoff * 2 < BACKOFF_MAX ? b->backoff * 2 : BACKOFF_MAX;
 }
 
@@ -270,8 +282,7 @@ static void start_connect(struct box *b)
 		disconnect(b, "connect_failed");
 		return;
 	}
-	ev_timer_set(&b->retry, CONNECT_TIMEOUT, 0.0);
-	ev_timer_start(b->d->loop, &b->retry);
+	start_timer(b, &b->retry, CONNECT_TIMEOUT);
 	watch(b, EV_WRITE);
 }
 
@@ -401,7 +412,7 @@ static bool answerable(struct box *b, const struct held *h, int rc)
 	if (batch_degraded(&b->d->batch))
 		close_soon(b, "store_error");
 	else if (!ev_is_active(&b->redeliver))
-		ev_timer_start(b->d->loop, &b->redeliver);
+		start_timer(b, &b->redeliver, REDELIVER_AFTER);
 	return false;
 }
 
@@ -442,9 +453,11 @@ static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
 			       .dlr_mask = a.dlr_mask};
 	char reply_id[BOX_UUID_LEN + 1];
 	if (a.send && out->text.len && !taken) {
+		size_t at = b->out.len;
 		send_mt(b, &reply, BOX_MT_REPLY, reply_id);
 		if (reply_id[0]) {
-			boxreply_sent(b->replies, reply_id, h->id);
+			boxreply_sent(b->replies, reply_id, h->id, b->out.data + at,
+				      b->out.len - at, 1);
 			d->metrics.box[METRICS_BOX_REPLIES]++;
 		}
 	}
@@ -563,10 +576,47 @@ static void take_ack(struct box *b, const char *id, int nack)
 		outbox_box_answer(b->d->outbox, &sent, nack);
 		return;
 	}
-	/* a reply's: bearerbox may still refuse to route it */
-	bool taken = nack == BOX_ACK_SUCCESS || nack == BOX_ACK_BUFFERED;
-	if (boxreply_acked(b->replies, id, taken) && !taken)
-		log_msg(LOG_LEVEL_WARN, "box_reply_refused", "id=%s nack=%d", id, nack);
+	/* a reply's: bearerbox may refuse to route it, or take it later */
+	struct boxreply_sent again;
+	switch (boxreply_acked(b->replies, id, nack, &again)) {
+	case BOXREPLY_AGAIN:
+		if (b->again_count < AGAIN_MAX && again.tries < AGAIN_TRIES) {
+			b->again[b->again_count++] = again;
+			if (!ev_is_active(&b->again_timer))
+				start_timer(b, &b->again_timer, AGAIN_AFTER);
+			break;
+		}
+		free(again.frame);
+		log_msg(LOG_LEVEL_ERROR, "box_reply_lost", "id=%s mo=%s tries=%d", id, again.mo,
+			again.tries);
+		break;
+	case BOXREPLY_REFUSED:
+		log_msg(LOG_LEVEL_ERROR, "box_reply_refused", "id=%s nack=%d", id, nack);
+		break;
+	default: break;
+	}
+}
+
+/* The replies bearerbox could not take for a moment, written again as
+ * they were (the same UUID: bearerbox did not keep them). */
+static void on_again(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct box *b = w->data;
+	if (b->state != BOX_UP) {
+		start_timer(b, w, AGAIN_AFTER); /* until a connection is up again */
+		return;
+	}
+	unsigned count = b->again_count;
+	b->again_count = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct boxreply_sent *s = &b->again[i];
+		if (buf_append(&b->out, s->frame, s->len) == 0)
+			boxreply_sent(b->replies, s->mt, s->mo, s->frame, s->len, s->tries + 1);
+		else
+			log_msg(LOG_LEVEL_ERROR, "box_reply_lost", "id=%s mo=%s reason=no_room",
+				s->mt, s->mo);
+		free(s->frame);
+	}
 }
 
 static void take(struct box *b, const struct box_msg *m)
@@ -745,8 +795,10 @@ struct box *box_new(struct daemon *d, char *err, size_t err_size)
 	b->io.data = b;
 	ev_init(&b->retry, on_retry);
 	b->retry.data = b;
-	ev_timer_init(&b->redeliver, on_redeliver, REDELIVER_AFTER, 0.0);
+	ev_init(&b->redeliver, on_redeliver);
 	b->redeliver.data = b;
+	ev_init(&b->again_timer, on_again);
+	b->again_timer.data = b;
 	ev_prepare_init(&b->flusher, on_flush);
 	b->flusher.data = b;
 	ev_prepare_start(d->loop, &b->flusher); /* after the batch's (EV_MAXPRI) */
@@ -777,7 +829,10 @@ void box_free(struct box *b)
 	disconnect(b, "stopping");
 	ev_timer_stop(b->d->loop, &b->retry);
 	ev_timer_stop(b->d->loop, &b->redeliver);
+	ev_timer_stop(b->d->loop, &b->again_timer);
 	ev_prepare_stop(b->d->loop, &b->flusher);
+	for (unsigned i = 0; i < b->again_count; i++)
+		free(b->again[i].frame);
 	buf_cleanup(&b->in);
 	buf_cleanup(&b->out);
 	free(b->pending);
