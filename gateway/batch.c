@@ -197,6 +197,11 @@ int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx
 	return STORE_ERROR;
 }
 
+bool batch_failed(const struct batch *b)
+{
+	return b->failing;
+}
+
 bool batch_degraded(struct batch *b)
 {
 	if (b->failing && b->count == 0 && store_probe_write(b->d->store) == 0)

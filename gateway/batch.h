@@ -91,4 +91,8 @@ int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx
  * open, fails too. A commit that succeeds ends it. */
 bool batch_degraded(struct batch *b);
 
+/* True if the last batch failed as a whole (its transaction could not
+ * begin or commit): what batch_degraded() would probe, without a write. */
+bool batch_failed(const struct batch *b);
+
 #endif

@@ -24,6 +24,7 @@
 #define BACKOFF_FIRST   1.0   /* bearerbox takes about one box connection a second */
 #define CONNECT_TIMEOUT 10.0  /* seconds for bearerbox to accept */
 #define REDELIVER_AFTER 10.0  /* seconds before what failed alone is asked for again */
+#define CLOSE_DEADLINE  2.0   /* seconds a closing connection waits for its MTs' acks */
 #define USER_TIMEOUT_MS 60000 /* bytes unacknowledged this long: bearerbox is gone */
 #define BACKOFF_MAX     10.0
 #define READ_CHUNK      (64 * 1024)
@@ -50,7 +51,8 @@ struct box {
 	unsigned generation; /* of the connection: an answer for an older one is dropped */
 	ev_io io;
 	ev_timer retry;     /* the next connect; while connecting, its deadline */
-	ev_timer redeliver; /* a message not stored: bearerbox is asked for it again */
+	ev_timer redeliver; /* a message not stored: bearerbox is asked for it again;
+			     * while closing, the close's deadline */
 	ev_prepare flusher; /* what was queued in a loop turn, written before it sleeps */
 	double backoff;
 	struct buf in, out;
@@ -79,7 +81,7 @@ static void start_connect(struct box *b);
 
 bool box_up(const struct box *b)
 {
-	return b && b->state == BOX_UP;
+	return b && b->state == BOX_UP && !b->closing;
 }
 
 const char *box_status(const struct box *b)
@@ -121,6 +123,8 @@ static void disconnect(struct box *b, const char *why)
 	b->generation++;
 	b->closing = NULL;
 	b->want_write = false;
+	if (b->out.data)
+		sodium_memzero(b->out.data, b->out.len);
 	b->in.len = b->out.len = b->out_sent = 0;
 	b->in.overflowed = b->in.out_of_memory = b->out.overflowed = b->out.out_of_memory = false;
 	b->d->metrics.box[METRICS_BOX_DISCONNECTED]++;
@@ -151,14 +155,16 @@ static void drop_written(struct box *b)
 {
 	if (!b->out_sent)
 		return;
-	sodium_memzero(b->out.data, b->out_sent);
-	memmove(b->out.data, b->out.data + b->out_sent, b->out.len - b->out_sent);
-	b->out.len -= b->out_sent;
+	size_t left = b->out.len - b->out_sent;
+	memmove(b->out.data, b->out.data + b->out_sent, left);
+	sodium_memzero(b->out.data + left, b->out_sent); /* what was there before */
+	b->out.len = left;
 	b->out_sent = 0;
 }
 
 /* Writes what is queued; what the socket does not take waits for it.
- * Once all is written, a connection being closed is closed. */
+ * A connection being closed is closed once all is written and bearerbox
+ * has answered for the outbox's MTs (or the close's deadline passed). */
 static void flush_out(struct box *b)
 {
 	while (b->out_sent < b->out.len) {
@@ -177,7 +183,7 @@ static void flush_out(struct box *b)
 		b->out_sent += (size_t)n;
 	}
 	drop_written(b);
-	if (b->closing)
+	if (b->closing && b->pending_count == 0)
 		disconnect(b, b->closing);
 	else
 		watch(b, EV_READ);
@@ -191,11 +197,16 @@ static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 /* The connection is to be closed, once what is queued is written (the
- * answers of messages that were stored). */
+ * answers of messages that were stored) and the outbox's MTs answered
+ * for, CLOSE_DEADLINE at most. Meanwhile no MO or report is taken (they
+ * stay with bearerbox) and no MT pushed (box_up). */
 static void close_soon(struct box *b, const char *why)
 {
-	if (!b->closing)
-		b->closing = why;
+	if (b->closing)
+		return;
+	b->closing = why;
+	ev_timer_stop(b->d->loop, &b->redeliver);
+	start_timer(b, &b->redeliver, CLOSE_DEADLINE);
 }
 
 /* Queues one message, written before the loop sleeps: so the answers of
@@ -315,10 +326,10 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 static void on_redeliver(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct box *b = w->data;
-	if (b->state == BOX_UP) {
+	if (b->state == BOX_UP && b->closing)
+		disconnect(b, b->closing); /* the close's deadline */
+	else if (b->state == BOX_UP)
 		close_soon(b, "redeliver_unstored");
-		flush_out(b);
-	}
 }
 
 /* --- what bearerbox sends -------------------------------------------------- */
@@ -409,7 +420,7 @@ static bool answerable(struct box *b, const struct held *h, int rc)
 	}
 	b->d->metrics.store_errors++;
 	log_msg(LOG_LEVEL_ERROR, "box_not_stored", "id=%s held=bearerbox", h->id);
-	if (batch_degraded(&b->d->batch))
+	if (batch_failed(&b->d->batch)) /* start_connect probes before it connects again */
 		close_soon(b, "store_error");
 	else if (!ev_is_active(&b->redeliver))
 		start_timer(b, &b->redeliver, REDELIVER_AFTER);
@@ -418,6 +429,8 @@ static bool answerable(struct box *b, const struct held *h, int rc)
 
 static void send_mt(struct box *b, const struct box_mt *mt, int sms_type,
 		    char id[BOX_UUID_LEN + 1]);
+
+static void forget_again(struct box *b, const char *mo);
 
 /* After the commit: the reply, then the acknowledgement, in one write. */
 static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
@@ -432,6 +445,8 @@ static void answer_mo(struct daemon *d, void *waiter, const void *wire, int rc,
 	channel_count(d, out);
 	/* a repeat whose reply bearerbox has: acknowledged, not answered twice */
 	bool taken = out->repeat && boxreply_taken(b->replies, h->id);
+	if (out->repeat)
+		forget_again(b, h->id);
 	log_msg(LOG_LEVEL_INFO, "box_mo", "id=%s from=%s %s=%s", h->id,
 		out->from[0] ? out->from : "-", out->repeat ? "repeat" : "key",
 		out->repeat ? (taken ? "reply_taken" : "reply_again")
@@ -602,20 +617,34 @@ static void take_ack(struct box *b, const char *id, int nack)
 static void on_again(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct box *b = w->data;
-	if (b->state != BOX_UP) {
-		start_timer(b, w, AGAIN_AFTER); /* until a connection is up again */
-		return;
-	}
-	unsigned count = b->again_count;
-	b->again_count = 0;
-	for (unsigned i = 0; i < count; i++) {
-		struct boxreply_sent *s = &b->again[i];
-		if (buf_append(&b->out, s->frame, s->len) == 0)
-			boxreply_sent(b->replies, s->mt, s->mo, s->frame, s->len, s->tries + 1);
-		else
-			log_msg(LOG_LEVEL_ERROR, "box_reply_lost", "id=%s mo=%s reason=no_room",
-				s->mt, s->mo);
+	unsigned sent = 0;
+	while (box_up(b) && sent < b->again_count) {
+		struct boxreply_sent *s = &b->again[sent];
+		if (buf_append(&b->out, s->frame, s->len) < 0) {
+			disconnect(b, "bearerbox_not_reading"); /* the rest waits for the next */
+			break;
+		}
+		boxreply_sent(b->replies, s->mt, s->mo, s->frame, s->len, s->tries + 1);
 		free(s->frame);
+		sent++;
+	}
+	b->again_count -= sent;
+	memmove(b->again, b->again + sent, b->again_count * sizeof *b->again);
+	if (b->again_count) /* until a connection is up again */
+		start_timer(b, w, AGAIN_AFTER);
+}
+
+/* A repeat is answered afresh: a copy of its reply waiting to go again
+ * would be a second answer. */
+static void forget_again(struct box *b, const char *mo)
+{
+	for (unsigned i = 0; i < b->again_count;) {
+		if (strcmp(b->again[i].mo, mo) != 0) {
+			i++;
+			continue;
+		}
+		free(b->again[i].frame);
+		b->again[i] = b->again[--b->again_count];
 	}
 }
 
@@ -623,6 +652,8 @@ static void take(struct box *b, const struct box_msg *m)
 {
 	switch (m->type) {
 	case BOX_SMS:
+		if (b->closing)
+			break; /* not acknowledged: bearerbox sends it again */
 		if (m->sms.sms_type == BOX_MO)
 			take_mo(b, &m->sms);
 		else if (m->sms.sms_type == BOX_REPORT_MO)

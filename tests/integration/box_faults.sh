@@ -31,7 +31,7 @@ sql() { stack_sql "$@"; }
 stored() { sql "select count(*) from messages where direction = 'in'"; }
 stored_is() { [ "$(stored)" = "$1" ]; }
 
-tap_plan 15
+tap_plan 16
 
 missing=$(stack_missing "$CHABARD")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -41,20 +41,29 @@ start_kannel && start_chabard "$T/chabar.conf" && start_fakesmsc ||
     bail "bearerbox, chabard (as its box) and fakesmsc start"
 ok 0 "bearerbox, chabard (as its box) and fakesmsc start"
 
-# --- the store refuses writes ----------------------------------------------------
-stack_db_lock || bail "the database locked by another process"
+# --- the store refuses writes, with a window full of MOs -------------------------
+# chabard away while 20 MOs queue at bearerbox, the database locked, chabard
+# back: bearerbox sends it all 20 at once
+pid=$(stack_pid chabard) && kill -TERM "$pid" && wait "$pid" 2>/dev/null
 before=$(mt_count)
-for i in 1 2 3; do send_mo "+99655500010$i" 384 HELP || bail "MO $i sent"; done
+for i in $(seq 10 29); do send_mo "+9965550001$i" 384 HELP || bail "MO $i sent"; done
+stack_db_lock || bail "the database locked by another process"
+mv "$T/chabard.out" "$T/chabard.out.0"
+STACK_VIA_BOX=0 start_chabard "$T/chabar.conf" || bail "chabard back" # it will not stay connected
 _stack_wait 15 "" "the refusal" grep -q 'event=box_disconnected reason=store_error' "$T/chabard.out"
 ok $? "a write refused: chabard closes the connection, saying why (store_error)"
+took=$(stack_curl -o /dev/null -w '%{time_total}' "http://127.0.0.1:$CHABAR_PORT/health")
+refusals=$(grep -c 'event=store_begin' "$T/chabard.out")
+awk -v t="$took" 'BEGIN { exit !(t < 1) }' && ((refusals <= 2))
+ok $? "the rest of the window is left with bearerbox: $refusals refused write(s), /health in ${took} s"
 sleep 4 # long enough for a tight loop to show
 is "$(stored)" 0 "nothing stored while the lock is held"
 waits=$(grep -o 'event=box_\(disconnected reason=store_error\|waiting reason=store_failing\) retry_s=[0-9]*' \
     "$T/chabard.out" | sed 's/.*retry_s=//' | tr '\n' ' ' | sed 's/ $//')
 like "$waits" '^1 2 4( 8)?$' "backing off, not a loop: waits of $waits s in 4 s"
 stack_db_unlock
-_stack_wait 30 "" "the MOs stored" stored_is 3
-is "$(stored)" 3 "the lock released: chabard connects again and bearerbox's three MOs are stored"
+_stack_wait 30 "" "the MOs stored" stored_is 20
+is "$(stored)" 20 "the lock released: chabard connects again and bearerbox's 20 MOs are stored"
 # mt_settled AFTER COUNT: the MTs since AFTER (an mt_count), once there
 # are COUNT and a second more brought no other
 mt_since() { echo $(($(mt_count) - MT_AFTER)); }
@@ -64,7 +73,7 @@ mt_settled() {
     _stack_wait 15 "" "the replies" mt_at_least "$2" && sleep 1
     mt_since
 }
-is "$(mt_settled "$before" 3)" 3 "each answered once"
+is "$(mt_settled "$before" 20)" 20 "each answered once"
 
 # --- one MO the store refuses --------------------------------------------------------
 stack_sql "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'POISON'
@@ -76,7 +85,7 @@ is "$(mt_settled "$before" 2)" 2 "the other two answered at once"
 like "$(cat "$T/chabard.out")" 'event=box_not_stored id=[0-9a-f-]{36} held=bearerbox' \
     "the refused one: not acknowledged, logged with its UUID"
 stack_sql "DROP TRIGGER poison"
-_stack_wait 30 "" "the refused MO again" stored_is 6
+_stack_wait 30 "" "the refused MO again" stored_is 23
 is "$(stack_sql "select count(*) from messages where direction = 'in' and text = 'POISON'")" 1 \
     "bearerbox asked for it again: stored once"
 is "$(mt_settled "$before" 3)" 3 "and answered once"
