@@ -11,6 +11,7 @@ packages="
   sqlite3 curl wrk clang-format clang-14 libclang-rt-14-dev tzdata groff-base
   kannel kannel-extras gettext tmux
   debhelper lintian systemd
+  postgresql-15 libpq-dev
 "
 # node and npm run the SMPP SMSC peer of the USSD tests (tests/smpp: npm ci
 # there).  Debian 12 has nodejs 18 and npm 9.  A nodejs from NodeSource
@@ -54,6 +55,14 @@ if [ -n "$missing" ]; then
     # system's stays off at boot too.
     if [ -d /run/systemd/system ]; then $sudo systemctl disable --now kannel >/dev/null 2>&1 || true; fi
     $sudo update-rc.d -f kannel disable >/dev/null 2>&1 || true
+    ;;
+  esac
+  case " $missing " in
+  *" postgresql-15 "*)
+    # the tests start their own clusters (tests/lib/pg.sh); the system's
+    # default one stays off at boot
+    if [ -d /run/systemd/system ]; then $sudo systemctl disable --now postgresql >/dev/null 2>&1 || true; fi
+    $sudo update-rc.d -f postgresql disable >/dev/null 2>&1 || true
     ;;
   esac
 else

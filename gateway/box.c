@@ -250,7 +250,9 @@ static void identify(struct box *b)
 	outbox_wake(b->d->outbox); /* rows that waited for the box */
 }
 
-static void keepalive(int fd)
+/* TCP keepalive (bearerbox never drops a silent box), a timeout for what
+ * it leaves unacknowledged, and no Nagle delay on the answers. */
+static void tune_socket(int fd)
 {
 	int on = 1, idle = KEEPALIVE_IDLE, probe = KEEPALIVE_PROBE, count = KEEPALIVE_COUNT;
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
@@ -278,7 +280,7 @@ static void start_connect(struct box *b)
 		arm_retry(b);
 		return;
 	}
-	keepalive(fd);
+	tune_socket(fd);
 	socklen_t len =
 	    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	b->fd = fd;
