@@ -490,6 +490,20 @@ static void free_fields(struct cfg *c)
 	free(c->dlr_url);
 }
 
+/* What one key alone cannot say: keys that need each other. */
+static void check_together(struct cfg_parse *p)
+{
+	const struct cfg *c = p->cfg;
+	if (c->sendsms_via != CFG_VIA_BOX)
+		return;
+	if (c->box_bearerbox.sa.ss_family == AF_UNSPEC)
+		diag_error(p->diag, p->name, 0, "[sendsms] via = box needs [box] bearerbox");
+	if (!c->sendsms_from || !*c->sendsms_from)
+		diag_error(
+		    p->diag, p->name, 0,
+		    "[sendsms] via = box needs [sendsms] from: the box sets the sender itself");
+}
+
 struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d)
 {
 	struct cfg *c = calloc(1, sizeof *c);
@@ -513,6 +527,8 @@ struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d)
 	if (first != 0 && d->errors == errors_before)
 		diag_error(d, name, first > 0 ? first : 0, "cannot parse");
 	apply_defaults(p);
+	if (d->errors == errors_before)
+		check_together(p);
 	free(p);
 	c->refs = 1;
 	if (d->errors != errors_before) {

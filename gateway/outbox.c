@@ -587,19 +587,8 @@ static int resume(void *ctx, void *arg)
 struct outbox *outbox_new(struct daemon *d, char *err, size_t err_size)
 {
 	err[0] = '\0';
-	const struct cfg *c = d->cfg;
-	bool via_box = c->sendsms_via == CFG_VIA_BOX;
-	if (via_box && c->box_bearerbox.sa.ss_family == AF_UNSPEC) {
-		snprintf(err, err_size, "[sendsms] via = box needs [box] bearerbox");
-		return NULL;
-	}
-	if (via_box && !*c->sendsms_from) {
-		snprintf(err, err_size,
-			 "[sendsms] via = box needs [sendsms] from: the box sets "
-			 "the sender itself");
-		return NULL;
-	}
-	if (!via_box && !*c->sendsms_url)
+	/* via = box comes with [box] bearerbox and [sendsms] from (cfg.c) */
+	if (d->cfg->sendsms_via != CFG_VIA_BOX && !*d->cfg->sendsms_url)
 		return NULL;
 	static bool curl_ready;
 	if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

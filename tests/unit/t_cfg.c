@@ -123,6 +123,14 @@ static void test_errors(void)
 	expect_error(KEY_LINE "[chabard]\nlisten = localhost:80\n", "is not a numeric IP address",
 		     "host names refused (no blocking DNS)");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1\n", "is not address:port", "no port");
+	expect_error(KEY_LINE "[box]\nbearerbox = bearerbox:13001\n", "is not a numeric IP address",
+		     "[box] bearerbox: a numeric address");
+	expect_error(KEY_LINE "[sendsms]\nvia = box\nfrom = 384\n",
+		     "t.conf: [sendsms] via = box needs [box] bearerbox",
+		     "the outbox through the box needs the box");
+	expect_error(KEY_LINE "[box]\nbearerbox = 127.0.0.1:13001\n[sendsms]\nvia = box\n",
+		     "needs [sendsms] from: the box sets the sender itself",
+		     "and a sender: bearerbox sets none");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1:70000\n", "is not a port number",
 		     "port out of range");
 	expect_error("[kannel]\nkey = short\n", "[kannel] key: is shorter than 16 characters",
