@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
+#include <netdb.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ struct cfg_key {
 };
 
 static int parse_address(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_peer(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_string(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_text(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_secret(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
@@ -91,7 +93,7 @@ static const struct cfg_key cfg_keys[] = {
     {"ussd", "smpp_op_answer", parse_uint, OFF(smpp_op_answer), "18", 0, 255, NULL, false},
     {"ussd", "smpp_op_continue", parse_uint, OFF(smpp_op_continue), "2", 0, 255, NULL, false},
     {"ussd", "smpp_op_end", parse_uint, OFF(smpp_op_end), "17", 0, 255, NULL, false},
-    {"box", "bearerbox", parse_address, OFF(box_bearerbox), "", 0, 0, NULL, true},
+    {"box", "bearerbox", parse_peer, OFF(box_bearerbox), "", 0, 0, NULL, true},
     {"box", "id", parse_text, OFF(box_id), "", 0, 0, NULL, true},
     {"sendsms", "via", parse_choice, OFF(sendsms_via), "http", 0, 0, via_names, true},
     {"sendsms", "url", parse_text, OFF(sendsms_url), "", 0, 0, NULL, true},
@@ -250,14 +252,33 @@ static int parse_choice(struct cfg *c, const struct cfg_key *k, const char *valu
 }
 
 /* address:port, numeric; "" only where the key may be off (no default). */
-static int parse_address(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
-			 size_t why_size)
+/* The first address host has (a name, resolved now: when the config is
+ * read, never in the loop's way later), with port. 0 or -1. */
+static int resolve(const char *host, unsigned port, struct sockaddr_storage *out)
 {
-	struct cfg_address *a = (struct cfg_address *)((char *)c + k->offset);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *found;
+	if (getaddrinfo(host, NULL, &hints, &found) != 0)
+		return -1;
+	memcpy(out, found->ai_addr, found->ai_addrlen);
+	freeaddrinfo(found);
+	if (out->ss_family == AF_INET)
+		((struct sockaddr_in *)out)->sin_port = htons((uint16_t)port);
+	else if (out->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+	else
+		return -1;
+	return 0;
+}
+
+/* address:port into a (empty is allowed where the key may be off: no
+ * default); a host name too if names, else a numeric address only. */
+static int read_address(struct cfg_address *a, const struct cfg_key *k, const char *value,
+			bool names, char *why, size_t why_size)
+{
 	memset(&a->sa, 0, sizeof a->sa);
 	if (!*value && k->fallback && !*k->fallback)
 		return set_text(&a->text, value);
-	char host[INET6_ADDRSTRLEN + 2];
+	char host[256];
 	const char *colon = strrchr(value, ':');
 	size_t host_len = colon ? (size_t)(colon - value) : 0;
 	if (!colon || host_len == 0 || host_len >= sizeof host) {
@@ -287,11 +308,31 @@ static int parse_address(struct cfg *c, const struct cfg_key *k, const char *val
 	} else if (inet_pton(AF_INET6, bare, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)port);
-	} else {
+	} else if (!names) {
 		snprintf(why, why_size, "\"%s\" is not a numeric IP address", bare);
+		return -1;
+	} else if (resolve(bare, (unsigned)port, &a->sa) < 0) {
+		snprintf(why, why_size, "\"%s\" is no host name this machine can resolve", bare);
 		return -1;
 	}
 	return set_text(&a->text, value);
+}
+
+/* Where chabard listens: numeric, so that no name decides it. */
+static int parse_address(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			 size_t why_size)
+{
+	return read_address((struct cfg_address *)((char *)c + k->offset), k, value, false, why,
+			    why_size);
+}
+
+/* A peer chabard connects to ([box] bearerbox): a name as Kannel's own
+ * configs use (bearerbox-host = localhost), or an address. */
+static int parse_peer(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+		      size_t why_size)
+{
+	return read_address((struct cfg_address *)((char *)c + k->offset), k, value, true, why,
+			    why_size);
 }
 
 static int parse_allow(struct cfg *c, const struct cfg_key *k, const char *value, char *why,

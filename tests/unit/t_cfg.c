@@ -69,7 +69,8 @@ static void test_values(void)
 			     "log_level = debug\n"
 			     "max_body = 2048\n"
 			     "idle_timeout = 5\r\n" KEY_LINE "allow = 127.0.0.1, ::1 10.0.0.2\n"
-			     "[conversation]\ndefault_language = ky\n",
+			     "[conversation]\ndefault_language = ky\n"
+			     "[box]\nbearerbox = localhost:13001\n",
 			     &d, out, sizeof out);
 	ok(c != NULL, "every key type parses");
 	if (!c) {
@@ -85,6 +86,10 @@ static void test_values(void)
 	is_int(c->idle_timeout, 5, "CRLF line ending accepted");
 	is_int(c->kannel_allow.count, 3, "three allowed addresses");
 	is_str(cfg_default_language(c), "ky", "default language");
+	const struct sockaddr_in *box = (const struct sockaddr_in *)&c->box_bearerbox.sa;
+	ok((box->sin_family == AF_INET || box->sin_family == AF_INET6) &&
+	       ntohs(box->sin_port) == 13001,
+	   "[box] bearerbox: a host name, resolved when the config is read");
 
 	struct sockaddr_in peer = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
@@ -123,8 +128,9 @@ static void test_errors(void)
 	expect_error(KEY_LINE "[chabard]\nlisten = localhost:80\n", "is not a numeric IP address",
 		     "host names refused (no blocking DNS)");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1\n", "is not address:port", "no port");
-	expect_error(KEY_LINE "[box]\nbearerbox = bearerbox:13001\n", "is not a numeric IP address",
-		     "[box] bearerbox: a numeric address");
+	expect_error(KEY_LINE "[box]\nbearerbox = no-such-host.invalid:13001\n",
+		     "\"no-such-host.invalid\" is no host name this machine can resolve",
+		     "[box] bearerbox: a name that does not resolve");
 	expect_error(KEY_LINE "[sendsms]\nvia = box\nfrom = 384\n",
 		     "t.conf: [sendsms] via = box needs [box] bearerbox",
 		     "the outbox through the box needs the box");
