@@ -47,6 +47,7 @@ static int parse_string(struct cfg *, const struct cfg_key *, const char *, char
 static int parse_text(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_secret(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_ussd_key(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
+static int parse_kannel_key(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_uint(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_choice(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
 static int parse_allow(struct cfg *, const struct cfg_key *, const char *, char *, size_t);
@@ -83,7 +84,7 @@ static const struct cfg_key cfg_keys[] = {
     {"chabard", "status_allow", parse_allow, OFF(status_allow), "127.0.0.1 ::1", 0, 0, NULL, false},
     {"chabard", "listen_backlog", parse_uint, OFF(listen_backlog), "1024", 512, 65535, NULL, true},
     {"chabard", "drain_timeout", parse_uint, OFF(drain_timeout), "10", 0, 600, NULL, false},
-    {"kannel", "key", parse_secret, OFF(kannel_key_hash), NULL, 0, 0, NULL, false},
+    {"kannel", "key", parse_kannel_key, OFF(kannel_key_hash), "", 0, 0, NULL, false},
     {"kannel", "allow", parse_allow, OFF(kannel_allow), "", 0, 0, NULL, false},
     {"ussd", "key", parse_ussd_key, OFF(ussd_key_hash), "", 0, 0, NULL, false},
     {"ussd", "allow", parse_allow, OFF(ussd_allow), "", 0, 0, NULL, false},
@@ -198,6 +199,14 @@ static int parse_ussd_key(struct cfg *c, const struct cfg_key *k, const char *va
 {
 	c->ussd_enabled = *value != '\0';
 	return c->ussd_enabled ? parse_secret(c, k, value, why, why_size) : 0;
+}
+
+/* Empty only where chabard is a box (check_together): no smsbox calls. */
+static int parse_kannel_key(struct cfg *c, const struct cfg_key *k, const char *value, char *why,
+			    size_t why_size)
+{
+	c->kannel_enabled = *value != '\0';
+	return c->kannel_enabled ? parse_secret(c, k, value, why, why_size) : 0;
 }
 
 bool cfg_secret_ok(const unsigned char hash[CFG_KEY_HASH_SIZE], const char *key, size_t len)
@@ -535,9 +544,14 @@ static void free_fields(struct cfg *c)
 static void check_together(struct cfg_parse *p)
 {
 	const struct cfg *c = p->cfg;
+	bool box = c->box_bearerbox.sa.ss_family != AF_UNSPEC;
+	if (!c->kannel_enabled && !box)
+		diag_error(p->diag, p->name, 0,
+			   "[kannel] key is required (the secret in smsbox's URL), unless chabard "
+			   "is a box of bearerbox ([box] bearerbox)");
 	if (c->sendsms_via != CFG_VIA_BOX)
 		return;
-	if (c->box_bearerbox.sa.ss_family == AF_UNSPEC)
+	if (!box)
 		diag_error(p->diag, p->name, 0, "[sendsms] via = box needs [box] bearerbox");
 	if (!c->sendsms_from || !*c->sendsms_from)
 		diag_error(
@@ -568,8 +582,7 @@ struct cfg *cfg_load_string(const char *text, const char *name, struct diag *d)
 	if (first != 0 && d->errors == errors_before)
 		diag_error(d, name, first > 0 ? first : 0, "cannot parse");
 	apply_defaults(p);
-	if (d->errors == errors_before)
-		check_together(p);
+	check_together(p);
 	free(p);
 	c->refs = 1;
 	if (d->errors != errors_before) {

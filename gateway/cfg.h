@@ -66,6 +66,8 @@ struct cfg {
 	struct cfg_allow status_allow; /* who may read /health and /metrics */
 
 	/* [kannel] */
+	bool kannel_enabled; /* a key is set: /kannel/mo takes smsbox's requests (required
+			      * unless chabard is a box) */
 	unsigned char kannel_key_hash[CFG_KEY_HASH_SIZE]; /* BLAKE2b of the key */
 	struct cfg_allow kannel_allow;                    /* who may call /kannel/mo */
 

@@ -120,7 +120,7 @@ long kannel_mo_text_utf8(const struct kannel_mo *mo, char *out, size_t out_size)
 
 bool kannel_key_ok(const struct cfg *cfg, const char *key, size_t key_len)
 {
-	return cfg_secret_ok(cfg->kannel_key_hash, key, key_len);
+	return cfg->kannel_enabled && cfg_secret_ok(cfg->kannel_key_hash, key, key_len);
 }
 
 int kannel_meta_ussd(const char *meta, struct kannel_ussd *out)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cfg.h"
+#include "kannel.h"
 #include "tap.h"
 
 #define KEY_LINE                                                                                   \
@@ -102,6 +103,19 @@ static void test_values(void)
 	inet_pton(AF_INET6, "::ffff:10.0.0.2", &peer6.sin6_addr);
 	ok(cfg_allowed(&c->kannel_allow, (struct sockaddr *)&peer6),
 	   "IPv4-mapped peer matches IPv4 entry");
+	cfg_unref(c);
+}
+
+static void test_box_without_key(void)
+{
+	char out[1024] = "";
+	struct diag d;
+	struct cfg *c = load("[conversation]\npin_key = "
+			     "cf8eae15079f264d10c9569fcb2c27621a6e1a727bfaf1719b799da438d66b90\n"
+			     "[box]\nbearerbox = 127.0.0.1:13001\n",
+			     &d, out, sizeof out);
+	ok(c && !c->kannel_enabled && !kannel_key_ok(c, "", 0),
+	   "a box needs no [kannel] key; then /kannel/mo takes no key at all");
 	cfg_unref(c);
 }
 
@@ -264,6 +278,7 @@ int main(void)
 	test_defaults();
 	test_values();
 	test_errors();
+	test_box_without_key();
 	test_file();
 	test_restart_keys();
 	return tap_done();
