@@ -146,6 +146,16 @@ static int cmd_officer(const struct cfg *cfg, struct store *s, char **argv)
 		   : 0;
 }
 
+int ctl_flag(const char *arg, const char *flag, const char *usage)
+{
+	if (!arg)
+		return 0;
+	if (strcmp(arg, flag) == 0)
+		return 1;
+	fprintf(stderr, "chabarctl: %s takes %s or nothing, not \"%s\"\n", usage, flag, arg);
+	return -1;
+}
+
 int ctl_read_pin(const char *arg, char pin[16])
 {
 	if (strcmp(arg, "-") != 0) {

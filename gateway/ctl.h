@@ -56,6 +56,11 @@ int ctl_district(struct store *s, const char *code);
 /* Whether officer (a number as stored) is one of district's. */
 bool ctl_officer_of(struct store *s, const char *officer, const char *district);
 
+/* An optional last argument that may only be flag ("--dry-run"): 1 if
+ * arg is flag, 0 if there is none, or -1 having said that the command
+ * (as usage names it) takes flag or nothing. */
+int ctl_flag(const char *arg, const char *flag, const char *usage);
+
 /* A PIN from the command line, or from standard input for "-" (so it
  * stays out of the shell's history and the process list): 0, or -1
  * having said why. */

@@ -168,12 +168,9 @@ static void row_report_table(void *arg, const char *const *v)
 
 static int cmd_report(const struct cfg *cfg, struct store *s, char **argv)
 {
-	bool csv = argv[2] && strcmp(argv[2], "--csv") == 0;
-	if (argv[2] && !csv) {
-		fprintf(stderr, "chabarctl: report FROM TO takes --csv or nothing, not \"%s\"\n",
-			argv[2]);
+	int csv = ctl_flag(argv[2], "--csv", "report FROM TO");
+	if (csv < 0)
 		return 2;
-	}
 	int64_t from, to;
 	int rc = days(argv[0], argv[1], &from, &to);
 	if (rc)

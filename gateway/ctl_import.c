@@ -316,13 +316,11 @@ static int header(const struct kind *k, struct row *r, int column[COLUMNS_MAX])
 
 static int import(const struct cfg *cfg, struct store *s, const struct kind *k, char **argv)
 {
-	bool dry = argv[1] && strcmp(argv[1], "--dry-run") == 0;
-	if (argv[1] && !dry) {
-		fprintf(stderr,
-			"chabarctl: import %s FILE takes --dry-run or nothing, not \"%s\"\n",
-			k->name, argv[1]);
+	char usage[64];
+	snprintf(usage, sizeof usage, "import %s FILE", k->name);
+	int dry = ctl_flag(argv[1], "--dry-run", usage);
+	if (dry < 0)
 		return 2;
-	}
 	char *text, *buf = read_utf8(argv[0], &text);
 	if (!buf)
 		return 1;

@@ -341,12 +341,9 @@ static int64_t purge_texts(struct store *s, enum store_purge what, int64_t befor
  * --dry-run counts. */
 static int cmd_purge(const struct cfg *cfg, struct store *s, char **argv)
 {
-	bool dry = argv[0] && strcmp(argv[0], "--dry-run") == 0;
-	if (argv[0] && !dry) {
-		fprintf(stderr, "chabarctl: purge takes --dry-run or nothing, not \"%s\"\n",
-			argv[0]);
+	int dry = ctl_flag(argv[0], "--dry-run", "purge");
+	if (dry < 0)
 		return 2;
-	}
 	int64_t now = clock_time(), last_message = 0, last_sent = 0;
 	int64_t texts_before = now - (int64_t)cfg->retention_message_days * SECONDS_PER_DAY;
 	int64_t relays_before = now - (int64_t)cfg->tip_relay_days * SECONDS_PER_DAY;
