@@ -32,10 +32,6 @@ export STACK_VIA_BOX=1
 stack_test_begin box-crash bearerbox.log load.out
 sql() { stack_sql "$@"; }
 
-# replies FILE...: how many MTs fakesmsc received, by its logs.
-replies() {
-    cat "$@" 2>/dev/null | grep -ac ' Got message [0-9]*: '
-}
 
 stored() { sql "select count(*) from messages where direction = 'in'"; }
 
@@ -45,7 +41,7 @@ settle() {
     local end=$((SECONDS + $1)) last= still=0 now
     shift
     while ((SECONDS < end)); do
-        now="$(replies "$@") $(stored)"
+        now="$(fakesmsc_replies "$@") $(stored)"
         if [ "$now" = "$last" ]; then ((++still >= 30)) && return 0; else still=0; fi
         last=$now
         sleep 0.1
@@ -81,7 +77,7 @@ stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$N
 # it was away: messages in flight, committed or not.
 want=$((N / 10 + RANDOM % (N / 5)))
 end=$((SECONDS + 120))
-while (($(replies "$T/load.out") < want && SECONDS < end)); do sleep 0.02; done
+while (($(fakesmsc_replies "$T/load.out") < want && SECONDS < end)); do sleep 0.02; done
 kills=0
 for _ in 1 2 3 4; do
     kill_chabard && kills=$((kills + 1))
@@ -94,7 +90,7 @@ is "$(sql "select count(distinct network_id) from messages where direction = 'in
 is "$(sql "select count(*) from messages m where direction = 'in' and exists
     (select 1 from messages r where r.in_reply_to = m.id and r.direction = 'out')")" "$N" \
     "each with its reply row"
-is "$(replies "$T/load.out")" "$N" "and answered exactly once: $N replies reached fakesmsc"
+is "$(fakesmsc_replies "$T/load.out")" "$N" "and answered exactly once: $N replies reached fakesmsc"
 # a kill between a commit and its ack (a narrow window) makes a repeat
 stack_log "repeats (committed, not acknowledged): $(grep -c 'event=box_mo .* repeat=' "$T/chabard.out")"
 
@@ -138,7 +134,7 @@ is "$(sort "$T/stored" | uniq -d | wc -l)" 0 "none twice"
 # MTs too). chabard adds none: a repeat whose reply bearerbox took is
 # not answered again (boxreply.h).
 count=$(wc -l <"$T/stored")
-got=$(replies "$T/load.out" "$T/load2.out" "$T/fakesmsc.log")
+got=$(fakesmsc_replies "$T/load.out" "$T/load2.out" "$T/fakesmsc.log")
 ((got >= count && got <= count + 3))
 ok $? "every stored MO answered, once but for bearerbox's own redelivery: $got replies for $count MOs"
 

@@ -34,11 +34,7 @@ stack_test_begin crash smsbox.log load.out
 sql() { stack_sql "$@"; }
 
 # replies: how many MTs the load's fakesmsc has received.
-replies() {
-    local n
-    n=$(LC_ALL=C sed -n 's/.* Got message \([0-9]*\): .*/\1/p' "$T/load.out" 2>/dev/null | tail -n1)
-    echo "${n:-0}"
-}
+replies() { fakesmsc_replies "$T/load.out"; }
 
 # wait_replies COUNT SECONDS: until that many replies arrived (1 on timeout).
 wait_replies() {

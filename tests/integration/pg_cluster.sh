@@ -34,8 +34,7 @@ load() {
     local i
     for ((i = 1; i <= $1; i++)); do
         printf 'insert into acked values (%d);\n\\echo %d\n' "$i" "$i"
-    done | runuser -u postgres -- "$PG_BIN/psql" -X -q -A -t -h 127.0.0.1 -p "${PG_PORT[p]}" \
-        -U postgres -d postgres -v ON_ERROR_STOP=1 2>/dev/null
+    done | pg_psql p 2>/dev/null
 }
 
 # failover MODE: clusters started, MODE (on or local) for commits, a

@@ -11,6 +11,7 @@
 #     pg_missing                      what is not installed ("" if all is)
 #     pg_start                        the three, ready; PG_PORT[p|s1|s2]
 #     pg_sql NODE SQL                 one query on p, s1 or s2 (unaligned)
+#     pg_psql NODE [ARG...]           psql there (statements on stdin)
 #     pg_kill NODE                    SIGKILL its postmaster
 #     pg_receiver NODE STOP|KILL      a standby's WAL receiver paused, cut
 #     pg_promote_most_advanced        the standby that received most WAL
@@ -39,10 +40,18 @@ _pg() {
     runuser -u postgres -- "$@"
 }
 
-# pg_sql NODE SQL: one statement on NODE (p, s1, s2), rows unaligned.
+# pg_psql NODE [ARG...]: psql on NODE (p, s1, s2), rows unaligned, stopping
+# at the first error; without -c it reads statements from standard input.
+pg_psql() {
+    local node=$1
+    shift
+    _pg "$PG_BIN/psql" -X -q -A -t -h 127.0.0.1 -p "${PG_PORT[$node]}" -U postgres -d postgres \
+        -v ON_ERROR_STOP=1 "$@"
+}
+
+# pg_sql NODE SQL: one statement on NODE.
 pg_sql() {
-    _pg "$PG_BIN/psql" -X -q -A -t -h 127.0.0.1 -p "${PG_PORT[$1]}" -U postgres -d postgres \
-        -v ON_ERROR_STOP=1 -c "$2"
+    pg_psql "$1" -c "$2"
 }
 
 # _pg_start_one NODE: pg_ctl start, waiting until it accepts connections.

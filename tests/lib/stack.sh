@@ -552,6 +552,13 @@ _fakesmsc_sent_count() {
     echo "${n:-0}"
 }
 
+# fakesmsc_replies FILE...: how many MTs fakesmsc logged ("Got message
+#   N:") in its console logs FILE... (a load's, started with stack_spawn,
+#   and STACK_DIR/fakesmsc.log for start_fakesmsc's).
+fakesmsc_replies() {
+    cat "$@" 2>/dev/null | grep -ac ' Got message [0-9]*: '
+}
+
 # _fakesmsc_poke: write an empty line.  fakesmsc ignores it but it wakes
 #   fakesmsc's select() on stdin, which otherwise reads bearerbox's MTs only
 #   once a second, and releases a line stuck in its stdio buffer (it select()s
