@@ -66,6 +66,11 @@ long box_frame_length(const unsigned char header[4])
 	return len < 0 || len > BOX_FRAME_MAX ? -1 : (long)len;
 }
 
+bool box_ack_taken(int nack)
+{
+	return nack == BOX_ACK_SUCCESS || nack == BOX_ACK_BUFFERED;
+}
+
 bool box_uuid_ok(const char *text, size_t len, bool lowercase_only)
 {
 	if (len != BOX_UUID_LEN)

@@ -99,6 +99,10 @@ int box_decode(const unsigned char *frame, size_t len, struct box_msg *out);
  * unchanged either way. */
 int box_encode(struct buf *out, const struct box_msg *m);
 
+/* True if an MT's ack (enum box_ack) says bearerbox has it: success
+ * (queued for an SMSC) or buffered (no SMSC up, kept for later). */
+bool box_ack_taken(int nack);
+
 /* True if text is a UUID in the 36-character text form (hex in either
  * case when reading; the encoder wants lowercase). */
 bool box_uuid_ok(const char *text, size_t len, bool lowercase_only);

@@ -44,7 +44,7 @@ enum boxreply_ack boxreply_acked(struct boxreply *r, const char *id, int nack,
 		struct boxreply_sent *s = &r->sent[(r->first + i) % BOXREPLY_MAX];
 		if (strcmp(s->mt, id) != 0)
 			continue;
-		if (nack == BOX_ACK_SUCCESS || nack == BOX_ACK_BUFFERED) {
+		if (box_ack_taken(nack)) {
 			memcpy(r->taken[r->next_taken], s->mo, BOX_UUID_LEN + 1);
 			r->next_taken = (r->next_taken + 1) % BOXREPLY_MAX;
 			take_out(r, i, NULL);

@@ -478,7 +478,7 @@ static void box_finished(struct outbox *o, const struct outbox_sent *sent, int v
 
 void outbox_box_answer(struct outbox *o, const struct outbox_sent *sent, int nack)
 {
-	if (nack == BOX_ACK_SUCCESS || nack == BOX_ACK_BUFFERED) /* buffered: no SMSC up yet */
+	if (box_ack_taken(nack))
 		box_finished(o, sent, 1, 0, nack == BOX_ACK_SUCCESS ? "accepted" : "buffered", "");
 	else if (nack == BOX_ACK_FAILED)
 		box_finished(o, sent, -1, 0, "refused",

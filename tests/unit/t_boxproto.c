@@ -617,6 +617,15 @@ static void test_uuids(void)
 	ok(round_trips(&m), "an sms with a fresh id round trips");
 }
 
+static void test_ack_taken(void)
+{
+	ok(box_ack_taken(BOX_ACK_SUCCESS) && box_ack_taken(BOX_ACK_BUFFERED),
+	   "success and buffered: bearerbox has the MT");
+	ok(!box_ack_taken(BOX_ACK_FAILED) && !box_ack_taken(BOX_ACK_FAILED_TMP) &&
+	       !box_ack_taken(7),
+	   "failed, failed_tmp or an unknown kind: it has not");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0) {
@@ -628,6 +637,7 @@ int main(void)
 	test_heartbeat();
 	test_admin();
 	test_ack();
+	test_ack_taken();
 	test_sms();
 	test_decode_refusals();
 	test_decode_uuids();
