@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "db.h"
 #include "locale.h"
 #include "outbox.h"
 #include "secret.h"
@@ -56,6 +57,7 @@ static int parse_before(struct cfg *, const struct cfg_key *, const char *, char
 
 static const char *const sync_names[] = {"normal", "full", NULL};
 static const char *const via_names[] = {"http", "box", NULL};
+static const char *const store_names[] = {"sqlite", "postgresql", NULL};
 static const char *const target_names[] = {"stderr", "syslog", NULL};
 static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const language_names[] = {
@@ -94,6 +96,9 @@ static const struct cfg_key cfg_keys[] = {
     {"ussd", "smpp_op_answer", parse_uint, OFF(smpp_op_answer), "18", 0, 255, NULL, false},
     {"ussd", "smpp_op_continue", parse_uint, OFF(smpp_op_continue), "2", 0, 255, NULL, false},
     {"ussd", "smpp_op_end", parse_uint, OFF(smpp_op_end), "17", 0, 255, NULL, false},
+    {"store", "backend", parse_choice, OFF(store_backend), "sqlite", 0, 0, store_names, true},
+    {"store", "uri", parse_text, OFF(store_uri), "", 0, 0, NULL, true},
+    {"store", "timeout_ms", parse_uint, OFF(store_timeout_ms), "2000", 100, 60000, NULL, true},
     {"box", "bearerbox", parse_peer, OFF(box_bearerbox), "", 0, 0, NULL, true},
     {"box", "id", parse_text, OFF(box_id), "", 0, 0, NULL, true},
     {"sendsms", "via", parse_choice, OFF(sendsms_via), "http", 0, 0, via_names, true},
@@ -527,6 +532,7 @@ static void free_fields(struct cfg *c)
 	free(c->listen.text);
 	free(c->box_bearerbox.text);
 	free(c->box_id);
+	free(c->store_uri);
 	free(c->database);
 	free(c->flows_dir);
 	free(c->locales_dir);
@@ -549,6 +555,15 @@ static void check_together(struct cfg_parse *p)
 		diag_error(p->diag, p->name, 0,
 			   "[kannel] key is required (the secret in smsbox's URL), unless chabard "
 			   "is a box of bearerbox ([box] bearerbox)");
+	char why[256];
+	bool uri = c->store_uri && *c->store_uri;
+	if (c->store_backend == CFG_STORE_POSTGRESQL && !uri)
+		diag_error(
+		    p->diag, p->name, 0,
+		    "[store] backend = postgresql needs [store] uri (libpq's, e.g. "
+		    "postgresql://chabar@db1,db2,db3/chabar?target_session_attrs=read-write)");
+	else if (uri && db_pg_uri_check(c->store_uri, why, sizeof why) < 0)
+		diag_error(p->diag, p->name, 0, "[store] uri: %s", why);
 	if (c->sendsms_via != CFG_VIA_BOX)
 		return;
 	if (!box)

@@ -41,6 +41,8 @@ struct cfg_address {
 
 enum cfg_send_via { CFG_VIA_HTTP, CFG_VIA_BOX };
 
+enum cfg_store { CFG_STORE_SQLITE, CFG_STORE_POSTGRESQL };
+
 struct cfg {
 	int refs;
 	/* the value of each key that needs a restart, as written, to compare on
@@ -87,6 +89,11 @@ struct cfg {
 
 	/* [sendsms]: the outbox sender (outbox.h); off while url is empty,
 	 * unless it sends through the box */
+	/* [store] */
+	enum cfg_store store_backend;
+	char *store_uri;           /* libpq's URI (it may hold a password: never logged) */
+	unsigned store_timeout_ms; /* the longest wait for PostgreSQL */
+
 	enum cfg_send_via sendsms_via; /* sendsms over HTTP, or the box */
 	char *sendsms_url;             /* Kannel's http://host:port/cgi-bin/sendsms */
 	char *sendsms_user;            /* the sendsms-user's username */

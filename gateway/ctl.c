@@ -629,7 +629,7 @@ int main(int argc, char **argv)
 		cfg_unref(cfg);
 		return 1;
 	}
-	struct store *s = store_open(cfg->database, cfg->synchronous, err, sizeof err);
+	struct store *s = store_connect(cfg, err, sizeof err);
 	if (!s) {
 		fprintf(stderr, "chabarctl: %s\n", err);
 		cfg_unref(cfg);

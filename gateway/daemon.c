@@ -159,7 +159,7 @@ struct daemon *daemon_new(struct ev_loop *loop, const char *cfg_path, struct cfg
 		daemon_free(d);
 		return NULL;
 	}
-	d->store = store_open(cfg->database, cfg->synchronous, err, err_size);
+	d->store = store_connect(cfg, err, err_size);
 	if (!d->store) {
 		daemon_free(d);
 		return NULL;

@@ -1,22 +1,16 @@
 /* store — see store.h. */
 #include "store.h"
 
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 
+#include "db.h"
 #include "gsm.h"
 #include "kannel.h"
 #include "log.h"
 #include "store_migrate.h"
-
-/* How long a write waits for another process's lock (chabarctl, a backup)
- * before giving up with 503. Short, because the whole loop waits with it. */
-#define STORE_BUSY_TIMEOUT_MS 200
 
 /* Every statement, declared once; store_open prepares them all. */
 /* An appointment with what a text to its person needs (read_reminder). */
@@ -47,23 +41,20 @@
 #define TIP_OFFICER_COLUMNS "o.id, o.msisdn, o.language"
 
 #define STORE_STATEMENTS(X)                                                                        \
-	X(begin, "BEGIN IMMEDIATE")                                                                \
-	X(commit, "COMMIT")                                                                        \
-	X(rollback, "ROLLBACK")                                                                    \
 	X(savepoint, "SAVEPOINT message")                                                          \
 	X(release, "RELEASE message")                                                              \
 	X(rollback_to, "ROLLBACK TO message")                                                      \
 	X(add_message,                                                                             \
 	  "INSERT INTO messages (direction, network_id, channel, msisdn, peer, text, coding,"      \
 	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                                 \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")                      \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO "       \
+	  "NOTHING RETURNING id")                                                                  \
 	X(find_reply, "SELECT r.text, r.coding, coalesce(r.meta, ''), coalesce(r.id, 0),"          \
 		      " r.status = 'confirmation' FROM messages m"                                 \
 		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
 		      " WHERE m.channel = ?1 AND m.msisdn = ?2 AND m.network_id = ?3"              \
 		      " AND m.direction = 'in' ORDER BY r.id LIMIT 1")                             \
-	X(ping, "SELECT count(*) FROM sqlite_master")                                              \
-	X(data_version, "PRAGMA data_version")                                                     \
+	X(ping, "SELECT 1")                                                                        \
 	X(open_sessions, "SELECT count(*) FROM sessions WHERE expires_at > ?1")                    \
 	X(person_find, "SELECT p.id, p.name, p.role, coalesce(p.language, d.language, ''),"        \
 		       " coalesce(p.pin_hash, ''), p.pin_failures, coalesce(p.locked_until, 0),"   \
@@ -102,10 +93,10 @@
 	  " SET name = ?2, role = coalesce(?3, role), language = coalesce(?4, language),"          \
 	  " district_id = coalesce(excluded.district_id, district_id),"                            \
 	  " officer_id = coalesce(excluded.officer_id, officer_id)"                                \
-	  " WHERE name IS NOT ?2 OR role IS NOT coalesce(?3, role)"                                \
-	  " OR language IS NOT coalesce(?4, language)"                                             \
-	  " OR district_id IS NOT coalesce(excluded.district_id, district_id)"                     \
-	  " OR officer_id IS NOT coalesce(excluded.officer_id, officer_id)")                       \
+	  " WHERE name IS DISTINCT FROM ?2 OR role IS DISTINCT FROM coalesce(?3, role)"            \
+	  " OR language IS DISTINCT FROM coalesce(?4, language)"                                   \
+	  " OR district_id IS DISTINCT FROM coalesce(excluded.district_id, district_id)"           \
+	  " OR officer_id IS DISTINCT FROM coalesce(excluded.officer_id, officer_id)")             \
 	X(appointment_at,                                                                          \
 	  "SELECT count(*) FROM appointments a JOIN persons p ON p.id = a.person_id"               \
 	  " WHERE p.msisdn = ?1 AND a.starts_at = ?2 AND a.status != 'cancelled'")                 \
@@ -137,7 +128,7 @@
 	X(last_checkin, "SELECT max(at) FROM checkins WHERE person_id = ?1 AND at < ?2")           \
 	X(incident_add,                                                                            \
 	  "INSERT INTO incidents (ref, person_id, kind, window_id, raised_at, ack_due_at)"         \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING")                               \
 	X(incident_due,                                                                            \
 	  "SELECT i.id, i.ref, i.person_id, i.kind, p.name FROM incidents i"                       \
 	  " JOIN persons p ON p.id = i.person_id WHERE i.status = 'open' AND i.ack_due_at <= ?1"   \
@@ -208,7 +199,7 @@
 	X(reminder_next_due, "SELECT min(due_at) FROM reminders WHERE status = 'pending'")         \
 	X(checkin_add,                                                                             \
 	  "INSERT INTO checkins (person_id, at, location, channel, message_id, receipt,"           \
-	  " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                             \
+	  " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING")      \
 	X(checkin_last_hash, "SELECT coalesce(hash, '') FROM checkins ORDER BY id DESC LIMIT 1")   \
 	X(checkin_all,                                                                             \
 	  "SELECT " CHECKIN_COLUMNS " FROM checkins c WHERE c.id > ?1 ORDER BY c.id LIMIT 1")      \
@@ -285,7 +276,8 @@
 	  "INSERT INTO tips (reference, district_id, category, body, tipster_hash, anonymous,"     \
 	  " created_at, updated_at, place, liaison, channel, callback_msisdn, consent_at, "        \
 	  "alert_at,"                                                                              \
-	  " language) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")   \
+	  " language) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"    \
+	  " ON CONFLICT DO NOTHING RETURNING id")                                                  \
 	X(tip_relay_add, "INSERT INTO tip_relay (tip_id, sealed_msisdn, nonce, created_at)"        \
 			 " VALUES (?1, ?2, ?3, ?4)")                                               \
 	X(tip_find, "SELECT " TIP_COLUMNS " WHERE t.reference = ?1 OR t.id = ?2")                  \
@@ -332,7 +324,8 @@
 	X(roster_add,                                                                              \
 	  "INSERT INTO tip_roster (district_id, officer_id, weekdays, from_min, to_min, position)" \
 	  " SELECT d.id, o.id, ?3, ?4, ?5, ?6 FROM districts d JOIN officers o ON o.msisdn = ?2"   \
-	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT DO UPDATE SET position = ?6"    \
+	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT (district_id, officer_id,"      \
+	  " weekdays, from_min, to_min) DO UPDATE SET position = ?6"                               \
 	  " WHERE position != ?6")                                                                 \
 	X(roster_remove,                                                                           \
 	  "DELETE FROM tip_roster WHERE district_id = (SELECT id FROM districts WHERE code = ?1)"  \
@@ -421,37 +414,51 @@
 	X(report,                                                                                  \
 	  "WITH g AS (SELECT DISTINCT district_id AS d, officer_id AS o FROM persons),"            \
 	  " m AS (SELECT g.d, g.o, p.id AS person FROM g JOIN persons p"                           \
-	  " ON p.district_id IS g.d AND p.officer_id IS g.o)"                                      \
+	  " ON p.district_id IS NOT DISTINCT FROM g.d AND p.officer_id IS NOT DISTINCT FROM g.o)"  \
 	  " SELECT coalesce(dd.code, '-'), coalesce(oo.name, '-'),"                                \
-	  " (SELECT count(*) FROM checkins c JOIN m ON m.person = c.person_id AND m.d IS g.d"      \
-	  " AND m.o IS g.o WHERE c.at >= ?1 AND c.at < ?2 AND c.outside_window = 0),"              \
-	  " (SELECT count(*) FROM checkins c JOIN m ON m.person = c.person_id AND m.d IS g.d"      \
-	  " AND m.o IS g.o WHERE c.at >= ?1 AND c.at < ?2 AND c.outside_window = 1),"              \
-	  " (SELECT count(*) FROM windows w JOIN m ON m.person = w.person_id AND m.d IS g.d"       \
-	  " AND m.o IS g.o WHERE w.closes_at >= ?1 AND w.closes_at < ?2 AND w.status = 'missed')," \
+	  " (SELECT count(*) FROM checkins c JOIN m ON m.person = c.person_id AND m.d IS NOT "     \
+	  "DISTINCT FROM g.d"                                                                      \
+	  " AND m.o IS NOT DISTINCT FROM g.o WHERE c.at >= ?1 AND c.at < ?2 AND c.outside_window " \
+	  "= 0),"                                                                                  \
+	  " (SELECT count(*) FROM checkins c JOIN m ON m.person = c.person_id AND m.d IS NOT "     \
+	  "DISTINCT FROM g.d"                                                                      \
+	  " AND m.o IS NOT DISTINCT FROM g.o WHERE c.at >= ?1 AND c.at < ?2 AND c.outside_window " \
+	  "= 1),"                                                                                  \
+	  " (SELECT count(*) FROM windows w JOIN m ON m.person = w.person_id AND m.d IS NOT "      \
+	  "DISTINCT FROM g.d"                                                                      \
+	  " AND m.o IS NOT DISTINCT FROM g.o WHERE w.closes_at >= ?1 AND w.closes_at < ?2 AND "    \
+	  "w.status = 'missed'),"                                                                  \
 	  " (SELECT count(*) FROM reminders r JOIN appointments a ON a.id = r.appointment_id"      \
-	  " JOIN m ON m.person = a.person_id AND m.d IS g.d AND m.o IS g.o"                        \
+	  " JOIN m ON m.person = a.person_id AND m.d IS NOT DISTINCT FROM g.d AND m.o IS NOT "     \
+	  "DISTINCT FROM g.o"                                                                      \
 	  " WHERE r.sent_at >= ?1 AND r.sent_at < ?2 AND r.status = 'sent'),"                      \
 	  " (SELECT count(*) FROM reminders r JOIN appointments a ON a.id = r.appointment_id"      \
-	  " JOIN m ON m.person = a.person_id AND m.d IS g.d AND m.o IS g.o"                        \
+	  " JOIN m ON m.person = a.person_id AND m.d IS NOT DISTINCT FROM g.d AND m.o IS NOT "     \
+	  "DISTINCT FROM g.o"                                                                      \
 	  " JOIN outbox b ON b.id = r.outbox_id AND b.status = 'delivered'"                        \
 	  " WHERE r.sent_at >= ?1 AND r.sent_at < ?2),"                                            \
-	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS g.d"  \
-	  " AND m.o IS g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2"                           \
+	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS NOT " \
+	  "DISTINCT FROM g.d"                                                                      \
+	  " AND m.o IS NOT DISTINCT FROM g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2"         \
 	  " AND a.confirmed_at IS NOT NULL),"                                                      \
-	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS g.d"  \
-	  " AND m.o IS g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND a.status = "           \
+	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS NOT " \
+	  "DISTINCT FROM g.d"                                                                      \
+	  " AND m.o IS NOT DISTINCT FROM g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND "    \
+	  "a.status = "                                                                            \
 	  "'attended'),"                                                                           \
-	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS g.d"  \
-	  " AND m.o IS g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND a.status = 'missed')"  \
+	  " (SELECT count(*) FROM appointments a JOIN m ON m.person = a.person_id AND m.d IS NOT " \
+	  "DISTINCT FROM g.d"                                                                      \
+	  " AND m.o IS NOT DISTINCT FROM g.o WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND "    \
+	  "a.status = 'missed')"                                                                   \
 	  " FROM g LEFT JOIN districts dd ON dd.id = g.d LEFT JOIN officers oo ON oo.id = g.o"     \
 	  " ORDER BY coalesce(dd.code, ''), coalesce(oo.name, '')")                                \
 	X(service_upsert,                                                                          \
 	  "INSERT INTO services (district_id, kind, name, address, phone, hours)"                  \
 	  " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM districts WHERE code = ?1"                          \
 	  " ON CONFLICT (district_id, kind, name) DO UPDATE SET address = excluded.address,"       \
-	  " phone = excluded.phone, hours = excluded.hours WHERE address IS NOT excluded.address"  \
-	  " OR phone IS NOT excluded.phone OR hours IS NOT excluded.hours")                        \
+	  " phone = excluded.phone, hours = excluded.hours WHERE address IS DISTINCT FROM "        \
+	  "excluded.address"                                                                       \
+	  " OR phone IS DISTINCT FROM excluded.phone OR hours IS DISTINCT FROM excluded.hours")    \
 	X(service_exists,                                                                          \
 	  "SELECT count(*) FROM services s JOIN districts d ON d.id = s.district_id"               \
 	  " WHERE d.code = ?1 AND s.kind = ?2 AND s.name = ?3")                                    \
@@ -471,11 +478,11 @@
 	  " AND status = 'confirmation' RETURNING msisdn, text, coalesce(in_reply_to, 0)")
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	int version;
 	bool outbox_added;      /* a row was queued since store_outbox_added() last asked */
 	bool deadlines_changed; /* since store_deadlines_changed() last asked */
-#define X(name, sql) sqlite3_stmt *name;
+#define X(name, sql) struct db_stmt *name;
 	STORE_STATEMENTS(X)
 #undef X
 };
@@ -483,9 +490,8 @@ struct store {
 static int prepare_all(struct store *s, char *err, size_t err_size)
 {
 #define X(name, sql)                                                                               \
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->name, NULL) !=       \
-	    SQLITE_OK) {                                                                           \
-		snprintf(err, err_size, "preparing %s: %s", #name, sqlite3_errmsg(s->db));         \
+	if (!(s->name = db_prepare(s->db, sql))) {                                                 \
+		snprintf(err, err_size, "preparing %s: %s", #name, db_errmsg(s->db));              \
 		return -1;                                                                         \
 	}
 	STORE_STATEMENTS(X)
@@ -493,49 +499,22 @@ static int prepare_all(struct store *s, char *err, size_t err_size)
 	return 0;
 }
 
-static int set_pragmas(struct store *s, enum cfg_sync sync, char *err, size_t err_size)
+/* Migrates db and prepares every statement; db is the store's from now. */
+static struct store *store_on(struct db *db, const char *where, char *err, size_t err_size)
 {
-	char *msg = NULL;
-	const char *pragmas =
-	    sync == CFG_SYNC_FULL
-		? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-		: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = "
-		  "ON;";
-	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, err_size, "%s", msg ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	return 0;
-}
-
-struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t err_size)
-{
+	if (!db)
+		return NULL;
 	struct store *s = calloc(1, sizeof *s);
 	if (!s) {
 		snprintf(err, err_size, "out of memory");
+		db_close(db);
 		return NULL;
 	}
-	/* One thread uses the connection: no SQLite mutexes. The database
-	 * holds people's numbers and whereabouts: whoever creates it (chabard,
-	 * or chabarctl from a root shell with umask 022), it is the owner's
-	 * alone, and SQLite gives its -wal and -shm files the same mode. */
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	mode_t umask_before = umask(077);
-	int opened = sqlite3_open_v2(path, &s->db, flags, NULL);
-	umask(umask_before);
-	if (opened != SQLITE_OK) {
-		snprintf(err, err_size, "%s: %s", path,
-			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		store_free(s);
-		return NULL;
-	}
+	s->db = db;
 	char why[512] = "";
-	if (set_pragmas(s, sync, why, sizeof why) < 0 ||
-	    store_migrate(s->db, store_migrations, store_migration_count, why, sizeof why) < 0 ||
+	if (db_migrate(db, store_migrations, store_migration_count, why, sizeof why) < 0 ||
 	    prepare_all(s, why, sizeof why) < 0) {
-		snprintf(err, err_size, "%s: %s", path, why);
+		snprintf(err, err_size, "%s: %s", where, why);
 		store_free(s);
 		return NULL;
 	}
@@ -543,49 +522,80 @@ struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t
 	return s;
 }
 
+struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t err_size)
+{
+	return store_on(db_sqlite_open(path, sync, err, err_size), path, err, err_size);
+}
+
+struct store *store_connect(const struct cfg *cfg, char *err, size_t err_size)
+{
+	if (cfg->store_backend == CFG_STORE_SQLITE)
+		return store_open(cfg->database, cfg->synchronous, err, err_size);
+	return store_on(db_pg_open(cfg->store_uri, cfg->store_timeout_ms, err, err_size),
+			"postgresql", err, err_size);
+}
+
 void store_free(struct store *s)
 {
 	if (!s)
 		return;
-#define X(name, sql) sqlite3_finalize(s->name);
+#define X(name, sql) db_finalize(s->name);
 	STORE_STATEMENTS(X)
 #undef X
-	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
-		log_msg(LOG_LEVEL_ERROR, "store_close", "error=\"%s\"", sqlite3_errmsg(s->db));
+	db_close(s->db);
 	free(s);
 }
 
-/* Runs a statement that returns no rows and resets it. */
-static int run(struct store *s, sqlite3_stmt *st)
+const char *store_backend(struct store *s)
 {
-	int rc = sqlite3_step(st);
-	bool duplicate =
-	    rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE;
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return duplicate ? STORE_DUPLICATE : STORE_ERROR;
+	return db_backend(s->db);
+}
+
+/* Runs a statement that returns no rows and resets it: 0 or STORE_ERROR. */
+static int run(struct store *s, struct db_stmt *st)
+{
+	int rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : STORE_ERROR;
+}
+
+/* An insert's outcome, where a repeat does nothing (ON CONFLICT DO
+ * NOTHING, found without an error, which would abort a PostgreSQL
+ * transaction): STORE_DUPLICATE for one. */
+static int inserted(struct store *s, int rc)
+{
+	return rc == 0 && db_changes(s->db) == 0 ? STORE_DUPLICATE : rc;
+}
+
+/* Runs an INSERT … ON CONFLICT DO NOTHING RETURNING id: 0 with *id, or
+ * STORE_DUPLICATE, or STORE_ERROR. */
+static int insert_returning(struct db_stmt *st, int64_t *id)
+{
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		*id = db_column_int(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? STORE_DUPLICATE : STORE_ERROR;
 }
 
 int store_begin(struct store *s)
 {
-	return run(s, s->begin);
+	return db_begin(s->db) < 0 ? STORE_ERROR : 0;
 }
 
 int store_commit(struct store *s)
 {
-	return run(s, s->commit);
+	return db_commit(s->db) < 0 ? STORE_ERROR : 0;
 }
 
 void store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		run(s, s->rollback);
+	db_rollback(s->db);
 }
 
 bool store_in_transaction(struct store *s)
 {
-	return !sqlite3_get_autocommit(s->db);
+	return db_in_transaction(s->db);
 }
 
 int store_savepoint(struct store *s)
@@ -604,53 +614,53 @@ int store_rollback_to(struct store *s)
 	return run(s, s->rollback_to) == 0 ? run(s, s->release) : STORE_ERROR;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+static void bind_text_or_null(struct db_stmt *st, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		db_bind_text(st, i, v, -1);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
-static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v)
+static void bind_int_or_null(struct db_stmt *st, int i, int64_t v)
 {
 	if (v)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_int(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 int store_add_message(struct store *s, const struct store_message *m, int64_t *id)
 {
-	sqlite3_stmt *st = s->add_message;
-	sqlite3_bind_text(st, 1, m->outbound ? "out" : "in", -1, SQLITE_STATIC);
+	struct db_stmt *st = s->add_message;
+	db_bind_text(st, 1, m->outbound ? "out" : "in", -1);
 	bind_text_or_null(st, 2, m->network_id);
-	sqlite3_bind_text(st, 3, m->channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, m->msisdn, -1, SQLITE_STATIC);
+	db_bind_text(st, 3, m->channel, -1);
+	db_bind_text(st, 4, m->msisdn, -1);
 	bind_text_or_null(st, 5, m->peer);
 	if (m->text_is_utf8)
-		sqlite3_bind_text(st, 6, m->text, (int)m->text_len, SQLITE_STATIC);
+		db_bind_text(st, 6, m->text, (int)m->text_len);
 	else
-		sqlite3_bind_blob(st, 6, m->text, (int)m->text_len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, m->coding);
+		db_bind_blob(st, 6, m->text, (int)m->text_len);
+	db_bind_int(st, 7, m->coding);
 	bind_text_or_null(st, 8, m->smsc);
 	bind_text_or_null(st, 9, m->meta);
 	bind_int_or_null(st, 10, m->sent_at);
-	sqlite3_bind_text(st, 11, m->status, -1, SQLITE_STATIC);
+	db_bind_text(st, 11, m->status, -1);
 	bind_int_or_null(st, 12, m->in_reply_to);
-	sqlite3_bind_int64(st, 13, m->created_at);
-	int rc = run(s, st);
-	sqlite3_clear_bindings(st);
+	db_bind_int(st, 13, m->created_at);
+	int64_t row = 0;
+	int rc = insert_returning(st, &row);
 	if (rc == 0 && id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = row;
 	return rc;
 }
 
 /* Copies text column i into out (size bytes, always terminated). */
-static void column_text(sqlite3_stmt *st, int i, char *out, size_t size)
+static void column_text(struct db_stmt *st, int i, char *out, size_t size)
 {
-	const unsigned char *v = sqlite3_column_text(st, i);
-	size_t len = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	const unsigned char *v = db_column_text(st, i);
+	size_t len = v ? (size_t)db_column_bytes(st, i) : 0;
 	if (len >= size) {
 		len = size - 1;
 		while (len > 0 && (v[len] & 0xc0) == 0x80)
@@ -664,40 +674,39 @@ static void column_text(sqlite3_stmt *st, int i, char *out, size_t size)
 int store_find_reply(struct store *s, const char *channel, const char *msisdn,
 		     const char *network_id, struct store_reply *out)
 {
-	sqlite3_stmt *st = s->find_reply;
-	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, msisdn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, network_id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	struct db_stmt *st = s->find_reply;
+	db_bind_text(st, 1, channel, -1);
+	db_bind_text(st, 2, msisdn, -1);
+	db_bind_text(st, 3, network_id, -1);
+	int rc = db_step(st);
 	int found = 0;
-	if (rc == SQLITE_ROW) {
-		const void *text = sqlite3_column_blob(st, 0);
-		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	if (rc == DB_ROW) {
+		const void *text = db_column_text(st, 0);
+		size_t len = (size_t)db_column_bytes(st, 0);
 		if (len > sizeof out->text)
 			len = sizeof out->text;
 		if (len)
 			memcpy(out->text, text, len);
 		out->len = len;
-		out->coding = sqlite3_column_int(st, 1);
+		out->coding = db_column_int(st, 1);
 		column_text(st, 2, out->meta, sizeof out->meta);
-		out->id = sqlite3_column_int64(st, 3);
-		out->confirmation = sqlite3_column_int(st, 4) == 1;
+		out->id = db_column_int(st, 3);
+		out->confirmation = db_column_int(st, 4) == 1;
 		found = 1;
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != DB_DONE) {
 		found = STORE_ERROR;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
 	return found;
 }
 
 /* Steps a one-row, one-integer query and resets it. */
-static int64_t single_int(sqlite3_stmt *st)
+static int64_t single_int(struct db_stmt *st)
 {
 	int64_t value = STORE_ERROR;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		value = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step(st) == DB_ROW)
+		value = db_column_int(st, 0);
+	db_reset(st);
 	return value;
 }
 
@@ -708,29 +717,23 @@ int store_ping(struct store *s)
 
 int store_probe_write(struct store *s)
 {
-	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", s->version);
-	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : STORE_ERROR;
+	return db_probe_write(s->db) < 0 ? STORE_ERROR : 0;
 }
 
 int64_t store_disk_free(struct store *s)
 {
-	const char *file = sqlite3_db_filename(s->db, "main");
-	struct statvfs fs;
-	if (!file || !*file || statvfs(file, &fs) < 0)
-		return -1;
-	return (int64_t)fs.f_bavail * (int64_t)fs.f_frsize;
+	return db_disk_free(s->db);
 }
 
 int64_t store_count_open_sessions(struct store *s, int64_t now)
 {
-	sqlite3_bind_int64(s->open_sessions, 1, now);
+	db_bind_int(s->open_sessions, 1, now);
 	return single_int(s->open_sessions);
 }
 
 /* Binds arguments by a format, one letter each: t text (NULL binds
  * NULL), i int64, n int64 where 0 binds NULL (an id that is none). */
-static void bind_all(sqlite3_stmt *st, const char *format, va_list ap)
+static void bind_all(struct db_stmt *st, const char *format, va_list ap)
 {
 	for (int i = 0; format[i]; i++) {
 		if (format[i] == 't') {
@@ -741,91 +744,91 @@ static void bind_all(sqlite3_stmt *st, const char *format, va_list ap)
 			const void *blob = va_arg(ap, const void *);
 			size_t len = va_arg(ap, size_t);
 			if (blob)
-				sqlite3_bind_blob(st, i + 1, blob, (int)len, SQLITE_STATIC);
+				db_bind_blob(st, i + 1, blob, (int)len);
 			else
-				sqlite3_bind_null(st, i + 1);
+				db_bind_null(st, i + 1);
 			continue;
 		}
 		int64_t v = va_arg(ap, int64_t);
 		if (format[i] == 'n' && v == 0)
-			sqlite3_bind_null(st, i + 1);
+			db_bind_null(st, i + 1);
 		else
-			sqlite3_bind_int64(st, i + 1, v);
+			db_bind_int(st, i + 1, v);
 	}
 }
 
 /* Runs a write with bound arguments; 0 or a STORE_ code. */
-static int write_bound(struct store *s, sqlite3_stmt *st, const char *format, ...)
+static int write_bound(struct store *s, struct db_stmt *st, const char *format, ...)
 {
 	va_list ap;
 	va_start(ap, format);
 	bind_all(st, format, ap);
 	va_end(ap);
-	int rc = run(s, st);
-	sqlite3_clear_bindings(st);
-	return rc;
+	return run(s, st);
+}
+
+/* Binds arguments by bind_all's format, for a statement run otherwise. */
+static void bind_args(struct db_stmt *st, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	bind_all(st, format, ap);
+	va_end(ap);
 }
 
 /* Steps a query with bound arguments: 1 on a row (left for the caller to
- * read, then reset with done()), 0 for none, STORE_ERROR. */
-static int query_bound(sqlite3_stmt *st, const char *format, ...)
+ * read, then reset with db_reset()), 0 for none, STORE_ERROR. */
+static int query_bound(struct db_stmt *st, const char *format, ...)
 {
 	va_list ap;
 	va_start(ap, format);
 	bind_all(st, format, ap);
 	va_end(ap);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		return 1;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : STORE_ERROR;
-}
-
-static void done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : STORE_ERROR;
 }
 
 int store_person_find(struct store *s, const char *msisdn, struct store_person *out)
 {
-	sqlite3_stmt *st = s->person_find;
+	struct db_stmt *st = s->person_find;
 	int rc = query_bound(st, "t", msisdn);
 	if (rc != 1)
 		return rc;
 	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_column_int(st, 0);
 	column_text(st, 1, out->name, sizeof out->name);
 	column_text(st, 2, out->role, sizeof out->role);
 	column_text(st, 3, out->language, sizeof out->language);
 	column_text(st, 4, out->pin_hash, sizeof out->pin_hash);
 	column_text(st, 7, out->status, sizeof out->status);
-	out->opted_out = sqlite3_column_int(st, 8) != 0;
-	out->transliterate = sqlite3_column_int(st, 9) != 0;
+	out->opted_out = db_column_int(st, 8) != 0;
+	out->transliterate = db_column_int(st, 9) != 0;
 	column_text(st, 10, out->timezone, sizeof out->timezone);
 	column_text(st, 11, out->officer_msisdn, sizeof out->officer_msisdn);
 	column_text(st, 12, out->officer_language, sizeof out->officer_language);
-	out->officer_id = sqlite3_column_int64(st, 13);
+	out->officer_id = db_column_int(st, 13);
 	column_text(st, 14, out->tier, sizeof out->tier);
-	out->pin = (struct pin_state){.failures = sqlite3_column_int(st, 5),
-				      .locked_until = sqlite3_column_int64(st, 6),
-				      .day_failures = sqlite3_column_int(st, 15),
-				      .day_start = sqlite3_column_int64(st, 16),
-				      .locks = sqlite3_column_int(st, 17)};
-	done(st);
+	out->pin = (struct pin_state){.failures = db_column_int(st, 5),
+				      .locked_until = db_column_int(st, 6),
+				      .day_failures = db_column_int(st, 15),
+				      .day_start = db_column_int(st, 16),
+				      .locks = db_column_int(st, 17)};
+	db_reset(st);
 	return 1;
 }
 
 int store_contact_find(struct store *s, const char *msisdn, char language[8], bool *opted_out)
 {
-	sqlite3_stmt *st = s->contact_find;
+	struct db_stmt *st = s->contact_find;
 	int rc = query_bound(st, "t", msisdn);
 	if (rc != 1)
 		return rc;
 	column_text(st, 0, language, 8);
-	*opted_out = sqlite3_column_int(st, 1) != 0;
-	done(st);
+	*opted_out = db_column_int(st, 1) != 0;
+	db_reset(st);
 	return 1;
 }
 
@@ -861,41 +864,42 @@ int store_pin_event(struct store *s, int64_t person_id, const char *kind, const 
 int store_incident_open(struct store *s, int64_t person_id, const char *kind,
 			char ref[STORE_REF_SIZE])
 {
-	sqlite3_stmt *st = s->incident_open;
+	struct db_stmt *st = s->incident_open;
 	int rc = query_bound(st, "it", person_id, kind);
 	if (rc != 1)
 		return rc;
 	column_text(st, 0, ref, STORE_REF_SIZE);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
 int store_checkin_add(struct store *s, const struct store_checkin *c)
 {
-	return write_bound(s, s->checkin_add, "iittnttt", c->person_id, c->at, c->location,
-			   c->channel, c->message_id, c->receipt[0] ? c->receipt : NULL,
-			   c->hash[0] ? c->prev_hash : NULL, c->hash[0] ? c->hash : NULL);
+	return inserted(s,
+			write_bound(s, s->checkin_add, "iittnttt", c->person_id, c->at, c->location,
+				    c->channel, c->message_id, c->receipt[0] ? c->receipt : NULL,
+				    c->hash[0] ? c->prev_hash : NULL, c->hash[0] ? c->hash : NULL));
 }
 
 int store_checkin_last_hash(struct store *s, char out[STORE_HASH_SIZE])
 {
-	sqlite3_stmt *st = s->checkin_last_hash;
+	struct db_stmt *st = s->checkin_last_hash;
 	int rc = query_bound(st, "");
 	if (rc != 1)
 		return rc;
 	column_text(st, 0, out, STORE_HASH_SIZE);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
-static void read_checkin(sqlite3_stmt *st, struct store_checkin *out)
+static void read_checkin(struct db_stmt *st, struct store_checkin *out)
 {
-	out->id = sqlite3_column_int64(st, 0);
-	out->person_id = sqlite3_column_int64(st, 1);
-	out->at = sqlite3_column_int64(st, 2);
+	out->id = db_column_int(st, 0);
+	out->person_id = db_column_int(st, 1);
+	out->at = db_column_int(st, 2);
 	column_text(st, 3, out->location, sizeof out->location);
 	column_text(st, 4, out->channel, sizeof out->channel);
-	out->message_id = sqlite3_column_int64(st, 5);
+	out->message_id = db_column_int(st, 5);
 	column_text(st, 6, out->receipt, sizeof out->receipt);
 	column_text(st, 7, out->prev_hash, sizeof out->prev_hash);
 	column_text(st, 8, out->hash, sizeof out->hash);
@@ -903,39 +907,39 @@ static void read_checkin(sqlite3_stmt *st, struct store_checkin *out)
 
 int store_checkin_after(struct store *s, int64_t id, struct store_checkin *out)
 {
-	sqlite3_stmt *st = s->checkin_all;
+	struct db_stmt *st = s->checkin_all;
 	int rc = query_bound(st, "i", id);
 	if (rc != 1)
 		return rc;
 	read_checkin(st, out);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
 int store_checkin_by_receipt(struct store *s, const char *receipt, struct store_receipt *out)
 {
-	sqlite3_stmt *st = s->checkin_by_receipt;
+	struct db_stmt *st = s->checkin_by_receipt;
 	int rc = query_bound(st, "t", receipt);
 	if (rc != 1)
 		return rc;
 	read_checkin(st, &out->checkin);
 	column_text(st, 9, out->name, sizeof out->name);
 	column_text(st, 10, out->timezone, sizeof out->timezone);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
 int store_appointment_next(struct store *s, int64_t person_id, int64_t now, int64_t id,
 			   struct store_appointment *out)
 {
-	sqlite3_stmt *st = s->appointment_next;
+	struct db_stmt *st = s->appointment_next;
 	int rc = query_bound(st, "iii", person_id, now, id);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
-	out->starts_at = sqlite3_column_int64(st, 1);
+	out->id = db_column_int(st, 0);
+	out->starts_at = db_column_int(st, 1);
 	column_text(st, 2, out->place, sizeof out->place);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
@@ -973,40 +977,39 @@ int store_outbox_resume(struct store *s, int64_t now, int64_t next_attempt_at)
 
 int store_outbox_due(struct store *s, int64_t now, struct store_outbox_row *out)
 {
-	sqlite3_stmt *st = s->outbox_due;
+	struct db_stmt *st = s->outbox_due;
 	int rc = query_bound(st, "i", now);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_column_int(st, 0);
 	column_text(st, 1, out->msisdn, sizeof out->msisdn);
-	const void *text = sqlite3_column_blob(st, 2);
-	out->text_len = (size_t)sqlite3_column_bytes(st, 2);
+	const void *text = db_column_text(st, 2);
+	out->text_len = (size_t)db_column_bytes(st, 2);
 	if (out->text_len >= sizeof out->text)
 		out->text_len = sizeof out->text - 1; /* queued by us, never this long */
 	if (out->text_len)
 		memcpy(out->text, text, out->text_len);
 	out->text[out->text_len] = '\0';
-	out->coding = sqlite3_column_int(st, 3);
-	out->attempts = sqlite3_column_int(st, 4);
-	out->created_at = sqlite3_column_int64(st, 5);
-	out->sealed_len = (size_t)sqlite3_column_bytes(st, 6);
+	out->coding = db_column_int(st, 3);
+	out->attempts = db_column_int(st, 4);
+	out->created_at = db_column_int(st, 5);
+	out->sealed_len = (size_t)db_column_bytes(st, 6);
 	if (out->sealed_len != SEAL_SIZE)
 		out->sealed_len = 0; /* none, or not a seal: it will not open */
 	if (out->sealed_len)
-		memcpy(out->sealed, sqlite3_column_blob(st, 6), SEAL_SIZE);
-	out->opted_out = sqlite3_column_int(st, 7) != 0;
-	done(st);
+		memcpy(out->sealed, db_column_text(st, 6), SEAL_SIZE);
+	out->opted_out = db_column_int(st, 7) != 0;
+	db_reset(st);
 	return 1;
 }
 
 int64_t store_outbox_next_due(struct store *s)
 {
-	sqlite3_stmt *st = s->outbox_next_due;
+	struct db_stmt *st = s->outbox_next_due;
 	int rc = query_bound(st, "");
-	int64_t at =
-	    rc == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1;
+	int64_t at = rc == 1 && !db_column_null(st, 0) ? db_column_int(st, 0) : -1;
 	if (rc == 1)
-		done(st);
+		db_reset(st);
 	return rc < 0 ? STORE_ERROR : at;
 }
 
@@ -1027,7 +1030,7 @@ int store_outbox_report(struct store *s, int64_t id, const char *status, const c
 	s->deadlines_changed |=
 	    rc == 0 && status &&
 	    (strcmp(status, "failed") == 0 || strcmp(status, "undeliverable") == 0);
-	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+	return rc < 0 ? rc : db_changes(s->db) > 0;
 }
 
 int store_alert_settle_delivered(struct store *s, int64_t now)
@@ -1037,36 +1040,36 @@ int store_alert_settle_delivered(struct store *s, int64_t now)
 
 int store_alert_due(struct store *s, int64_t created_before, struct store_alert *out)
 {
-	sqlite3_stmt *st = s->alert_due;
+	struct db_stmt *st = s->alert_due;
 	int rc = query_bound(st, "i", created_before);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
-	out->chain_id = sqlite3_column_int64(st, 1);
-	out->person_id = sqlite3_column_int64(st, 2);
+	out->id = db_column_int(st, 0);
+	out->chain_id = db_column_int(st, 1);
+	out->person_id = db_column_int(st, 2);
 	column_text(st, 3, out->text_key, sizeof out->text_key);
 	column_text(st, 4, out->status, sizeof out->status);
 	column_text(st, 5, out->text_vars, sizeof out->text_vars);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
 /* Steps a query of one value that may be NULL: 1 with *out, 0 for NULL,
  * STORE_ERROR; reset either way. */
-static int single_time(sqlite3_stmt *st, int64_t *out)
+static int single_time(struct db_stmt *st, int64_t *out)
 {
 	int rc = STORE_ERROR;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		*out = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW) {
+		rc = !db_column_null(st, 0);
+		*out = db_column_int(st, 0);
 	}
-	done(st);
+	db_reset(st);
 	return rc;
 }
 
 int store_alert_next_due(struct store *s, int64_t within, int64_t *at)
 {
-	sqlite3_bind_int64(s->alert_next_due, 1, within);
+	db_bind_int(s->alert_next_due, 1, within);
 	return single_time(s->alert_next_due, at);
 }
 
@@ -1076,9 +1079,9 @@ int store_alert_settle(struct store *s, int64_t id, int64_t now)
 }
 
 /* An officer's id, number and language, the first three columns. */
-static void read_officer(sqlite3_stmt *st, struct store_officer *out)
+static void read_officer(struct db_stmt *st, struct store_officer *out)
 {
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_column_int(st, 0);
 	column_text(st, 1, out->msisdn, sizeof out->msisdn);
 	column_text(st, 2, out->language, sizeof out->language);
 }
@@ -1086,26 +1089,26 @@ static void read_officer(sqlite3_stmt *st, struct store_officer *out)
 int store_alert_next_officer(struct store *s, int64_t person_id, int64_t chain_id,
 			     struct store_officer *out, char person_name[96])
 {
-	sqlite3_stmt *st = s->alert_next_officer;
+	struct db_stmt *st = s->alert_next_officer;
 	int rc = query_bound(st, "ii", person_id, chain_id);
 	if (rc != 1)
 		return rc;
 	read_officer(st, out);
 	column_text(st, 3, person_name, 96);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
 int store_owed_due(struct store *s, int64_t now, struct store_owed *out)
 {
-	sqlite3_stmt *st = s->owed_due;
+	struct db_stmt *st = s->owed_due;
 	int rc = query_bound(st, "i", now);
 	if (rc != 1)
 		return rc;
 	column_text(st, 0, out->msisdn, sizeof out->msisdn);
 	column_text(st, 1, out->channel, sizeof out->channel);
 	column_text(st, 2, out->text, sizeof out->text);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
@@ -1122,27 +1125,27 @@ int store_owed_next_due(struct store *s, int64_t *at)
 int store_last_confirmation(struct store *s, const char *msisdn, const char *channel, int64_t since,
 			    int64_t *id)
 {
-	sqlite3_stmt *st = s->last_confirmation;
+	struct db_stmt *st = s->last_confirmation;
 	int rc = query_bound(st, "tti", msisdn, channel, since);
 	if (rc != 1)
 		return rc;
-	*id = sqlite3_column_int64(st, 0);
-	done(st);
+	*id = db_column_int(st, 0);
+	db_reset(st);
 	return 1;
 }
 
 int store_reply_failed(struct store *s, int64_t id, struct store_owed *out, int64_t *in_reply_to)
 {
-	sqlite3_stmt *st = s->reply_failed;
+	struct db_stmt *st = s->reply_failed;
 	int rc = query_bound(st, "i", id);
 	if (rc != 1)
 		return rc;
 	column_text(st, 0, out->msisdn, sizeof out->msisdn);
 	column_text(st, 1, out->text, sizeof out->text);
-	*in_reply_to = sqlite3_column_int64(st, 2);
+	*in_reply_to = db_column_int(st, 2);
 	/* RETURNING: the update is done when the statement is */
-	rc = sqlite3_step(st) == SQLITE_DONE ? 1 : STORE_ERROR;
-	done(st);
+	rc = db_step(st) == DB_DONE ? 1 : STORE_ERROR;
+	db_reset(st);
 	return rc;
 }
 
@@ -1155,7 +1158,7 @@ int store_person_add(struct store *s, const struct store_new_person *p, int64_t 
 int store_person_latin(struct store *s, const char *msisdn, bool latin)
 {
 	int rc = write_bound(s, s->person_latin, "ti", msisdn, (int64_t)latin);
-	return rc == 0 && sqlite3_changes(s->db) == 0 ? STORE_ERROR : rc;
+	return rc == 0 && db_changes(s->db) == 0 ? STORE_ERROR : rc;
 }
 
 int store_district_add(struct store *s, const char *code, const char *name, const char *language,
@@ -1167,7 +1170,7 @@ int store_district_add(struct store *s, const char *code, const char *name, cons
 int store_district_quiet(struct store *s, const char *code, int from, int to)
 {
 	int rc = write_bound(s, s->district_quiet, "tii", code, (int64_t)from, (int64_t)to);
-	return rc == 0 && sqlite3_changes(s->db) == 0 ? STORE_ERROR : rc;
+	return rc == 0 && db_changes(s->db) == 0 ? STORE_ERROR : rc;
 }
 
 int store_officer_add(struct store *s, const char *district, const char *name, const char *msisdn,
@@ -1180,14 +1183,14 @@ int store_officer_add(struct store *s, const char *district, const char *name, c
 int64_t store_person_tier_set(struct store *s, const char *msisdn, const char *tier, const char *by,
 			      int64_t now)
 {
-	sqlite3_stmt *st = s->person_tier;
+	struct db_stmt *st = s->person_tier;
 	int rc = query_bound(st, "t", msisdn);
 	if (rc != 1)
 		return STORE_ERROR;
-	int64_t id = sqlite3_column_int64(st, 0);
+	int64_t id = db_column_int(st, 0);
 	char from[PLAN_NAME_MAX];
 	column_text(st, 1, from, sizeof from);
-	done(st);
+	db_reset(st);
 	if (write_bound(s, s->person_tier_set, "it", id, tier) < 0 ||
 	    write_bound(s, s->tier_change, "ittti", id, from[0] ? from : NULL, tier, by, now) < 0)
 		return STORE_ERROR;
@@ -1205,30 +1208,30 @@ int store_window_add(struct store *s, int64_t person_id, int64_t opens, int64_t 
 	int rc = write_bound(s, s->window_add, "iiii", person_id, opens, closes, next_at);
 	if (rc < 0)
 		return rc;
-	rc = sqlite3_changes(s->db) > 0; /* 0: that window is met or missed already */
+	rc = db_changes(s->db) > 0; /* 0: that window is met or missed already */
 	s->deadlines_changed |= rc;
 	return rc;
 }
 
 int store_window_due(struct store *s, int64_t now, struct store_window *out)
 {
-	sqlite3_stmt *st = s->window_due;
+	struct db_stmt *st = s->window_due;
 	int rc = query_bound(st, "i", now);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
-	out->person_id = sqlite3_column_int64(st, 1);
-	out->opens_at = sqlite3_column_int64(st, 2);
-	out->closes_at = sqlite3_column_int64(st, 3);
+	out->id = db_column_int(st, 0);
+	out->person_id = db_column_int(st, 1);
+	out->opens_at = db_column_int(st, 2);
+	out->closes_at = db_column_int(st, 3);
 	column_text(st, 4, out->status, sizeof out->status);
-	out->reminders_sent = sqlite3_column_int(st, 5);
+	out->reminders_sent = db_column_int(st, 5);
 	column_text(st, 6, out->tier, sizeof out->tier);
 	column_text(st, 7, out->timezone, sizeof out->timezone);
 	column_text(st, 8, out->msisdn, sizeof out->msisdn);
 	column_text(st, 9, out->person_status, sizeof out->person_status);
 	column_text(st, 10, out->language, sizeof out->language);
-	out->transliterate = sqlite3_column_int(st, 11) != 0;
-	done(st);
+	out->transliterate = db_column_int(st, 11) != 0;
+	db_reset(st);
 	return 1;
 }
 
@@ -1241,13 +1244,13 @@ int store_window_update(struct store *s, int64_t id, const char *status, int rem
 
 int store_window_current(struct store *s, int64_t person_id, int64_t now, int64_t *id, bool *met)
 {
-	sqlite3_stmt *st = s->window_current;
+	struct db_stmt *st = s->window_current;
 	int rc = query_bound(st, "ii", person_id, now);
 	if (rc != 1)
 		return rc;
-	*id = sqlite3_column_int64(st, 0);
-	*met = sqlite3_column_int(st, 1) != 0;
-	done(st);
+	*id = db_column_int(st, 0);
+	*met = db_column_int(st, 1) != 0;
+	db_reset(st);
 	return 1;
 }
 
@@ -1263,32 +1266,32 @@ int store_checkin_window(struct store *s, int64_t checkin_id, int64_t window_id,
 
 int store_last_checkin(struct store *s, int64_t person_id, int64_t before, int64_t *at)
 {
-	sqlite3_bind_int64(s->last_checkin, 1, person_id);
-	sqlite3_bind_int64(s->last_checkin, 2, before);
+	db_bind_int(s->last_checkin, 1, person_id);
+	db_bind_int(s->last_checkin, 2, before);
 	return single_time(s->last_checkin, at);
 }
 
 int store_incident_add(struct store *s, const char *ref, int64_t person_id, const char *kind,
 		       int64_t window_id, int64_t now, int64_t ack_due_at)
 {
-	int rc = write_bound(s, s->incident_add, "titnii", ref, person_id, kind, window_id, now,
-			     ack_due_at);
+	int rc = inserted(s, write_bound(s, s->incident_add, "titnii", ref, person_id, kind,
+					 window_id, now, ack_due_at));
 	s->deadlines_changed |= rc == 0;
 	return rc;
 }
 
 int store_incident_due(struct store *s, int64_t now, struct store_incident *out)
 {
-	sqlite3_stmt *st = s->incident_due;
+	struct db_stmt *st = s->incident_due;
 	int rc = query_bound(st, "i", now);
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_column_int(st, 0);
 	column_text(st, 1, out->ref, sizeof out->ref);
-	out->person_id = sqlite3_column_int64(st, 2);
+	out->person_id = db_column_int(st, 2);
 	column_text(st, 3, out->kind, sizeof out->kind);
 	column_text(st, 4, out->name, sizeof out->name);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
@@ -1300,15 +1303,15 @@ int store_incident_escalate(struct store *s, int64_t id, int64_t now)
 int store_incident_ack(struct store *s, const char *ref, int64_t officer_id, int64_t now,
 		       const char *only_kind, int64_t *person_id, char kind[24])
 {
-	sqlite3_stmt *st = s->incident_ack;
+	struct db_stmt *st = s->incident_ack;
 	int rc = query_bound(st, "tiit", ref, officer_id, now, only_kind);
 	if (rc != 1)
 		return rc;
-	*person_id = sqlite3_column_int64(st, 0);
+	*person_id = db_column_int(st, 0);
 	column_text(st, 1, kind, 24);
 	/* RETURNING: the update is done when the statement is */
-	rc = sqlite3_step(st) == SQLITE_DONE ? 1 : STORE_ERROR;
-	done(st);
+	rc = db_step(st) == DB_DONE ? 1 : STORE_ERROR;
+	db_reset(st);
 	return rc;
 }
 
@@ -1320,12 +1323,12 @@ int store_incidents_settle(struct store *s, int64_t person_id, const char *kind,
 
 int store_incident_settled(struct store *s, const char *ref)
 {
-	sqlite3_stmt *st = s->incident_settled;
+	struct db_stmt *st = s->incident_settled;
 	int rc = query_bound(st, "t", ref);
 	if (rc != 1)
 		return rc;
-	rc = sqlite3_column_int(st, 0) != 0;
-	done(st);
+	rc = db_column_int(st, 0) != 0;
+	db_reset(st);
 	return rc;
 }
 
@@ -1337,23 +1340,23 @@ int store_incidents_next_due(struct store *s, int64_t *at)
 int store_supervisor_next(struct store *s, int64_t person_id, int64_t after,
 			  struct store_officer *out)
 {
-	sqlite3_stmt *st = s->supervisor_next;
+	struct db_stmt *st = s->supervisor_next;
 	int rc = query_bound(st, "ii", person_id, after);
 	if (rc != 1)
 		return rc;
 	read_officer(st, out);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
 int store_officer_find(struct store *s, const char *msisdn, struct store_officer *out)
 {
-	sqlite3_stmt *st = s->officer_find;
+	struct db_stmt *st = s->officer_find;
 	int rc = query_bound(st, "t", msisdn);
 	if (rc != 1)
 		return rc;
 	read_officer(st, out);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
@@ -1361,9 +1364,9 @@ int64_t store_appointment_add(struct store *s, const char *msisdn, int64_t start
 			      const char *place, int64_t now)
 {
 	int rc = write_bound(s, s->appointment_add, "titi", msisdn, starts_at, place, now);
-	if (rc < 0 || sqlite3_changes(s->db) == 0)
+	if (rc < 0 || db_changes(s->db) == 0)
 		return STORE_ERROR;
-	return sqlite3_last_insert_rowid(s->db);
+	return db_last_id(s->db);
 }
 
 int store_appointment_answer(struct store *s, int64_t id, const char *answer, int64_t now)
@@ -1373,15 +1376,15 @@ int store_appointment_answer(struct store *s, int64_t id, const char *answer, in
 
 int store_appointment_plan(struct store *s, int64_t id, struct store_plan *out)
 {
-	sqlite3_stmt *st = s->appointment_plan;
+	struct db_stmt *st = s->appointment_plan;
 	int rc = query_bound(st, "i", id);
 	if (rc != 1)
 		return rc;
-	out->starts_at = sqlite3_column_int64(st, 0);
+	out->starts_at = db_column_int(st, 0);
 	column_text(st, 1, out->timezone, sizeof out->timezone);
-	out->quiet_from = sqlite3_column_int(st, 2);
-	out->quiet_to = sqlite3_column_int(st, 3);
-	done(st);
+	out->quiet_from = db_column_int(st, 2);
+	out->quiet_to = db_column_int(st, 3);
+	db_reset(st);
 	return 1;
 }
 
@@ -1392,22 +1395,22 @@ int store_reminder_plan(struct store *s, int64_t appointment_id, int64_t before,
 	return rc;
 }
 
-static int read_reminder(sqlite3_stmt *st, int rc, struct store_reminder *out)
+static int read_reminder(struct db_stmt *st, int rc, struct store_reminder *out)
 {
 	if (rc != 1)
 		return rc;
-	out->id = sqlite3_column_int64(st, 0);
-	out->appointment_id = sqlite3_column_int64(st, 1);
-	out->starts_at = sqlite3_column_int64(st, 2);
+	out->id = db_column_int(st, 0);
+	out->appointment_id = db_column_int(st, 1);
+	out->starts_at = db_column_int(st, 2);
 	column_text(st, 3, out->place, sizeof out->place);
 	column_text(st, 4, out->appointment_status, sizeof out->appointment_status);
 	column_text(st, 5, out->msisdn, sizeof out->msisdn);
 	column_text(st, 6, out->language, sizeof out->language);
-	out->transliterate = sqlite3_column_int(st, 7) != 0;
+	out->transliterate = db_column_int(st, 7) != 0;
 	column_text(st, 8, out->timezone, sizeof out->timezone);
 	column_text(st, 9, out->person_status, sizeof out->person_status);
-	out->due_at = sqlite3_column_int64(st, 10);
-	done(st);
+	out->due_at = db_column_int(st, 10);
+	db_reset(st);
 	return 1;
 }
 
@@ -1425,13 +1428,13 @@ int store_appointment_notice(struct store *s, int64_t id, struct store_reminder 
 int store_appointment_move(struct store *s, int64_t id, int64_t starts_at, const char *place)
 {
 	int rc = write_bound(s, s->appointment_move, "iit", id, starts_at, place);
-	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+	return rc < 0 ? rc : db_changes(s->db) > 0;
 }
 
 int store_appointment_cancel(struct store *s, int64_t id)
 {
 	int rc = write_bound(s, s->appointment_cancel, "i", id);
-	return rc < 0 ? rc : sqlite3_changes(s->db) > 0;
+	return rc < 0 ? rc : db_changes(s->db) > 0;
 }
 
 int store_reminders_cancel(struct store *s, int64_t appointment_id)
@@ -1452,36 +1455,36 @@ int store_reminder_next_due(struct store *s, int64_t *at)
 
 int64_t store_data_version(struct store *s)
 {
-	return single_int(s->data_version);
+	return db_data_version(s->db);
 }
 
 int64_t store_last_id(struct store *s)
 {
-	return sqlite3_last_insert_rowid(s->db);
+	return db_last_id(s->db);
 }
 
 int store_session_get(struct store *s, const char *msisdn, const char *channel,
 		      struct store_session *out)
 {
-	sqlite3_stmt *st = s->session_get;
+	struct db_stmt *st = s->session_get;
 	int rc = query_bound(st, "tt", msisdn, channel);
 	if (rc != 1)
 		return rc;
 	column_text(st, 0, out->flow, sizeof out->flow);
 	column_text(st, 1, out->node, sizeof out->node);
 	column_text(st, 2, out->vars, sizeof out->vars);
-	out->step = sqlite3_column_int64(st, 3);
-	out->updated_at = sqlite3_column_int64(st, 4);
-	out->expires_at = sqlite3_column_int64(st, 5);
-	out->attempts = sqlite3_column_int64(st, 6);
+	out->step = db_column_int(st, 3);
+	out->updated_at = db_column_int(st, 4);
+	out->expires_at = db_column_int(st, 5);
+	out->attempts = db_column_int(st, 6);
 	column_text(st, 7, out->ussd_session, sizeof out->ussd_session);
 	column_text(st, 8, out->ussd_text, sizeof out->ussd_text);
-	out->started_at = sqlite3_column_int64(st, 9);
+	out->started_at = db_column_int(st, 9);
 	column_text(st, 10, out->pages, sizeof out->pages);
-	out->page = sqlite3_column_int64(st, 11);
-	out->pages_end = sqlite3_column_int(st, 12) != 0;
-	out->confirm = sqlite3_column_int(st, 13) != 0;
-	done(st);
+	out->page = db_column_int(st, 11);
+	out->pages_end = db_column_int(st, 12) != 0;
+	out->confirm = db_column_int(st, 13) != 0;
+	db_reset(st);
 	return 1;
 }
 
@@ -1499,13 +1502,13 @@ int store_session_save(struct store *s, const char *msisdn, const char *channel,
 
 int store_message_redact(struct store *s, int64_t id, const char *text, size_t len, bool utf8)
 {
-	sqlite3_bind_int64(s->message_redact, 1, id);
+	db_bind_int(s->message_redact, 1, id);
 	if (utf8)
-		sqlite3_bind_text(s->message_redact, 2, text, (int)len, SQLITE_STATIC);
+		db_bind_text(s->message_redact, 2, text, (int)len);
 	else
-		sqlite3_bind_blob(s->message_redact, 2, text, (int)len, SQLITE_STATIC);
+		db_bind_blob(s->message_redact, 2, text, (int)len);
 	int rc = run(s, s->message_redact);
-	sqlite3_clear_bindings(s->message_redact);
+	db_reset(s->message_redact);
 	return rc;
 }
 
@@ -1516,23 +1519,22 @@ int store_session_delete(struct store *s, const char *msisdn, const char *channe
 
 int store_tip_add(struct store *s, const struct store_new_tip *t, int64_t *id)
 {
-	int rc = write_bound(s, s->tip_add, "tntttiitittnnt", t->ref, t->district_id, t->category,
-			     t->body, t->tipster, (int64_t)!t->callback, t->now, t->place,
-			     (int64_t)t->liaison, t->channel, t->callback, t->callback ? t->now : 0,
-			     t->alert_at, t->language);
+	bind_args(s->tip_add, "tntttiitittnnt", t->ref, t->district_id, t->category, t->body,
+		  t->tipster, (int64_t)!t->callback, t->now, t->place, (int64_t)t->liaison,
+		  t->channel, t->callback, t->callback ? t->now : 0, t->alert_at, t->language);
+	int rc = insert_returning(s->tip_add, id);
 	if (rc < 0)
 		return rc;
-	*id = sqlite3_last_insert_rowid(s->db);
 	s->deadlines_changed = true;
 	return write_bound(s, s->tip_relay_add, "ibbi", *id, t->sealed, (size_t)SEAL_SIZE,
 			   t->sealed, (size_t)crypto_secretbox_NONCEBYTES, t->now);
 }
 
-static void read_tip(sqlite3_stmt *st, struct store_tip *out)
+static void read_tip(struct db_stmt *st, struct store_tip *out)
 {
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_column_int(st, 0);
 	column_text(st, 1, out->ref, sizeof out->ref);
-	out->district_id = sqlite3_column_int64(st, 2);
+	out->district_id = db_column_int(st, 2);
 	column_text(st, 3, out->district, sizeof out->district);
 	column_text(st, 4, out->timezone, sizeof out->timezone);
 	column_text(st, 5, out->category, sizeof out->category);
@@ -1541,27 +1543,27 @@ static void read_tip(sqlite3_stmt *st, struct store_tip *out)
 	column_text(st, 8, out->tipster, sizeof out->tipster);
 	column_text(st, 9, out->callback, sizeof out->callback);
 	column_text(st, 10, out->status, sizeof out->status);
-	out->liaison = sqlite3_column_int(st, 11) != 0;
-	out->officer_id = sqlite3_column_int64(st, 12);
-	out->escalations = sqlite3_column_int(st, 13);
-	out->alert_at = sqlite3_column_int64(st, 14);
-	out->created_at = sqlite3_column_int64(st, 15);
-	out->updated_at = sqlite3_column_int64(st, 16);
-	out->acknowledged_at = sqlite3_column_int64(st, 17);
-	out->closed_at = sqlite3_column_int64(st, 18);
+	out->liaison = db_column_int(st, 11) != 0;
+	out->officer_id = db_column_int(st, 12);
+	out->escalations = db_column_int(st, 13);
+	out->alert_at = db_column_int(st, 14);
+	out->created_at = db_column_int(st, 15);
+	out->updated_at = db_column_int(st, 16);
+	out->acknowledged_at = db_column_int(st, 17);
+	out->closed_at = db_column_int(st, 18);
 	column_text(st, 19, out->channel, sizeof out->channel);
 	column_text(st, 20, out->language, sizeof out->language);
-	out->relay = sqlite3_column_int(st, 21) != 0;
+	out->relay = db_column_int(st, 21) != 0;
 }
 
 int store_tip_find(struct store *s, const char *ref, int64_t id, struct store_tip *out)
 {
-	sqlite3_stmt *st = s->tip_find;
+	struct db_stmt *st = s->tip_find;
 	int rc = query_bound(st, "ti", ref, id);
 	if (rc != 1)
 		return rc;
 	read_tip(st, out);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
@@ -1572,10 +1574,10 @@ int store_tip_body(struct store *s, int64_t id, const char *body, int64_t alert_
 }
 
 /* The first column of the row query_bound() found, the statement reset. */
-static int64_t row_int(sqlite3_stmt *st)
+static int64_t row_int(struct db_stmt *st)
 {
-	int64_t value = sqlite3_column_int64(st, 0);
-	done(st);
+	int64_t value = db_column_int(st, 0);
+	db_reset(st);
 	return value;
 }
 
@@ -1626,21 +1628,21 @@ int store_tip_next_due(struct store *s, int64_t *at)
 
 int store_tip_relay(struct store *s, int64_t id, unsigned char sealed[SEAL_SIZE])
 {
-	sqlite3_stmt *st = s->tip_relay_get;
+	struct db_stmt *st = s->tip_relay_get;
 	int rc = query_bound(st, "i", id);
 	if (rc != 1)
 		return rc;
-	rc = sqlite3_column_bytes(st, 0) == SEAL_SIZE;
+	rc = db_column_bytes(st, 0) == SEAL_SIZE;
 	if (rc)
-		memcpy(sealed, sqlite3_column_blob(st, 0), SEAL_SIZE);
-	done(st);
+		memcpy(sealed, db_column_text(st, 0), SEAL_SIZE);
+	db_reset(st);
 	return rc;
 }
 
 int64_t store_tip_relay_purge(struct store *s, int64_t before)
 {
 	int rc = write_bound(s, s->tip_relay_purge, "i", before);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	return rc < 0 ? rc : db_changes(s->db);
 }
 
 int store_tip_relay_oldest(struct store *s, int64_t *at)
@@ -1656,21 +1658,21 @@ int store_tip_audit(struct store *s, const char *actor, int64_t tip_id, const ch
 
 /* The next row of a query query_bound() began: 1, 0 at the end, or
  * STORE_ERROR. */
-static int next_row(sqlite3_stmt *st)
+static int next_row(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : STORE_ERROR;
+	int rc = db_step(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : STORE_ERROR;
 }
 
 int store_tip_alerted_officers(struct store *s, int64_t id, int64_t *officers, size_t max)
 {
-	sqlite3_stmt *st = s->tip_alerted_officers;
+	struct db_stmt *st = s->tip_alerted_officers;
 	size_t n = 0;
 	int rc = query_bound(st, "i", id);
 	for (; rc == 1; rc = next_row(st))
 		if (n < max)
-			officers[n++] = sqlite3_column_int64(st, 0);
-	done(st);
+			officers[n++] = db_column_int(st, 0);
+	db_reset(st);
 	return rc < 0 ? rc : (int)n;
 }
 
@@ -1683,7 +1685,7 @@ int store_tip_officer_may(struct store *s, int64_t id, int64_t officer_id)
 int store_tip_officers(struct store *s, int64_t district_id, bool roster,
 		       struct store_tip_officer *out, size_t max)
 {
-	sqlite3_stmt *st = roster ? s->tip_on_call : s->tip_officers;
+	struct db_stmt *st = roster ? s->tip_on_call : s->tip_officers;
 	size_t n = 0;
 	int rc = query_bound(st, "i", district_id);
 	for (; rc == 1; rc = next_row(st)) {
@@ -1693,40 +1695,40 @@ int store_tip_officers(struct store *s, int64_t district_id, bool roster,
 		memset(o, 0, sizeof *o);
 		read_officer(st, &o->officer);
 		if (roster) {
-			o->weekdays = sqlite3_column_int(st, 3);
-			o->from_min = sqlite3_column_int(st, 4);
-			o->to_min = sqlite3_column_int(st, 5);
+			o->weekdays = db_column_int(st, 3);
+			o->from_min = db_column_int(st, 4);
+			o->to_min = db_column_int(st, 5);
 			column_text(st, 6, o->timezone, sizeof o->timezone);
 		} else {
-			o->supervisor = sqlite3_column_int(st, 3) != 0;
+			o->supervisor = db_column_int(st, 3) != 0;
 		}
 	}
-	done(st);
+	db_reset(st);
 	return rc < 0 ? rc : (int)n;
 }
 
 int store_tip_officer(struct store *s, int64_t id, struct store_officer *out)
 {
-	sqlite3_stmt *st = s->tip_officer;
+	struct db_stmt *st = s->tip_officer;
 	int rc = query_bound(st, "i", id);
 	if (rc != 1)
 		return rc;
 	read_officer(st, out);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
 int store_districts_page(struct store *s, int64_t offset, struct store_district *out, size_t max)
 {
-	sqlite3_stmt *st = s->districts_page;
+	struct db_stmt *st = s->districts_page;
 	size_t n = 0;
 	int rc = query_bound(st, "ii", (int64_t)max, offset);
 	for (; rc == 1 && n < max; rc = next_row(st)) {
-		out[n].id = sqlite3_column_int64(st, 0);
+		out[n].id = db_column_int(st, 0);
 		column_text(st, 1, out[n].name, sizeof out[n].name);
 		n++;
 	}
-	done(st);
+	db_reset(st);
 	return rc < 0 ? rc : (int)n;
 }
 
@@ -1735,48 +1737,48 @@ int store_roster_add(struct store *s, const char *district, const char *officer,
 {
 	int rc = write_bound(s, s->roster_add, "ttiiii", district, officer, (int64_t)weekdays,
 			     (int64_t)from, (int64_t)to, (int64_t)position);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	return rc < 0 ? rc : db_changes(s->db);
 }
 
 int store_roster_remove(struct store *s, const char *district, const char *officer)
 {
 	int rc = write_bound(s, s->roster_remove, "tt", district, officer);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	return rc < 0 ? rc : db_changes(s->db);
 }
 
 /* Calls fn with each row of st as text; how many, or STORE_ERROR. */
-static int each_row(sqlite3_stmt *st, int rc, store_row_fn fn, void *arg)
+static int each_row(struct db_stmt *st, int rc, store_row_fn fn, void *arg)
 {
 	int rows = 0;
 	for (; rc == 1; rc = next_row(st), rows++) {
 		const char *values[STORE_LIST_COLUMNS_MAX];
-		int n = sqlite3_column_count(st);
+		int n = db_column_count(st);
 		for (int i = 0; i < n && i < STORE_LIST_COLUMNS_MAX; i++) {
-			const unsigned char *v = sqlite3_column_text(st, i);
+			const unsigned char *v = db_column_text(st, i);
 			values[i] = v ? (const char *)v : "";
 		}
 		fn(arg, values);
 	}
-	done(st);
+	db_reset(st);
 	return rc < 0 ? rc : rows;
 }
 
 int store_span(struct store *s, enum store_span which, int64_t from, int64_t to, store_row_fn fn,
 	       void *arg)
 {
-	sqlite3_stmt *const spans[] = {s->export_persons, s->export_appointments,
-				       s->export_roster,  s->export_checkins,
-				       s->report,         s->export_services};
-	sqlite3_stmt *st = spans[which];
+	struct db_stmt *const spans[] = {s->export_persons, s->export_appointments,
+					 s->export_roster,  s->export_checkins,
+					 s->report,         s->export_services};
+	struct db_stmt *st = spans[which];
 	return each_row(st, query_bound(st, "ii", from, to), fn, arg);
 }
 
 int store_list(struct store *s, enum store_list which, const char *filter, store_row_fn fn,
 	       void *arg)
 {
-	sqlite3_stmt *const lists[] = {s->list_roster,    s->list_tips,     s->list_audit,
-				       s->list_districts, s->list_officers, s->list_persons};
-	sqlite3_stmt *st = lists[which];
+	struct db_stmt *const lists[] = {s->list_roster,    s->list_tips,     s->list_audit,
+					 s->list_districts, s->list_officers, s->list_persons};
+	struct db_stmt *st = lists[which];
 	return each_row(st, query_bound(st, "t", filter), fn, arg);
 }
 
@@ -1789,23 +1791,23 @@ int store_edit(struct store *s, enum store_edit which, const char *key, const ch
 		rc = write_bound(s, which == STORE_EDIT_OFFICER ? s->officer_edit : s->person_edit,
 				 "tttttt", key, fields[0], fields[1], fields[2], fields[3],
 				 fields[4]);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	return rc < 0 ? rc : db_changes(s->db);
 }
 
 int store_person_pin_reset(struct store *s, const char *msisdn, const char *pin_hash)
 {
 	int rc = write_bound(s, s->person_pin_reset, "tt", msisdn, pin_hash);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	return rc < 0 ? rc : db_changes(s->db);
 }
 
 int store_officer_district(struct store *s, const char *msisdn, char code[32])
 {
-	sqlite3_stmt *st = s->officer_district;
+	struct db_stmt *st = s->officer_district;
 	int rc = query_bound(st, "t", msisdn);
 	if (rc != 1)
 		return rc;
 	column_text(st, 0, code, 32);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
@@ -1823,15 +1825,16 @@ int store_district_exists(struct store *s, const char *code)
 
 int64_t store_purgeable(struct store *s, enum store_purge what, int64_t before, int64_t *last_id)
 {
-	sqlite3_stmt *const counts[] = {s->texts_purgeable, s->sent_purgeable, s->relays_purgeable};
-	sqlite3_stmt *st = counts[what];
+	struct db_stmt *const counts[] = {s->texts_purgeable, s->sent_purgeable,
+					  s->relays_purgeable};
+	struct db_stmt *st = counts[what];
 	int rc = query_bound(st, "i", before);
 	if (rc != 1)
 		return rc < 0 ? rc : 0;
-	int64_t n = sqlite3_column_int64(st, 0);
+	int64_t n = db_column_int(st, 0);
 	if (last_id)
-		*last_id = what == STORE_PURGE_RELAYS ? 0 : sqlite3_column_int64(st, 1);
-	done(st);
+		*last_id = what == STORE_PURGE_RELAYS ? 0 : db_column_int(st, 1);
+	db_reset(st);
 	return n;
 }
 
@@ -1840,14 +1843,14 @@ int64_t store_texts_purge(struct store *s, enum store_purge what, int64_t before
 {
 	int rc = write_bound(s, what == STORE_PURGE_MESSAGES ? s->texts_purge : s->sent_purge,
 			     "iii", before, from_id, to_id);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	return rc < 0 ? rc : db_changes(s->db);
 }
 
 int store_person_upsert(struct store *s, const struct store_new_person *p, int64_t now)
 {
 	int rc = write_bound(s, s->person_upsert, "tttttti", p->msisdn, p->name, p->role,
 			     p->language, p->district, p->officer, now);
-	return rc < 0 ? rc : sqlite3_changes(s->db);
+	return rc < 0 ? rc : db_changes(s->db);
 }
 
 int store_appointment_at(struct store *s, const char *msisdn, int64_t starts_at)
@@ -1868,13 +1871,13 @@ int store_service_put(struct store *s, const char *district, const char *kind, c
 			     hours);
 	if (rc < 0)
 		return rc;
-	return sqlite3_changes(s->db) == 0 ? 0 : there ? 2 : 1;
+	return db_changes(s->db) == 0 ? 0 : there ? 2 : 1;
 }
 
 int store_service_at(struct store *s, int64_t person_id, const char *kind, int64_t n,
 		     struct store_service *out)
 {
-	sqlite3_stmt *st = s->service_at;
+	struct db_stmt *st = s->service_at;
 	int rc = query_bound(st, "iti", person_id, kind, n);
 	if (rc != 1)
 		return rc;
@@ -1882,7 +1885,7 @@ int store_service_at(struct store *s, int64_t person_id, const char *kind, int64
 	column_text(st, 1, out->phone, sizeof out->phone);
 	column_text(st, 2, out->hours, sizeof out->hours);
 	column_text(st, 3, out->address, sizeof out->address);
-	done(st);
+	db_reset(st);
 	return 1;
 }
 
@@ -1898,5 +1901,5 @@ int store_schema_version(struct store *s)
 
 const char *store_errmsg(struct store *s)
 {
-	return sqlite3_errmsg(s->db);
+	return db_errmsg(s->db);
 }

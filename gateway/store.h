@@ -1,9 +1,10 @@
 /*
- * store — the SQLite database; all of chabar's SQL lives in store.c, as
- * statements prepared once at open.
+ * store — chabar's records, in SQLite or in PostgreSQL (db.h); all of
+ * chabar's SQL lives in store.c, as statements prepared once at open, and
+ * nothing above this header knows which engine holds them.
  *
- * Lifecycle: store_open() (opens, sets pragmas, migrates, prepares) →
- * store_* calls → store_free(). Writes happen between store_begin() and
+ * Lifecycle: store_connect() or store_open() (opens, migrates, prepares)
+ * → store_* calls → store_free(). Writes happen between store_begin() and
  * store_commit() chosen by the caller, so several inputs can share one
  * commit (DESIGN.md: group commit). Loop thread only; never blocks for
  * more than the busy timeout.
@@ -23,7 +24,7 @@
 #define STORE_REF_SIZE 10 /* an incident's reference, "XXXX-XXXX" */
 
 enum {
-	STORE_ERROR = -1,     /* SQLite failed; store_errmsg() says why */
+	STORE_ERROR = -1,     /* the engine failed; store_errmsg() says why */
 	STORE_DUPLICATE = -2, /* a unique key (a message's network id) is already stored */
 };
 
@@ -60,7 +61,12 @@ struct store_reply {
 	bool confirmation; /* it ended on a confirmation (fallback.h) */
 };
 
+/* The engine cfg names ([store] backend), NULL with err on failure. */
+struct store *store_connect(const struct cfg *cfg, char *err, size_t err_size);
+/* A SQLite file. */
 struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t err_size);
+/* "sqlite" or "postgresql". */
+const char *store_backend(struct store *s);
 void store_free(struct store *s);
 
 int store_begin(struct store *s);

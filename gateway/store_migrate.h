@@ -1,8 +1,9 @@
 /*
  * store_migrate — the store's schema migrations (part of the store: only
  * the store speaks SQL; store.c calls it when it opens the database, and
- * nothing else includes this header but its test). Brings a SQLite
- * database to the schema this binary knows.
+ * nothing else includes this header but its test and the engines of
+ * db.h). Brings a SQLite database to the schema this binary knows;
+ * db_pg.c does the same for PostgreSQL with sql_postgresql.
  *
  * The scripts are db/NNNN_name.sql compiled in (migrations_data.c, made by
  * build-aux/gen-migrations.sh). Script N, once applied, sets PRAGMA
@@ -19,6 +20,9 @@ struct store_migration {
 	int version;
 	const char *name;
 	const char *sql;
+	/* PostgreSQL's: db/postgresql/NNNN_name.sql where the way differs,
+	 * else sql with its types mapped (build-aux/gen-migrations.sh) */
+	const char *sql_postgresql;
 };
 
 extern const struct store_migration store_migrations[];

@@ -59,8 +59,8 @@ static void test_newer(void)
 static void test_failure_rolls_back(void)
 {
 	static const struct store_migration scripts[] = {
-	    {1, "0001_a", "CREATE TABLE a (x);"},
-	    {2, "0002_b", "CREATE TABLE b (x); CREATE TABLE broken (;"},
+	    {1, "0001_a", "CREATE TABLE a (x);", NULL},
+	    {2, "0002_b", "CREATE TABLE b (x); CREATE TABLE broken (;", NULL},
 	};
 	char err[512] = "";
 	sqlite3 *db = open_memory();

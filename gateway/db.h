@@ -1,0 +1,201 @@
+/*
+ * db — the SQL engine under store.c: SQLite (db_sqlite.c) or PostgreSQL
+ * (db_pg.c), behind one set of calls shaped like SQLite's own, so store.c
+ * holds one copy of every statement and of every row it reads.
+ *
+ * Statements are written once, in the SQL both engines take (numbered
+ * parameters ?1 …, IS [NOT] DISTINCT FROM, ON CONFLICT with a target, a
+ * repeat found by ON CONFLICT DO NOTHING rather than by an error, which
+ * PostgreSQL would make abort the transaction). Each driver prepares them
+ * its way.
+ *
+ * Lifecycle: db_open() → db_prepare() → bind, db_step() until DB_DONE,
+ * db_reset() → … → db_finalize() each → db_close(). Bound text and blobs
+ * are borrowed until the statement is reset. Loop thread only; a call
+ * never waits longer than the timeout db_open() was given.
+ */
+#ifndef CHABAR_DB_H
+#define CHABAR_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+
+enum { DB_DONE = 0, DB_ROW = 1, DB_ERROR = -1 };
+
+struct db;
+struct db_stmt;
+
+struct store_migration; /* store_migrate.h */
+
+/* What each engine does its own way (db_sqlite.c, db_pg.c). */
+struct db_driver {
+	const char *name;
+	struct db_stmt *(*prepare)(struct db *db, const char *sql);
+	void (*finalize)(struct db_stmt *st);
+	void (*bind_int)(struct db_stmt *st, int i, int64_t v);
+	void (*bind_text)(struct db_stmt *st, int i, const char *v, int len);
+	void (*bind_blob)(struct db_stmt *st, int i, const void *v, int len);
+	void (*bind_null)(struct db_stmt *st, int i);
+	int (*step)(struct db_stmt *st);
+	void (*reset)(struct db_stmt *st);
+	int64_t (*column_int)(struct db_stmt *st, int i);
+	const unsigned char *(*column_text)(struct db_stmt *st, int i);
+	int (*column_bytes)(struct db_stmt *st, int i);
+	bool (*column_null)(struct db_stmt *st, int i);
+	int (*column_count)(struct db_stmt *st);
+	int64_t (*changes)(struct db *db);
+	int64_t (*last_id)(struct db *db);
+	bool (*in_transaction)(struct db *db);
+	/* A write transaction: begun (SQLite: its lock taken), committed,
+	 * rolled back (nothing if none is open). 0 or DB_ERROR. */
+	int (*begin)(struct db *db);
+	int (*commit)(struct db *db);
+	int (*rollback)(struct db *db);
+	/* Brings the schema to scripts[count - 1]: 0, or -1 with err. */
+	int (*migrate)(struct db *db, const struct store_migration *scripts, int count, char *err,
+		       size_t err_size);
+	/* A write that changes nothing, committed as any other: 0 if it was. */
+	int (*probe_write)(struct db *db);
+	/* Changes when another connection commits (at least). */
+	int64_t (*data_version)(struct db *db);
+	/* Bytes free where the data is, -1 if not known here. */
+	int64_t (*disk_free)(struct db *db);
+	const char *(*errmsg)(struct db *db);
+	void (*close)(struct db *db);
+};
+
+struct db {
+	const struct db_driver *driver;
+};
+
+struct db_stmt {
+	struct db *db;
+};
+
+/* The engines, opened (NULL with err on failure). */
+struct db *db_sqlite_open(const char *path, enum cfg_sync sync, char *err, size_t err_size);
+/* uri: libpq's, hosts and all; a call waits timeout_ms at most. */
+struct db *db_pg_open(const char *uri, unsigned timeout_ms, char *err, size_t err_size);
+/* Whether libpq can read uri: 0, or -1 with why in err. */
+int db_pg_uri_check(const char *uri, char *err, size_t err_size);
+
+static inline struct db_stmt *db_prepare(struct db *db, const char *sql)
+{
+	return db->driver->prepare(db, sql);
+}
+static inline void db_finalize(struct db_stmt *st)
+{
+	if (st)
+		st->db->driver->finalize(st);
+}
+static inline void db_bind_int(struct db_stmt *st, int i, int64_t v)
+{
+	st->db->driver->bind_int(st, i, v);
+}
+/* len -1: up to the NUL */
+static inline void db_bind_text(struct db_stmt *st, int i, const char *v, int len)
+{
+	st->db->driver->bind_text(st, i, v, len);
+}
+static inline void db_bind_blob(struct db_stmt *st, int i, const void *v, int len)
+{
+	st->db->driver->bind_blob(st, i, v, len);
+}
+static inline void db_bind_null(struct db_stmt *st, int i)
+{
+	st->db->driver->bind_null(st, i);
+}
+/* DB_ROW (read it with db_column_*), DB_DONE or DB_ERROR. */
+static inline int db_step(struct db_stmt *st)
+{
+	return st->db->driver->step(st);
+}
+/* Ready to be bound and run again; its bindings forgotten. */
+static inline void db_reset(struct db_stmt *st)
+{
+	st->db->driver->reset(st);
+}
+static inline int64_t db_column_int(struct db_stmt *st, int i)
+{
+	return st->db->driver->column_int(st, i);
+}
+/* Text or a blob's bytes, NUL-terminated; NULL for SQL NULL. */
+static inline const unsigned char *db_column_text(struct db_stmt *st, int i)
+{
+	return st->db->driver->column_text(st, i);
+}
+static inline int db_column_bytes(struct db_stmt *st, int i)
+{
+	return st->db->driver->column_bytes(st, i);
+}
+static inline bool db_column_null(struct db_stmt *st, int i)
+{
+	return st->db->driver->column_null(st, i);
+}
+static inline int db_column_count(struct db_stmt *st)
+{
+	return st->db->driver->column_count(st);
+}
+/* Rows the last write changed. */
+static inline int64_t db_changes(struct db *db)
+{
+	return db->driver->changes(db);
+}
+/* The row id the last insert gave. */
+static inline int64_t db_last_id(struct db *db)
+{
+	return db->driver->last_id(db);
+}
+/* False once the engine ended a transaction by itself (SQLite: a full
+ * disk; PostgreSQL: the connection dropped). */
+static inline bool db_in_transaction(struct db *db)
+{
+	return db->driver->in_transaction(db);
+}
+static inline int db_begin(struct db *db)
+{
+	return db->driver->begin(db);
+}
+static inline int db_commit(struct db *db)
+{
+	return db->driver->commit(db);
+}
+static inline int db_rollback(struct db *db)
+{
+	return db->driver->rollback(db);
+}
+static inline int db_migrate(struct db *db, const struct store_migration *scripts, int count,
+			     char *err, size_t err_size)
+{
+	return db->driver->migrate(db, scripts, count, err, err_size);
+}
+static inline int db_probe_write(struct db *db)
+{
+	return db->driver->probe_write(db);
+}
+static inline int64_t db_data_version(struct db *db)
+{
+	return db->driver->data_version(db);
+}
+static inline int64_t db_disk_free(struct db *db)
+{
+	return db->driver->disk_free(db);
+}
+static inline const char *db_backend(struct db *db)
+{
+	return db->driver->name;
+}
+static inline const char *db_errmsg(struct db *db)
+{
+	return db->driver->errmsg(db);
+}
+static inline void db_close(struct db *db)
+{
+	if (db)
+		db->driver->close(db);
+}
+
+#endif

@@ -1,0 +1,670 @@
+/*
+ * db_pg — PostgreSQL under db.h, through libpq on the loop's thread.
+ *
+ * The connection is libpq's non-blocking one, to a URI that may name
+ * several hosts with target_session_attrs=read-write, so that after a
+ * promotion the next connect finds the new primary. Each call sends its
+ * statement and waits for the answer on the socket with poll(), never
+ * longer than the timeout: past it, the connection is dropped (never a
+ * cancel, which would leave a commit standing on the primary alone) and
+ * the call fails, so the batch is answered 503 and Kannel tries again.
+ * The loop waits with the call: ARCHITECTURE.md says why that is the
+ * shape for now, and what it costs.
+ *
+ * A commit is kept only if the primary answered it without a WARNING:
+ * "canceling wait for synchronous replication" comes as one, with the row
+ * already committed locally and on no standby. Every write transaction
+ * takes a transaction id when it begins, so even one that only read (a
+ * repeat found) waits at its commit for a standby to have everything
+ * committed before it, the repeat's first commit too.
+ */
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "store_migrate.h"
+
+/* PostgreSQL's type oids (catalog/pg_type.h, which libpq does not ship) */
+#define OID_BOOL  16
+#define OID_BYTEA 17
+#define OID_INT8  20
+
+#define PARAMS_MAX 16 /* the most parameters a statement of store.c takes */
+
+/* After a failed connect, calls fail at once for this long rather than
+ * each waiting out its own connect. */
+#define RECONNECT_AFTER_S 1.0
+
+struct pg_db {
+	struct db db; /* first: a struct db * is one of these */
+	char *uri;
+	double timeout_s;
+	PGconn *conn;
+	unsigned generation; /* of conn: a statement prepared on another prepares again */
+	unsigned statements; /* names given */
+	int64_t changes;
+	bool warned; /* the server sent a WARNING with the running command */
+	double connect_after;
+	char err[512];
+};
+
+struct pg_stmt {
+	struct db_stmt st; /* first */
+	char *sql;         /* with $N for ?N */
+	char name[16];
+	int params;
+	unsigned generation;        /* of the connection it is prepared on (0: none) */
+	bool bytea[PARAMS_MAX];     /* a parameter the server takes as bytea: sent as bytes */
+	Oid bound_type[PARAMS_MAX]; /* how it was bound (0: left to the server) */
+	const char *value[PARAMS_MAX];
+	int length[PARAMS_MAX];
+	char number[PARAMS_MAX][24];
+	PGresult *result;
+	int row;
+	unsigned char **decoded; /* bytea columns of the current row, as bytes */
+	size_t *decoded_len;
+	int columns; /* of decoded[] */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct pg_db *pg(struct db *db)
+{
+	return (struct pg_db *)db;
+}
+
+static struct pg_stmt *pst(struct db_stmt *st)
+{
+	return (struct pg_stmt *)st;
+}
+
+static void fail(struct pg_db *d, const char *what, const char *detail)
+{
+	snprintf(d->err, sizeof d->err, "%s%s%s", what, detail && *detail ? ": " : "",
+		 detail ? detail : "");
+	size_t n = strlen(d->err); /* libpq's messages end in a newline */
+	while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
+		d->err[--n] = '\0';
+}
+
+/* Closes the connection: the next call connects again. */
+static void drop(struct pg_db *d)
+{
+	if (!d->conn)
+		return;
+	PQfinish(d->conn);
+	d->conn = NULL;
+	d->generation++;
+}
+
+/* Waits until the socket is ready for events, or the deadline. */
+static bool wait_socket(struct pg_db *d, short events, double deadline)
+{
+	for (;;) {
+		double left = deadline - now_s();
+		if (left <= 0)
+			return false;
+		struct pollfd p = {.fd = PQsocket(d->conn), .events = events};
+		int n = poll(&p, 1, (int)(left * 1000) + 1);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+static void on_notice(void *arg, const PGresult *r)
+{
+	struct pg_db *d = arg;
+	const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *message = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	bool warning = severity && strcmp(severity, "WARNING") == 0;
+	if (warning) {
+		d->warned = true;
+		fail(d, "the server warned", message);
+	}
+	log_msg(warning ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG, "store_notice",
+		"severity=%s message=\"%s\"", severity ? severity : "-", message ? message : "");
+}
+
+/* A connection, made now if there is none: false with d->err if not. */
+static bool connected(struct pg_db *d)
+{
+	if (d->conn && PQstatus(d->conn) == CONNECTION_OK)
+		return true;
+	drop(d);
+	double now = now_s();
+	if (now < d->connect_after)
+		return false; /* d->err still says why the last try failed */
+	double deadline = now + d->timeout_s;
+	d->conn = PQconnectStart(d->uri);
+	PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+	while (d->conn && PQstatus(d->conn) != CONNECTION_BAD && polling != PGRES_POLLING_OK &&
+	       polling != PGRES_POLLING_FAILED) {
+		if (!wait_socket(d, polling == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline))
+			break;
+		polling = PQconnectPoll(d->conn);
+	}
+	if (!d->conn || polling != PGRES_POLLING_OK || PQsetnonblocking(d->conn, 1) != 0) {
+		fail(d, "connecting to PostgreSQL",
+		     !d->conn ? "out of memory"
+		     : polling == PGRES_POLLING_FAILED || PQstatus(d->conn) == CONNECTION_BAD
+			 ? PQerrorMessage(d->conn)
+			 : "no read-write server answered in time");
+		drop(d);
+		d->connect_after = now_s() + RECONNECT_AFTER_S;
+		log_msg(LOG_LEVEL_ERROR, "store_connect", "error=\"%s\"", d->err);
+		return false;
+	}
+	PQsetNoticeReceiver(d->conn, on_notice, d);
+	d->generation++;
+	log_msg(LOG_LEVEL_INFO, "store_connected", "host=%s port=%s", PQhost(d->conn),
+		PQport(d->conn));
+	return true;
+}
+
+/* Flushes what was sent and collects the command's results: the first
+ * error, else the last; NULL (connection dropped, d->err set) if the
+ * server did not answer before the deadline. */
+static PGresult *collect(struct pg_db *d, double deadline)
+{
+	int flushed;
+	while ((flushed = PQflush(d->conn)) > 0)
+		if (!wait_socket(d, POLLIN | POLLOUT, deadline) || !PQconsumeInput(d->conn))
+			break;
+	PGresult *kept = NULL;
+	while (flushed == 0) {
+		while (PQisBusy(d->conn))
+			if (!wait_socket(d, POLLIN, deadline) || !PQconsumeInput(d->conn))
+				goto lost;
+		PGresult *r = PQgetResult(d->conn);
+		if (!r)
+			return kept;
+		bool failed = kept && PQresultStatus(kept) == PGRES_FATAL_ERROR;
+		if (failed) {
+			PQclear(r);
+		} else {
+			PQclear(kept);
+			kept = r;
+		}
+	}
+lost:
+	PQclear(kept);
+	fail(d,
+	     now_s() >= deadline ? "PostgreSQL did not answer in time, connection dropped"
+				 : "connection to PostgreSQL lost",
+	     PQerrorMessage(d->conn));
+	log_msg(LOG_LEVEL_ERROR, "store_dropped", "error=\"%s\"", d->err);
+	drop(d);
+	return NULL;
+}
+
+/* The result if the command succeeded without a warning; else NULL with
+ * d->err (and the result freed). */
+static PGresult *succeeded(struct pg_db *d, PGresult *r)
+{
+	if (!r)
+		return NULL;
+	ExecStatusType status = PQresultStatus(r);
+	if ((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) && !d->warned)
+		return r;
+	if (!d->warned)
+		fail(d, "PostgreSQL", PQresultErrorMessage(r));
+	PQclear(r);
+	return NULL;
+}
+
+/* Runs SQL without parameters (several statements may share it). */
+static PGresult *run_sql(struct pg_db *d, const char *sql)
+{
+	d->warned = false;
+	if (!connected(d))
+		return NULL;
+	if (!PQsendQuery(d->conn, sql)) {
+		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		drop(d);
+		return NULL;
+	}
+	return succeeded(d, collect(d, now_s() + d->timeout_s));
+}
+
+static int run_command(struct pg_db *d, const char *sql)
+{
+	PGresult *r = run_sql(d, sql);
+	PQclear(r);
+	return r ? 0 : DB_ERROR;
+}
+
+/* store.c's ?N as PostgreSQL's $N, outside quoted text. */
+static char *dialect(const char *sql, int *params)
+{
+	char *out = malloc(strlen(sql) + 1);
+	if (!out)
+		return NULL;
+	char *o = out;
+	bool quoted = false;
+	*params = 0;
+	for (const char *s = sql; *s; s++) {
+		if (*s == '\'')
+			quoted = !quoted;
+		if (*s != '?' || quoted) {
+			*o++ = *s;
+			continue;
+		}
+		*o++ = '$';
+		int n = atoi(s + 1);
+		if (n > *params)
+			*params = n;
+	}
+	*o = '\0';
+	return out;
+}
+
+static struct db_stmt *prepare(struct db *db, const char *sql)
+{
+	struct pg_stmt *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->st.db = db;
+	p->sql = dialect(sql, &p->params);
+	if (!p->sql || p->params > PARAMS_MAX) {
+		fail(pg(db), "preparing", p->sql ? "too many parameters" : "out of memory");
+		free(p->sql);
+		free(p);
+		return NULL;
+	}
+	snprintf(p->name, sizeof p->name, "s%u", ++pg(db)->statements);
+	return &p->st;
+}
+
+static void forget_row(struct pg_stmt *p)
+{
+	for (int i = 0; p->decoded && i < p->columns; i++)
+		free(p->decoded[i]);
+	free(p->decoded);
+	free(p->decoded_len);
+	p->decoded = NULL;
+	p->decoded_len = NULL;
+}
+
+static void reset(struct db_stmt *st)
+{
+	struct pg_stmt *p = pst(st);
+	forget_row(p);
+	PQclear(p->result);
+	p->result = NULL;
+	memset(p->value, 0, sizeof p->value);
+	memset(p->bound_type, 0, sizeof p->bound_type);
+}
+
+static void finalize(struct db_stmt *st)
+{
+	reset(st);
+	free(pst(st)->sql);
+	free(st);
+}
+
+static void bind_int(struct db_stmt *st, int i, int64_t v)
+{
+	struct pg_stmt *p = pst(st);
+	snprintf(p->number[i - 1], sizeof p->number[i - 1], "%lld", (long long)v);
+	p->value[i - 1] = p->number[i - 1];
+	p->length[i - 1] = (int)strlen(p->number[i - 1]);
+	p->bound_type[i - 1] = OID_INT8;
+}
+
+static void bind_text(struct db_stmt *st, int i, const char *v, int len)
+{
+	struct pg_stmt *p = pst(st);
+	p->value[i - 1] = v;
+	p->length[i - 1] = len < 0 ? (int)strlen(v) : len;
+	p->bound_type[i - 1] = 0;
+}
+
+static void bind_blob(struct db_stmt *st, int i, const void *v, int len)
+{
+	struct pg_stmt *p = pst(st);
+	p->value[i - 1] = len ? v : "";
+	p->length[i - 1] = len;
+	p->bound_type[i - 1] = OID_BYTEA;
+}
+
+static void bind_null(struct db_stmt *st, int i)
+{
+	pst(st)->value[i - 1] = NULL;
+	pst(st)->bound_type[i - 1] = 0;
+}
+
+/* Prepares p on this connection: the parameters' types are the ones it
+ * was first bound with where the SQL alone does not say. */
+static bool prepared(struct pg_db *d, struct pg_stmt *p, double deadline)
+{
+	if (p->generation == d->generation)
+		return true;
+	if (!PQsendPrepare(d->conn, p->name, p->sql, p->params, p->bound_type) ||
+	    !succeeded(d, collect(d, deadline)))
+		return false;
+	PGresult *r = NULL;
+	if (!PQsendDescribePrepared(d->conn, p->name) || !(r = succeeded(d, collect(d, deadline))))
+		return false;
+	for (int i = 0; i < p->params; i++)
+		p->bytea[i] = PQparamtype(r, i) == OID_BYTEA;
+	PQclear(r);
+	p->generation = d->generation;
+	return true;
+}
+
+static int execute(struct pg_stmt *p)
+{
+	struct pg_db *d = pg(p->st.db);
+	d->warned = false;
+	if (!connected(d))
+		return DB_ERROR;
+	double deadline = now_s() + d->timeout_s;
+	if (!prepared(d, p, deadline))
+		return DB_ERROR;
+	int format[PARAMS_MAX];
+	for (int i = 0; i < p->params; i++)
+		format[i] = p->bytea[i]; /* text or bytes, sent as they are */
+	if (!PQsendQueryPrepared(d->conn, p->name, p->params, p->value, p->length, format, 0)) {
+		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		drop(d);
+		return DB_ERROR;
+	}
+	p->result = succeeded(d, collect(d, deadline));
+	if (!p->result)
+		return DB_ERROR;
+	d->changes = strtoll(PQcmdTuples(p->result), NULL, 10);
+	p->row = -1;
+	return DB_DONE;
+}
+
+static int step(struct db_stmt *st)
+{
+	struct pg_stmt *p = pst(st);
+	if (!p->result && execute(p) < 0)
+		return DB_ERROR;
+	forget_row(p);
+	p->row++;
+	return p->row < PQntuples(p->result) ? DB_ROW : DB_DONE;
+}
+
+/* Column i's bytea value as bytes, decoded once per row. */
+static const unsigned char *bytes_of(struct pg_stmt *p, int i, size_t *len)
+{
+	if (!p->decoded) {
+		p->columns = PQnfields(p->result);
+		p->decoded = calloc((size_t)p->columns, sizeof *p->decoded);
+		p->decoded_len = calloc((size_t)p->columns, sizeof *p->decoded_len);
+		if (!p->decoded || !p->decoded_len) {
+			forget_row(p);
+			return NULL;
+		}
+	}
+	if (!p->decoded[i]) {
+		size_t n = 0;
+		unsigned char *raw =
+		    PQunescapeBytea((const unsigned char *)PQgetvalue(p->result, p->row, i), &n);
+		unsigned char *copy = raw ? malloc(n + 1) : NULL; /* NUL-terminated, as db.h says */
+		if (copy) {
+			memcpy(copy, raw, n);
+			copy[n] = '\0';
+		}
+		PQfreemem(raw);
+		if (!copy)
+			return NULL;
+		p->decoded[i] = copy;
+		p->decoded_len[i] = n;
+	}
+	*len = p->decoded_len[i];
+	return p->decoded[i];
+}
+
+static bool is_bool(struct pg_stmt *p, int i)
+{
+	return PQftype(p->result, i) == OID_BOOL;
+}
+
+static bool is_bytea(struct pg_stmt *p, int i)
+{
+	return PQftype(p->result, i) == OID_BYTEA;
+}
+
+static bool column_null(struct db_stmt *st, int i)
+{
+	return PQgetisnull(pst(st)->result, pst(st)->row, i);
+}
+
+static int64_t column_int(struct db_stmt *st, int i)
+{
+	struct pg_stmt *p = pst(st);
+	const char *v = PQgetvalue(p->result, p->row, i);
+	if (is_bool(p, i))
+		return *v == 't';
+	return strtoll(v, NULL, 10); /* "" for NULL: 0, as SQLite says */
+}
+
+static const unsigned char *column_text(struct db_stmt *st, int i)
+{
+	struct pg_stmt *p = pst(st);
+	if (column_null(st, i))
+		return NULL;
+	if (is_bool(p, i)) /* as SQLite's 1 and 0 */
+		return (const unsigned char *)(column_int(st, i) ? "1" : "0");
+	size_t len;
+	if (is_bytea(p, i))
+		return bytes_of(p, i, &len);
+	return (const unsigned char *)PQgetvalue(p->result, p->row, i);
+}
+
+static int column_bytes(struct db_stmt *st, int i)
+{
+	struct pg_stmt *p = pst(st);
+	size_t len = 0;
+	if (column_null(st, i))
+		return 0;
+	if (is_bool(p, i))
+		return 1;
+	if (is_bytea(p, i))
+		return bytes_of(p, i, &len) ? (int)len : 0;
+	return PQgetlength(p->result, p->row, i);
+}
+
+static int column_count(struct db_stmt *st)
+{
+	return PQnfields(pst(st)->result);
+}
+
+static int64_t changes(struct db *db)
+{
+	return pg(db)->changes;
+}
+
+static int64_t single_value(struct pg_db *d, const char *sql)
+{
+	PGresult *r = run_sql(d, sql);
+	int64_t v = r && PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : DB_ERROR;
+	PQclear(r);
+	return v;
+}
+
+static int64_t last_id(struct db *db)
+{
+	return single_value(pg(db), "SELECT lastval()");
+}
+
+static bool in_transaction(struct db *db)
+{
+	PGconn *c = pg(db)->conn;
+	PGTransactionStatusType t = c ? PQtransactionStatus(c) : PQTRANS_UNKNOWN;
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+static int begin(struct db *db)
+{
+	/* a transaction id now: its commit waits for a standby (see above) */
+	return run_command(pg(db), "BEGIN; SELECT pg_current_xact_id()");
+}
+
+static int commit(struct db *db)
+{
+	return run_command(pg(db), "COMMIT");
+}
+
+static int rollback(struct db *db)
+{
+	return in_transaction(db) ? run_command(pg(db), "ROLLBACK") : 0;
+}
+
+/* One script in its own transaction, the schema table locked so that two
+ * processes starting together apply it once. */
+static int apply(struct pg_db *d, const struct store_migration *m)
+{
+	char done_sql[128];
+	snprintf(done_sql, sizeof done_sql, "UPDATE chabar_schema SET version = %d", m->version);
+	if (run_command(d, "BEGIN; LOCK TABLE chabar_schema IN EXCLUSIVE MODE") < 0)
+		return -1;
+	int64_t version = single_value(d, "SELECT version FROM chabar_schema");
+	if (version >= m->version) /* the other process did it */
+		return run_command(d, "COMMIT");
+	if (version < 0 || run_command(d, m->sql_postgresql) < 0 || run_command(d, done_sql) < 0 ||
+	    run_command(d, "COMMIT") < 0) {
+		if (d->conn)
+			run_command(d, "ROLLBACK");
+		return -1;
+	}
+	log_msg(LOG_LEVEL_INFO, "migrated", "version=%d name=%s", m->version, m->name);
+	return 0;
+}
+
+static int migrate(struct db *db, const struct store_migration *scripts, int count, char *err,
+		   size_t err_size)
+{
+	struct pg_db *d = pg(db);
+	int64_t version = -1;
+	if (run_command(d, "CREATE TABLE IF NOT EXISTS chabar_schema (version integer NOT NULL);"
+			   " INSERT INTO chabar_schema SELECT 0"
+			   " WHERE NOT EXISTS (SELECT 1 FROM chabar_schema)") == 0)
+		version = single_value(d, "SELECT version FROM chabar_schema");
+	if (version > count) {
+		snprintf(err, err_size,
+			 "database schema version %lld is newer than this chabar knows (%d): "
+			 "run a newer chabar or restore a matching backup",
+			 (long long)version, count);
+		return -1;
+	}
+	for (int i = version < 0 ? count : (int)version; i < count; i++) {
+		if (apply(d, &scripts[i]) < 0) {
+			snprintf(err, err_size, "migration %s: %s", scripts[i].name, d->err);
+			return -1;
+		}
+	}
+	if (version < 0)
+		snprintf(err, err_size, "%s", d->err);
+	return version < 0 ? -1 : 0;
+}
+
+static int probe_write(struct db *db)
+{
+	/* a row version written, and its commit waits for a standby */
+	return run_command(pg(db), "UPDATE chabar_schema SET version = version");
+}
+
+static int64_t data_version(struct db *db)
+{
+	/* where the primary's log has come to: it moves with every commit */
+	PGresult *r = run_sql(pg(db), "SELECT pg_current_wal_insert_lsn()");
+	unsigned hi = 0, lo = 0;
+	bool read = r && PQntuples(r) == 1 && sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2;
+	PQclear(r);
+	return read ? (int64_t)(((uint64_t)hi << 32 | lo) & INT64_MAX) : DB_ERROR;
+}
+
+static int64_t disk_free(struct db *db)
+{
+	return -1; /* the primary's disk is its own to watch */
+}
+
+static const char *errmsg(struct db *db)
+{
+	return pg(db)->err;
+}
+
+static void close_db(struct db *db)
+{
+	struct pg_db *d = pg(db);
+	drop(d);
+	free(d->uri);
+	free(d);
+}
+
+static const struct db_driver pg_driver = {
+    .name = "postgresql",
+    .prepare = prepare,
+    .finalize = finalize,
+    .bind_int = bind_int,
+    .bind_text = bind_text,
+    .bind_blob = bind_blob,
+    .bind_null = bind_null,
+    .step = step,
+    .reset = reset,
+    .column_int = column_int,
+    .column_text = column_text,
+    .column_bytes = column_bytes,
+    .column_null = column_null,
+    .column_count = column_count,
+    .changes = changes,
+    .last_id = last_id,
+    .in_transaction = in_transaction,
+    .begin = begin,
+    .commit = commit,
+    .rollback = rollback,
+    .migrate = migrate,
+    .probe_write = probe_write,
+    .data_version = data_version,
+    .disk_free = disk_free,
+    .errmsg = errmsg,
+    .close = close_db,
+};
+
+struct db *db_pg_open(const char *uri, unsigned timeout_ms, char *err, size_t err_size)
+{
+	struct pg_db *d = calloc(1, sizeof *d);
+	if (!d || !(d->uri = strdup(uri))) {
+		free(d);
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	d->db.driver = &pg_driver;
+	d->timeout_s = timeout_ms / 1000.0;
+	if (!connected(d)) {
+		snprintf(err, err_size, "%s", d->err);
+		close_db(&d->db);
+		return NULL;
+	}
+	return &d->db;
+}
+
+int db_pg_uri_check(const char *uri, char *err, size_t err_size)
+{
+	char *why = NULL;
+	PQconninfoOption *options = PQconninfoParse(uri, &why);
+	if (!options) {
+		snprintf(err, err_size, "%s", why ? why : "out of memory");
+		PQfreemem(why);
+		return -1;
+	}
+	PQconninfoFree(options);
+	return 0;
+}

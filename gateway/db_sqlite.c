@@ -1,0 +1,263 @@
+/* db_sqlite — the embedded engine under db.h: each call is SQLite's own. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "db.h"
+#include "log.h"
+#include "store_migrate.h"
+
+/* How long a write waits for another process's lock (chabarctl, a backup)
+ * before giving up with 503. Short, because the whole loop waits with it. */
+#define BUSY_TIMEOUT_MS 200
+
+struct sqlite_db {
+	struct db db; /* first: a struct db * is one of these */
+	sqlite3 *handle;
+	int version; /* the schema's, for probe_write */
+};
+
+struct sqlite_stmt {
+	struct db_stmt st; /* first */
+	sqlite3_stmt *handle;
+};
+
+static sqlite3 *handle(struct db *db)
+{
+	return ((struct sqlite_db *)db)->handle;
+}
+
+static sqlite3_stmt *stmt(struct db_stmt *st)
+{
+	return ((struct sqlite_stmt *)st)->handle;
+}
+
+static struct db_stmt *prepare(struct db *db, const char *sql)
+{
+	struct sqlite_stmt *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	st->st.db = db;
+	if (sqlite3_prepare_v3(handle(db), sql, -1, SQLITE_PREPARE_PERSISTENT, &st->handle, NULL) !=
+	    SQLITE_OK) {
+		free(st);
+		return NULL;
+	}
+	return &st->st;
+}
+
+static void finalize(struct db_stmt *st)
+{
+	sqlite3_finalize(stmt(st));
+	free(st);
+}
+
+static void bind_int(struct db_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(stmt(st), i, v);
+}
+
+static void bind_text(struct db_stmt *st, int i, const char *v, int len)
+{
+	sqlite3_bind_text(stmt(st), i, v, len, SQLITE_STATIC);
+}
+
+static void bind_blob(struct db_stmt *st, int i, const void *v, int len)
+{
+	sqlite3_bind_blob(stmt(st), i, v, len, SQLITE_STATIC);
+}
+
+static void bind_null(struct db_stmt *st, int i)
+{
+	sqlite3_bind_null(stmt(st), i);
+}
+
+static int step(struct db_stmt *st)
+{
+	int rc = sqlite3_step(stmt(st));
+	return rc == SQLITE_ROW ? DB_ROW : rc == SQLITE_DONE ? DB_DONE : DB_ERROR;
+}
+
+static void reset(struct db_stmt *st)
+{
+	sqlite3_reset(stmt(st));
+	sqlite3_clear_bindings(stmt(st));
+}
+
+static int64_t column_int(struct db_stmt *st, int i)
+{
+	return sqlite3_column_int64(stmt(st), i);
+}
+
+static const unsigned char *column_text(struct db_stmt *st, int i)
+{
+	return sqlite3_column_text(stmt(st), i);
+}
+
+static int column_bytes(struct db_stmt *st, int i)
+{
+	return sqlite3_column_bytes(stmt(st), i);
+}
+
+static bool column_null(struct db_stmt *st, int i)
+{
+	return sqlite3_column_type(stmt(st), i) == SQLITE_NULL;
+}
+
+static int column_count(struct db_stmt *st)
+{
+	return sqlite3_column_count(stmt(st));
+}
+
+static int64_t changes(struct db *db)
+{
+	return sqlite3_changes(handle(db));
+}
+
+static int64_t last_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(handle(db));
+}
+
+static bool in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(handle(db));
+}
+
+static int exec(struct db *db, const char *sql)
+{
+	return sqlite3_exec(handle(db), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : DB_ERROR;
+}
+
+static int begin(struct db *db)
+{
+	return exec(db, "BEGIN IMMEDIATE"); /* the write lock now, not at the first write */
+}
+
+static int commit(struct db *db)
+{
+	return exec(db, "COMMIT");
+}
+
+static int rollback(struct db *db)
+{
+	return in_transaction(db) ? exec(db, "ROLLBACK") : 0;
+}
+
+static int migrate(struct db *db, const struct store_migration *scripts, int count, char *err,
+		   size_t err_size)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	if (store_migrate(d->handle, scripts, count, err, err_size) < 0)
+		return -1;
+	d->version = count;
+	return 0;
+}
+
+static int probe_write(struct db *db)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", ((struct sqlite_db *)db)->version);
+	return exec(db, sql);
+}
+
+static int64_t data_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(handle(db), "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return DB_ERROR;
+	int64_t version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : DB_ERROR;
+	sqlite3_finalize(st);
+	return version;
+}
+
+static int64_t disk_free(struct db *db)
+{
+	const char *file = sqlite3_db_filename(handle(db), "main");
+	struct statvfs fs;
+	if (!file || !*file || statvfs(file, &fs) < 0)
+		return -1;
+	return (int64_t)fs.f_bavail * (int64_t)fs.f_frsize;
+}
+
+static const char *errmsg(struct db *db)
+{
+	return sqlite3_errmsg(handle(db));
+}
+
+static void close_db(struct db *db)
+{
+	sqlite3 *h = handle(db);
+	if (h && sqlite3_close(h) != SQLITE_OK)
+		log_msg(LOG_LEVEL_ERROR, "store_close", "error=\"%s\"", sqlite3_errmsg(h));
+	free(db);
+}
+
+static const struct db_driver sqlite_driver = {
+    .name = "sqlite",
+    .prepare = prepare,
+    .finalize = finalize,
+    .bind_int = bind_int,
+    .bind_text = bind_text,
+    .bind_blob = bind_blob,
+    .bind_null = bind_null,
+    .step = step,
+    .reset = reset,
+    .column_int = column_int,
+    .column_text = column_text,
+    .column_bytes = column_bytes,
+    .column_null = column_null,
+    .column_count = column_count,
+    .changes = changes,
+    .last_id = last_id,
+    .in_transaction = in_transaction,
+    .begin = begin,
+    .commit = commit,
+    .rollback = rollback,
+    .migrate = migrate,
+    .probe_write = probe_write,
+    .data_version = data_version,
+    .disk_free = disk_free,
+    .errmsg = errmsg,
+    .close = close_db,
+};
+
+struct db *db_sqlite_open(const char *path, enum cfg_sync sync, char *err, size_t err_size)
+{
+	struct sqlite_db *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	d->db.driver = &sqlite_driver;
+	/* One thread uses the connection: no SQLite mutexes. The database
+	 * holds people's numbers and whereabouts: whoever creates it (chabard,
+	 * or chabarctl from a root shell with umask 022), it is the owner's
+	 * alone, and SQLite gives its -wal and -shm files the same mode. */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	mode_t umask_before = umask(077);
+	int opened = sqlite3_open_v2(path, &d->handle, flags, NULL);
+	umask(umask_before);
+	if (opened != SQLITE_OK) {
+		snprintf(err, err_size, "%s: %s", path,
+			 d->handle ? sqlite3_errmsg(d->handle) : "out of memory");
+		close_db(&d->db);
+		return NULL;
+	}
+	char *msg = NULL;
+	const char *pragmas =
+	    sync == CFG_SYNC_FULL
+		? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+		: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = "
+		  "ON;";
+	if (sqlite3_exec(d->handle, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, err_size, "%s: %s", path, msg ? msg : sqlite3_errmsg(d->handle));
+		sqlite3_free(msg);
+		close_db(&d->db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(d->handle, BUSY_TIMEOUT_MS);
+	return &d->db;
+}
