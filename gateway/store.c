@@ -90,13 +90,17 @@
 	  " created_at) VALUES (?1, ?2, coalesce(?3, 'supervised'), ?4,"                           \
 	  " (SELECT id FROM districts WHERE code = ?5),"                                           \
 	  " (SELECT id FROM officers WHERE msisdn = ?6), ?7) ON CONFLICT (msisdn) DO UPDATE"       \
-	  " SET name = ?2, role = coalesce(?3, role), language = coalesce(?4, language),"          \
-	  " district_id = coalesce(excluded.district_id, district_id),"                            \
-	  " officer_id = coalesce(excluded.officer_id, officer_id)"                                \
-	  " WHERE name IS DISTINCT FROM ?2 OR role IS DISTINCT FROM coalesce(?3, role)"            \
-	  " OR language IS DISTINCT FROM coalesce(?4, language)"                                   \
-	  " OR district_id IS DISTINCT FROM coalesce(excluded.district_id, district_id)"           \
-	  " OR officer_id IS DISTINCT FROM coalesce(excluded.officer_id, officer_id)")             \
+	  " SET name = ?2, role = coalesce(?3, persons.role),"                                     \
+	  " language = coalesce(?4, persons.language),"                                            \
+	  " district_id = coalesce(excluded.district_id, persons.district_id),"                    \
+	  " officer_id = coalesce(excluded.officer_id, persons.officer_id)"                        \
+	  " WHERE persons.name IS DISTINCT FROM ?2"                                                \
+	  " OR persons.role IS DISTINCT FROM coalesce(?3, persons.role)"                           \
+	  " OR persons.language IS DISTINCT FROM coalesce(?4, persons.language)"                   \
+	  " OR persons.district_id IS DISTINCT FROM coalesce(excluded.district_id,"                \
+	  " persons.district_id)"                                                                  \
+	  " OR persons.officer_id IS DISTINCT FROM coalesce(excluded.officer_id,"                  \
+	  " persons.officer_id)")                                                                  \
 	X(appointment_at,                                                                          \
 	  "SELECT count(*) FROM appointments a JOIN persons p ON p.id = a.person_id"               \
 	  " WHERE p.msisdn = ?1 AND a.starts_at = ?2 AND a.status != 'cancelled'")                 \
@@ -110,7 +114,7 @@
 	X(window_add,                                                                              \
 	  "INSERT INTO windows (person_id, opens_at, closes_at, next_at) VALUES (?1, ?2, ?3, ?4)"  \
 	  " ON CONFLICT (person_id, opens_at) DO UPDATE SET status = 'pending', closes_at = ?3,"   \
-	  " next_at = ?4 WHERE status = 'cancelled'")                                              \
+	  " next_at = ?4 WHERE windows.status = 'cancelled'")                                      \
 	X(window_due,                                                                              \
 	  "SELECT w.id, w.person_id, w.opens_at, w.closes_at, w.status, w.reminders_sent,"         \
 	  " coalesce(p.tier, ''), coalesce(d.timezone, 'UTC'), p.msisdn, p.status,"                \
@@ -179,7 +183,8 @@
 	  "INSERT INTO reminders (appointment_id, before_s, due_at) VALUES (?1, ?2, ?3)"           \
 	  " ON CONFLICT (appointment_id, before_s) DO UPDATE SET due_at = ?3, status = 'pending'," \
 	  " outbox_id = NULL, sent_at = NULL"                                                      \
-	  " WHERE status = 'cancelled' OR (status = 'sent' AND due_at != ?3)")                     \
+	  " WHERE reminders.status = 'cancelled'"                                                  \
+	  " OR (reminders.status = 'sent' AND reminders.due_at != ?3)")                            \
 	X(reminder_due,                                                                            \
 	  "SELECT r.id, " REMINDER_COLUMNS ", r.due_at FROM reminders r"                           \
 	  " JOIN appointments a ON a.id = r.appointment_id " REMINDER_JOINS                        \
@@ -216,7 +221,8 @@
 	  " expires_at, attempts, ussd_session, ussd_text, pages, page, pages_end, confirm)"       \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"           \
 	  " ON CONFLICT (msisdn, channel) DO UPDATE SET flow = ?3, node = ?4, vars = ?5,"          \
-	  " step = step + 1, updated_at = ?6, expires_at = ?7, attempts = ?8, ussd_session = ?9,"  \
+	  " step = sessions.step + 1, updated_at = ?6, expires_at = ?7, attempts = ?8, "           \
+	  "ussd_session = ?9,"                                                                     \
 	  " ussd_text = ?10, pages = ?11, page = ?12, pages_end = ?13, confirm = ?14")             \
 	X(message_redact, "UPDATE messages SET text = ?2 WHERE id = ?1")                           \
 	X(session_delete, "DELETE FROM sessions WHERE msisdn = ?1 AND channel = ?2")               \
@@ -326,7 +332,7 @@
 	  " SELECT d.id, o.id, ?3, ?4, ?5, ?6 FROM districts d JOIN officers o ON o.msisdn = ?2"   \
 	  " AND o.district_id = d.id WHERE d.code = ?1 ON CONFLICT (district_id, officer_id,"      \
 	  " weekdays, from_min, to_min) DO UPDATE SET position = ?6"                               \
-	  " WHERE position != ?6")                                                                 \
+	  " WHERE tip_roster.position != ?6")                                                      \
 	X(roster_remove,                                                                           \
 	  "DELETE FROM tip_roster WHERE district_id = (SELECT id FROM districts WHERE code = ?1)"  \
 	  " AND officer_id = (SELECT id FROM officers WHERE msisdn = ?2)")                         \
@@ -456,9 +462,11 @@
 	  "INSERT INTO services (district_id, kind, name, address, phone, hours)"                  \
 	  " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM districts WHERE code = ?1"                          \
 	  " ON CONFLICT (district_id, kind, name) DO UPDATE SET address = excluded.address,"       \
-	  " phone = excluded.phone, hours = excluded.hours WHERE address IS DISTINCT FROM "        \
+	  " phone = excluded.phone, hours = excluded.hours"                                        \
+	  " WHERE services.address IS DISTINCT FROM "                                              \
 	  "excluded.address"                                                                       \
-	  " OR phone IS DISTINCT FROM excluded.phone OR hours IS DISTINCT FROM excluded.hours")    \
+	  " OR services.phone IS DISTINCT FROM excluded.phone"                                     \
+	  " OR services.hours IS DISTINCT FROM excluded.hours")                                    \
 	X(service_exists,                                                                          \
 	  "SELECT count(*) FROM services s JOIN districts d ON d.id = s.district_id"               \
 	  " WHERE d.code = ?1 AND s.kind = ?2 AND s.name = ?3")                                    \

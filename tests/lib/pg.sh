@@ -16,6 +16,9 @@
 #     pg_receiver NODE STOP|KILL      a standby's WAL receiver paused, cut
 #     pg_promote_most_advanced        the standby that received most WAL
 #                                     promoted; prints its name
+#     pg_database NAME                a new database on p, with the
+#                                     SQLite functions of pg-compat.sql;
+#                                     CHABAR_STORE_URI is its URI
 #     pg_stop_all                     every cluster stopped, its files gone
 #
 # A test calls pg_stop_all from its stack_test_cleanup.
@@ -75,7 +78,7 @@ pg_start() {
     for node in p s1 s2; do
         PG_PORT[$node]=$(free_port) || return 1
     done
-    _pg "$PG_BIN/initdb" -k -A trust -U postgres -D "$PG_DIR/p" >"$PG_DIR/initdb.log" 2>&1 || {
+    _pg "$PG_BIN/initdb" -k -A trust -U postgres --no-locale -E UTF8 -D "$PG_DIR/p" >"$PG_DIR/initdb.log" 2>&1 || {
         stack_tail "$PG_DIR/initdb.log"
         return 1
     }
@@ -103,6 +106,17 @@ EOF
         _pg_start_one "$node" || { stack_tail "$PG_DIR/$node.log"; return 1; }
     done
     _stack_wait 30 "" "two standbys in the quorum" _pg_quorum 2
+}
+
+# pg_database NAME: a new database NAME on the primary, chabard's from now
+# (write_chabar_conf, stack_sql); the URI names every node, as a
+# deployment's does, so a promoted standby is found.
+pg_database() {
+    pg_sql p "create database $1" &&
+        pg_psql p -d "$1" <"$(dirname "${BASH_SOURCE[0]}")/pg-compat.sql" || return 1
+    CHABAR_STORE_URI="postgresql://postgres@127.0.0.1:${PG_PORT[p]},127.0.0.1:${PG_PORT[s1]}"
+    CHABAR_STORE_URI+=",127.0.0.1:${PG_PORT[s2]}/$1?target_session_attrs=read-write"
+    export CHABAR_STORE_URI
 }
 
 # pg_receiver NODE SIGNAL: signal the WAL receiver of standby NODE. STOP:

@@ -393,6 +393,9 @@ locales = $CHABAR_LOCALES
 default_language = $CHABAR_LANGUAGE
 pin_key = $CHABAR_PIN_KEY
 EOF
+    if [ -n "${CHABAR_STORE_URI:-}" ]; then
+        printf '\n[store]\nbackend = postgresql\nuri = %s\n' "$CHABAR_STORE_URI" >>"$f"
+    fi
     if [ -n "${CHABAR_CONF_EXTRA:-}" ]; then
         printf '\n%s\n' "$CHABAR_CONF_EXTRA" >>"$f"
     fi
@@ -769,8 +772,18 @@ catalog_text() {
 # stack_sql QUERY
 #   One query against chabard's database (CHABAR_DB); the busy timeout
 #   covers the moment the daemon holds the write lock.
+#   With CHABAR_STORE_URI (tests/lib/pg.sh: pg_database), the query goes
+#   to that PostgreSQL database instead, its values printed as sqlite3
+#   prints them (a boolean as 1 or 0, a bytea as its bytes).
 stack_sql() {
-    sqlite3 -batch -noheader -cmd '.timeout 5000' "$CHABAR_DB" "$1"
+    if [ -z "${CHABAR_STORE_URI:-}" ]; then
+        sqlite3 -batch -noheader -cmd '.timeout 5000' "$CHABAR_DB" "$1"
+        return
+    fi
+    psql -X -q -A -t -v ON_ERROR_STOP=1 "$CHABAR_STORE_URI" -c "$1" |
+        perl -ne 'chomp; print join("|", map { $_ eq "t" ? 1 : $_ eq "f" ? 0 :
+            /^\\x([0-9a-f]*)$/ ? pack("H*", $1) : $_ } split /\|/, $_, -1), "\n"'
+    return "${PIPESTATUS[0]}"
 }
 
 # stack_db_lock / stack_db_unlock

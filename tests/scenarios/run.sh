@@ -11,6 +11,10 @@
 #
 #   bash tests/scenarios/run.sh [FILE.scn ...]     (default: every *.scn)
 # CHABAR_KEEP_TMP=1 keeps the temp dir (databases, chabard.out).
+# CHABAR_STORE=postgresql: the same files against the PostgreSQL backend,
+# a primary and two synchronous standbys (tests/lib/pg.sh), a new database
+# for each file; the files' SQL is SQLite's, run there through
+# tests/lib/pg-compat.sql.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/stack.sh
@@ -25,6 +29,7 @@ CHABARCTL=$(cd "$(dirname "$CHABARCTL")" && pwd)/$(basename "$CHABARCTL") # ctl 
 T=$(mktemp -d "${TMPDIR:-/tmp}/chabar-scenarios.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
 cleanup() {
     stop_all
+    [ "${CHABAR_STORE:-}" = postgresql ] && pg_stop_all
     if [ "${CHABAR_KEEP_TMP:-0}" = 1 ]; then stack_log "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -32,6 +37,14 @@ trap 'exit 130' INT TERM HUP
 stack_init "$T"
 for c in curl sqlite3 iconv od perl; do command -v "$c" >/dev/null || bail "$c is installed"; done
 [ -x "$CHABARCTL" ] || bail "$CHABARCTL is built"
+if [ "${CHABAR_STORE:-}" = postgresql ]; then
+    # shellcheck source=../lib/pg.sh
+    . "$here/../lib/pg.sh" || bail "cannot read pg.sh"
+    missing=$(pg_missing)
+    [ -z "$missing" ] || bail "PostgreSQL 15 present (missing:$missing)"
+    command -v psql >/dev/null || bail "psql is installed"
+    pg_start || bail "three PostgreSQL clusters start"
+fi
 # USSD through an aggregator: a step lasts 60 s and a session 600 s; files
 # go past them by ageing the stored session (age-session), never by waiting.
 USSD_KEY=$(_stack_secret)
@@ -209,6 +222,9 @@ restart_chabard() {
         wait "$pid" 2>/dev/null
     fi
     export CHABAR_DB="$T/${SCN%.scn}.db" # for write_chabar_conf and stack_sql
+    if [ "${CHABAR_STORE:-}" = postgresql ]; then
+        pg_database "scn_${SCN%.scn}" || return 1
+    fi
     write_chabar_conf "$T/chabar.conf" && start_chabard "$T/chabar.conf"
 }
 
@@ -248,8 +264,8 @@ run_file() {
             ctl person add "$@" || { setup_failed "$line"; continue; }
             P_LANG[$n]=$3 P_ZONE[$n]=${D_ZONE[${5:-}]:-Asia/Bishkek}
             # chabarctl links an unknown district or officer as NULL: say so
-            [ "$(stack_sql "select (district_id is not null) + (officer_id is not null)
-                from persons where msisdn = '$n'")" = $(($# > 5 ? 2 : $# > 4 ? 1 : 0)) ] ||
+            [ "$(stack_sql "select cast(district_id is not null as integer)
+                + cast(officer_id is not null as integer) from persons where msisdn = '$n'")" = $(($# > 5 ? 2 : $# > 4 ? 1 : 0)) ] ||
                 setup_failed "$line" "its district or officer is not in the database" ;;
         appointment)
             n=$(norm "$1")
@@ -278,7 +294,7 @@ run_file() {
             re="expires_at = 0" # past the step's timeout; "total": the session's
             [ "${1:-}" = total ] && re="started_at = 0"
             got=$(stack_sql "update sessions set $re where msisdn = '$(norm "$FROM")'
-                and channel = 'ussd-at'; select changes()" 2>"$T/ctl.err")
+                and channel = 'ussd-at' returning 1" 2>"$T/ctl.err")
             [ "$got" = 1 ] || setup_failed "$line" "no USSD session from $FROM to age" ;;
         expect) expect_text matches "expect $1" "$LANG_" "$(catalog "$LANG_" "$1")" "$BODY" "${@:2}" ;;
         expect-page) expect_text page "expect-page $1" "$LANG_" "$(catalog "$LANG_" "$1")" "$BODY" "${@:2}" ;;
