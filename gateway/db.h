@@ -61,6 +61,10 @@ struct db_driver {
 	int (*probe_write)(struct db *db);
 	/* Changes when another connection commits (at least). */
 	int64_t (*data_version)(struct db *db);
+	/* Synchronous standbys streaming, as the primary reports them, with
+	 * the longest flush lag in *lag (seconds); 0 where nothing replicates
+	 * (SQLite), DB_ERROR if the primary did not answer. */
+	int (*standbys)(struct db *db, double *lag);
 	/* Bytes free where the data is, -1 if not known here. */
 	int64_t (*disk_free)(struct db *db);
 	const char *(*errmsg)(struct db *db);
@@ -179,6 +183,10 @@ static inline int db_probe_write(struct db *db)
 static inline int64_t db_data_version(struct db *db)
 {
 	return db->driver->data_version(db);
+}
+static inline int db_standbys(struct db *db, double *lag)
+{
+	return db->driver->standbys(db, lag);
 }
 static inline int64_t db_disk_free(struct db *db)
 {

@@ -49,7 +49,8 @@ struct pg_db {
 	unsigned generation; /* of conn: a statement prepared on another prepares again */
 	unsigned statements; /* names given */
 	int64_t changes;
-	bool warned; /* the server sent a WARNING with the running command */
+	bool warned;         /* the server sent a WARNING with the running command */
+	bool in_transaction; /* begun, not yet committed or rolled back */
 	double connect_after;
 	char err[512];
 };
@@ -144,6 +145,10 @@ static bool connected(struct pg_db *d)
 	if (d->conn && PQstatus(d->conn) == CONNECTION_OK)
 		return true;
 	drop(d);
+	if (d->in_transaction) { /* a new connection would run the rest outside it */
+		fail(d, "the transaction was lost with its connection", NULL);
+		return false;
+	}
 	double now = now_s();
 	if (now < d->connect_after)
 		return false; /* d->err still says why the last try failed */
@@ -506,25 +511,30 @@ static int64_t last_id(struct db *db)
 
 static bool in_transaction(struct db *db)
 {
-	PGconn *c = pg(db)->conn;
-	PGTransactionStatusType t = c ? PQtransactionStatus(c) : PQTRANS_UNKNOWN;
-	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+	return pg(db)->in_transaction && pg(db)->conn;
 }
 
 static int begin(struct db *db)
 {
+	struct pg_db *d = pg(db);
+	d->in_transaction = false;
 	/* a transaction id now: its commit waits for a standby (see above) */
-	return run_command(pg(db), "BEGIN; SELECT pg_current_xact_id()");
+	d->in_transaction = run_command(d, "BEGIN; SELECT pg_current_xact_id()") == 0;
+	return d->in_transaction ? 0 : DB_ERROR;
 }
 
 static int commit(struct db *db)
 {
-	return run_command(pg(db), "COMMIT");
+	int rc = run_command(pg(db), "COMMIT");
+	pg(db)->in_transaction = false;
+	return rc;
 }
 
 static int rollback(struct db *db)
 {
-	return in_transaction(db) ? run_command(pg(db), "ROLLBACK") : 0;
+	int rc = in_transaction(db) ? run_command(pg(db), "ROLLBACK") : 0;
+	pg(db)->in_transaction = false;
+	return rc;
 }
 
 /* One script in its own transaction, the schema table locked so that two
@@ -591,6 +601,21 @@ static int64_t data_version(struct db *db)
 	return read ? (int64_t)(((uint64_t)hi << 32 | lo) & INT64_MAX) : DB_ERROR;
 }
 
+static int standbys(struct db *db, double *lag)
+{
+	PGresult *r = run_sql(pg(db), "SELECT count(*) FILTER (WHERE state = 'streaming'"
+				      " AND sync_state IN ('sync', 'quorum')),"
+				      " coalesce(extract(epoch FROM max(flush_lag)), 0)"
+				      " FROM pg_stat_replication");
+	int count = DB_ERROR;
+	if (r && PQntuples(r) == 1) {
+		count = atoi(PQgetvalue(r, 0, 0));
+		*lag = strtod(PQgetvalue(r, 0, 1), NULL);
+	}
+	PQclear(r);
+	return count;
+}
+
 static int64_t disk_free(struct db *db)
 {
 	return -1; /* the primary's disk is its own to watch */
@@ -633,6 +658,7 @@ static const struct db_driver pg_driver = {
     .migrate = migrate,
     .probe_write = probe_write,
     .data_version = data_version,
+    .standbys = standbys,
     .disk_free = disk_free,
     .errmsg = errmsg,
     .close = close_db,

@@ -173,6 +173,12 @@ static int64_t data_version(struct db *db)
 	return version;
 }
 
+static int standbys(struct db *db, double *lag)
+{
+	*lag = 0;
+	return 0; /* one file on one disk */
+}
+
 static int64_t disk_free(struct db *db)
 {
 	const char *file = sqlite3_db_filename(handle(db), "main");
@@ -219,6 +225,7 @@ static const struct db_driver sqlite_driver = {
     .migrate = migrate,
     .probe_write = probe_write,
     .data_version = data_version,
+    .standbys = standbys,
     .disk_free = disk_free,
     .errmsg = errmsg,
     .close = close_db,

@@ -141,8 +141,28 @@ static void render_connections(const struct metrics *m, unsigned open, struct bu
 		   open);
 }
 
-int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions,
-		   unsigned open_connections, struct buf *out)
+/* The store's engine, and for PostgreSQL its replication as the primary
+ * reports it. */
+static void render_store(const struct metrics_gauges *g, struct buf *out)
+{
+	buf_printf(out,
+		   "# HELP chabar_store_info The store's engine.\n"
+		   "# TYPE chabar_store_info gauge\nchabar_store_info{backend=\"%s\"} 1\n",
+		   g->backend);
+	if (strcmp(g->backend, "postgresql") != 0)
+		return;
+	buf_printf(out,
+		   "# HELP chabar_store_standbys Synchronous standbys streaming, as the primary "
+		   "reports them (-1: it did not answer).\n"
+		   "# TYPE chabar_store_standbys gauge\nchabar_store_standbys %d\n"
+		   "# HELP chabar_store_flush_lag_seconds The longest a standby lags in flushing "
+		   "the primary's log.\n"
+		   "# TYPE chabar_store_flush_lag_seconds gauge\n"
+		   "chabar_store_flush_lag_seconds %.6f\n",
+		   g->standbys, g->flush_lag);
+}
+
+int metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct buf *out)
 {
 	buf_printf(out, "# HELP chabar_http_requests_total HTTP exchanges by route and status.\n"
 			"# TYPE chabar_http_requests_total counter\n");
@@ -165,20 +185,22 @@ int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions
 		       m->inbound_repeats);
 	render_counter(out, "chabar_replies_total",
 		       "Replies sent (HTTP answers, or MTs through the box).", m->replies);
-	render_counter(out, "chabar_store_errors_total", "Failed SQLite writes (answered 503).",
+	render_counter(out, "chabar_store_errors_total", "Failed store writes (answered 503).",
 		       m->store_errors);
-	render_connections(m, open_connections, out);
+	render_connections(m, g->open_connections, out);
 	render_outbound(m, out);
-	render_histogram(out, "chabar_sqlite_commit_seconds", "SQLite commit latency.",
-			 &m->commit_seconds, commit_bounds, BOUNDS(commit_bounds));
+	render_store(g, out);
+	render_histogram(out, "chabar_store_commit_seconds",
+			 "Commit latency (PostgreSQL: until a standby has it).", &m->commit_seconds,
+			 commit_bounds, BOUNDS(commit_bounds));
 	render_histogram(out, "chabar_commit_batch_size", "Messages one commit held.",
 			 &m->batch_size, batch_bounds, BOUNDS(batch_bounds));
 	buf_printf(out,
 		   "# HELP chabar_open_sessions Conversations not yet expired.\n"
 		   "# TYPE chabar_open_sessions gauge\nchabar_open_sessions %lld\n",
-		   (long long)open_sessions);
+		   (long long)g->open_sessions);
 	return buf_printf(out,
 			  "# HELP chabar_uptime_seconds Seconds since chabard started.\n"
 			  "# TYPE chabar_uptime_seconds gauge\nchabar_uptime_seconds %.0f\n",
-			  uptime);
+			  g->uptime);
 }

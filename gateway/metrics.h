@@ -122,8 +122,16 @@ void metrics_request(struct metrics *m, size_t route, int status);
 void metrics_connection(struct metrics *m, enum metrics_conn why);
 /* A commit that took seconds and held batch_size messages. */
 void metrics_commit(struct metrics *m, double seconds, size_t batch_size);
-/* Appends the exposition text; gauges are passed in by the caller. */
-int metrics_render(const struct metrics *m, double uptime, int64_t open_sessions,
-		   unsigned open_connections, struct buf *out);
+/* What the caller measures when the metrics are read. */
+struct metrics_gauges {
+	double uptime;
+	int64_t open_sessions;
+	unsigned open_connections;
+	const char *backend; /* the store's: "sqlite" or "postgresql" */
+	int standbys;        /* postgresql: synchronous standbys streaming (-1: unknown) */
+	double flush_lag;    /* postgresql: the longest, seconds */
+};
+/* Appends the exposition text. */
+int metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct buf *out);
 
 #endif

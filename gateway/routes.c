@@ -25,16 +25,23 @@ static void health(void *ctx, struct http_exchange *ex)
 	bool db_ok = store_ping(d->store) == 0 && !batch_degraded(&d->batch);
 	int64_t disk_free = store_disk_free(d->store);
 	bool disk_ok = disk_free < 0 || disk_free >= HEALTH_DISK_MIN;
-	bool ok = db_ok && disk_ok;
-	char body[320];
+	const char *backend = store_backend(d->store);
+	bool replicated = strcmp(backend, "postgresql") == 0;
+	double lag;
+	int standbys = replicated ? store_standbys(d->store, &lag) : 0;
+	/* with no standby streaming, a commit waits until one is back */
+	bool ok = db_ok && disk_ok && (!replicated || standbys > 0);
+	char body[400], replication[48] = "";
+	if (replicated)
+		snprintf(replication, sizeof replication, ",\"standbys\":%d", standbys);
 	/* in_flight counts this request too */
 	int n = snprintf(body, sizeof body,
 			 "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%.0f,"
-			 "\"database\":\"%s\",\"disk\":\"%s\",\"disk_free_bytes\":%lld,"
-			 "\"in_flight\":%u,\"box\":\"%s\"}\n",
+			 "\"database\":\"%s\",\"store\":\"%s\"%s,\"disk\":\"%s\","
+			 "\"disk_free_bytes\":%lld,\"in_flight\":%u,\"box\":\"%s\"}\n",
 			 ok ? "ok" : "degraded", PACKAGE_VERSION, ev_now(d->loop) - d->started,
-			 db_ok ? "ok" : "error", disk_ok ? "ok" : "low", (long long)disk_free,
-			 http_active_requests(d->http), box_status(d->box));
+			 db_ok ? "ok" : "error", backend, replication, disk_ok ? "ok" : "low",
+			 (long long)disk_free, http_active_requests(d->http), box_status(d->box));
 	http_reply(ex, ok ? 200 : 503, "application/json", body, (size_t)n, NULL, 0);
 }
 
@@ -43,9 +50,14 @@ static void metrics(void *ctx, struct http_exchange *ex)
 	struct daemon *d = ctx;
 	struct buf out;
 	buf_init(&out, METRICS_TEXT_MAX);
-	int64_t sessions = store_count_open_sessions(d->store, (int64_t)clock_now(d->loop));
-	if (metrics_render(&d->metrics, ev_now(d->loop) - d->started, sessions,
-			   http_connections(d->http), &out) < 0)
+	struct metrics_gauges g = {
+	    .uptime = ev_now(d->loop) - d->started,
+	    .open_sessions = store_count_open_sessions(d->store, (int64_t)clock_now(d->loop)),
+	    .open_connections = http_connections(d->http),
+	    .backend = store_backend(d->store),
+	};
+	g.standbys = store_standbys(d->store, &g.flush_lag);
+	if (metrics_render(&d->metrics, &g, &out) < 0)
 		http_reply_text(ex, 500, "metrics too large\n");
 	else
 		http_reply(ex, 200, "text/plain; version=0.0.4", out.data, out.len, NULL, 0);

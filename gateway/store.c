@@ -723,6 +723,11 @@ int store_ping(struct store *s)
 	return single_int(s->ping) < 0 ? STORE_ERROR : 0;
 }
 
+int store_standbys(struct store *s, double *lag)
+{
+	return db_standbys(s->db, lag);
+}
+
 int store_probe_write(struct store *s)
 {
 	return db_probe_write(s->db) < 0 ? STORE_ERROR : 0;

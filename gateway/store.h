@@ -616,6 +616,9 @@ int64_t store_texts_purge(struct store *s, enum store_purge what, int64_t before
 
 /* 0 if the database answers a read. */
 int store_ping(struct store *s);
+/* Synchronous standbys streaming as the primary reports them, the
+ * longest flush lag in *lag; 0 for SQLite; STORE_ERROR. */
+int store_standbys(struct store *s, double *lag);
 /* A small write of its own (the schema version written again, committed):
  * 0 if the database takes writes. Only outside a transaction. */
 int store_probe_write(struct store *s);

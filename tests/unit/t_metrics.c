@@ -69,7 +69,9 @@ static void test_requests(void)
 	struct buf out;
 	buf_init(&out, 64 * 1024);
 	buf_append(&out, "\n", 1); /* so has_line can anchor the first line too */
-	is_int(metrics_render(&m, 12.4, 3, 7, &out), 0, "render succeeds");
+	struct metrics_gauges g = {
+	    .uptime = 12.4, .open_sessions = 3, .open_connections = 7, .backend = "sqlite"};
+	is_int(metrics_render(&m, &g, &out), 0, "render succeeds");
 	const char *t = out.data;
 	has_line(t, "# TYPE chabar_http_requests_total counter");
 	has_line(t, "chabar_http_requests_total{route=\"/kannel/mo\",status=\"200\"} 2");
@@ -84,15 +86,17 @@ static void test_requests(void)
 	has_line(t, "chabar_inbound_repeats_total 1");
 	has_line(t, "chabar_replies_total 4");
 	has_line(t, "chabar_store_errors_total 2");
-	has_line(t, "# TYPE chabar_sqlite_commit_seconds histogram");
-	has_line(t, "chabar_sqlite_commit_seconds_bucket{le=\"0.0001\"} 0");
-	has_line(t, "chabar_sqlite_commit_seconds_bucket{le=\"0.00025\"} 0");
-	has_line(t, "chabar_sqlite_commit_seconds_bucket{le=\"0.0005\"} 1");
-	has_line(t, "chabar_sqlite_commit_seconds_bucket{le=\"0.001\"} 1");
-	has_line(t, "chabar_sqlite_commit_seconds_bucket{le=\"1\"} 1");
-	has_line(t, "chabar_sqlite_commit_seconds_bucket{le=\"+Inf\"} 1");
-	has_line(t, "chabar_sqlite_commit_seconds_sum 0.000300000");
-	has_line(t, "chabar_sqlite_commit_seconds_count 1");
+	has_line(t, "chabar_store_info{backend=\"sqlite\"} 1");
+	ok(strstr(t, "chabar_store_standbys") == NULL, "SQLite: no standbys said");
+	has_line(t, "# TYPE chabar_store_commit_seconds histogram");
+	has_line(t, "chabar_store_commit_seconds_bucket{le=\"0.0001\"} 0");
+	has_line(t, "chabar_store_commit_seconds_bucket{le=\"0.00025\"} 0");
+	has_line(t, "chabar_store_commit_seconds_bucket{le=\"0.0005\"} 1");
+	has_line(t, "chabar_store_commit_seconds_bucket{le=\"0.001\"} 1");
+	has_line(t, "chabar_store_commit_seconds_bucket{le=\"1\"} 1");
+	has_line(t, "chabar_store_commit_seconds_bucket{le=\"+Inf\"} 1");
+	has_line(t, "chabar_store_commit_seconds_sum 0.000300000");
+	has_line(t, "chabar_store_commit_seconds_count 1");
 	has_line(t, "# TYPE chabar_commit_batch_size histogram");
 	has_line(t, "chabar_commit_batch_size_bucket{le=\"2\"} 0");
 	has_line(t, "chabar_commit_batch_size_bucket{le=\"4\"} 1");
@@ -110,7 +114,8 @@ static void test_requests(void)
 	buf_cleanup(&out);
 
 	buf_init(&out, 100);
-	is_int(metrics_render(&m, 1, 0, 0, &out), -1, "render into a too-small buffer fails");
+	g.uptime = 1;
+	is_int(metrics_render(&m, &g, &out), -1, "render into a too-small buffer fails");
 	ok(out.overflowed, "and the buffer says so");
 	buf_cleanup(&out);
 }
@@ -152,10 +157,14 @@ static void test_histogram(void)
 	struct buf out;
 	buf_init(&out, 64 * 1024);
 	buf_append(&out, "\n", 1);
-	metrics_render(&m, 0, 0, 0, &out);
-	has_line(out.data, "chabar_sqlite_commit_seconds_bucket{le=\"1\"} 3");
-	has_line(out.data, "chabar_sqlite_commit_seconds_bucket{le=\"+Inf\"} 4");
-	has_line(out.data, "chabar_sqlite_commit_seconds_count 4");
+	struct metrics_gauges g = {.backend = "postgresql", .standbys = 2, .flush_lag = 0.0005};
+	metrics_render(&m, &g, &out);
+	has_line(out.data, "chabar_store_commit_seconds_bucket{le=\"1\"} 3");
+	has_line(out.data, "chabar_store_commit_seconds_bucket{le=\"+Inf\"} 4");
+	has_line(out.data, "chabar_store_commit_seconds_count 4");
+	has_line(out.data, "chabar_store_info{backend=\"postgresql\"} 1");
+	has_line(out.data, "chabar_store_standbys 2");
+	has_line(out.data, "chabar_store_flush_lag_seconds 0.000500");
 	ok(strstr(out.data, "chabar_http_requests_total{") == NULL,
 	   "no requests: no request lines");
 	buf_cleanup(&out);
