@@ -16,6 +16,7 @@
 #     pg_receiver NODE STOP|KILL      a standby's WAL receiver paused, cut
 #     pg_promote_most_advanced        the standby that received most WAL
 #                                     promoted; prints its name
+#     pg_follow NODE PRIMARY          standby NODE streams from PRIMARY now
 #     pg_database NAME                a new database on p, with the
 #                                     SQLite functions of pg-compat.sql;
 #                                     CHABAR_STORE_URI is its URI
@@ -155,6 +156,15 @@ pg_promote_most_advanced() {
     _pg "$PG_BIN/pg_ctl" -D "$PG_DIR/$best" -w promote >/dev/null || return 1
     _stack_wait 30 "" "$best promoted" _pg_primary "$best" || return 1
     echo "$best"
+}
+
+# pg_follow NODE PRIMARY: standby NODE takes its WAL from PRIMARY (a
+# promoted standby) from now on, following its new timeline, so PRIMARY
+# has a synchronous standby again.
+pg_follow() {
+    local conninfo="host=127.0.0.1 port=${PG_PORT[$2]} user=postgres application_name=$1"
+    pg_sql "$1" "alter system set primary_conninfo = '$conninfo'" >/dev/null &&
+        pg_sql "$1" "select pg_reload_conf()" >/dev/null
 }
 
 # pg_stop_all: stop every cluster (immediate: nothing to keep) by its data

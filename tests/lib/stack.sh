@@ -335,7 +335,7 @@ log-level = $KANNEL_LOG_LEVEL
 mo-recode = true
 # Without these smsbox never retries a failed get-url; with them the same
 # MO (same %I) can arrive up to 4 times, chabard deduplicates on id.
-http-request-retry = 3
+http-request-retry = ${KANNEL_RETRIES:-3}
 http-queue-delay = 2
 # An outage stays silent instead of texting "Could not fetch content".
 reply-couldnotfetch = ""
@@ -394,7 +394,8 @@ default_language = $CHABAR_LANGUAGE
 pin_key = $CHABAR_PIN_KEY
 EOF
     if [ -n "${CHABAR_STORE_URI:-}" ]; then
-        printf '\n[store]\nbackend = postgresql\nuri = %s\n' "$CHABAR_STORE_URI" >>"$f"
+        printf '\n[store]\nbackend = postgresql\nuri = %s\ntimeout_ms = %s\n' \
+            "$CHABAR_STORE_URI" "${CHABAR_STORE_TIMEOUT_MS:-2000}" >>"$f"
     fi
     if [ -n "${CHABAR_CONF_EXTRA:-}" ]; then
         printf '\n%s\n' "$CHABAR_CONF_EXTRA" >>"$f"
@@ -812,7 +813,8 @@ stack_db_unlock() {
 # start_chabard CONF
 #   Start "$CHABARD -f -c CONF" (CHABARD defaults to
 #   $top_builddir/gateway/chabard), output to STACK_DIR/chabard.out.  Ready
-#   when /health on the configured listen port answers 200.
+#   when /health on the configured listen port answers 200 (or
+#   CHABAR_READY_STATUS: 503 where chabard starts degraded on purpose).
 start_chabard() {
     local conf=${1:?start_chabard CONF} port
     : "${CHABARD:=${top_builddir:-.}/gateway/chabard}"
@@ -823,7 +825,7 @@ start_chabard() {
     _stack_launch chabard TERM /dev/null "$STACK_DIR/chabard.out" \
         "$CHABARD" -f -c "$conf"
     if ! _stack_wait "$STACK_TIMEOUT" "$STACK_LAST_PID" chabard \
-        wait_http "http://127.0.0.1:$port/health" 1 200; then
+        wait_http "http://127.0.0.1:$port/health" 1 "${CHABAR_READY_STATUS:-200}"; then
         stack_tail "$STACK_DIR/chabard.out"
         return 1
     fi

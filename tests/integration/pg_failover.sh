@@ -1,0 +1,129 @@
+#!/bin/bash
+#
+# tests/integration/pg_failover.sh - the loss of the primary under load,
+# through a real Kannel, with chabard on the PostgreSQL backend (issue 19).
+#
+# A primary and two standbys it waits for ('ANY 1 (s1, s2)',
+# tests/lib/pg.sh); bearerbox, smsbox and fakesmsc; chabard with a URI
+# that names all three nodes and target_session_attrs=read-write.
+# fakesmsc fires MOs; once part of the replies are back, both standbys
+# stop receiving (a link gone quiet), the load goes on a moment, the
+# primary is killed with SIGKILL and what the links held is dropped; the
+# standby with the most WAL is promoted and the other follows it. smsbox
+# retries what failed (the same %I), chabard finds the new primary.
+# Afterwards, on the new primary:
+#   - every MO chabard answered 200 (its log line, with Kannel's id) is
+#     there: an answer came after a standby had the commit;
+#   - no MO is there twice (one row per network id), none more than were
+#     sent, and every one has its reply;
+#   - chabard answered after the failover, and /health says a standby
+#     streams again.
+# PG_FAILOVER_MODE=async (pg_failover_async.sh): the primary waits for no
+# standby; the same failure must lose MOs chabard answered, which proves
+# the first check can fail. TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../lib/pg.sh
+. "$here/../lib/pg.sh" || { echo "Bail out! cannot read pg.sh"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+MODE=${PG_FAILOVER_MODE:-sync}
+N=${FAILOVER_MESSAGES:-3000}
+
+stack_test_begin "pg-failover-$MODE" smsbox.log load.out
+stack_test_cleanup() { pg_stop_all; }
+sql() { stack_sql "$@"; }
+
+# replies: how many MTs the load's fakesmsc has received.
+replies() { fakesmsc_replies "$T/load.out"; }
+
+# wait_replies COUNT SECONDS: until that many replies arrived (1 on timeout).
+wait_replies() {
+    local end=$((SECONDS + $2))
+    while (($(replies) < $1)); do
+        ((SECONDS >= end)) && return 1
+        sleep 0.05
+    done
+}
+
+[ "$MODE" = sync ] && tap_plan 8 || tap_plan 4
+
+missing="$(stack_missing "$CHABARD")$(pg_missing)"
+command -v psql >/dev/null || missing+=" psql"
+[ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
+pg_start || bail "three PostgreSQL clusters start"
+if [ "$MODE" = async ]; then
+    pg_sql p "alter system set synchronous_standby_names = ''" >/dev/null &&
+        pg_sql p "select pg_reload_conf()" >/dev/null || bail "replication made asynchronous"
+    export CHABAR_READY_STATUS=503 # /health: degraded, no synchronous standby
+fi
+pg_database chabar || bail "chabard's database made"
+# A failover takes seconds: smsbox tries each MO for 20 s; a commit no
+# standby confirms is given up after 1 s (the connection dropped, 503).
+export KANNEL_RETRIES=10 CHABAR_STORE_TIMEOUT_MS=1000
+write_kannel_conf && write_chabar_conf "$T/chabar.conf" || bail "configs written"
+start_kannel && start_chabard "$T/chabar.conf" || bail "Kannel and chabard start"
+ok 0 "Kannel and chabard ($MODE replication) start"
+
+stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$N" -v 0 \
+    "+996555000001 384 text HELP" "+996555000002 384 text CHECKIN" \
+    "+996700000003 384 text NEXT" "+996770000004 384 text hello"
+wait_replies $((N / 5)) 60
+ok $? "under load: $(replies) of $N replies back"
+
+# The links go quiet; the load goes on a moment (asynchronous: the primary
+# answers what no standby has); the primary dies, and with it what the
+# links still held.
+pg_receiver s1 STOP && pg_receiver s2 STOP || bail "the standbys' links cut"
+cut=$(replies)
+wait_replies $((cut + N / 10)) 2
+pg_kill p
+pg_receiver s1 KILL
+pg_receiver s2 KILL
+before=$(replies)
+promoted=$(pg_promote_most_advanced) || bail "the most advanced standby promoted"
+other=s1
+[ "$promoted" = s1 ] && other=s2
+pg_follow "$other" "$promoted" || bail "$other follows $promoted"
+stack_log "cut after $cut replies, primary killed after $before, $promoted promoted"
+
+# smsbox retries every 2 s: wait until replies stop coming
+last=-1
+while [ "$(replies)" != "$last" ]; do
+    last=$(replies)
+    wait_replies "$N" 6 && break
+done
+got=$(replies)
+
+# what the new primary holds (the URI finds it), against what chabard answered
+grep -a 'route=/kannel/mo status=200 ' "$T/chabard.out" | sed -n 's/.* id=\([^ ]*\) .*/\1/p' |
+    sort -u >"$T/acknowledged"
+sql "SELECT network_id FROM messages WHERE direction = 'in'" | sort -u >"$T/stored"
+acked=$(wc -l <"$T/acknowledged")
+lost=$(comm -23 "$T/acknowledged" "$T/stored" | wc -l)
+if [ "$MODE" = async ]; then
+    ((acked > 0 && lost > 0))
+    ok $? "asynchronous: $lost of $acked MOs answered 200 are not on $promoted (the check can fail)"
+    ((got > before))
+    ok $? "chabard answered after the failover ($((got - before)) replies)"
+    exit
+fi
+((acked > 0)) && is "$lost" 0 "every MO answered 200 ($acked logged) is on the promoted $promoted"
+((acked > 0)) || ok 1 "chabard logged the MOs it answered"
+stored=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
+ids=$(sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
+answered=$(sql "SELECT count(*) FROM messages m WHERE m.direction = 'in' AND EXISTS
+    (SELECT 1 FROM messages r WHERE r.in_reply_to = m.id AND r.direction = 'out')")
+is "$ids" "$stored" "one row per network id: Kannel's retries added no duplicate"
+((got <= stored && stored <= N))
+ok $? "replies received <= MOs stored <= MOs sent: $got <= $stored <= $N"
+is "$answered" "$stored" "every stored MO has its reply"
+((got > before))
+ok $? "chabard answered after the failover ($((got - before)) replies)"
+like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/health")" \
+    '"status":"ok".*"store":"postgresql","standbys":1' "/health: $other streams to $promoted"
+stack_log "$((N - stored)) of $N MOs never reached the database, $((N - got)) never got a reply"
