@@ -51,6 +51,7 @@ struct pg_db {
 	int64_t changes;
 	bool warned;         /* the server sent a WARNING with the running command */
 	bool in_transaction; /* begun, not yet committed or rolled back */
+	bool overdue;        /* the last wait ran out: is a standby there? */
 	double connect_after;
 	char err[512];
 };
@@ -206,9 +207,10 @@ static PGresult *collect(struct pg_db *d, double deadline)
 	}
 lost:
 	PQclear(kept);
+	d->overdue = now_s() >= deadline;
 	fail(d,
-	     now_s() >= deadline ? "PostgreSQL did not answer in time, connection dropped"
-				 : "connection to PostgreSQL lost",
+	     d->overdue ? "PostgreSQL did not answer in time, connection dropped"
+			: "connection to PostgreSQL lost",
 	     PQerrorMessage(d->conn));
 	log_msg(LOG_LEVEL_ERROR, "store_dropped", "error=\"%s\"", d->err);
 	drop(d);
@@ -514,10 +516,21 @@ static bool in_transaction(struct db *db)
 	return pg(db)->in_transaction && pg(db)->conn;
 }
 
+static int standbys(struct db *db, double *lag);
+
 static int begin(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	d->in_transaction = false;
+	/* After a wait ran out, most likely for a standby: while the primary
+	 * has none, fail at once rather than leave one more commit on the
+	 * primary alone (and one more backend waiting there). */
+	double lag;
+	if (d->overdue && standbys(db, &lag) == 0) {
+		fail(d, "no synchronous standby streams to the primary: a commit would wait", NULL);
+		return DB_ERROR;
+	}
+	d->overdue = false;
 	/* a transaction id now: its commit waits for a standby (see above) */
 	d->in_transaction = run_command(d, "BEGIN; SELECT pg_current_xact_id()") == 0;
 	return d->in_transaction ? 0 : DB_ERROR;

@@ -1,0 +1,106 @@
+#!/bin/bash
+#
+# tests/integration/pg_standby_loss.sh - chabard on the PostgreSQL backend
+# when no standby is left (issue 19). The primary then commits locally and
+# waits, for ever, for a standby to confirm; chabard must never answer
+# 200 for such a commit:
+#   - a commit whose wait is cancelled on the primary (the WARNING
+#     "canceling wait for synchronous replication", the row committed
+#     there alone) is answered 503;
+#   - a commit no standby confirms within [store] timeout_ms is answered
+#     503 within that time, the connection dropped;
+#   - while the primary reports no standby, the next message fails at
+#     once (503) instead of waiting again;
+#   - /health says degraded, standbys 0;
+#   - once a standby is back, Kannel's retry of each of those messages
+#     (the same id) is answered 200, and each is stored once: the two
+#     commits the primary kept alone are found as repeats.
+# MOs go straight to /kannel/mo as smsbox sends them. TAP output.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/stack.sh
+. "$here/../lib/stack.sh" || { echo "Bail out! cannot read stack.sh"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../lib/pg.sh
+. "$here/../lib/pg.sh" || { echo "Bail out! cannot read pg.sh"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$here/../lib/tap.sh" || { echo "Bail out! cannot read tap.sh"; exit 1; }
+: "${top_builddir:=$here/../..}"
+: "${CHABARD:=$top_builddir/gateway/chabard}"
+TIMEOUT_MS=2000
+
+stack_test_begin pg-standby-loss
+stack_test_cleanup() { pg_stop_all; }
+sql() { stack_sql "$@"; }
+
+# mo ID [CURL-ARG...]: an MO "HELP" with network id ID; prints "STATUS SECONDS".
+mo() {
+    local id=$1
+    shift
+    stack_curl -o "$T/body-$id" -w '%{http_code} %{time_total}' "$@" \
+        "http://127.0.0.1:$CHABAR_PORT/kannel/mo?key=$CHABAR_KEY&from=%2B996555000001&to=384&id=$id&text=HELP"
+}
+health() { stack_curl "http://127.0.0.1:$CHABAR_PORT/health"; }
+# _waiting_for_standby: the primary has a backend waiting for a standby.
+_waiting_for_standby() {
+    [ "$(pg_sql p "select count(*) from pg_stat_activity where wait_event = 'SyncRep'")" -gt 0 ]
+}
+# _standbys COUNT: the primary reports that many standbys streaming.
+_standbys() {
+    [ "$(pg_sql p "select count(*) from pg_stat_replication where state = 'streaming'")" = "$1" ]
+}
+
+tap_plan 12
+
+missing="$(stack_missing "$CHABARD")$(pg_missing)"
+command -v psql >/dev/null || missing+=" psql"
+[ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
+pg_start && pg_database chabar || bail "three PostgreSQL clusters start"
+export CHABAR_STORE_TIMEOUT_MS=$TIMEOUT_MS
+write_chabar_conf "$T/chabar.conf" && start_chabard "$T/chabar.conf" || bail "chabard starts"
+is "$(mo before | cut -d' ' -f1)" 200 "with two standbys, an MO is answered 200"
+
+for node in s1 s2; do
+    _pg "$PG_BIN/pg_ctl" -D "$PG_DIR/$node" -m immediate -w stop >/dev/null || bail "$node stopped"
+done
+_stack_wait 10 "" "no standby streaming" _standbys 0 || bail "the primary lost its standbys"
+
+# 1. the wait cancelled on the primary: committed there alone, a WARNING
+mo cancelled >"$T/cancelled" &
+curl_pid=$!
+_stack_wait 10 "" "a commit waiting for a standby" _waiting_for_standby ||
+    bail "chabard's commit waits for a standby"
+pg_sql p "select pg_cancel_backend(pid) from pg_stat_activity where wait_event = 'SyncRep'" >/dev/null
+wait "$curl_pid"
+is "$(cut -d' ' -f1 "$T/cancelled")" 503 "a commit whose wait was cancelled (a WARNING) is answered 503"
+like "$(cat "$T/chabard.out")" 'the server warned: canceling wait for synchronous replication' \
+    "and the log says why"
+
+# 2. no standby confirms: 503 within the timeout, the connection dropped
+read -r status seconds < <(mo overdue)
+is "$status" 503 "a commit no standby confirms is answered 503"
+awk -v s="$seconds" -v t="$TIMEOUT_MS" 'BEGIN { exit !(s >= t / 1000 && s < t / 1000 + 1) }'
+ok $? "after the timeout of $TIMEOUT_MS ms ($seconds s)"
+
+# 3. the primary still has none: the next fails at once
+read -r status seconds < <(mo at-once)
+is "$status" 503 "while the primary has no standby, an MO is answered 503"
+awk -v s="$seconds" 'BEGIN { exit !(s < 0.5) }'
+ok $? "at once ($seconds s)"
+like "$(health)" '"status":"degraded".*"store":"postgresql","standbys":0' \
+    "/health: degraded, no standby"
+
+# a standby returns: Kannel's retries are answered, each stored once
+_pg_start_one s1 || bail "s1 started again"
+_stack_wait 30 "" "s1 streaming" _standbys 1 || bail "s1 streams again"
+retried=""
+for id in cancelled overdue at-once; do
+    retried+="$(mo "$id" | cut -d' ' -f1) "
+done
+is "$retried" "200 200 200 " "once a standby is back, the retries (the same ids) are answered 200"
+is "$(sql "select count(*), count(distinct network_id) from messages where direction = 'in'")" \
+    "4|4" "each MO stored once"
+# the two commits left on the primary alone were kept: their retries are
+# repeats, answered from the store
+like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/metrics")" $'\nchabar_inbound_repeats_total 2\n' \
+    "the two commits the primary kept alone are found as repeats"
+like "$(health)" '"status":"ok".*"standbys":1' "/health: ok, one standby"
