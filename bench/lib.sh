@@ -112,6 +112,27 @@ batch_stats() {
         }'
 }
 
+# commit_latency URL: "P50 P99" of chabard's commits in milliseconds, from
+# /metrics' chabar_store_commit_seconds, interpolated within a bucket as
+# Prometheus' histogram_quantile does; "- -" if there is none.
+commit_latency() {
+    stack_curl -s --max-time 5 "$1" | awk '
+        function q(p,    i, rank, lo, below) {
+            rank = p * count
+            for (i = 1; i <= n && cum[i] < rank; i++) ;
+            if (i > n) return le[n] * 1000 # past the last bound: that bound
+            lo = (i > 1) ? le[i - 1] : 0; below = (i > 1) ? cum[i - 1] : 0
+            return (lo + (le[i] - lo) * (rank - below) / (cum[i] - below)) * 1000
+        }
+        /^chabar_store_commit_seconds_bucket\{le="[0-9]/ {
+            split($1, a, "\""); le[++n] = a[2] + 0; cum[n] = $2 + 0 }
+        /^chabar_store_commit_seconds_count / { count = $2 }
+        END {
+            if (!count) { print "- -"; exit }
+            printf "%.3f %.3f\n", q(0.5), q(0.99)
+        }'
+}
+
 # chabard_problems LOG: the warnings and errors chabard logged, one a line.
 # wrk closes its connections when its time is up; a request still waiting
 # for its batch's commit then ends "end=error" (stored, its answer had no
@@ -195,8 +216,8 @@ last_reply_number() {
 
 # kannel_run_one TARGET ROUND: one fresh stack (kannel_target), one load
 # of BENCH_MESSAGES MOs. Appends "TARGET ROUND mops secs cpu_us(bearerbox
-# smsbox app load) ok batch_mean batch_p99" to BENCH_DIR/results ("-" for
-# a process that did not run); FAILED=1 if the run failed. Returns 1 if
+# smsbox app load) ok batch_mean batch_p99 commit_p50_ms commit_p99_ms" to
+# BENCH_DIR/results ("-" for a process that did not run); FAILED=1 if the run failed. Returns 1 if
 # the stack did not start.
 kannel_run_one() {
     local target=$1 round=$2 tag=$1-$2 n=$BENCH_MESSAGES
@@ -273,8 +294,11 @@ kannel_run_one() {
         problems=yes
     fi
 
-    local batch="- -"
-    [ "$app" = chabard ] && batch=$(batch_stats "http://127.0.0.1:$CHABAR_PORT/metrics")
+    local batch="- -" latency="- -"
+    if [ "$app" = chabard ]; then
+        batch=$(batch_stats "http://127.0.0.1:$CHABAR_PORT/metrics")
+        latency=$(commit_latency "http://127.0.0.1:$CHABAR_PORT/metrics")
+    fi
 
     # SIGINT makes fakesmsc print its own figures (a cross-check).
     stop_all
@@ -316,11 +340,11 @@ kannel_run_one() {
     local own
     own=$(LC_ALL=C sed -n 's/.*fakesmsc: from first to last received message \(.*\)/\1/p' \
         "$log" | tail -n 1)
-    printf '%s %s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
-        "${cpu[@]}" "$ok" "$batch" >>"$BENCH_DIR/results"
-    printf '# %-9s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s %s %s fakesmsc %s  stored %s  batch mean/p99 %s  %s\n' \
+    printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
+        "${cpu[@]}" "$ok" "$batch" "$latency" >>"$BENCH_DIR/results"
+    printf '# %-9s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s %s %s fakesmsc %s  stored %s  batch mean/p99 %s  commit ms p50/p99 %s  %s\n' \
         "$target" "$round" "$mops" "$secs" "$n" "${cpu[0]}" "${cpu[1]}" "$app" "${cpu[2]}" \
-        "${cpu[3]}" "$stored" "${batch/ //}" "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
+        "${cpu[3]}" "$stored" "${batch/ //}" "${latency/ //}" "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
     [ -n "$own" ] && printf '#        fakesmsc itself: first to last reply %s\n' "$own" >&2
     return 0
 }
