@@ -40,6 +40,8 @@ struct db_driver {
 	void (*bind_blob)(struct db_stmt *st, int i, const void *v, int len);
 	void (*bind_null)(struct db_stmt *st, int i);
 	int (*step)(struct db_stmt *st);
+	void (*prefetch)(struct db_stmt *st);
+	void (*prefetched)(struct db *db);
 	void (*reset)(struct db_stmt *st);
 	int64_t (*column_int)(struct db_stmt *st, int i);
 	const unsigned char *(*column_text)(struct db_stmt *st, int i);
@@ -116,6 +118,20 @@ static inline void db_bind_null(struct db_stmt *st, int i)
 static inline int db_step(struct db_stmt *st)
 {
 	return st->db->driver->step(st);
+}
+/* A hint: st, as it is bound, will be read soon in this transaction.
+ * The reads named this way are fetched together at db_prefetched(), in
+ * one round trip where the engine is across a network (PostgreSQL), and
+ * each is answered from there when it is run, if nothing written since
+ * could have changed it (its tables, told from its SQL). st is reset.
+ * Nothing for SQLite, whose reads cost no round trip. */
+static inline void db_prefetch(struct db_stmt *st)
+{
+	st->db->driver->prefetch(st);
+}
+static inline void db_prefetched(struct db *db)
+{
+	db->driver->prefetched(db);
 }
 /* Ready to be bound and run again; its bindings forgotten. */
 static inline void db_reset(struct db_stmt *st)

@@ -35,11 +35,28 @@
 #define OID_BYTEA 17
 #define OID_INT8  20
 
-#define PARAMS_MAX 16 /* the most parameters a statement of store.c takes */
+#define PARAMS_MAX 16  /* the most parameters a statement of store.c takes */
+#define TABLES_MAX 63  /* tables told apart by the read cache; more share bit 63 */
+#define CACHE_MAX  16  /* reads db_prefetch() may hold at once */
+#define CACHE_KEY  256 /* bytes of bound values a held read is found by */
 
 /* After a failed connect, calls fail at once for this long rather than
  * each waiting out its own connect. */
 #define RECONNECT_AFTER_S 1.0
+
+/* What a statement does, as far as the read cache needs to know. */
+enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT, PG_END_SAVEPOINT };
+
+struct pg_stmt;
+
+/* A read sent ahead (db_prefetch), found again by its statement and the
+ * values it was bound with. */
+struct pg_cached {
+	struct pg_stmt *stmt;
+	int length[PARAMS_MAX]; /* -1: NULL */
+	char key[CACHE_KEY];    /* the values, each NUL-terminated, one after the other */
+	PGresult *result;       /* NULL until fetched */
+};
 
 struct pg_db {
 	struct db db; /* first: a struct db * is one of these */
@@ -52,7 +69,12 @@ struct pg_db {
 	bool warned;         /* the server sent a WARNING with the running command */
 	bool in_transaction; /* begun, not yet committed or rolled back */
 	bool overdue;        /* the last wait ran out: is a standby there? */
+	int pending;         /* SAVEPOINTs sent whose answers are not read yet */
 	double connect_after;
+	char *tables[TABLES_MAX]; /* names, by the bit that stands for them */
+	int table_count;
+	struct pg_cached cache[CACHE_MAX];
+	int cached;
 	char err[512];
 };
 
@@ -67,7 +89,13 @@ struct pg_stmt {
 	const char *value[PARAMS_MAX];
 	int length[PARAMS_MAX];
 	char number[PARAMS_MAX][24];
+	char *copy[PARAMS_MAX]; /* text bound with a length, NUL-terminated here */
+	bool unbound;           /* a value could not be kept: the statement fails */
+	enum pg_kind kind;
+	uint64_t reads;  /* tables it reads, a bit each (table_bit) */
+	uint64_t writes; /* the table it writes */
 	PGresult *result;
+	bool executed; /* since the last reset */
 	int row;
 	unsigned char **decoded; /* bytea columns of the current row, as bytes */
 	size_t *decoded_len;
@@ -101,8 +129,12 @@ static void fail(struct pg_db *d, const char *what, const char *detail)
 }
 
 /* Closes the connection: the next call connects again. */
+static void cache_drop(struct pg_db *d, uint64_t tables);
+
 static void drop(struct pg_db *d)
 {
+	cache_drop(d, UINT64_MAX);
+	d->pending = 0;
 	if (!d->conn)
 		return;
 	PQfinish(d->conn);
@@ -180,33 +212,10 @@ static bool connected(struct pg_db *d)
 	return true;
 }
 
-/* Flushes what was sent and collects the command's results: the first
- * error, else the last; NULL (connection dropped, d->err set) if the
- * server did not answer before the deadline. */
-static PGresult *collect(struct pg_db *d, double deadline)
+/* The connection is gone, or the server too slow: dropped, d->err says
+ * which. */
+static void lost(struct pg_db *d, double deadline)
 {
-	int flushed;
-	while ((flushed = PQflush(d->conn)) > 0)
-		if (!wait_socket(d, POLLIN | POLLOUT, deadline) || !PQconsumeInput(d->conn))
-			break;
-	PGresult *kept = NULL;
-	while (flushed == 0) {
-		while (PQisBusy(d->conn))
-			if (!wait_socket(d, POLLIN, deadline) || !PQconsumeInput(d->conn))
-				goto lost;
-		PGresult *r = PQgetResult(d->conn);
-		if (!r)
-			return kept;
-		bool failed = kept && PQresultStatus(kept) == PGRES_FATAL_ERROR;
-		if (failed) {
-			PQclear(r);
-		} else {
-			PQclear(kept);
-			kept = r;
-		}
-	}
-lost:
-	PQclear(kept);
 	d->overdue = now_s() >= deadline;
 	fail(d,
 	     d->overdue ? "PostgreSQL did not answer in time, connection dropped"
@@ -214,36 +223,152 @@ lost:
 	     PQerrorMessage(d->conn));
 	log_msg(LOG_LEVEL_ERROR, "store_dropped", "error=\"%s\"", d->err);
 	drop(d);
-	return NULL;
 }
 
-/* The result if the command succeeded without a warning; else NULL with
- * d->err (and the result freed). */
-static PGresult *succeeded(struct pg_db *d, PGresult *r)
+/* Sends what libpq holds: false (dropped) if it could not by the deadline. */
+static bool flush_all(struct pg_db *d, double deadline)
 {
-	if (!r)
-		return NULL;
+	int flushed;
+	while ((flushed = PQflush(d->conn)) > 0)
+		if (!wait_socket(d, POLLIN | POLLOUT, deadline) || !PQconsumeInput(d->conn))
+			break;
+	if (flushed != 0)
+		lost(d, deadline);
+	return flushed == 0;
+}
+
+/* The results of the next command: the first error, else the last; at a
+ * pipeline's sync point, its PGRES_PIPELINE_SYNC. NULL (dropped) if the
+ * server did not answer by the deadline. */
+static PGresult *next_result(struct pg_db *d, double deadline)
+{
+	PGresult *kept = NULL;
+	for (;;) {
+		while (PQisBusy(d->conn)) {
+			if (!wait_socket(d, POLLIN, deadline) || !PQconsumeInput(d->conn)) {
+				PQclear(kept);
+				lost(d, deadline);
+				return NULL;
+			}
+		}
+		PGresult *r = PQgetResult(d->conn);
+		if (!r)
+			return kept;
+		if (!kept && PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+			return r;
+		if (kept && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+		} else {
+			PQclear(kept);
+			kept = r;
+		}
+	}
+}
+
+/* Whether a command succeeded without a warning; d->err says why not. */
+static bool good(struct pg_db *d, const PGresult *r)
+{
 	ExecStatusType status = PQresultStatus(r);
 	if ((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) && !d->warned)
-		return r;
-	if (!d->warned)
+		return true;
+	if (!d->warned && status != PGRES_PIPELINE_ABORTED)
 		fail(d, "PostgreSQL", PQresultErrorMessage(r));
-	PQclear(r);
-	return NULL;
+	return false;
 }
 
-/* Runs SQL without parameters (several statements may share it). */
+/* Reads up to the pipeline's next sync point, what comes before it
+ * dropped (the commands an error made the server skip). */
+static bool read_to_sync(struct pg_db *d, double deadline)
+{
+	PGresult *r;
+	while ((r = next_result(d, deadline))) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			return true;
+	}
+	return false;
+}
+
+/* One round trip of the pipeline: what was sent goes, closed by a Sync
+ * outside a transaction (each statement its own) or by a flush request in
+ * one; then the answers to the pending SAVEPOINTs and to the n commands
+ * sent last, into out[]. false, out[] empty, if any failed (d->err): an
+ * error in a transaction leaves it aborted, for ROLLBACK TO. */
+static bool round_trip(struct pg_db *d, PGresult **out, int n, double deadline)
+{
+	bool sync = !d->in_transaction;
+	if (!(sync ? PQpipelineSync(d->conn) : PQsendFlushRequest(d->conn))) {
+		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		drop(d);
+		return false;
+	}
+	if (!flush_all(d, deadline))
+		return false;
+	bool ok = true;
+	for (int i = -d->pending; i < n; i++) {
+		PGresult *r = next_result(d, deadline);
+		if (!r) {
+			for (int j = 0; j < i; j++)
+				PQclear(out[j]);
+			return false;
+		}
+		ok = ok && good(d, r);
+		if (i >= 0)
+			out[i] = r;
+		else
+			PQclear(r);
+	}
+	d->pending = 0;
+	if (!ok || sync) { /* a sync to read, or one to send: the pipeline goes on */
+		if ((!sync && (!PQpipelineSync(d->conn) || !flush_all(d, deadline))) ||
+		    !read_to_sync(d, deadline))
+			ok = false;
+	}
+	if (!ok)
+		for (int i = 0; i < n; i++) {
+			PQclear(out[i]);
+			out[i] = NULL;
+		}
+	return ok;
+}
+
+/* The pipeline for prepared statements, or not for run_sql (several
+ * statements in one string, which only the simple protocol takes). */
+static bool pipeline(struct pg_db *d, bool on)
+{
+	bool in = PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF;
+	if (in != on && !(on ? PQenterPipelineMode(d->conn) : PQexitPipelineMode(d->conn))) {
+		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		return false;
+	}
+	return true;
+}
+
+/* Runs SQL without parameters (several statements may share it): the
+ * result of the last, or NULL with d->err. */
 static PGresult *run_sql(struct pg_db *d, const char *sql)
 {
 	d->warned = false;
 	if (!connected(d))
+		return NULL;
+	double deadline = now_s() + d->timeout_s;
+	/* a SAVEPOINT's failure shows in what follows: COMMIT answers ROLLBACK */
+	if (d->pending && !round_trip(d, NULL, 0, deadline) && !d->conn)
+		return NULL;
+	if (!pipeline(d, false))
 		return NULL;
 	if (!PQsendQuery(d->conn, sql)) {
 		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
 		drop(d);
 		return NULL;
 	}
-	return succeeded(d, collect(d, now_s() + d->timeout_s));
+	PGresult *r = flush_all(d, deadline) ? next_result(d, deadline) : NULL;
+	if (r && !good(d, r)) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
 }
 
 static int run_command(struct pg_db *d, const char *sql)
@@ -251,6 +376,67 @@ static int run_command(struct pg_db *d, const char *sql)
 	PGresult *r = run_sql(d, sql);
 	PQclear(r);
 	return r ? 0 : DB_ERROR;
+}
+
+/* The bit that stands for a table in reads and writes. */
+static uint64_t table_bit(struct pg_db *d, const char *name, size_t len)
+{
+	int i;
+	for (i = 0; i < d->table_count; i++)
+		if (strlen(d->tables[i]) == len && strncmp(d->tables[i], name, len) == 0)
+			return UINT64_C(1) << i;
+	if (i == TABLES_MAX || !(d->tables[i] = strndup(name, len)))
+		return UINT64_C(1) << TABLES_MAX;
+	d->table_count++;
+	return UINT64_C(1) << i;
+}
+
+static bool is_word_char(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static bool word_is(const char *w, size_t len, const char *word)
+{
+	return len == strlen(word) && strncasecmp(w, word, len) == 0;
+}
+
+/* What p does and which tables it touches, read from its SQL: the word
+ * after FROM, JOIN, INTO or UPDATE is a table; the first one a write
+ * statement names after INTO, UPDATE or FROM (DELETE FROM) is the one it
+ * writes. A write whose table is not found writes them all, to be safe. */
+static void classify(struct pg_db *d, struct pg_stmt *p)
+{
+	const char *s = p->sql, *prev = NULL;
+	size_t prev_len = 0;
+	while (*s) {
+		if (!is_word_char(*s) || (*s >= '0' && *s <= '9')) {
+			s++;
+			continue;
+		}
+		const char *w = s;
+		while (is_word_char(*s))
+			s++;
+		size_t len = (size_t)(s - w);
+		if (!prev) {
+			p->kind = word_is(w, len, "SAVEPOINT") ? PG_SAVEPOINT
+				  : word_is(w, len, "RELEASE") || word_is(w, len, "ROLLBACK")
+				      ? PG_END_SAVEPOINT
+				  : word_is(w, len, "SELECT") || word_is(w, len, "WITH") ? PG_READ
+											 : PG_WRITE;
+		} else if (word_is(prev, prev_len, "FROM") || word_is(prev, prev_len, "JOIN") ||
+			   word_is(prev, prev_len, "INTO") || word_is(prev, prev_len, "UPDATE")) {
+			uint64_t bit = table_bit(d, w, len);
+			p->reads |= bit;
+			if (p->kind == PG_WRITE && !p->writes && !word_is(prev, prev_len, "JOIN"))
+				p->writes = bit;
+		}
+		prev = w;
+		prev_len = len;
+	}
+	if (p->kind == PG_WRITE && !p->writes)
+		p->writes = UINT64_MAX;
 }
 
 /* store.c's ?N as PostgreSQL's $N, outside quoted text. */
@@ -292,6 +478,7 @@ static struct db_stmt *prepare(struct db *db, const char *sql)
 		return NULL;
 	}
 	snprintf(p->name, sizeof p->name, "s%u", ++pg(db)->statements);
+	classify(pg(db), p);
 	return &p->st;
 }
 
@@ -311,6 +498,12 @@ static void reset(struct db_stmt *st)
 	forget_row(p);
 	PQclear(p->result);
 	p->result = NULL;
+	p->executed = false;
+	p->unbound = false;
+	for (int i = 0; i < PARAMS_MAX; i++) {
+		free(p->copy[i]);
+		p->copy[i] = NULL;
+	}
 	memset(p->value, 0, sizeof p->value);
 	memset(p->bound_type, 0, sizeof p->bound_type);
 }
@@ -334,6 +527,17 @@ static void bind_int(struct db_stmt *st, int i, int64_t v)
 static void bind_text(struct db_stmt *st, int i, const char *v, int len)
 {
 	struct pg_stmt *p = pst(st);
+	free(p->copy[i - 1]);
+	p->copy[i - 1] = NULL;
+	if (len >= 0) { /* libpq reads a text parameter up to its NUL */
+		p->copy[i - 1] = malloc((size_t)len + 1);
+		p->unbound |= !p->copy[i - 1];
+		if (p->copy[i - 1]) {
+			memcpy(p->copy[i - 1], v, (size_t)len);
+			p->copy[i - 1][len] = '\0';
+		}
+		v = p->copy[i - 1] ? p->copy[i - 1] : "";
+	}
 	p->value[i - 1] = v;
 	p->length[i - 1] = len < 0 ? (int)strlen(v) : len;
 	p->bound_type[i - 1] = 0;
@@ -359,49 +563,181 @@ static bool prepared(struct pg_db *d, struct pg_stmt *p, double deadline)
 {
 	if (p->generation == d->generation)
 		return true;
+	PGresult *r[2] = {NULL, NULL};
 	if (!PQsendPrepare(d->conn, p->name, p->sql, p->params, p->bound_type) ||
-	    !succeeded(d, collect(d, deadline)))
+	    !PQsendDescribePrepared(d->conn, p->name)) {
+		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		drop(d);
 		return false;
-	PGresult *r = NULL;
-	if (!PQsendDescribePrepared(d->conn, p->name) || !(r = succeeded(d, collect(d, deadline))))
+	}
+	if (!round_trip(d, r, 2, deadline))
 		return false;
 	for (int i = 0; i < p->params; i++)
-		p->bytea[i] = PQparamtype(r, i) == OID_BYTEA;
-	PQclear(r);
+		p->bytea[i] = PQparamtype(r[1], i) == OID_BYTEA;
+	PQclear(r[0]);
+	PQclear(r[1]);
 	p->generation = d->generation;
 	return true;
 }
+
+/* Sends p with these values (each text, or bytes where the server takes
+ * bytea); false (dropped) if libpq could not. */
+static bool send_prepared(struct pg_db *d, struct pg_stmt *p, const char *const *value,
+			  const int *length)
+{
+	int format[PARAMS_MAX];
+	for (int i = 0; i < p->params; i++)
+		format[i] = p->bytea[i];
+	if (PQsendQueryPrepared(d->conn, p->name, p->params, value, length, format, 0))
+		return true;
+	fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+	drop(d);
+	return false;
+}
+
+/* --- reads sent ahead (db_prefetch) --------------------------------------- */
+
+/* Forgets the held reads of tables a write to `tables` may change
+ * (UINT64_MAX: all of them). */
+static void cache_drop(struct pg_db *d, uint64_t tables)
+{
+	for (int i = 0; i < d->cached;) {
+		struct pg_cached *c = &d->cache[i];
+		if (tables != UINT64_MAX && !(c->stmt->reads & tables)) {
+			i++;
+			continue;
+		}
+		PQclear(c->result);
+		*c = d->cache[--d->cached];
+	}
+}
+
+/* The values p is bound with, as a held read keeps them: false if they
+ * do not fit (then it is not held). */
+static bool cache_key(const struct pg_stmt *p, struct pg_cached *c)
+{
+	size_t used = 0;
+	for (int i = 0; i < p->params; i++) {
+		c->length[i] = p->value[i] ? p->length[i] : -1;
+		if (!p->value[i])
+			continue;
+		if ((size_t)p->length[i] >= sizeof c->key - used)
+			return false;
+		memcpy(c->key + used, p->value[i], (size_t)p->length[i]);
+		used += (size_t)p->length[i];
+		c->key[used++] = '\0'; /* text parameters are read up to it */
+	}
+	return true;
+}
+
+/* The read held for p bound as it is, moved to p (used once): false if
+ * there is none. */
+static bool cache_take(struct pg_db *d, struct pg_stmt *p)
+{
+	struct pg_cached want;
+	if (!cache_key(p, &want))
+		return false;
+	for (int i = 0; i < d->cached; i++) {
+		struct pg_cached *c = &d->cache[i];
+		size_t n = 0;
+		for (int j = 0; j < p->params; j++)
+			n += c->length[j] >= 0 ? (size_t)c->length[j] + 1 : 0;
+		if (c->stmt != p || !c->result ||
+		    memcmp(c->length, want.length, sizeof want.length[0] * (size_t)p->params) ||
+		    memcmp(c->key, want.key, n))
+			continue;
+		p->result = c->result;
+		*c = d->cache[--d->cached];
+		return true;
+	}
+	return false;
+}
+
+static void prefetch(struct db_stmt *st)
+{
+	struct pg_stmt *p = pst(st);
+	struct pg_db *d = pg(st->db);
+	if (p->kind == PG_READ && d->cached < CACHE_MAX) {
+		struct pg_cached *c = &d->cache[d->cached];
+		*c = (struct pg_cached){.stmt = p};
+		d->cached += cache_key(p, c);
+	}
+	reset(st);
+}
+
+static void prefetched(struct db *db)
+{
+	struct pg_db *d = pg(db);
+	int first = d->cached;
+	while (first > 0 && !d->cache[first - 1].result)
+		first--;
+	int n = d->cached - first;
+	if (!n)
+		return;
+	d->warned = false;
+	double deadline = now_s() + d->timeout_s;
+	bool sent = connected(d) && pipeline(d, true);
+	for (int i = first; sent && i < d->cached; i++)
+		sent = prepared(d, d->cache[i].stmt, deadline);
+	for (int i = first; sent && i < d->cached; i++) {
+		struct pg_cached *c = &d->cache[i];
+		const char *value[PARAMS_MAX];
+		size_t used = 0;
+		for (int j = 0; j < c->stmt->params; j++) {
+			value[j] = c->length[j] < 0 ? NULL : c->key + used;
+			used += c->length[j] >= 0 ? (size_t)c->length[j] + 1 : 0;
+		}
+		sent = send_prepared(d, c->stmt, value, c->length);
+	}
+	PGresult *out[CACHE_MAX] = {NULL};
+	if (sent && round_trip(d, out, n, deadline)) {
+		for (int i = 0; i < n; i++)
+			d->cache[first + i].result = out[i];
+		return;
+	}
+	d->cached = first; /* each is read when it is asked for, and fails then */
+}
+
+/* --- statements ------------------------------------------------------------ */
 
 static int execute(struct pg_stmt *p)
 {
 	struct pg_db *d = pg(p->st.db);
 	d->warned = false;
-	if (!connected(d))
-		return DB_ERROR;
-	double deadline = now_s() + d->timeout_s;
-	if (!prepared(d, p, deadline))
-		return DB_ERROR;
-	int format[PARAMS_MAX];
-	for (int i = 0; i < p->params; i++)
-		format[i] = p->bytea[i]; /* text or bytes, sent as they are */
-	if (!PQsendQueryPrepared(d->conn, p->name, p->params, p->value, p->length, format, 0)) {
-		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-		drop(d);
+	p->row = -1;
+	if (p->unbound) {
+		fail(d, "out of memory", NULL);
 		return DB_ERROR;
 	}
-	p->result = succeeded(d, collect(d, deadline));
-	if (!p->result)
+	if (p->kind == PG_READ && cache_take(d, p))
+		return DB_DONE;
+	cache_drop(d, p->kind == PG_WRITE ? p->writes : p->kind == PG_READ ? 0 : UINT64_MAX);
+	if (!connected(d) || !pipeline(d, true))
+		return DB_ERROR;
+	double deadline = now_s() + d->timeout_s;
+	if (!prepared(d, p, deadline) || !send_prepared(d, p, p->value, p->length))
+		return DB_ERROR;
+	if (p->kind == PG_SAVEPOINT && d->in_transaction) {
+		/* answered with the next statement: a round trip fewer a message */
+		d->pending++;
+		return DB_DONE;
+	}
+	if (!round_trip(d, &p->result, 1, deadline))
 		return DB_ERROR;
 	d->changes = strtoll(PQcmdTuples(p->result), NULL, 10);
-	p->row = -1;
 	return DB_DONE;
 }
 
 static int step(struct db_stmt *st)
 {
 	struct pg_stmt *p = pst(st);
-	if (!p->result && execute(p) < 0)
-		return DB_ERROR;
+	if (!p->executed) {
+		if (execute(p) < 0)
+			return DB_ERROR;
+		p->executed = true;
+	}
+	if (!p->result) /* a SAVEPOINT still on its way */
+		return DB_DONE;
 	forget_row(p);
 	p->row++;
 	return p->row < PQntuples(p->result) ? DB_ROW : DB_DONE;
@@ -531,6 +867,7 @@ static int begin(struct db *db)
 		return DB_ERROR;
 	}
 	d->overdue = false;
+	cache_drop(d, UINT64_MAX);
 	/* a transaction id now: its commit waits for a standby (see above) */
 	d->in_transaction = run_command(d, "BEGIN; SELECT pg_current_xact_id()") == 0;
 	return d->in_transaction ? 0 : DB_ERROR;
@@ -538,15 +875,24 @@ static int begin(struct db *db)
 
 static int commit(struct db *db)
 {
-	int rc = run_command(pg(db), "COMMIT");
-	pg(db)->in_transaction = false;
-	return rc;
+	struct pg_db *d = pg(db);
+	PGresult *r = run_sql(d, "COMMIT");
+	/* PostgreSQL answers COMMIT of a transaction an error aborted with
+	 * ROLLBACK, not with an error */
+	bool committed = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	if (r && !committed)
+		fail(d, "the transaction had failed: it was rolled back, not committed", NULL);
+	PQclear(r);
+	d->in_transaction = false;
+	cache_drop(d, UINT64_MAX);
+	return committed ? 0 : DB_ERROR;
 }
 
 static int rollback(struct db *db)
 {
 	int rc = in_transaction(db) ? run_command(pg(db), "ROLLBACK") : 0;
 	pg(db)->in_transaction = false;
+	cache_drop(pg(db), UINT64_MAX);
 	return rc;
 }
 
@@ -643,6 +989,8 @@ static void close_db(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	drop(d);
+	for (int i = 0; i < d->table_count; i++)
+		free(d->tables[i]);
 	free(d->uri);
 	free(d);
 }
@@ -671,6 +1019,8 @@ static const struct db_driver pg_driver = {
     .migrate = migrate,
     .probe_write = probe_write,
     .data_version = data_version,
+    .prefetch = prefetch,
+    .prefetched = prefetched,
     .standbys = standbys,
     .disk_free = disk_free,
     .errmsg = errmsg,

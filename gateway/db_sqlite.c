@@ -86,6 +86,11 @@ static void reset(struct db_stmt *st)
 	sqlite3_clear_bindings(stmt(st));
 }
 
+static void prefetched(struct db *db)
+{
+	/* a read here costs no round trip: nothing to fetch ahead */
+}
+
 static int64_t column_int(struct db_stmt *st, int i)
 {
 	return sqlite3_column_int64(stmt(st), i);
@@ -210,6 +215,8 @@ static const struct db_driver sqlite_driver = {
     .bind_blob = bind_blob,
     .bind_null = bind_null,
     .step = step,
+    .prefetch = reset,
+    .prefetched = prefetched,
     .reset = reset,
     .column_int = column_int,
     .column_text = column_text,

@@ -804,6 +804,32 @@ static int query_bound(struct db_stmt *st, const char *format, ...)
 	return rc == DB_DONE ? 0 : STORE_ERROR;
 }
 
+/* Binds st by bind_all's format and names it to be read soon. */
+static void fetch_ahead(struct db_stmt *st, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	bind_all(st, format, ap);
+	va_end(ap);
+	db_prefetch(st);
+}
+
+void store_prefetch_sender(struct store *s, const char *msisdn, const char *alias,
+			   const char *channel, const char *network_id)
+{
+	fetch_ahead(s->session_get, "tt", msisdn, channel);
+	if (alias)
+		fetch_ahead(s->session_get, "tt", alias, channel);
+	if (network_id)
+		fetch_ahead(s->find_reply, "ttt", channel, msisdn, network_id);
+	if (network_id && alias)
+		fetch_ahead(s->find_reply, "ttt", channel, alias, network_id);
+	fetch_ahead(s->person_find, "t", msisdn);
+	fetch_ahead(s->contact_find, "t", msisdn);
+	fetch_ahead(s->officer_find, "t", msisdn);
+	db_prefetched(s->db);
+}
+
 int store_person_find(struct store *s, const char *msisdn, struct store_person *out)
 {
 	struct db_stmt *st = s->person_find;
