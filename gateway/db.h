@@ -40,6 +40,7 @@ struct db_driver {
 	void (*bind_blob)(struct db_stmt *st, int i, const void *v, int len);
 	void (*bind_null)(struct db_stmt *st, int i);
 	int (*step)(struct db_stmt *st);
+	int (*run_later)(struct db_stmt *st);
 	void (*prefetch)(struct db_stmt *st);
 	void (*prefetched)(struct db *db);
 	void (*reset)(struct db_stmt *st);
@@ -118,6 +119,14 @@ static inline void db_bind_null(struct db_stmt *st, int i)
 static inline int db_step(struct db_stmt *st)
 {
 	return st->db->driver->step(st);
+}
+/* Runs st, whose rows and changes no one reads, and resets it: in a
+ * transaction, where the engine is across a network, it is only sent, and
+ * its answer read with the next statement's, which fails if st did (so the
+ * next statement belongs to the same savepoint). 0 or DB_ERROR. */
+static inline int db_run_later(struct db_stmt *st)
+{
+	return st->db->driver->run_later(st);
 }
 /* A hint: st, as it is bound, will be read soon in this transaction.
  * The reads named this way are fetched together at db_prefetched(), in

@@ -45,7 +45,7 @@
 #define RECONNECT_AFTER_S 1.0
 
 /* What a statement does, as far as the read cache needs to know. */
-enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT, PG_END_SAVEPOINT };
+enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT_COMMAND };
 
 struct pg_stmt;
 
@@ -420,11 +420,10 @@ static void classify(struct pg_db *d, struct pg_stmt *p)
 			s++;
 		size_t len = (size_t)(s - w);
 		if (!prev) {
-			p->kind = word_is(w, len, "SAVEPOINT") ? PG_SAVEPOINT
-				  : word_is(w, len, "RELEASE") || word_is(w, len, "ROLLBACK")
-				      ? PG_END_SAVEPOINT
-				  : word_is(w, len, "SELECT") || word_is(w, len, "WITH") ? PG_READ
-											 : PG_WRITE;
+			bool savepoint = word_is(w, len, "SAVEPOINT") ||
+					 word_is(w, len, "RELEASE") || word_is(w, len, "ROLLBACK");
+			bool read = word_is(w, len, "SELECT") || word_is(w, len, "WITH");
+			p->kind = savepoint ? PG_SAVEPOINT_COMMAND : read ? PG_READ : PG_WRITE;
 		} else if (word_is(prev, prev_len, "FROM") || word_is(prev, prev_len, "JOIN") ||
 			   word_is(prev, prev_len, "INTO") || word_is(prev, prev_len, "UPDATE")) {
 			uint64_t bit = table_bit(d, w, len);
@@ -700,7 +699,9 @@ static void prefetched(struct db *db)
 
 /* --- statements ------------------------------------------------------------ */
 
-static int execute(struct pg_stmt *p)
+/* Runs p: with later, in a transaction, only sends it (its answer is
+ * read with the next statement's, and an error fails that one). */
+static int execute(struct pg_stmt *p, bool later)
 {
 	struct pg_db *d = pg(p->st.db);
 	d->warned = false;
@@ -717,8 +718,7 @@ static int execute(struct pg_stmt *p)
 	double deadline = now_s() + d->timeout_s;
 	if (!prepared(d, p, deadline) || !send_prepared(d, p, p->value, p->length))
 		return DB_ERROR;
-	if (p->kind == PG_SAVEPOINT && d->in_transaction) {
-		/* answered with the next statement: a round trip fewer a message */
+	if (later && d->in_transaction) {
 		d->pending++;
 		return DB_DONE;
 	}
@@ -732,15 +732,20 @@ static int step(struct db_stmt *st)
 {
 	struct pg_stmt *p = pst(st);
 	if (!p->executed) {
-		if (execute(p) < 0)
+		if (execute(p, false) < 0)
 			return DB_ERROR;
 		p->executed = true;
 	}
-	if (!p->result) /* a SAVEPOINT still on its way */
-		return DB_DONE;
 	forget_row(p);
 	p->row++;
 	return p->row < PQntuples(p->result) ? DB_ROW : DB_DONE;
+}
+
+static int run_later(struct db_stmt *st)
+{
+	int rc = execute(pst(st), true);
+	reset(st);
+	return rc < 0 ? DB_ERROR : 0;
 }
 
 /* Column i's bytea value as bytes, decoded once per row. */
@@ -1019,6 +1024,7 @@ static const struct db_driver pg_driver = {
     .migrate = migrate,
     .probe_write = probe_write,
     .data_version = data_version,
+    .run_later = run_later,
     .prefetch = prefetch,
     .prefetched = prefetched,
     .standbys = standbys,

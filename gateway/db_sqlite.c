@@ -86,6 +86,13 @@ static void reset(struct db_stmt *st)
 	sqlite3_clear_bindings(stmt(st));
 }
 
+static int run_later(struct db_stmt *st)
+{
+	int rc = step(st); /* nothing to save by waiting */
+	reset(st);
+	return rc == DB_ERROR ? DB_ERROR : 0;
+}
+
 static void prefetched(struct db *db)
 {
 	/* a read here costs no round trip: nothing to fetch ahead */
@@ -215,6 +222,7 @@ static const struct db_driver sqlite_driver = {
     .bind_blob = bind_blob,
     .bind_null = bind_null,
     .step = step,
+    .run_later = run_later,
     .prefetch = reset,
     .prefetched = prefetched,
     .reset = reset,

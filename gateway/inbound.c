@@ -375,9 +375,10 @@ static int exchange(struct daemon *d, const struct inbound *in, const char *repo
 	};
 	/* only the MO's own insert may say STORE_DUPLICATE (a repeat) */
 	int64_t answer_id;
-	if (store_add_message(d->store, &answer, &answer_id) < 0)
+	bool confirmation = strcmp(answer.status, "confirmation") == 0;
+	if (store_add_message(d->store, &answer, confirmation ? &answer_id : NULL) < 0)
 		return STORE_ERROR;
-	if (strcmp(answer.status, "confirmation") == 0)
+	if (confirmation)
 		*confirm_id = answer_id;
 	return 0;
 }

@@ -608,7 +608,7 @@ bool store_in_transaction(struct store *s)
 
 int store_savepoint(struct store *s)
 {
-	return run(s, s->savepoint);
+	return db_run_later(s->savepoint) < 0 ? STORE_ERROR : 0;
 }
 
 int store_release(struct store *s)
@@ -657,11 +657,9 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
 	db_bind_text(st, 11, m->status, -1);
 	bind_int_or_null(st, 12, m->in_reply_to);
 	db_bind_int(st, 13, m->created_at);
-	int64_t row = 0;
-	int rc = insert_returning(st, &row);
-	if (rc == 0 && id)
-		*id = row;
-	return rc;
+	if (!id) /* a row no one refers to: nothing to wait for (a reply) */
+		return db_run_later(st) < 0 ? STORE_ERROR : 0;
+	return insert_returning(st, id);
 }
 
 /* Copies text column i into out (size bytes, always terminated). */

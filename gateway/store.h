@@ -82,7 +82,9 @@ bool store_in_transaction(struct store *s);
 int store_release(struct store *s);
 int store_rollback_to(struct store *s);
 
-/* Adds a message; *id gets its row id. */
+/* Adds a message; *id gets its row id. With id NULL (no one refers to
+ * the row) a repeat is not told apart, and a failure may show only at the
+ * next call of the same message. */
 int store_add_message(struct store *s, const struct store_message *m, int64_t *id);
 
 /* Replaces a stored message's text with one that holds no PIN: TEXT if
