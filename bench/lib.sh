@@ -45,6 +45,12 @@ now() {
     date +%s.%N
 }
 
+# machine_ticks: CPU time every process of the machine has had, in clock
+# ticks (/proc/stat's first line: user, nice, system, irq, softirq, steal).
+machine_ticks() {
+    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 # vm_hwm_kb PID: peak resident set size in kB.
 vm_hwm_kb() {
     awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
@@ -216,8 +222,9 @@ last_reply_number() {
 
 # kannel_run_one TARGET ROUND: one fresh stack (kannel_target), one load
 # of BENCH_MESSAGES MOs. Appends "TARGET ROUND mops secs cpu_us(bearerbox
-# smsbox app load) ok batch_mean batch_p99 commit_p50_ms commit_p99_ms" to
-# BENCH_DIR/results ("-" for a process that did not run); FAILED=1 if the run failed. Returns 1 if
+# smsbox app load) ok batch_mean batch_p99 commit_p50_ms commit_p99_ms
+# machine_cpu_us" to BENCH_DIR/results (machine_cpu_us: the whole machine's
+# CPU per MO, whatever ran: a database server too) ("-" for a process that did not run); FAILED=1 if the run failed. Returns 1 if
 # the stack did not start.
 kannel_run_one() {
     local target=$1 round=$2 tag=$1-$2 n=$BENCH_MESSAGES
@@ -255,6 +262,8 @@ kannel_run_one() {
         [ -n "${pid[$p]}" ] && before[$p]=$(cpu_ticks "${pid[$p]}")
     done
     before[load]=0 # fakesmsc's whole life is the run
+    local machine_before machine_after
+    machine_before=$(machine_ticks)
 
     # Poll (20 Hz) until the N-th reply; the log's mtime is when it arrived.
     local log=$STACK_DIR/load.out got=0 end=$((SECONDS + BENCH_TIMEOUT))
@@ -279,6 +288,7 @@ kannel_run_one() {
     for p in "${procs[@]}"; do
         [ -n "${pid[$p]}" ] && after[$p]=$(cpu_ticks "${pid[$p]}" 2>/dev/null || echo 0)
     done
+    machine_after=$(machine_ticks)
 
     # Anything Kannel or chabard complained about during the run (read
     # before stopping them: shutting down logs errors of its own).
@@ -340,11 +350,14 @@ kannel_run_one() {
     local own
     own=$(LC_ALL=C sed -n 's/.*fakesmsc: from first to last received message \(.*\)/\1/p' \
         "$log" | tail -n 1)
-    printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
-        "${cpu[@]}" "$ok" "$batch" "$latency" >>"$BENCH_DIR/results"
-    printf '# %-9s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s %s %s fakesmsc %s  stored %s  batch mean/p99 %s  commit ms p50/p99 %s  %s\n' \
+    local machine
+    machine=$(awk -v t=$((machine_after - machine_before)) -v hz="$CLK_TCK" -v n="$n" \
+        'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    printf '%s %s %s %s %s %s %s %s %s %s %s %s\n' "$target" "$round" "$mops" "$secs" \
+        "${cpu[@]}" "$ok" "$batch" "$latency" "$machine" >>"$BENCH_DIR/results"
+    printf '# %-9s round %d: %5s MO/s (%s s for %d)  us/MO: bearerbox %s smsbox %s %s %s fakesmsc %s  stored %s  batch mean/p99 %s  commit ms p50/p99 %s  machine %s us/MO  %s\n' \
         "$target" "$round" "$mops" "$secs" "$n" "${cpu[0]}" "${cpu[1]}" "$app" "${cpu[2]}" \
-        "${cpu[3]}" "$stored" "${batch/ //}" "${latency/ //}" "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
+        "${cpu[3]}" "$stored" "${batch/ //}" "${latency/ //}" "$machine" "$([ "$ok" = yes ] && echo ok || echo CHECK)" >&2
     [ -n "$own" ] && printf '#        fakesmsc itself: first to last reply %s\n' "$own" >&2
     return 0
 }

@@ -813,14 +813,12 @@ static void fetch_ahead(struct db_stmt *st, const char *format, ...)
 }
 
 void store_prefetch_sender(struct store *s, const char *msisdn, const char *alias,
-			   const char *channel, const char *network_id)
+			   bool alias_session, const char *channel, const char *network_id)
 {
 	fetch_ahead(s->session_get, "tt", msisdn, channel);
-	if (alias)
+	if (alias_session)
 		fetch_ahead(s->session_get, "tt", alias, channel);
 	if (network_id)
-		fetch_ahead(s->find_reply, "ttt", channel, msisdn, network_id);
-	if (network_id && alias)
 		fetch_ahead(s->find_reply, "ttt", channel, alias, network_id);
 	fetch_ahead(s->person_find, "t", msisdn);
 	fetch_ahead(s->contact_find, "t", msisdn);

@@ -91,12 +91,13 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
  * utf8, else a BLOB, as the message was stored. */
 int store_message_redact(struct store *s, int64_t id, const char *text, size_t len, bool utf8);
 
-/* What a message from msisdn (or alias, its hidden name: NULL if none)
- * is about to read, fetched ahead in one round trip where the store is
- * across a network: its sessions, whether it was stored before, the
- * person, contact or officer it is. A hint only (db_prefetch). */
+/* What a message from msisdn is about to read, fetched ahead in one
+ * round trip where the store is across a network: its session (and the
+ * session of alias, its hidden name, if alias_session), whether it was
+ * stored before under alias (inbound.c: hide), the person, contact or
+ * officer it is. A hint only (db_prefetch). */
 void store_prefetch_sender(struct store *s, const char *msisdn, const char *alias,
-			   const char *channel, const char *network_id);
+			   bool alias_session, const char *channel, const char *network_id);
 
 /* The reply already given to the inbound message of this channel, sender
  * and network id: 1 and *out filled if that message is stored (len 0 if it
