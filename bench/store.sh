@@ -58,7 +58,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kannel_bench_init
 missing=$(pg_missing)
 [ -z "$missing" ] || die "PostgreSQL 15 is needed (missing:$missing; contrib/deps-debian.sh)"
-command -v psql >/dev/null || die "psql not found (postgresql-client-15)"
 trap 'pg_stop_all; _bench_cleanup' EXIT
 stack_init "$BENCH_DIR/pg" && pg_start || die "the PostgreSQL clusters did not start"
 _pg "$PG_BIN/pg_ctl" -D "$PG_DIR/s2" -m immediate -w stop >/dev/null ||

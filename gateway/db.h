@@ -34,6 +34,10 @@ struct store_migration; /* store_migrate.h */
 struct db_driver {
 	const char *name;
 	struct db_stmt *(*prepare)(struct db *db, const char *sql);
+	/* Every statement made: 0 once each is prepared (PostgreSQL: on this
+	 * connection and every later one), DB_ERROR naming the first that is
+	 * not. */
+	int (*ready)(struct db *db);
 	void (*finalize)(struct db_stmt *st);
 	void (*bind_int)(struct db_stmt *st, int i, int64_t v);
 	void (*bind_text)(struct db_stmt *st, int i, const char *v, int len);
@@ -92,6 +96,10 @@ int db_pg_uri_check(const char *uri, char *err, size_t err_size);
 static inline struct db_stmt *db_prepare(struct db *db, const char *sql)
 {
 	return db->driver->prepare(db, sql);
+}
+static inline int db_ready(struct db *db)
+{
+	return db->driver->ready(db);
 }
 static inline void db_finalize(struct db_stmt *st)
 {

@@ -63,8 +63,9 @@ struct pg_db {
 	char *uri;
 	double timeout_s;
 	PGconn *conn;
-	unsigned generation; /* of conn: a statement prepared on another prepares again */
-	unsigned statements; /* names given */
+	struct pg_stmt *statements; /* every one made, newest first */
+	unsigned statement_count;   /* names given */
+	bool ready;                 /* all made: each connection prepares them */
 	int64_t changes;
 	bool warned;         /* the server sent a WARNING with the running command */
 	bool in_transaction; /* begun, not yet committed or rolled back */
@@ -80,12 +81,11 @@ struct pg_db {
 
 struct pg_stmt {
 	struct db_stmt st; /* first */
-	char *sql;         /* with $N for ?N */
+	struct pg_stmt *next;
+	char *sql; /* with $N for ?N */
 	char name[16];
 	int params;
-	unsigned generation;        /* of the connection it is prepared on (0: none) */
-	bool bytea[PARAMS_MAX];     /* a parameter the server takes as bytea: sent as bytes */
-	Oid bound_type[PARAMS_MAX]; /* how it was bound (0: left to the server) */
+	bool bytea[PARAMS_MAX]; /* a parameter the server takes as bytea: sent as bytes */
 	const char *value[PARAMS_MAX];
 	int length[PARAMS_MAX];
 	char number[PARAMS_MAX][24];
@@ -139,7 +139,6 @@ static void drop(struct pg_db *d)
 		return;
 	PQfinish(d->conn);
 	d->conn = NULL;
-	d->generation++;
 }
 
 /* Waits until the socket is ready for events, or the deadline. */
@@ -172,7 +171,10 @@ static void on_notice(void *arg, const PGresult *r)
 		"severity=%s message=\"%s\"", severity ? severity : "-", message ? message : "");
 }
 
-/* A connection, made now if there is none: false with d->err if not. */
+static bool prepare_all(struct pg_db *d, double deadline);
+
+/* A connection, made now if there is none, every statement prepared on
+ * it: false with d->err if not. */
 static bool connected(struct pg_db *d)
 {
 	if (d->conn && PQstatus(d->conn) == CONNECTION_OK)
@@ -206,9 +208,13 @@ static bool connected(struct pg_db *d)
 		return false;
 	}
 	PQsetNoticeReceiver(d->conn, on_notice, d);
-	d->generation++;
 	log_msg(LOG_LEVEL_INFO, "store_connected", "host=%s port=%s", PQhost(d->conn),
 		PQport(d->conn));
+	if (d->ready && !prepare_all(d, deadline)) {
+		drop(d);
+		d->connect_after = now_s() + RECONNECT_AFTER_S;
+		return false;
+	}
 	return true;
 }
 
@@ -476,8 +482,11 @@ static struct db_stmt *prepare(struct db *db, const char *sql)
 		free(p);
 		return NULL;
 	}
-	snprintf(p->name, sizeof p->name, "s%u", ++pg(db)->statements);
-	classify(pg(db), p);
+	struct pg_db *d = pg(db);
+	snprintf(p->name, sizeof p->name, "s%u", ++d->statement_count);
+	classify(d, p);
+	p->next = d->statements;
+	d->statements = p;
 	return &p->st;
 }
 
@@ -504,11 +513,16 @@ static void reset(struct db_stmt *st)
 		p->copy[i] = NULL;
 	}
 	memset(p->value, 0, sizeof p->value);
-	memset(p->bound_type, 0, sizeof p->bound_type);
 }
 
 static void finalize(struct db_stmt *st)
 {
+	struct pg_db *d = pg(st->db);
+	struct pg_stmt **link = &d->statements;
+	while (*link && *link != pst(st))
+		link = &(*link)->next;
+	if (*link)
+		*link = pst(st)->next;
 	reset(st);
 	free(pst(st)->sql);
 	free(st);
@@ -520,7 +534,6 @@ static void bind_int(struct db_stmt *st, int i, int64_t v)
 	snprintf(p->number[i - 1], sizeof p->number[i - 1], "%lld", (long long)v);
 	p->value[i - 1] = p->number[i - 1];
 	p->length[i - 1] = (int)strlen(p->number[i - 1]);
-	p->bound_type[i - 1] = OID_INT8;
 }
 
 static void bind_text(struct db_stmt *st, int i, const char *v, int len)
@@ -539,7 +552,6 @@ static void bind_text(struct db_stmt *st, int i, const char *v, int len)
 	}
 	p->value[i - 1] = v;
 	p->length[i - 1] = len < 0 ? (int)strlen(v) : len;
-	p->bound_type[i - 1] = 0;
 }
 
 static void bind_blob(struct db_stmt *st, int i, const void *v, int len)
@@ -547,36 +559,11 @@ static void bind_blob(struct db_stmt *st, int i, const void *v, int len)
 	struct pg_stmt *p = pst(st);
 	p->value[i - 1] = len ? v : "";
 	p->length[i - 1] = len;
-	p->bound_type[i - 1] = OID_BYTEA;
 }
 
 static void bind_null(struct db_stmt *st, int i)
 {
 	pst(st)->value[i - 1] = NULL;
-	pst(st)->bound_type[i - 1] = 0;
-}
-
-/* Prepares p on this connection: the parameters' types are the ones it
- * was first bound with where the SQL alone does not say. */
-static bool prepared(struct pg_db *d, struct pg_stmt *p, double deadline)
-{
-	if (p->generation == d->generation)
-		return true;
-	PGresult *r[2] = {NULL, NULL};
-	if (!PQsendPrepare(d->conn, p->name, p->sql, p->params, p->bound_type) ||
-	    !PQsendDescribePrepared(d->conn, p->name)) {
-		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-		drop(d);
-		return false;
-	}
-	if (!round_trip(d, r, 2, deadline))
-		return false;
-	for (int i = 0; i < p->params; i++)
-		p->bytea[i] = PQparamtype(r[1], i) == OID_BYTEA;
-	PQclear(r[0]);
-	PQclear(r[1]);
-	p->generation = d->generation;
-	return true;
 }
 
 /* Sends p with these values (each text, or bytes where the server takes
@@ -592,6 +579,52 @@ static bool send_prepared(struct pg_db *d, struct pg_stmt *p, const char *const 
 	fail(d, "PostgreSQL", PQerrorMessage(d->conn));
 	drop(d);
 	return false;
+}
+
+/* Every statement prepared on this connection in one round trip, the
+ * types of their parameters read from their SQL: false with d->err (the
+ * first that failed named) if not. */
+static bool prepare_all(struct pg_db *d, double deadline)
+{
+	if (!pipeline(d, true))
+		return false;
+	for (struct pg_stmt *p = d->statements; p; p = p->next) {
+		if (!PQsendPrepare(d->conn, p->name, p->sql, p->params, NULL) ||
+		    !PQsendDescribePrepared(d->conn, p->name)) {
+			fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+			drop(d);
+			return false;
+		}
+	}
+	if (!PQpipelineSync(d->conn) || !flush_all(d, deadline))
+		return false;
+	bool ok = true;
+	for (struct pg_stmt *p = d->statements; p; p = p->next) {
+		PGresult *parsed = next_result(d, deadline);
+		PGresult *described = parsed ? next_result(d, deadline) : NULL;
+		if (!described) {
+			PQclear(parsed);
+			return false;
+		}
+		if (ok && !(good(d, parsed) && good(d, described))) {
+			char why[sizeof d->err];
+			snprintf(why, sizeof why, "%s", d->err);
+			snprintf(d->err, sizeof d->err, "preparing \"%.60s\": %.400s", p->sql, why);
+			ok = false;
+		}
+		for (int i = 0; ok && i < p->params; i++)
+			p->bytea[i] = PQparamtype(described, i) == OID_BYTEA;
+		PQclear(parsed);
+		PQclear(described);
+	}
+	return read_to_sync(d, deadline) && ok;
+}
+
+static int ready(struct db *db)
+{
+	struct pg_db *d = pg(db);
+	d->ready = true;
+	return connected(d) && prepare_all(d, now_s() + d->timeout_s) ? 0 : DB_ERROR;
 }
 
 /* --- reads sent ahead (db_prefetch) --------------------------------------- */
@@ -676,8 +709,6 @@ static void prefetched(struct db *db)
 	d->warned = false;
 	double deadline = now_s() + d->timeout_s;
 	bool sent = connected(d) && pipeline(d, true);
-	for (int i = first; sent && i < d->cached; i++)
-		sent = prepared(d, d->cache[i].stmt, deadline);
 	for (int i = first; sent && i < d->cached; i++) {
 		struct pg_cached *c = &d->cache[i];
 		const char *value[PARAMS_MAX];
@@ -716,7 +747,7 @@ static int execute(struct pg_stmt *p, bool later)
 	if (!connected(d) || !pipeline(d, true))
 		return DB_ERROR;
 	double deadline = now_s() + d->timeout_s;
-	if (!prepared(d, p, deadline) || !send_prepared(d, p, p->value, p->length))
+	if (!send_prepared(d, p, p->value, p->length))
 		return DB_ERROR;
 	if (later && d->in_transaction) {
 		d->pending++;
@@ -1024,6 +1055,7 @@ static const struct db_driver pg_driver = {
     .migrate = migrate,
     .probe_write = probe_write,
     .data_version = data_version,
+    .ready = ready,
     .run_later = run_later,
     .prefetch = prefetch,
     .prefetched = prefetched,

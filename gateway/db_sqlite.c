@@ -93,6 +93,11 @@ static int run_later(struct db_stmt *st)
 	return rc == DB_ERROR ? DB_ERROR : 0;
 }
 
+static int ready(struct db *db)
+{
+	return 0; /* each statement was prepared when it was made */
+}
+
 static void prefetched(struct db *db)
 {
 	/* a read here costs no round trip: nothing to fetch ahead */
@@ -222,6 +227,7 @@ static const struct db_driver sqlite_driver = {
     .bind_blob = bind_blob,
     .bind_null = bind_null,
     .step = step,
+    .ready = ready,
     .run_later = run_later,
     .prefetch = reset,
     .prefetched = prefetched,

@@ -139,13 +139,14 @@
 	  " ORDER BY i.ack_due_at LIMIT 1")                                                        \
 	X(incident_escalate,                                                                       \
 	  "UPDATE incidents SET status = 'escalated', escalated_at = ?2 WHERE id = ?1")            \
-	X(incident_ack, "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"      \
-			" acknowledged_by = ?2 WHERE ref = ?1 AND (?4 IS NULL OR kind = ?4)"       \
-			" AND (status IN ('open', 'escalated') OR (?4 = 'pin_lockout'"             \
-			" AND status = 'acknowledged'))"                                           \
-			" AND person_id IN (SELECT p.id FROM persons p JOIN officers o"            \
-			" ON o.district_id = p.district_id WHERE o.id = ?2)"                       \
-			" RETURNING person_id, kind")                                              \
+	X(incident_ack,                                                                            \
+	  "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"                    \
+	  " acknowledged_by = ?2 WHERE ref = ?1 AND (CAST(?4 AS TEXT) IS NULL OR kind = ?4)"       \
+	  " AND (status IN ('open', 'escalated') OR (?4 = 'pin_lockout'"                           \
+	  " AND status = 'acknowledged'))"                                                         \
+	  " AND person_id IN (SELECT p.id FROM persons p JOIN officers o"                          \
+	  " ON o.district_id = p.district_id WHERE o.id = ?2)"                                     \
+	  " RETURNING person_id, kind")                                                            \
 	X(incidents_settle, "UPDATE incidents SET status = 'acknowledged', acknowledged_at = ?3,"  \
 			    " acknowledged_by = ?4 WHERE person_id = ?1 AND kind = ?2"             \
 			    " AND status IN ('open', 'escalated')")                                \
@@ -236,7 +237,8 @@
 	  " WHERE status = 'sending'")                                                             \
 	X(outbox_due, "SELECT id, msisdn, text, coding, attempts, created_at, sealed,"             \
 		      " coalesce((SELECT opted_out FROM persons WHERE msisdn = o.msisdn), 0)"      \
-		      " OR coalesce((SELECT opted_out FROM contacts WHERE msisdn = o.msisdn), 0)"  \
+		      " + coalesce((SELECT opted_out FROM contacts WHERE msisdn = o.msisdn), 0)"   \
+		      " > 0"                                                                       \
 		      " FROM outbox o WHERE status = 'queued' AND next_attempt_at <= ?1"           \
 		      " ORDER BY next_attempt_at, id LIMIT 1")                                     \
 	X(outbox_next_due, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued'")      \
@@ -247,7 +249,8 @@
 	X(outbox_report,                                                                           \
 	  "UPDATE outbox SET status = CASE"                                                        \
 	  " WHEN status IN ('queued', 'sending') THEN coalesce(?2, 'accepted')"                    \
-	  " WHEN ?2 IS NULL OR (?2 = 'accepted' AND status IN ('delivered', 'undeliverable',"      \
+	  " WHEN CAST(?2 AS TEXT) IS NULL OR (?2 = 'accepted' AND status IN ('delivered', "        \
+	  "'undeliverable',"                                                                       \
 	  " 'failed')) THEN status ELSE ?2 END, last_error = ?3,"                                  \
 	  " smsc_message_id = coalesce(?4, smsc_message_id), updated_at = ?5, sealed = NULL"       \
 	  " WHERE id = ?1")                                                                        \
@@ -339,28 +342,31 @@
 	X(list_roster,                                                                             \
 	  "SELECT d.code, o.msisdn, o.name, r.weekdays, r.from_min, r.to_min, r.position"          \
 	  " FROM tip_roster r JOIN districts d ON d.id = r.district_id"                            \
-	  " JOIN officers o ON o.id = r.officer_id WHERE ?1 IS NULL OR d.code = ?1"                \
+	  " JOIN officers o ON o.id = r.officer_id WHERE CAST(?1 AS TEXT) IS NULL OR d.code = ?1"  \
 	  " ORDER BY d.code, r.position, r.id")                                                    \
 	X(list_tips,                                                                               \
 	  "SELECT t.reference, t.created_at, coalesce(d.code, '-'), coalesce(d.timezone, 'UTC'),"  \
 	  " coalesce(t.category, ''), t.status, coalesce(o.name, '-'), t.liaison, t.anonymous"     \
 	  " FROM tips t LEFT JOIN districts d ON d.id = t.district_id"                             \
-	  " LEFT JOIN officers o ON o.id = t.officer_id WHERE ?1 IS NULL OR d.code = ?1"           \
+	  " LEFT JOIN officers o ON o.id = t.officer_id WHERE CAST(?1 AS TEXT) IS NULL OR d.code " \
+	  "= ?1"                                                                                   \
 	  " ORDER BY t.id")                                                                        \
 	X(list_districts,                                                                          \
 	  "SELECT d.code, d.name, d.language, d.timezone, (SELECT count(*) FROM officers o"        \
 	  " WHERE o.district_id = d.id AND o.active = 1), (SELECT count(*) FROM persons p"         \
 	  " WHERE p.district_id = d.id AND p.status = 'active') FROM districts d"                  \
-	  " WHERE ?1 IS NULL OR d.code = ?1 ORDER BY d.code")                                      \
+	  " WHERE CAST(?1 AS TEXT) IS NULL OR d.code = ?1 ORDER BY d.code")                        \
 	X(list_officers,                                                                           \
 	  "SELECT o.msisdn, o.name, d.code, o.language, o.role, o.active FROM officers o"          \
-	  " JOIN districts d ON d.id = o.district_id WHERE ?1 IS NULL OR d.code = ?1"              \
+	  " JOIN districts d ON d.id = o.district_id WHERE CAST(?1 AS TEXT) IS NULL OR d.code = "  \
+	  "?1"                                                                                     \
 	  " ORDER BY d.code, o.name, o.id")                                                        \
 	X(list_persons,                                                                            \
 	  "SELECT p.msisdn, p.name, p.role, coalesce(d.code, '-'), coalesce(o.msisdn, '-'),"       \
 	  " coalesce(p.language, d.language, '-'), coalesce(p.tier, '-'), p.status,"               \
 	  " p.opted_out FROM persons p LEFT JOIN districts d ON d.id = p.district_id"              \
-	  " LEFT JOIN officers o ON o.id = p.officer_id WHERE ?1 IS NULL OR d.code = ?1"           \
+	  " LEFT JOIN officers o ON o.id = p.officer_id WHERE CAST(?1 AS TEXT) IS NULL OR d.code " \
+	  "= ?1"                                                                                   \
 	  " ORDER BY coalesce(d.code, ''), p.name, p.id")                                          \
 	X(district_edit,                                                                           \
 	  "UPDATE districts SET name = coalesce(?2, name), language = coalesce(?3, language),"     \
@@ -402,16 +408,17 @@
 	  " coalesce(o.msisdn, ''), coalesce(p.tier, ''), p.role FROM persons p"                   \
 	  " LEFT JOIN districts d ON d.id = p.district_id"                                         \
 	  " LEFT JOIN officers o ON o.id = p.officer_id WHERE p.status = 'active'"                 \
-	  " AND ?1 <= ?2 ORDER BY p.id")                                                           \
+	  " AND CAST(?1 AS BIGINT) <= CAST(?2 AS BIGINT) ORDER BY p.id")                           \
 	X(export_appointments,                                                                     \
 	  "SELECT p.msisdn, a.starts_at, coalesce(d.timezone, 'UTC'), coalesce(a.place, ''),"      \
 	  " a.status FROM appointments a JOIN persons p ON p.id = a.person_id"                     \
 	  " LEFT JOIN districts d ON d.id = p.district_id"                                         \
 	  " WHERE a.starts_at >= ?1 AND a.starts_at < ?2 ORDER BY a.starts_at, a.id")              \
-	X(export_roster, "SELECT d.code, o.msisdn, r.weekdays, r.from_min, r.to_min, r.position"   \
-			 " FROM tip_roster r JOIN districts d ON d.id = r.district_id"             \
-			 " JOIN officers o ON o.id = r.officer_id WHERE ?1 <= ?2"                  \
-			 " ORDER BY d.code, r.position, r.id")                                     \
+	X(export_roster,                                                                           \
+	  "SELECT d.code, o.msisdn, r.weekdays, r.from_min, r.to_min, r.position"                  \
+	  " FROM tip_roster r JOIN districts d ON d.id = r.district_id"                            \
+	  " JOIN officers o ON o.id = r.officer_id WHERE CAST(?1 AS BIGINT) <= CAST(?2 AS BIGINT)" \
+	  " ORDER BY d.code, r.position, r.id")                                                    \
 	X(export_checkins,                                                                         \
 	  "SELECT p.msisdn, p.name, coalesce(d.code, ''), c.at, coalesce(d.timezone, 'UTC'),"      \
 	  " c.location, c.channel, coalesce(c.receipt, ''), c.outside_window FROM checkins c"      \
@@ -475,11 +482,13 @@
 		      " ORDER BY s.name, s.id LIMIT 1 OFFSET ?3")                                  \
 	X(export_services,                                                                         \
 	  "SELECT d.code, s.kind, s.name, s.address, s.phone, s.hours FROM services s"             \
-	  " JOIN districts d ON d.id = s.district_id WHERE ?1 <= ?2 ORDER BY d.code, s.kind,"      \
+	  " JOIN districts d ON d.id = s.district_id WHERE CAST(?1 AS BIGINT) <= CAST(?2 AS "      \
+	  "BIGINT) ORDER BY d.code, s.kind,"                                                       \
 	  " s.name")                                                                               \
 	X(list_audit,                                                                              \
 	  "SELECT a.at, a.actor, coalesce(t.reference, '-'), a.action FROM tip_audit a"            \
-	  " LEFT JOIN tips t ON t.id = a.tip_id WHERE ?1 IS NULL OR t.reference = ?1"              \
+	  " LEFT JOIN tips t ON t.id = a.tip_id WHERE CAST(?1 AS TEXT) IS NULL OR t.reference = "  \
+	  "?1"                                                                                     \
 	  " ORDER BY a.id")                                                                        \
 	X(reply_failed,                                                                            \
 	  "UPDATE messages SET status = 'undelivered' WHERE id = ?1 AND direction = 'out'"         \
@@ -522,6 +531,12 @@ static struct store *store_on(struct db *db, const char *where, char *err, size_
 	char why[512] = "";
 	if (db_migrate(db, store_migrations, store_migration_count, why, sizeof why) < 0 ||
 	    prepare_all(s, why, sizeof why) < 0) {
+		snprintf(err, err_size, "%s: %s", where, why);
+		store_free(s);
+		return NULL;
+	}
+	if (db_ready(db) < 0) {
+		snprintf(why, sizeof why, "%s", db_errmsg(db));
 		snprintf(err, err_size, "%s: %s", where, why);
 		store_free(s);
 		return NULL;

@@ -75,7 +75,7 @@ is "$(decode_mt "${line:-x x text}")" "$(catalog_text en officer.acknowledged | 
 line=$(wait_mt "^384 [+]?$SUPERVISOR " 20)
 like "$(decode_mt "${line:-x x text}")" "^Person 2: alert [0-9A-Z-]+ was not acknowledged in time" \
     "the other, not acknowledged in 5 s: the supervisor is told"
-is "$(sql "select group_concat(status, ' ') from (select status from incidents order by id)")" \
+is "$(sql "select group_concat(status, ' ') from (select status from incidents order by id) as i")" \
     "acknowledged escalated" "the incidents say so"
 
 before=$(mt_count)
@@ -87,7 +87,7 @@ before=$(mt_count)
 ref_b=$(sql "select ref from incidents where status = 'escalated'")
 send_mo "+$A" 384 "OK $ref_b" || bail "OK from a person"
 wait_mt "^384 [+]?$A " 20 "$before" >/dev/null || bail "the person's OK answered"
-is "$(sql "select status || ' ' || coalesce(acknowledged_by, '-') from incidents where ref = '$ref_b'")" \
+is "$(sql "select status || ' ' || coalesce(cast(acknowledged_by as text), '-') from incidents where ref = '$ref_b'")" \
     "escalated -" "OK from a number that is no officer's acknowledges nothing"
 before=$(mt_count)
 cyrillic=$(printf '%s' "$ref_b" | sed 's/A/А/g; s/E/Е/g; s/K/К/g; s/M/М/g; s/H/Н/g; s/P/Р/g; s/C/С/g; s/T/Т/g; s/X/Х/g; s/Y/У/g')
@@ -99,7 +99,7 @@ is "$(decode_mt "${line:-x x text}")" "$(catalog_text en officer.acknowledged | 
 before=$(mt_count)
 for text in CHECKIN 4321 2; do send_mo "+$A" 384 "$text" || bail "A checks in late"; done
 wait_mt "^384 [+]?$A .*Check-in recorded" 20 "$before" >/dev/null || bail "A's check-in answered"
-is "$(sql "select coalesce(c.window_id, '-') || ' ' || c.outside_window from checkins c join persons p on p.id = c.person_id where p.msisdn = '$A'")" \
+is "$(sql "select coalesce(cast(c.window_id as text), '-') || ' ' || c.outside_window from checkins c join persons p on p.id = c.person_id where p.msisdn = '$A'")" \
     "- 1" "a check-in after the window is recorded, marked outside"
 
 # --- a PIN lockout, and an officer's UNLOCK ------------------------------------

@@ -53,7 +53,6 @@ wait_replies() {
 [ "$MODE" = sync ] && tap_plan 8 || tap_plan 4
 
 missing="$(stack_missing "$CHABARD")$(pg_missing)"
-command -v psql >/dev/null || missing+=" psql"
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
 pg_start || bail "three PostgreSQL clusters start"
 if [ "$MODE" = async ]; then

@@ -52,7 +52,6 @@ _standbys() {
 tap_plan 12
 
 missing="$(stack_missing "$CHABARD")$(pg_missing)"
-command -v psql >/dev/null || missing+=" psql"
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
 pg_start && pg_database chabar || bail "three PostgreSQL clusters start"
 export CHABAR_STORE_TIMEOUT_MS=$TIMEOUT_MS

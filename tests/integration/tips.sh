@@ -76,7 +76,7 @@ is "$(say "$A" "REPLY $REF Thank you. Which gym?")" "Sent to the reporter of $RE
 is "$(wait_mt_text "$REPORTER" "Police reply about report $REF: Thank you. Which gym?" 20 "$before")" \
     "Police reply about report $REF: Thank you. Which gym?" \
     "the reply reaches the reporter's phone, opened from its seal only to send"
-like "$(sql "select kind || '|' || status || '|' || (sealed is null) from outbox where kind = 'relay'")" \
+like "$(sql "select kind || '|' || status || '|' || cast(sealed is null as integer) from outbox where kind = 'relay'")" \
     '^relay\|(accepted|delivered)\|1$' "its outbox row held the seal until Kannel took it, then none"
 before=$(mt_count)
 is "$(say "$REPORTER" "$(printf '%s' "$REF" | tr 'A-Z' 'a-z') Olymp gym, the one near the bazaar.")" \
@@ -111,7 +111,7 @@ like "$(wait_mt "^384 [+]?$S " 30 "$before" >/dev/null; mt_text "$S" "$before")"
 restart_at 3000 || bail "chabard restarts 3000 s on"
 _stack_wait 15 "" "tip_unheard" grep -q "level=error event=tip_unheard ref=$REF2" "$T/chabard.out"
 ok $? "then no one is left: the log says so, at error level"
-is "$(sql "select escalations || '|' || (alert_at is null) from tips where id = 2")" "3|1" \
+is "$(sql "select escalations || '|' || cast(alert_at is null as integer) from tips where id = 2")" "3|1" \
     "three officers tried, no more alerts"
 is "$(sql "select count(*) from tips where id = 1 and escalations = 1")" 1 \
     "the tip an officer answered went to no one else"

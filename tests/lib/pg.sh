@@ -34,6 +34,7 @@ pg_missing() {
     for f in initdb pg_ctl pg_basebackup postgres psql; do
         [ -x "$PG_BIN/$f" ] || printf ' %s' "$PG_BIN/$f"
     done
+    command -v psql >/dev/null || printf ' psql (on PATH, for stack_sql)'
     id postgres >/dev/null 2>&1 || printf ' the postgres user'
     command -v runuser >/dev/null || printf ' runuser'
     [ "$(id -u)" -eq 0 ] || printf ' root (to run PostgreSQL as postgres)'

@@ -843,6 +843,9 @@ start_chabard() {
 #   each LOG (a path under T) are shown; T is removed (kept with
 #   CHABAR_KEEP_TMP=1). A script with more to undo defines
 #   stack_test_cleanup, which runs first.
+#   CHABAR_STORE=postgresql: chabard's store is PostgreSQL, a primary and
+#   two synchronous standbys started here (tests/lib/pg.sh) and stopped at
+#   exit; write_chabar_conf and stack_sql use its database.
 stack_test_begin() {
     local name=$1
     shift
@@ -854,6 +857,16 @@ stack_test_begin() {
     trap _stack_test_end EXIT
     trap 'exit 130' INT TERM HUP
     stack_init "$T"
+    [ "${CHABAR_STORE:-}" = postgresql ] || return 0
+    # shellcheck source=pg.sh
+    . "$(dirname "${BASH_SOURCE[0]}")/pg.sh" || { echo "Bail out! cannot read pg.sh"; exit 1; }
+    local missing
+    missing=$(pg_missing)
+    if [ -n "$missing" ]; then
+        echo "Bail out! PostgreSQL 15 present (missing:$missing)"
+        exit 1
+    fi
+    pg_start && pg_database chabar || { echo "Bail out! PostgreSQL clusters start"; exit 1; }
 }
 
 # shellcheck disable=SC2317 # called by the trap
@@ -862,6 +875,7 @@ _stack_test_end() {
     trap "" PIPE # a reader that went away must not stop the cleanup
     if declare -F stack_test_cleanup >/dev/null; then stack_test_cleanup; fi
     stop_all
+    if declare -F pg_stop_all >/dev/null; then pg_stop_all; fi
     if [ "${TAP_FAILED:-0}" -ne 0 ]; then
         for l in "${_STACK_TEST_LOGS[@]}"; do logs+=("$T/$l"); done
         stack_tail "${logs[@]}"

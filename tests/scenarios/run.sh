@@ -42,7 +42,6 @@ if [ "${CHABAR_STORE:-}" = postgresql ]; then
     . "$here/../lib/pg.sh" || bail "cannot read pg.sh"
     missing=$(pg_missing)
     [ -z "$missing" ] || bail "PostgreSQL 15 present (missing:$missing)"
-    command -v psql >/dev/null || bail "psql is installed"
     pg_start || bail "three PostgreSQL clusters start"
 fi
 # USSD through an aggregator: a step lasts 60 s and a session 600 s; files

@@ -1,0 +1,4 @@
+#!/bin/bash
+# tests/integration/monitoring_postgresql.sh - monitoring.sh with chabard and chabarctl on the
+# PostgreSQL backend (a primary, two synchronous standbys: tests/lib/pg.sh).
+CHABAR_STORE=postgresql exec bash "$(dirname "$0")/monitoring.sh" "$@"
