@@ -33,18 +33,6 @@ N=${CRASH_MESSAGES:-1500}
 stack_test_begin crash smsbox.log load.out
 sql() { stack_sql "$@"; }
 
-# replies: how many MTs the load's fakesmsc has received.
-replies() { fakesmsc_replies "$T/load.out"; }
-
-# wait_replies COUNT SECONDS: until that many replies arrived (1 on timeout).
-wait_replies() {
-    local end=$((SECONDS + $2))
-    while (($(replies) < $1)); do
-        ((SECONDS >= end)) && return 1
-        sleep 0.05
-    done
-}
-
 tap_plan 8
 
 missing=$(stack_missing "$CHABARD")
@@ -56,23 +44,18 @@ ok 0 "Kannel and chabard start"
 stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$N" -v 0 \
     "+996555000001 384 text HELP" "+996555000002 384 text CHECKIN" \
     "+996700000003 384 text NEXT" "+996770000004 384 text hello"
-wait_replies $((N / 5)) 60
-ok $? "under load: $(replies) of $N replies back"
+wait_load_replies $((N / 5)) 60
+ok $? "under load: $(load_replies) of $N replies back"
 
 pid=$(stack_pid chabard)
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null # it is ours: reaped, without the shell's "Killed"
-before=$(replies)
+before=$(load_replies)
 start_chabard "$T/chabar.conf"
 ok $? "chabard killed with SIGKILL after $before replies, and started again"
 
-# smsbox retries every 2 s, 3 times: wait until replies stop coming
-last=-1
-while [ "$(replies)" != "$last" ]; do
-    last=$(replies)
-    wait_replies "$N" 6 && break
-done
-got=$(replies)
+wait_load_settled "$N"
+got=$(load_replies)
 stored=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
 ids=$(sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
 answered=$(sql "SELECT count(*) FROM messages m WHERE m.direction = 'in' AND EXISTS

@@ -28,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 
 stack_test_begin tips smsbox.log
-tap_plan 25
+tap_plan 27
 
 missing=$(stack_missing "$CHABARD" "$CHABARCTL")
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -185,3 +185,7 @@ _stack_wait 15 "" "the relays purged" grep -q "event=tip_relays_purged count=2" 
 ok $? "91 days on, retention deletes the sealed numbers"
 is "$(say "$A" "REPLY $REF Are you still there?")" "The reporter of $REF can no longer be reached." \
     "a later REPLY tells the officer the reporter can no longer be reached"
+# the audit log is append-only, on either store
+like "$(sql "delete from tip_audit" 2>&1)" 'the audit log is append-only' "the audit log refuses a delete"
+like "$(sql "update tip_audit set actor = 'someone else'" 2>&1)" 'the audit log is append-only' \
+    "and a change"

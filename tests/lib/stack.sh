@@ -563,6 +563,33 @@ fakesmsc_replies() {
     cat "$@" 2>/dev/null | grep -ac ' Got message [0-9]*: '
 }
 
+# load_replies: how many MTs the load's fakesmsc has received (a
+#   fakesmsc started with "stack_spawn load", its console in
+#   STACK_DIR/load.out).
+load_replies() {
+    fakesmsc_replies "$STACK_DIR/load.out"
+}
+
+# wait_load_replies COUNT SECONDS: until the load has COUNT replies (1 if
+#   not within SECONDS).
+wait_load_replies() {
+    local end=$((SECONDS + $2))
+    while (($(load_replies) < $1)); do
+        ((SECONDS >= end)) && return 1
+        sleep 0.05
+    done
+}
+
+# wait_load_settled COUNT: until the load has COUNT replies, or none came
+#   for 6 s (smsbox retries a failed MO every 2 s: the retries are over).
+wait_load_settled() {
+    local last=-1
+    while [ "$(load_replies)" != "$last" ]; do
+        last=$(load_replies)
+        wait_load_replies "$1" 6 && break
+    done
+}
+
 # _fakesmsc_poke: write an empty line.  fakesmsc ignores it but it wakes
 #   fakesmsc's select() on stdin, which otherwise reads bearerbox's MTs only
 #   once a second, and releases a line stuck in its stdio buffer (it select()s
