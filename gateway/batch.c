@@ -138,8 +138,10 @@ bool batch_write(struct batch *b, batch_write_fn write, const void *request, voi
 	e->rc = apply_one(b, write, request, &e->out);
 	b->count++;
 	if (!store_in_transaction(b->d->store)) {
-		/* SQLite rolled the whole batch back by itself: none of it is kept */
+		/* the engine ended the transaction by itself (SQLite: a full
+		 * disk; PostgreSQL: the connection dropped): none of it is kept */
 		log_msg(LOG_LEVEL_ERROR, "store_batch_lost", "messages=%zu", b->count);
+		store_rollback(b->d->store); /* over: what comes next is not in it */
 		b->failing = true;
 		ev_timer_stop(b->d->loop, &b->wait);
 		answer_all(b, false);

@@ -13,10 +13,13 @@
  *
  * A commit is kept only if the primary answered it without a WARNING:
  * "canceling wait for synchronous replication" comes as one, with the row
- * already committed locally and on no standby. Every write transaction
- * takes a transaction id when it begins, so even one that only read (a
- * repeat found) waits at its commit for a standby to have everything
- * committed before it, the repeat's first commit too.
+ * already committed locally and on no standby. Every transaction writes
+ * a row when it begins (PostgreSQL waits for a standby only at the commit
+ * of a transaction that wrote), so even one that only read (a repeat
+ * found) waits at its commit for a standby to have everything committed
+ * before it, the repeat's first commit too. Each connection asks for
+ * synchronous_commit = on (remote_apply if it says so already), whatever
+ * the role or the database set.
  */
 #include <errno.h>
 #include <libpq-fe.h>
@@ -172,6 +175,7 @@ static void on_notice(void *arg, const PGresult *r)
 }
 
 static bool prepare_all(struct pg_db *d, double deadline);
+static bool commits_wait_for_standby(struct pg_db *d);
 
 /* A connection, made now if there is none, every statement prepared on
  * it: false with d->err if not. */
@@ -210,7 +214,7 @@ static bool connected(struct pg_db *d)
 	PQsetNoticeReceiver(d->conn, on_notice, d);
 	log_msg(LOG_LEVEL_INFO, "store_connected", "host=%s port=%s", PQhost(d->conn),
 		PQport(d->conn));
-	if (d->ready && !prepare_all(d, deadline)) {
+	if (!commits_wait_for_standby(d) || (d->ready && !prepare_all(d, deadline))) {
 		drop(d);
 		d->connect_after = now_s() + RECONNECT_AFTER_S;
 		return false;
@@ -346,6 +350,7 @@ static bool pipeline(struct pg_db *d, bool on)
 	bool in = PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF;
 	if (in != on && !(on ? PQenterPipelineMode(d->conn) : PQexitPipelineMode(d->conn))) {
 		fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		drop(d); /* answers still owed: nothing sound follows on it */
 		return false;
 	}
 	return true;
@@ -382,6 +387,24 @@ static int run_command(struct pg_db *d, const char *sql)
 	PGresult *r = run_sql(d, sql);
 	PQclear(r);
 	return r ? 0 : DB_ERROR;
+}
+
+/* This connection's commits return once a standby flushed them, whatever
+ * the role, the database or the URI set (remote_apply, stricter, kept);
+ * a primary that waits for no standby at all is logged as an error, and
+ * /health says so. False if the server did not answer. */
+static bool commits_wait_for_standby(struct pg_db *d)
+{
+	PGresult *r = run_sql(d, "SELECT set_config('synchronous_commit',"
+				 " CASE current_setting('synchronous_commit')"
+				 " WHEN 'remote_apply' THEN 'remote_apply' ELSE 'on' END, false),"
+				 " current_setting('synchronous_standby_names')");
+	if (r && PQntuples(r) == 1 && !*PQgetvalue(r, 0, 1))
+		log_msg(LOG_LEVEL_ERROR, "store_unreplicated",
+			"error=\"the primary waits for no standby (synchronous_standby_names is "
+			"empty): an answered message is on one machine\"");
+	PQclear(r);
+	return r != NULL;
 }
 
 /* The bit that stands for a table in reads and writes. */
@@ -461,7 +484,7 @@ static char *dialect(const char *sql, int *params)
 			continue;
 		}
 		*o++ = '$';
-		int n = atoi(s + 1);
+		int n = (int)strtol(s + 1, NULL, 10);
 		if (n > *params)
 			*params = n;
 	}
@@ -624,7 +647,10 @@ static int ready(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	d->ready = true;
-	return connected(d) && prepare_all(d, now_s() + d->timeout_s) ? 0 : DB_ERROR;
+	/* a new connection prepares them itself */
+	if (!d->conn || PQstatus(d->conn) != CONNECTION_OK)
+		return connected(d) ? 0 : DB_ERROR;
+	return prepare_all(d, now_s() + d->timeout_s) ? 0 : DB_ERROR;
 }
 
 /* --- reads sent ahead (db_prefetch) --------------------------------------- */
@@ -725,7 +751,9 @@ static void prefetched(struct db *db)
 			d->cache[first + i].result = out[i];
 		return;
 	}
-	d->cached = first; /* each is read when it is asked for, and fails then */
+	/* each is read when it is asked for, and fails then (a drop has
+	 * emptied the cache already) */
+	d->cached = first < d->cached ? first : d->cached;
 }
 
 /* --- statements ------------------------------------------------------------ */
@@ -888,24 +916,57 @@ static bool in_transaction(struct db *db)
 	return pg(db)->in_transaction && pg(db)->conn;
 }
 
-static int standbys(struct db *db, double *lag);
+/* Synchronous standbys streaming, as the primary reports them; DB_ERROR
+ * if it did not answer, or if this role may not read them (PostgreSQL
+ * then shows their state as NULL: GRANT pg_monitor, contrib/postgresql). */
+static int standbys(struct db *db, double *lag)
+{
+	struct pg_db *d = pg(db);
+	PGresult *r = run_sql(d, "SELECT count(*) FILTER (WHERE state IS NULL),"
+				 " count(*) FILTER (WHERE state = 'streaming'"
+				 " AND sync_state IN ('sync', 'quorum')),"
+				 " coalesce(extract(epoch FROM max(flush_lag)), 0)"
+				 " FROM pg_stat_replication");
+	int count = DB_ERROR;
+	if (r && PQntuples(r) == 1 && strtol(PQgetvalue(r, 0, 0), NULL, 10) == 0) {
+		count = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
+		*lag = strtod(PQgetvalue(r, 0, 2), NULL);
+	} else if (r) {
+		fail(d, "this role may not read pg_stat_replication (GRANT pg_monitor)", NULL);
+	}
+	PQclear(r);
+	return count;
+}
+
+/* The server's transaction ended as the driver thinks: a connection left
+ * inside one (a BEGIN half done, a COMMIT not sent) is dropped, or its
+ * next BEGIN would fail for ever. */
+static void settled(struct pg_db *d)
+{
+	if (d->conn && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		drop(d);
+}
 
 static int begin(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	d->in_transaction = false;
+	cache_drop(d, UINT64_MAX);
 	/* After a wait ran out, most likely for a standby: while the primary
-	 * has none, fail at once rather than leave one more commit on the
-	 * primary alone (and one more backend waiting there). */
+	 * reports none, fail at once rather than leave one more commit on the
+	 * primary alone (and one more backend waiting there). If it cannot
+	 * say, the commit will. */
 	double lag;
-	if (d->overdue && standbys(db, &lag) == 0) {
+	if (d->overdue && (d->overdue = standbys(db, &lag) == 0)) {
 		fail(d, "no synchronous standby streams to the primary: a commit would wait", NULL);
 		return DB_ERROR;
 	}
-	d->overdue = false;
-	cache_drop(d, UINT64_MAX);
-	/* a transaction id now: its commit waits for a standby (see above) */
-	d->in_transaction = run_command(d, "BEGIN; SELECT pg_current_xact_id()") == 0;
+	/* a row written, so that the commit waits for a standby even when the
+	 * transaction only read (see above) */
+	d->in_transaction =
+	    run_command(d, "BEGIN; UPDATE chabar_schema SET version = version") == 0;
+	if (!d->in_transaction)
+		settled(d);
 	return d->in_transaction ? 0 : DB_ERROR;
 }
 
@@ -921,6 +982,7 @@ static int commit(struct db *db)
 	PQclear(r);
 	d->in_transaction = false;
 	cache_drop(d, UINT64_MAX);
+	settled(d);
 	return committed ? 0 : DB_ERROR;
 }
 
@@ -929,6 +991,7 @@ static int rollback(struct db *db)
 	int rc = in_transaction(db) ? run_command(pg(db), "ROLLBACK") : 0;
 	pg(db)->in_transaction = false;
 	cache_drop(pg(db), UINT64_MAX);
+	settled(pg(db));
 	return rc;
 }
 
@@ -994,21 +1057,6 @@ static int64_t data_version(struct db *db)
 	bool read = r && PQntuples(r) == 1 && sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2;
 	PQclear(r);
 	return read ? (int64_t)(((uint64_t)hi << 32 | lo) & INT64_MAX) : DB_ERROR;
-}
-
-static int standbys(struct db *db, double *lag)
-{
-	PGresult *r = run_sql(pg(db), "SELECT count(*) FILTER (WHERE state = 'streaming'"
-				      " AND sync_state IN ('sync', 'quorum')),"
-				      " coalesce(extract(epoch FROM max(flush_lag)), 0)"
-				      " FROM pg_stat_replication");
-	int count = DB_ERROR;
-	if (r && PQntuples(r) == 1) {
-		count = atoi(PQgetvalue(r, 0, 0));
-		*lag = strtod(PQgetvalue(r, 0, 1), NULL);
-	}
-	PQclear(r);
-	return count;
 }
 
 static int64_t disk_free(struct db *db)

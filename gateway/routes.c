@@ -29,8 +29,9 @@ static void health(void *ctx, struct http_exchange *ex)
 	bool replicated = strcmp(backend, "postgresql") == 0;
 	double lag;
 	int standbys = replicated ? store_standbys(d->store, &lag) : 0;
-	/* with no standby streaming, a commit waits until one is back */
-	bool ok = db_ok && disk_ok && (!replicated || standbys > 0);
+	/* with no standby streaming, a commit waits until one is back (-1:
+	 * this role may not see them, or the primary did not answer) */
+	bool ok = db_ok && disk_ok && (!replicated || standbys != 0);
 	char body[400], replication[48] = "";
 	if (replicated)
 		snprintf(replication, sizeof replication, ",\"standbys\":%d", standbys);

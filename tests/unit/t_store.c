@@ -69,7 +69,8 @@ static void test_messages(struct store *s)
 	struct store_message other = inbound("k-1", "CHECKIN");
 	other.msisdn = "996555000999";
 	is_int(store_begin(s), 0, "begin");
-	is_int(store_add_message(s, &other, &again), 0, "the same id from another number is stored");
+	is_int(store_add_message(s, &other, &again), 0,
+	       "the same id from another number is stored");
 	other.channel = "ussd-smpp";
 	other.msisdn = "996555123456";
 	is_int(store_add_message(s, &other, &again), 0, "and from another channel");
