@@ -30,7 +30,8 @@
 # latency (interpolated within /metrics' chabar_store_commit_seconds
 # buckets, as Prometheus' histogram_quantile does) and messages per commit
 # come from chabard's /metrics; CPU per MO as in bench/kannel.sh (the
-# PostgreSQL servers' own CPU is not in "chabard").
+# PostgreSQL servers' own CPU is not in "chabard"; "machine" is every
+# process's, /proc/stat, the servers' too).
 #
 # Settings (environment): BENCH_MESSAGES (default 20000), BENCH_RUNS (3),
 # BENCH_TIMEOUT, BENCH_KEEP, and CHABARD, top_builddir, BEARERBOX, SMSBOX,
@@ -40,7 +41,7 @@
 # The goal (the issue): PostgreSQL with a synchronous standby at least
 # 0.7 x SQLite's rate. The last line: sqlite_per_s, postgres_per_s, ratio
 # (median of the rounds' postgresql/sqlite), then each target's commit
-# p50/p99 in ms, batch_mean and chabard_cpu_us.
+# p50/p99 in ms, batch_mean, chabard_cpu_us and machine_cpu_us.
 #
 # Exit status: 0 when every run delivered N replies and stored every MO
 # exactly once; 1 otherwise.
@@ -84,36 +85,38 @@ printf 'store:   %s\n' "$("$PG_BIN/postgres" -V), one synchronous standby on 127
 bench_rounds sqlite postgresql
 
 # results (bench/lib.sh kannel_run_one): target round mops secs cpu x4 ok
-# batch_mean batch_p99 commit_p50_ms commit_p99_ms
+# batch_mean batch_p99 commit_p50_ms commit_p99_ms machine_cpu_us
 awk -v runs="$BENCH_RUNS" "$BENCH_AWK_MEDIAN"'
 function fig(list, f) { return list == "" ? "-" : sprintf(f, median(list)) }
 $9 == "yes" {
     mops[$1] = mops[$1] " " $3; rate[$1, $2] = $3; cpu[$1] = cpu[$1] " " $7
     batch[$1] = batch[$1] " " $10; p50[$1] = p50[$1] " " $12; p99[$1] = p99[$1] " " $13
+    machine[$1] = machine[$1] " " $14
     good[$1]++
 }
 $9 != "yes" { bad[$1]++ }
 END {
-    printf "\n%-12s %7s %11s %11s %10s %11s %5s\n", "store", "MO/s", "commit p50", "commit p99",
-        "per commit", "chabard", "runs"
-    printf "%-12s %7s %11s %11s %10s %11s %5s\n", "(median)", "", "ms", "ms", "messages",
-        "us/MO", "ok"
+    printf "\n%-12s %7s %11s %11s %10s %11s %11s %5s\n", "store", "MO/s", "commit p50",
+        "commit p99", "per commit", "chabard", "machine", "runs"
+    printf "%-12s %7s %11s %11s %10s %11s %11s %5s\n", "(median)", "", "ms", "ms", "messages",
+        "us/MO", "us/MO", "ok"
     split("sqlite postgresql", order, " ")
     for (i = 1; i <= 2; i++) {
         t = order[i]
-        printf "%-12s %7s %11s %11s %10s %11s %2d/%-2d\n", t, fig(mops[t], "%.0f"),
+        printf "%-12s %7s %11s %11s %10s %11s %11s %2d/%-2d\n", t, fig(mops[t], "%.0f"),
             fig(p50[t], "%.2f"), fig(p99[t], "%.2f"), fig(batch[t], "%.1f"),
-            fig(cpu[t], "%.1f"), good[t], good[t] + bad[t]
+            fig(cpu[t], "%.1f"), fig(machine[t], "%.0f"), good[t], good[t] + bad[t]
     }
     for (r = 1; r <= runs; r++)
         if ((("postgresql", r) in rate) && (("sqlite", r) in rate) && rate["sqlite", r] > 0)
             ratios = ratios " " sprintf("%.2f", rate["postgresql", r] / rate["sqlite", r])
     printf "\npostgresql / sqlite, round by round:%s\n", ratios
-    printf "sqlite_per_s=%s postgres_per_s=%s ratio=%s sqlite_commit_p50_ms=%s sqlite_commit_p99_ms=%s postgres_commit_p50_ms=%s postgres_commit_p99_ms=%s sqlite_batch_mean=%s postgres_batch_mean=%s sqlite_chabard_cpu_us=%s postgres_chabard_cpu_us=%s\n",
+    printf "sqlite_per_s=%s postgres_per_s=%s ratio=%s sqlite_commit_p50_ms=%s sqlite_commit_p99_ms=%s postgres_commit_p50_ms=%s postgres_commit_p99_ms=%s sqlite_batch_mean=%s postgres_batch_mean=%s sqlite_chabard_cpu_us=%s postgres_chabard_cpu_us=%s sqlite_machine_cpu_us=%s postgres_machine_cpu_us=%s\n",
         fig(mops["sqlite"], "%.0f"), fig(mops["postgresql"], "%.0f"), fig(ratios, "%.2f"),
         fig(p50["sqlite"], "%.2f"), fig(p99["sqlite"], "%.2f"), fig(p50["postgresql"], "%.2f"),
         fig(p99["postgresql"], "%.2f"), fig(batch["sqlite"], "%.1f"),
-        fig(batch["postgresql"], "%.1f"), fig(cpu["sqlite"], "%.1f"), fig(cpu["postgresql"], "%.1f")
+        fig(batch["postgresql"], "%.1f"), fig(cpu["sqlite"], "%.1f"), fig(cpu["postgresql"], "%.1f"),
+        fig(machine["sqlite"], "%.0f"), fig(machine["postgresql"], "%.0f")
 }' "$BENCH_DIR/results"
 
 if [ "$FAILED" != 0 ]; then

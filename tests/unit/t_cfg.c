@@ -55,6 +55,15 @@ static void test_defaults(void)
 	is_int(c->max_connections, 4096, "sized for thousands of peers");
 	is_str(cfg_default_language(c), "ru", "Russian is the default language");
 	is_int(c->pin_attempts, 3, "three PIN attempts by default");
+	is_int(c->store_backend, CFG_STORE_SQLITE, "SQLite is the default store");
+	is_int(c->store_timeout_ms, 2000, "PostgreSQL waited for 2 s at most");
+	cfg_unref(c);
+
+	c = load(KEY_LINE
+		 "[store]\nbackend = postgresql\nuri = "
+		 "postgresql://chabar@db1:5432,db2:5432/chabar?target_session_attrs=read-write\n",
+		 &d, out, sizeof out);
+	ok(c && c->store_backend == CFG_STORE_POSTGRESQL, "[store] backend = postgresql, a URI");
 	cfg_unref(c);
 }
 
@@ -151,6 +160,12 @@ static void test_errors(void)
 	expect_error(KEY_LINE "[box]\nbearerbox = 127.0.0.1:13001\n[sendsms]\nvia = box\n",
 		     "needs [sendsms] from: the box sets the sender itself",
 		     "and a sender: bearerbox sets none");
+	expect_error(KEY_LINE "[store]\nbackend = postgresql\n",
+		     "[store] backend = postgresql needs [store] uri", "PostgreSQL needs its URI");
+	expect_error(KEY_LINE
+		     "[store]\nbackend = postgresql\nuri = postgresql://db1/x?colour=red\n",
+		     "[store] uri: invalid URI query parameter", "a URI libpq cannot read");
+	expect_error(KEY_LINE "[store]\nbackend = mysql\n", "backend", "no other engine");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1:70000\n", "is not a port number",
 		     "port out of range");
 	expect_error("[kannel]\nkey = short\n", "[kannel] key: is shorter than 16 characters",
