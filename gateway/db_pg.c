@@ -281,8 +281,16 @@ static bool good(struct pg_db *d, const PGresult *r)
 	ExecStatusType status = PQresultStatus(r);
 	if ((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) && !d->warned)
 		return true;
-	if (!d->warned && status != PGRES_PIPELINE_ABORTED)
-		fail(d, "PostgreSQL", PQresultErrorMessage(r));
+	if (!d->warned && status != PGRES_PIPELINE_ABORTED) {
+		/* the primary message and its code only: the DETAIL of an
+		 * error may quote a row, a number in it (it reaches the log) */
+		const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		const char *message = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		char why[sizeof d->err];
+		snprintf(why, sizeof why, "%s (SQLSTATE %s)",
+			 message ? message : PQresStatus(status), code ? code : "-");
+		fail(d, "PostgreSQL", why);
+	}
 	return false;
 }
 
