@@ -8,7 +8,7 @@
 #   MONITOR_HOST=mon.example ./pg_auto_failover.sh monitor
 #   MONITOR_URI=postgres://autoctl_node@mon.example:5432/pg_auto_failover?sslmode=require \
 #     NODE_HOST=db1.example ./pg_auto_failover.sh node        # then db2, db3
-#   ./pg_auto_failover.sh settings                           # on the monitor
+#   ./pg_auto_failover.sh check                              # on the monitor
 #   ./pg_auto_failover.sh uri                                # on the monitor
 #
 # Settings (environment): PGDATA (default /var/lib/postgresql/15/pgaf),
@@ -45,13 +45,17 @@ node)
         --pgport "$PGPORT" --monitor "${MONITOR_URI:?MONITOR_URI}" \
         --formation "$FORMATION" --auth "$AUTH" $SSL --run
     ;;
-settings)
+check)
     # One of the two standbys confirms each commit: 'ANY 1 (…)'. With
-    # three data nodes, losing any one machine keeps a synchronous
-    # standby; pg_auto_failover never turns synchronous replication off
-    # while one is left.
-    pg_autoctl set formation number-sync-standbys 1 --formation "$FORMATION"
+    # three data nodes pg_auto_failover sets number-sync-standbys to 1 by
+    # itself once the third joins; this says so, and fails if it is 0
+    # (commits confirmed by no standby).
     pg_autoctl show settings --formation "$FORMATION"
+    n=$(pg_autoctl get formation number-sync-standbys --formation "$FORMATION")
+    if [ "$n" -lt 1 ]; then
+        echo "number-sync-standbys is $n: add the third data node" >&2
+        exit 1
+    fi
     ;;
 uri)
     # A multi-host URI with target_session_attrs=read-write: put it in
@@ -59,7 +63,7 @@ uri)
     pg_autoctl show uri --formation "$FORMATION"
     ;;
 *)
-    echo "usage: $0 monitor|node|settings|uri (see the top of this file)" >&2
+    echo "usage: $0 monitor|node|check|uri (see the top of this file)" >&2
     exit 2
     ;;
 esac
