@@ -1,0 +1,138 @@
+/*
+ * db_pg — what the three files of the PostgreSQL driver share (db_pg.c:
+ * statements, transactions and migrations; db_pg_wire.c: the connection
+ * and its round trips; db_pg_cache.c: reads fetched ahead). Only they
+ * include it; everything else sees db.h.
+ */
+#ifndef CHABAR_DB_PG_H
+#define CHABAR_DB_PG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* PostgreSQL's type oids (catalog/pg_type.h, which libpq does not ship) */
+#define OID_BOOL  16
+#define OID_BYTEA 17
+
+#define PARAMS_MAX 16  /* the most parameters a statement of store.c takes */
+#define TABLES_MAX 63  /* tables told apart by the read cache; more share bit 63 */
+#define CACHE_MAX  16  /* reads db_prefetch() may hold at once */
+#define CACHE_KEY  256 /* bytes of bound values a held read is found by */
+
+/* What a statement does, as far as the read cache needs to know. */
+enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT_COMMAND };
+
+struct pg_stmt;
+
+/* A read sent ahead (db_prefetch), found again by its statement and the
+ * values it was bound with. */
+struct pg_cached {
+	struct pg_stmt *stmt;
+	int length[PARAMS_MAX]; /* -1: NULL */
+	char key[CACHE_KEY];    /* the values, each NUL-terminated, one after the other */
+	PGresult *result;       /* NULL until fetched */
+};
+
+struct pg_db {
+	struct db db; /* first: a struct db * is one of these */
+	char *uri;
+	double timeout_s;
+	PGconn *conn;
+	struct pg_stmt *statements; /* every one made, newest first */
+	unsigned statement_count;   /* names given */
+	bool ready;                 /* all made: each connection prepares them */
+	int64_t changes;
+	bool warned;         /* the server sent a WARNING with the running command */
+	bool in_transaction; /* begun, not yet committed or rolled back */
+	bool overdue;        /* the last wait ran out: is a standby there? */
+	int pending;         /* statements sent whose answers are not read yet */
+	double connect_after;
+	char *tables[TABLES_MAX]; /* names, by the bit that stands for them */
+	int table_count;
+	struct pg_cached cache[CACHE_MAX];
+	int cached;
+	char err[512];
+};
+
+struct pg_stmt {
+	struct db_stmt st; /* first */
+	struct pg_stmt *next;
+	char *sql; /* with $N for ?N */
+	char name[16];
+	int params;
+	bool bytea[PARAMS_MAX]; /* a parameter the server takes as bytea: sent as bytes */
+	const char *value[PARAMS_MAX];
+	int length[PARAMS_MAX];
+	char number[PARAMS_MAX][24];
+	char *copy[PARAMS_MAX]; /* text bound with a length, NUL-terminated here */
+	bool unbound;           /* a value could not be kept: the statement fails */
+	enum pg_kind kind;
+	uint64_t reads;  /* tables it reads, a bit each (table_bit) */
+	uint64_t writes; /* the table it writes */
+	PGresult *result;
+	bool executed; /* since the last reset */
+	int row;
+	unsigned char **decoded; /* bytea columns of the current row, as bytes */
+	size_t *decoded_len;
+	int columns; /* of decoded[] */
+};
+
+static inline struct pg_db *pg(struct db *db)
+{
+	return (struct pg_db *)db;
+}
+
+static inline struct pg_stmt *pst(struct db_stmt *st)
+{
+	return (struct pg_stmt *)st;
+}
+
+/* --- db_pg_wire.c --------------------------------------------------------- */
+
+/* The monotonic clock, in seconds. */
+double pg_now(void);
+/* d->err says what failed: "what: detail". */
+void pg_fail(struct pg_db *d, const char *what, const char *detail);
+/* Closes the connection (what was held of it forgotten): the next call
+ * connects again. */
+void pg_drop(struct pg_db *d);
+/* A connection, made now if there is none, every statement prepared on
+ * it once d->ready: false with d->err if not. */
+bool pg_connected(struct pg_db *d);
+/* Every statement of d prepared on this connection in one round trip. */
+bool pg_prepare_all(struct pg_db *d, double deadline);
+/* Pipeline mode on (prepared statements) or off (pg_run_sql). */
+bool pg_pipeline(struct pg_db *d, bool on);
+/* Sends p with these values; false (dropped) if libpq could not. */
+bool pg_send_prepared(struct pg_db *d, struct pg_stmt *p, const char *const *value,
+		      const int *length);
+/* One round trip of the pipeline: the answers to the statements still
+ * pending, then to the n sent last, into out[]. */
+bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline);
+/* SQL without parameters, several statements in one string allowed: the
+ * last one's result, or NULL with d->err. */
+PGresult *pg_run_sql(struct pg_db *d, const char *sql);
+int pg_run_command(struct pg_db *d, const char *sql);
+
+/* --- db_pg_cache.c -------------------------------------------------------- */
+
+/* What p does and which tables it reads and writes, from its SQL. */
+void pg_classify(struct pg_db *d, struct pg_stmt *p);
+/* Forgets the held reads a write to `tables` may change (UINT64_MAX:
+ * all). */
+void pg_cache_drop(struct pg_db *d, uint64_t tables);
+/* The read held for p as it is bound, moved to p: false if none. */
+bool pg_cache_take(struct pg_db *d, struct pg_stmt *p);
+/* db.h's prefetch and prefetched. */
+void pg_prefetch(struct db_stmt *st);
+void pg_prefetched(struct db *db);
+
+/* --- db_pg.c -------------------------------------------------------------- */
+
+/* db.h's reset. */
+void pg_reset(struct db_stmt *st);
+
+#endif

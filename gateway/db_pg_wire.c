@@ -1,0 +1,367 @@
+/* db_pg_wire — see db_pg.h: the connection to PostgreSQL, and its round
+ * trips, waited for on the socket until a deadline. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_pg.h"
+#include "log.h"
+
+/* After a failed connect, calls fail at once for this long rather than
+ * each waiting out its own connect. */
+#define RECONNECT_AFTER_S 1.0
+
+double pg_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void pg_fail(struct pg_db *d, const char *what, const char *detail)
+{
+	snprintf(d->err, sizeof d->err, "%s%s%s", what, detail && *detail ? ": " : "",
+		 detail ? detail : "");
+	size_t n = strlen(d->err); /* libpq's messages end in a newline */
+	while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
+		d->err[--n] = '\0';
+}
+
+/* Closes the connection: the next call connects again. */
+void pg_drop(struct pg_db *d)
+{
+	pg_cache_drop(d, UINT64_MAX);
+	d->pending = 0;
+	if (!d->conn)
+		return;
+	PQfinish(d->conn);
+	d->conn = NULL;
+}
+
+/* Waits until the socket is ready for events, or the deadline. */
+static bool wait_socket(struct pg_db *d, short events, double deadline)
+{
+	for (;;) {
+		double left = deadline - pg_now();
+		if (left <= 0)
+			return false;
+		struct pollfd p = {.fd = PQsocket(d->conn), .events = events};
+		int n = poll(&p, 1, (int)(left * 1000) + 1);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+static void on_notice(void *arg, const PGresult *r)
+{
+	struct pg_db *d = arg;
+	const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *message = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	bool warning = severity && strcmp(severity, "WARNING") == 0;
+	if (warning) {
+		d->warned = true;
+		pg_fail(d, "the server warned", message);
+	}
+	log_msg(warning ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG, "store_notice",
+		"severity=%s message=\"%s\"", severity ? severity : "-", message ? message : "");
+}
+
+static bool commits_wait_for_standby(struct pg_db *d);
+
+/* A connection, made now if there is none, every statement prepared on
+ * it: false with d->err if not. */
+bool pg_connected(struct pg_db *d)
+{
+	if (d->conn && PQstatus(d->conn) == CONNECTION_OK)
+		return true;
+	pg_drop(d);
+	if (d->in_transaction) { /* a new connection would run the rest outside it */
+		pg_fail(d, "the transaction was lost with its connection", NULL);
+		return false;
+	}
+	double now = pg_now();
+	if (now < d->connect_after)
+		return false; /* d->err still says why the last try failed */
+	double deadline = now + d->timeout_s;
+	d->conn = PQconnectStart(d->uri);
+	PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+	while (d->conn && PQstatus(d->conn) != CONNECTION_BAD && polling != PGRES_POLLING_OK &&
+	       polling != PGRES_POLLING_FAILED) {
+		if (!wait_socket(d, polling == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline))
+			break;
+		polling = PQconnectPoll(d->conn);
+	}
+	if (!d->conn || polling != PGRES_POLLING_OK || PQsetnonblocking(d->conn, 1) != 0) {
+		pg_fail(d, "connecting to PostgreSQL",
+			!d->conn ? "out of memory"
+			: polling == PGRES_POLLING_FAILED || PQstatus(d->conn) == CONNECTION_BAD
+			    ? PQerrorMessage(d->conn)
+			    : "no read-write server answered in time");
+		pg_drop(d);
+		d->connect_after = pg_now() + RECONNECT_AFTER_S;
+		log_msg(LOG_LEVEL_ERROR, "store_connect", "error=\"%s\"", d->err);
+		return false;
+	}
+	PQsetNoticeReceiver(d->conn, on_notice, d);
+	log_msg(LOG_LEVEL_INFO, "store_connected", "host=%s port=%s", PQhost(d->conn),
+		PQport(d->conn));
+	if (!commits_wait_for_standby(d) || (d->ready && !pg_prepare_all(d, deadline))) {
+		pg_drop(d);
+		d->connect_after = pg_now() + RECONNECT_AFTER_S;
+		return false;
+	}
+	return true;
+}
+
+/* The connection is gone, or the server too slow: dropped, d->err says
+ * which. */
+static void lost(struct pg_db *d, double deadline)
+{
+	d->overdue = pg_now() >= deadline;
+	pg_fail(d,
+		d->overdue ? "PostgreSQL did not answer in time, connection dropped"
+			   : "connection to PostgreSQL lost",
+		PQerrorMessage(d->conn));
+	log_msg(LOG_LEVEL_ERROR, "store_dropped", "error=\"%s\"", d->err);
+	pg_drop(d);
+}
+
+/* Sends what libpq holds: false (dropped) if it could not by the deadline. */
+static bool flush_all(struct pg_db *d, double deadline)
+{
+	int flushed;
+	while ((flushed = PQflush(d->conn)) > 0)
+		if (!wait_socket(d, POLLIN | POLLOUT, deadline) || !PQconsumeInput(d->conn))
+			break;
+	if (flushed != 0)
+		lost(d, deadline);
+	return flushed == 0;
+}
+
+/* The results of the next command: the first error, else the last; at a
+ * pipeline's sync point, its PGRES_PIPELINE_SYNC. NULL (dropped) if the
+ * server did not answer by the deadline. */
+static PGresult *next_result(struct pg_db *d, double deadline)
+{
+	PGresult *kept = NULL;
+	for (;;) {
+		while (PQisBusy(d->conn)) {
+			if (!wait_socket(d, POLLIN, deadline) || !PQconsumeInput(d->conn)) {
+				PQclear(kept);
+				lost(d, deadline);
+				return NULL;
+			}
+		}
+		PGresult *r = PQgetResult(d->conn);
+		if (!r)
+			return kept;
+		if (!kept && PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+			return r;
+		if (kept && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+		} else {
+			PQclear(kept);
+			kept = r;
+		}
+	}
+}
+
+/* Whether a command succeeded without a warning; d->err says why not. */
+static bool good(struct pg_db *d, const PGresult *r)
+{
+	ExecStatusType status = PQresultStatus(r);
+	if ((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) && !d->warned)
+		return true;
+	if (!d->warned && status != PGRES_PIPELINE_ABORTED) {
+		/* the primary message and its code only: the DETAIL of an
+		 * error may quote a row, a number in it (it reaches the log) */
+		const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		const char *message = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		char why[sizeof d->err];
+		snprintf(why, sizeof why, "%s (SQLSTATE %s)",
+			 message ? message : PQresStatus(status), code ? code : "-");
+		pg_fail(d, "PostgreSQL", why);
+	}
+	return false;
+}
+
+/* Reads up to the pipeline's next sync point, what comes before it
+ * dropped (the commands an error made the server skip). */
+static bool read_to_sync(struct pg_db *d, double deadline)
+{
+	PGresult *r;
+	while ((r = next_result(d, deadline))) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			return true;
+	}
+	return false;
+}
+
+/* One round trip of the pipeline: what was sent goes, closed by a Sync
+ * outside a transaction (each statement its own) or by a flush request in
+ * one; then the answers to the pending SAVEPOINTs and to the n commands
+ * sent last, into out[]. false, out[] empty, if any failed (d->err): an
+ * error in a transaction leaves it aborted, for ROLLBACK TO. */
+bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline)
+{
+	bool sync = !d->in_transaction;
+	if (!(sync ? PQpipelineSync(d->conn) : PQsendFlushRequest(d->conn))) {
+		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		pg_drop(d);
+		return false;
+	}
+	if (!flush_all(d, deadline))
+		return false;
+	bool ok = true;
+	for (int i = -d->pending; i < n; i++) {
+		PGresult *r = next_result(d, deadline);
+		if (!r) {
+			for (int j = 0; j < i; j++)
+				PQclear(out[j]);
+			return false;
+		}
+		ok = ok && good(d, r);
+		if (i >= 0)
+			out[i] = r;
+		else
+			PQclear(r);
+	}
+	d->pending = 0;
+	if (!ok || sync) { /* a sync to read, or one to send: the pipeline goes on */
+		if ((!sync && (!PQpipelineSync(d->conn) || !flush_all(d, deadline))) ||
+		    !read_to_sync(d, deadline))
+			ok = false;
+	}
+	if (!ok)
+		for (int i = 0; i < n; i++) {
+			PQclear(out[i]);
+			out[i] = NULL;
+		}
+	return ok;
+}
+
+/* The pipeline for prepared statements, or not for run_sql (several
+ * statements in one string, which only the simple protocol takes). */
+bool pg_pipeline(struct pg_db *d, bool on)
+{
+	bool in = PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF;
+	if (in != on && !(on ? PQenterPipelineMode(d->conn) : PQexitPipelineMode(d->conn))) {
+		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		pg_drop(d); /* answers still owed: nothing sound follows on it */
+		return false;
+	}
+	return true;
+}
+
+/* Runs SQL without parameters (several statements may share it): the
+ * result of the last, or NULL with d->err. */
+PGresult *pg_run_sql(struct pg_db *d, const char *sql)
+{
+	d->warned = false;
+	if (!pg_connected(d))
+		return NULL;
+	double deadline = pg_now() + d->timeout_s;
+	/* a SAVEPOINT's failure shows in what follows: COMMIT answers ROLLBACK */
+	if (d->pending && !pg_round_trip(d, NULL, 0, deadline) && !d->conn)
+		return NULL;
+	if (!pg_pipeline(d, false))
+		return NULL;
+	if (!PQsendQuery(d->conn, sql)) {
+		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		pg_drop(d);
+		return NULL;
+	}
+	PGresult *r = flush_all(d, deadline) ? next_result(d, deadline) : NULL;
+	if (r && !good(d, r)) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+int pg_run_command(struct pg_db *d, const char *sql)
+{
+	PGresult *r = pg_run_sql(d, sql);
+	PQclear(r);
+	return r ? 0 : DB_ERROR;
+}
+
+/* This connection's commits return once a standby flushed them, whatever
+ * the role, the database or the URI set (remote_apply, stricter, kept);
+ * a primary that waits for no standby at all is logged as an error, and
+ * /health says so. False if the server did not answer. */
+static bool commits_wait_for_standby(struct pg_db *d)
+{
+	PGresult *r =
+	    pg_run_sql(d, "SELECT set_config('synchronous_commit',"
+			  " CASE current_setting('synchronous_commit')"
+			  " WHEN 'remote_apply' THEN 'remote_apply' ELSE 'on' END, false),"
+			  " current_setting('synchronous_standby_names')");
+	if (r && PQntuples(r) == 1 && !*PQgetvalue(r, 0, 1))
+		log_msg(LOG_LEVEL_ERROR, "store_unreplicated",
+			"error=\"the primary waits for no standby (synchronous_standby_names is "
+			"empty): an answered message is on one machine\"");
+	PQclear(r);
+	return r != NULL;
+}
+
+/* Sends p with these values (each text, or bytes where the server takes
+ * bytea); false (dropped) if libpq could not. */
+bool pg_send_prepared(struct pg_db *d, struct pg_stmt *p, const char *const *value,
+		      const int *length)
+{
+	int format[PARAMS_MAX];
+	for (int i = 0; i < p->params; i++)
+		format[i] = p->bytea[i];
+	if (PQsendQueryPrepared(d->conn, p->name, p->params, value, length, format, 0))
+		return true;
+	pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+	pg_drop(d);
+	return false;
+}
+
+/* Every statement prepared on this connection in one round trip, the
+ * types of their parameters read from their SQL: false with d->err (the
+ * first that failed named) if not. */
+bool pg_prepare_all(struct pg_db *d, double deadline)
+{
+	if (!pg_pipeline(d, true))
+		return false;
+	for (struct pg_stmt *p = d->statements; p; p = p->next) {
+		if (!PQsendPrepare(d->conn, p->name, p->sql, p->params, NULL) ||
+		    !PQsendDescribePrepared(d->conn, p->name)) {
+			pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+			pg_drop(d);
+			return false;
+		}
+	}
+	if (!PQpipelineSync(d->conn) || !flush_all(d, deadline))
+		return false;
+	bool ok = true;
+	for (struct pg_stmt *p = d->statements; p; p = p->next) {
+		PGresult *parsed = next_result(d, deadline);
+		PGresult *described = parsed ? next_result(d, deadline) : NULL;
+		if (!described) {
+			PQclear(parsed);
+			return false;
+		}
+		if (ok && !(good(d, parsed) && good(d, described))) {
+			char why[sizeof d->err];
+			snprintf(why, sizeof why, "%s", d->err);
+			snprintf(d->err, sizeof d->err, "preparing \"%.60s\": %.400s", p->sql, why);
+			ok = false;
+		}
+		for (int i = 0; ok && i < p->params; i++)
+			p->bytea[i] = PQparamtype(described, i) == OID_BYTEA;
+		PQclear(parsed);
+		PQclear(described);
+	}
+	return read_to_sync(d, deadline) && ok;
+}
