@@ -58,6 +58,7 @@ static int parse_before(struct cfg *, const struct cfg_key *, const char *, char
 static const char *const sync_names[] = {"normal", "full", NULL};
 static const char *const via_names[] = {"http", "box", NULL};
 static const char *const store_names[] = {"sqlite", "postgresql", NULL};
+static const char *const standby_names[] = {"optional", "required", NULL};
 static const char *const target_names[] = {"stderr", "syslog", NULL};
 static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const language_names[] = {
@@ -99,6 +100,7 @@ static const struct cfg_key cfg_keys[] = {
     {"store", "backend", parse_choice, OFF(store_backend), "sqlite", 0, 0, store_names, true},
     {"store", "uri", parse_text, OFF(store_uri), "", 0, 0, NULL, true},
     {"store", "timeout_ms", parse_uint, OFF(store_timeout_ms), "2000", 100, 60000, NULL, true},
+    {"store", "standby", parse_choice, OFF(store_standby), "required", 0, 0, standby_names, true},
     {"box", "bearerbox", parse_peer, OFF(box_bearerbox), "", 0, 0, NULL, true},
     {"box", "id", parse_text, OFF(box_id), "", 0, 0, NULL, true},
     {"sendsms", "via", parse_choice, OFF(sendsms_via), "http", 0, 0, via_names, true},
@@ -532,6 +534,8 @@ static void free_fields(struct cfg *c)
 	free(c->listen.text);
 	free(c->box_bearerbox.text);
 	free(c->box_id);
+	if (c->store_uri) /* it may hold a password */
+		sodium_memzero(c->store_uri, strlen(c->store_uri));
 	free(c->store_uri);
 	free(c->database);
 	free(c->flows_dir);

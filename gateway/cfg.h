@@ -42,6 +42,7 @@ struct cfg_address {
 enum cfg_send_via { CFG_VIA_HTTP, CFG_VIA_BOX };
 
 enum cfg_store { CFG_STORE_SQLITE, CFG_STORE_POSTGRESQL };
+enum cfg_standby { CFG_STANDBY_OPTIONAL, CFG_STANDBY_REQUIRED };
 
 struct cfg {
 	int refs;
@@ -91,8 +92,9 @@ struct cfg {
 	 * unless it sends through the box */
 	/* [store] */
 	enum cfg_store store_backend;
-	char *store_uri;           /* libpq's URI (it may hold a password: never logged) */
-	unsigned store_timeout_ms; /* the longest wait for PostgreSQL */
+	char *store_uri;                /* libpq's URI (it may hold a password: never logged) */
+	unsigned store_timeout_ms;      /* the longest wait for PostgreSQL */
+	enum cfg_standby store_standby; /* may the primary wait for no standby? */
 
 	enum cfg_send_via sendsms_via; /* sendsms over HTTP, or the box */
 	char *sendsms_url;             /* Kannel's http://host:port/cgi-bin/sendsms */

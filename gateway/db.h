@@ -88,8 +88,11 @@ struct db_stmt {
 
 /* The engines, opened (NULL with err on failure). */
 struct db *db_sqlite_open(const char *path, enum cfg_sync sync, char *err, size_t err_size);
-/* uri: libpq's, hosts and all; a call waits timeout_ms at most. */
-struct db *db_pg_open(const char *uri, unsigned timeout_ms, char *err, size_t err_size);
+/* uri: libpq's, hosts and all; a call waits timeout_ms at most; with
+ * standby_required, a transaction on a primary that waits for no standby
+ * fails. */
+struct db *db_pg_open(const char *uri, unsigned timeout_ms, bool standby_required, char *err,
+		      size_t err_size);
 /* Whether libpq can read uri: 0, or -1 with why in err. */
 int db_pg_uri_check(const char *uri, char *err, size_t err_size);
 

@@ -352,6 +352,12 @@ static void settled(struct pg_db *d)
 		pg_drop(d);
 }
 
+/* A row of its own written by this session (so no two sessions wait for
+ * each other's): what makes a commit wait for a standby (see above). */
+#define COMMIT_MARK                                                                                \
+	"INSERT INTO chabar_commit_marks (backend, at) VALUES (pg_backend_pid(), now())"           \
+	" ON CONFLICT (backend) DO UPDATE SET at = excluded.at"
+
 static int begin(struct db *db)
 {
 	struct pg_db *d = pg(db);
@@ -368,9 +374,18 @@ static int begin(struct db *db)
 		return DB_ERROR;
 	}
 	/* a row written, so that the commit waits for a standby even when the
-	 * transaction only read (see above) */
-	d->in_transaction =
-	    pg_run_command(d, "BEGIN; UPDATE chabar_schema SET version = version") == 0;
+	 * transaction only read (see above); and whether the primary waits
+	 * for one at all (it may have been set to wait for none since) */
+	PGresult *r = pg_run_sql(d, "BEGIN; " COMMIT_MARK
+				    "; SELECT current_setting('synchronous_standby_names')");
+	bool unreplicated = r && !*PQgetvalue(r, 0, 0);
+	PQclear(r);
+	d->in_transaction = r && !(unreplicated && d->standby_required);
+	if (r && !d->in_transaction) {
+		pg_fail(d, "the primary waits for no standby (synchronous_standby_names is empty)",
+			NULL);
+		pg_run_command(d, "ROLLBACK");
+	}
 	if (!d->in_transaction)
 		settled(d);
 	return d->in_transaction ? 0 : DB_ERROR;
@@ -427,9 +442,12 @@ static int migrate(struct db *db, const struct store_migration *scripts, int cou
 {
 	struct pg_db *d = pg(db);
 	int64_t version = -1;
-	if (pg_run_command(d, "CREATE TABLE IF NOT EXISTS chabar_schema (version integer NOT NULL);"
-			      " INSERT INTO chabar_schema SELECT 0"
-			      " WHERE NOT EXISTS (SELECT 1 FROM chabar_schema)") == 0)
+	if (pg_run_command(d,
+			   "CREATE TABLE IF NOT EXISTS chabar_commit_marks"
+			   " (backend integer PRIMARY KEY, at timestamptz NOT NULL);"
+			   " CREATE TABLE IF NOT EXISTS chabar_schema (version integer NOT NULL);"
+			   " INSERT INTO chabar_schema SELECT 0"
+			   " WHERE NOT EXISTS (SELECT 1 FROM chabar_schema)") == 0)
 		version = single_value(d, "SELECT version FROM chabar_schema");
 	if (version > count) {
 		snprintf(err, err_size,
@@ -452,7 +470,7 @@ static int migrate(struct db *db, const struct store_migration *scripts, int cou
 static int probe_write(struct db *db)
 {
 	/* a row version written, and its commit waits for a standby */
-	return pg_run_command(pg(db), "UPDATE chabar_schema SET version = version");
+	return pg_run_command(pg(db), COMMIT_MARK);
 }
 
 static int64_t data_version(struct db *db)
@@ -481,7 +499,7 @@ static void close_db(struct db *db)
 	pg_drop(d);
 	for (int i = 0; i < d->table_count; i++)
 		free(d->tables[i]);
-	free(d->uri);
+	pg_forget_uri(d);
 	free(d);
 }
 
@@ -519,16 +537,23 @@ static const struct db_driver pg_driver = {
     .close = close_db,
 };
 
-struct db *db_pg_open(const char *uri, unsigned timeout_ms, char *err, size_t err_size)
+struct db *db_pg_open(const char *uri, unsigned timeout_ms, bool standby_required, char *err,
+		      size_t err_size)
 {
 	struct pg_db *d = calloc(1, sizeof *d);
-	if (!d || !(d->uri = strdup(uri))) {
-		free(d);
+	if (!d) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
 	d->db.driver = &pg_driver;
 	d->timeout_s = timeout_ms / 1000.0;
+	d->standby_required = standby_required;
+	char why[256];
+	if (!pg_read_uri(d, uri, why, sizeof why)) {
+		snprintf(err, err_size, "[store] uri: %s", why);
+		close_db(&d->db);
+		return NULL;
+	}
 	if (!pg_connected(d)) {
 		snprintf(err, err_size, "%s", d->err);
 		close_db(&d->db);
@@ -539,13 +564,8 @@ struct db *db_pg_open(const char *uri, unsigned timeout_ms, char *err, size_t er
 
 int db_pg_uri_check(const char *uri, char *err, size_t err_size)
 {
-	char *why = NULL;
-	PQconninfoOption *options = PQconninfoParse(uri, &why);
-	if (!options) {
-		snprintf(err, err_size, "%s", why ? why : "out of memory");
-		PQfreemem(why);
-		return -1;
-	}
-	PQconninfoFree(options);
-	return 0;
+	struct pg_db d = {0};
+	bool ok = pg_read_uri(&d, uri, err, err_size);
+	pg_forget_uri(&d);
+	return ok ? 0 : -1;
 }

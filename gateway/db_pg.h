@@ -17,10 +17,12 @@
 #define OID_BOOL  16
 #define OID_BYTEA 17
 
-#define PARAMS_MAX 16  /* the most parameters a statement of store.c takes */
-#define TABLES_MAX 63  /* tables told apart by the read cache; more share bit 63 */
-#define CACHE_MAX  16  /* reads db_prefetch() may hold at once */
-#define CACHE_KEY  256 /* bytes of bound values a held read is found by */
+#define PARAMS_MAX      16  /* the most parameters a statement of store.c takes */
+#define TABLES_MAX      63  /* tables told apart by the read cache; more share bit 63 */
+#define CACHE_MAX       16  /* reads db_prefetch() may hold at once */
+#define CACHE_KEY       256 /* bytes of bound values a held read is found by */
+#define PG_HOSTS_MAX    8   /* hosts a URI may name */
+#define PG_CONNINFO_MAX 64  /* connection options libpq knows, and more */
 
 /* What a statement does, as far as the read cache needs to know. */
 enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT_COMMAND };
@@ -37,8 +39,13 @@ struct pg_cached {
 };
 
 struct pg_db {
-	struct db db; /* first: a struct db * is one of these */
-	char *uri;
+	struct db db;               /* first: a struct db * is one of these */
+	PQconninfoOption *conninfo; /* the URI, read (pg_read_uri) */
+	/* its hosts, one entry each (NULL where it gives none) */
+	char *host[PG_HOSTS_MAX], *hostaddr[PG_HOSTS_MAX], *port[PG_HOSTS_MAX];
+	int hosts;
+	int last_host;         /* the one that was the primary last */
+	bool standby_required; /* [store] standby */
 	double timeout_s;
 	PGconn *conn;
 	struct pg_stmt *statements; /* every one made, newest first */
@@ -92,6 +99,13 @@ static inline struct pg_stmt *pst(struct db_stmt *st)
 
 /* --- db_pg_wire.c --------------------------------------------------------- */
 
+/* Reads uri into d's conninfo and host lists: false with err (the URI not
+ * in it: it may hold a password) if libpq cannot read it, if its lists of
+ * hosts, addresses and ports differ, or if a host holds an '@' (a
+ * password's, not percent-encoded). */
+bool pg_read_uri(struct pg_db *d, const char *uri, char *err, size_t err_size);
+/* What pg_read_uri kept, the password zeroed. */
+void pg_forget_uri(struct pg_db *d);
 /* The monotonic clock, in seconds. */
 double pg_now(void);
 /* d->err says what failed: "what: detail". */

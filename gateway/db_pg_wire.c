@@ -7,12 +7,80 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "db_pg.h"
 #include "log.h"
 
 /* After a failed connect, calls fail at once for this long rather than
  * each waiting out its own connect. */
 #define RECONNECT_AFTER_S 1.0
+
+/* Cuts a comma-separated list in place into out[]: how many entries (0:
+ * more than max). */
+static int split(char *list, char **out, int max)
+{
+	int n = 0;
+	for (char *s = list; n < max; s++) {
+		out[n++] = s;
+		if (!(s = strchr(s, ',')))
+			return n;
+		*s = '\0';
+	}
+	return 0;
+}
+
+bool pg_read_uri(struct pg_db *d, const char *uri, char *err, size_t err_size)
+{
+	char *why = NULL;
+	d->conninfo = PQconninfoParse(uri, &why);
+	PQfreemem(why); /* it may quote the URI */
+	if (!d->conninfo) {
+		snprintf(err, err_size,
+			 "libpq cannot read it (not shown here: it may hold a password)");
+		return false;
+	}
+	static const char *const keys[] = {"host", "hostaddr", "port"};
+	char **lists[] = {d->host, d->hostaddr, d->port};
+	int counts[3] = {0, 0, 0};
+	for (PQconninfoOption *o = d->conninfo; o->keyword; o++)
+		for (int k = 0; k < 3; k++)
+			if (o->val && *o->val && strcmp(o->keyword, keys[k]) == 0)
+				counts[k] = split(o->val, lists[k], PG_HOSTS_MAX);
+	d->hosts = counts[0] > counts[1] ? counts[0] : counts[1];
+	if (!d->hosts)
+		d->hosts = 1; /* libpq's default host */
+	for (int k = 0; k < 3; k++) {
+		if (counts[k] == 1) /* one port (or address) for every host */
+			for (int i = 1; i < d->hosts; i++)
+				lists[k][i] = lists[k][0];
+		else if (counts[k] && counts[k] != d->hosts) {
+			snprintf(err, err_size,
+				 "its lists of hosts, addresses and ports differ (at most %d each)",
+				 PG_HOSTS_MAX);
+			return false;
+		}
+	}
+	for (int i = 0; i < d->hosts; i++) {
+		if (d->host[i] && strchr(d->host[i], '@')) {
+			snprintf(err, err_size,
+				 "a host holds '@': percent-encode it in a password, as %%40");
+			return false;
+		}
+	}
+	return true;
+}
+
+void pg_forget_uri(struct pg_db *d)
+{
+	if (!d->conninfo)
+		return;
+	for (PQconninfoOption *o = d->conninfo; o->keyword; o++)
+		if (o->val && strcmp(o->keyword, "password") == 0)
+			sodium_memzero(o->val, strlen(o->val));
+	PQconninfoFree(d->conninfo);
+	d->conninfo = NULL;
+}
 
 double pg_now(void)
 {
@@ -71,7 +139,68 @@ static void on_notice(void *arg, const PGresult *r)
 		"severity=%s message=\"%s\"", severity ? severity : "-", message ? message : "");
 }
 
-static bool commits_wait_for_standby(struct pg_db *d);
+static bool session_settings(struct pg_db *d);
+
+/* libpq's non-blocking connect to one host of the URI (index i: its
+ * host, hostaddr and port lists cut to their i-th entry), until the
+ * deadline: true with d->conn a read-write session (as the URI's
+ * target_session_attrs asks). */
+static bool connect_host(struct pg_db *d, int i, double deadline)
+{
+	const char *keys[PG_CONNINFO_MAX + 1], *values[PG_CONNINFO_MAX + 1];
+	int n = 0;
+	for (PQconninfoOption *o = d->conninfo; o->keyword && n < PG_CONNINFO_MAX; o++) {
+		if (!o->val)
+			continue;
+		keys[n] = o->keyword;
+		values[n++] = strcmp(o->keyword, "host") == 0       ? d->host[i]
+			      : strcmp(o->keyword, "hostaddr") == 0 ? d->hostaddr[i]
+			      : strcmp(o->keyword, "port") == 0     ? d->port[i]
+								    : o->val;
+	}
+	keys[n] = values[n] = NULL;
+	d->conn = PQconnectStartParams(keys, values, 0);
+	PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+	while (d->conn && PQstatus(d->conn) != CONNECTION_BAD && polling != PGRES_POLLING_OK &&
+	       polling != PGRES_POLLING_FAILED) {
+		if (!wait_socket(d, polling == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline))
+			break;
+		polling = PQconnectPoll(d->conn);
+	}
+	if (d->conn && polling == PGRES_POLLING_OK && PQsetnonblocking(d->conn, 1) == 0)
+		return true;
+	pg_fail(d, "connecting to PostgreSQL",
+		!d->conn ? "out of memory"
+		: polling == PGRES_POLLING_FAILED || PQstatus(d->conn) == CONNECTION_BAD
+		    ? PQerrorMessage(d->conn)
+		    : "no answer in time");
+	pg_drop(d);
+	return false;
+}
+
+/* A read-write session on one of the URI's hosts, tried one at a time,
+ * the one that was the primary last first, each with an even share of
+ * what is left before the deadline: a host that does not answer at all
+ * (a machine gone, no RST) cannot keep chabard from the others, as it
+ * would within libpq's own walk of the list (its connect_timeout applies
+ * only to a blocking connect). */
+static bool connect_any_host(struct pg_db *d, double deadline)
+{
+	for (int tried = 0; tried < d->hosts; tried++) {
+		int i = (d->last_host + tried) % d->hosts;
+		double share = (deadline - pg_now()) / (d->hosts - tried);
+		if (connect_host(d, i, pg_now() + share)) {
+			d->last_host = i;
+			return true;
+		}
+		log_msg(LOG_LEVEL_WARN, "store_host", "host=%s port=%s error=\"%s\"",
+			d->host[i]       ? d->host[i]
+			: d->hostaddr[i] ? d->hostaddr[i]
+					 : "-",
+			d->port[i] ? d->port[i] : "-", d->err);
+	}
+	return false;
+}
 
 /* A connection, made now if there is none, every statement prepared on
  * it: false with d->err if not. */
@@ -88,21 +217,7 @@ bool pg_connected(struct pg_db *d)
 	if (now < d->connect_after)
 		return false; /* d->err still says why the last try failed */
 	double deadline = now + d->timeout_s;
-	d->conn = PQconnectStart(d->uri);
-	PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
-	while (d->conn && PQstatus(d->conn) != CONNECTION_BAD && polling != PGRES_POLLING_OK &&
-	       polling != PGRES_POLLING_FAILED) {
-		if (!wait_socket(d, polling == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline))
-			break;
-		polling = PQconnectPoll(d->conn);
-	}
-	if (!d->conn || polling != PGRES_POLLING_OK || PQsetnonblocking(d->conn, 1) != 0) {
-		pg_fail(d, "connecting to PostgreSQL",
-			!d->conn ? "out of memory"
-			: polling == PGRES_POLLING_FAILED || PQstatus(d->conn) == CONNECTION_BAD
-			    ? PQerrorMessage(d->conn)
-			    : "no read-write server answered in time");
-		pg_drop(d);
+	if (!connect_any_host(d, deadline)) {
 		d->connect_after = pg_now() + RECONNECT_AFTER_S;
 		log_msg(LOG_LEVEL_ERROR, "store_connect", "error=\"%s\"", d->err);
 		return false;
@@ -110,7 +225,7 @@ bool pg_connected(struct pg_db *d)
 	PQsetNoticeReceiver(d->conn, on_notice, d);
 	log_msg(LOG_LEVEL_INFO, "store_connected", "host=%s port=%s", PQhost(d->conn),
 		PQport(d->conn));
-	if (!commits_wait_for_standby(d) || (d->ready && !pg_prepare_all(d, deadline))) {
+	if (!session_settings(d) || (d->ready && !pg_prepare_all(d, deadline))) {
 		pg_drop(d);
 		d->connect_after = pg_now() + RECONNECT_AFTER_S;
 		return false;
@@ -293,17 +408,23 @@ int pg_run_command(struct pg_db *d, const char *sql)
 	return r ? 0 : DB_ERROR;
 }
 
-/* This connection's commits return once a standby flushed them, whatever
- * the role, the database or the URI set (remote_apply, stricter, kept);
- * a primary that waits for no standby at all is logged as an error, and
- * /health says so. False if the server did not answer. */
-static bool commits_wait_for_standby(struct pg_db *d)
+/* This session's settings, whatever the role, the database or the URI
+ * set: commits return once a standby flushed them (remote_apply,
+ * stricter, kept); a lock waited for 200 ms at most, as SQLite's busy
+ * timeout (another session's transaction then fails one message, not the
+ * connection); a backend whose client went away notices it within a
+ * second. A primary that waits for no standby at all is logged as an
+ * error (begin() refuses it unless [store] standby = optional). False if
+ * the server did not answer. */
+static bool session_settings(struct pg_db *d)
 {
 	PGresult *r =
 	    pg_run_sql(d, "SELECT set_config('synchronous_commit',"
 			  " CASE current_setting('synchronous_commit')"
 			  " WHEN 'remote_apply' THEN 'remote_apply' ELSE 'on' END, false),"
-			  " current_setting('synchronous_standby_names')");
+			  " current_setting('synchronous_standby_names'),"
+			  " set_config('lock_timeout', '200ms', false),"
+			  " set_config('client_connection_check_interval', '1s', false)");
 	if (r && PQntuples(r) == 1 && !*PQgetvalue(r, 0, 1))
 		log_msg(LOG_LEVEL_ERROR, "store_unreplicated",
 			"error=\"the primary waits for no standby (synchronous_standby_names is "

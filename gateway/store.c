@@ -54,7 +54,8 @@
 		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
 		      " WHERE m.channel = ?1 AND m.msisdn = ?2 AND m.network_id = ?3"              \
 		      " AND m.direction = 'in' ORDER BY r.id LIMIT 1")                             \
-	X(ping, "SELECT 1")                                                                        \
+	X(ping,                                                                                    \
+	  "SELECT count(*) FROM (SELECT 1 FROM districts LIMIT 1) AS d") /* reads the file */      \
 	X(open_sessions, "SELECT count(*) FROM sessions WHERE expires_at > ?1")                    \
 	X(person_find, "SELECT p.id, p.name, p.role, coalesce(p.language, d.language, ''),"        \
 		       " coalesce(p.pin_hash, ''), p.pin_failures, coalesce(p.locked_until, 0),"   \
@@ -554,7 +555,8 @@ struct store *store_connect(const struct cfg *cfg, char *err, size_t err_size)
 {
 	if (cfg->store_backend == CFG_STORE_SQLITE)
 		return store_open(cfg->database, cfg->synchronous, err, err_size);
-	return store_on(db_pg_open(cfg->store_uri, cfg->store_timeout_ms, err, err_size),
+	return store_on(db_pg_open(cfg->store_uri, cfg->store_timeout_ms,
+				   cfg->store_standby == CFG_STANDBY_REQUIRED, err, err_size),
 			"postgresql", err, err_size);
 }
 

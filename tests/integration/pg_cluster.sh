@@ -67,8 +67,9 @@ pg_start
 ok $? "a primary and two synchronous standbys start, as the postgres user"
 is "$(pg_sql p "select string_agg(application_name || ':' || sync_state, ' ' order by application_name) from pg_stat_replication")" \
     "s1:quorum s2:quorum" "both standbys stream, each one of the quorum (ANY 1)"
+dir=$PG_DIR # its own: other tests may run clusters beside it
 pg_stop_all
-[ -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'chabar-pg.*' -user postgres -newer "$T" 2>/dev/null)" ]
+[ -n "$dir" ] && [ ! -e "$dir" ] && ! pgrep -f -- "-D $dir/" >/dev/null
 ok $? "stopped by their data directories, and their files removed"
 
 lost=$(failover on)

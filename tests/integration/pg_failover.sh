@@ -17,7 +17,9 @@
 #   - no MO is there twice (one row per network id), none more than were
 #     sent, and every one has its reply;
 #   - chabard answered after the failover, and /health says a standby
-#     streams again.
+#     streams again;
+#   - the URI's first host is one that never answers (a machine gone, its
+#     network silent: no RST): chabard tries it and goes on to the others.
 # PG_FAILOVER_MODE=async (pg_failover_async.sh): the primary waits for no
 # standby; the same failure must lose MOs chabard answered, which proves
 # the first check can fail. TAP output.
@@ -38,7 +40,7 @@ stack_test_begin "pg-failover-$MODE" smsbox.log load.out
 stack_test_cleanup() { pg_stop_all; }
 sql() { stack_sql "$@"; }
 
-[ "$MODE" = sync ] && tap_plan 8 || tap_plan 4
+[ "$MODE" = sync ] && tap_plan 9 || tap_plan 4
 
 missing="$(stack_missing "$CHABARD")$(pg_missing)"
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -46,9 +48,16 @@ pg_start || bail "three PostgreSQL clusters start"
 if [ "$MODE" = async ]; then
     pg_sql p "alter system set synchronous_standby_names = ''" >/dev/null &&
         pg_sql p "select pg_reload_conf()" >/dev/null || bail "replication made asynchronous"
-    export CHABAR_READY_STATUS=503 # /health: degraded, no synchronous standby
+    # /health: degraded, no synchronous standby; answered all the same
+    export CHABAR_READY_STATUS=503 CHABAR_STORE_STANDBY=optional
 fi
 pg_database chabar || bail "chabard's database made"
+silent=$(free_port) || bail "a free port"
+stack_spawn silent TERM perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+    LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "listen: $!"; sleep' "$silent"
+_stack_wait 10 "$STACK_LAST_PID" "the silent host" bash -c "exec 3<>/dev/tcp/127.0.0.1/$silent" 2>/dev/null ||
+    bail "a host that takes connections and never answers"
+CHABAR_STORE_URI=${CHABAR_STORE_URI/@127.0.0.1:/@127.0.0.1:$silent,127.0.0.1:}
 # A failover takes seconds: smsbox tries each MO for 20 s; a commit no
 # standby confirms is given up after 1 s (the connection dropped, 503).
 export KANNEL_RETRIES=10 CHABAR_STORE_TIMEOUT_MS=1000
@@ -75,7 +84,9 @@ before=$(load_replies)
 promoted=$(pg_promote_most_advanced) || bail "the most advanced standby promoted"
 other=s1
 [ "$promoted" = s1 ] && other=s2
-pg_follow "$other" "$promoted" || bail "$other follows $promoted"
+pg_follow "$other" "$promoted" &&
+    _stack_wait 30 "" "$other streaming to $promoted" pg_streams "$promoted" 1 ||
+    bail "$other streams to $promoted"
 stack_log "cut after $cut replies, primary killed after $before, $promoted promoted"
 
 wait_load_settled "$N"
@@ -106,4 +117,6 @@ ok $? "replies received <= MOs stored <= MOs sent: $got <= $stored <= $N"
 is "$answered" "$stored" "every stored MO has its reply"
 like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/health")" \
     '"status":"ok".*"store":"postgresql","standbys":1' "/health: $other streams to $promoted"
+grep -q "event=store_host host=127.0.0.1 port=$silent " "$T/chabard.out"
+ok $? "the URI's first host, which never answers, was tried and passed over"
 stack_log "$((N - stored)) of $N MOs never reached the database, $((N - got)) never got a reply"

@@ -14,6 +14,8 @@
 #   - while the primary reports no standby, the next message fails at
 #     once (503) instead of waiting again;
 #   - /health says degraded, standbys 0;
+#   - a primary set to wait for no standby at all: 503 too ([store]
+#     standby = required), until it waits for one again;
 #   - once a standby is back, Kannel's retry of each of those messages
 #     (the same id) is answered 200, and each is stored once: the two
 #     commits the primary kept alone are found as repeats.
@@ -46,12 +48,8 @@ health() { stack_curl "http://127.0.0.1:$CHABAR_PORT/health"; }
 _waiting_for_standby() {
     [ "$(pg_sql p "select count(*) from pg_stat_activity where wait_event = 'SyncRep'")" -gt 0 ]
 }
-# _standbys COUNT: the primary reports that many standbys streaming.
-_standbys() {
-    [ "$(pg_sql p "select count(*) from pg_stat_replication where state = 'streaming'")" = "$1" ]
-}
 
-tap_plan 12
+tap_plan 14
 
 missing="$(stack_missing "$CHABARD")$(pg_missing)"
 [ -z "$missing" ] || bail "prerequisites present (missing:$missing)"
@@ -63,7 +61,7 @@ is "$(mo before | cut -d' ' -f1)" 200 "with two standbys, an MO is answered 200"
 for node in s1 s2; do
     _pg "$PG_BIN/pg_ctl" -D "$PG_DIR/$node" -m immediate -w stop >/dev/null || bail "$node stopped"
 done
-_stack_wait 10 "" "no standby streaming" _standbys 0 || bail "the primary lost its standbys"
+_stack_wait 10 "" "no standby streaming" pg_streams p 0 || bail "the primary lost its standbys"
 
 # 1. the wait cancelled on the primary: committed there alone, a WARNING
 mo cancelled >"$T/cancelled" &
@@ -93,7 +91,7 @@ like "$(health)" '"status":"degraded".*"store":"postgresql","standbys":0' \
 
 # a standby returns: Kannel's retries are answered, each stored once
 _pg_start_one s1 || bail "s1 started again"
-_stack_wait 30 "" "s1 streaming" _standbys 1 || bail "s1 streams again"
+_stack_wait 30 "" "s1 streaming" pg_streams p 1 || bail "s1 streams again"
 retried=""
 for id in cancelled at-once; do
     retried+="$(mo "$id" | cut -d' ' -f1) "
@@ -106,3 +104,14 @@ is "$(sql "select count(*), count(distinct network_id) from messages where direc
 like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/metrics")" $'\nchabar_inbound_repeats_total 1\n' \
     "the commit the primary kept alone is found as a repeat"
 like "$(health)" '"status":"ok".*"standbys":1' "/health: ok, one standby"
+
+# the primary told to wait for no standby: nothing is answered 200
+reload_standby_names() {
+    pg_sql p "alter system set synchronous_standby_names = '$1'" >/dev/null &&
+        pg_sql p "select pg_reload_conf()" >/dev/null
+}
+reload_standby_names "" || bail "the primary made to wait for no standby"
+is "$(mo unreplicated | cut -d' ' -f1)" 503 \
+    "a primary that waits for no standby: 503 ([store] standby = required)"
+reload_standby_names "ANY 1 (s1, s2)" || bail "the primary made to wait for one again"
+is "$(mo unreplicated | cut -d' ' -f1)" 200 "once it waits for one again: 200"

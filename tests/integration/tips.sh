@@ -137,10 +137,15 @@ spellings() {
 mapfile -t secret < <(spellings "$REPORTER"; spellings "$OTHER")
 mapfile -t hashes < <(sql "select distinct tipster_hash from tips")
 officer_mts=$(mt_lines | grep -a -E "^[^ ]+ [+]?($A|$B|$S) " | while IFS= read -r l; do decode_mt "$l"; done | tr -d '\0')
+# the store's bytes: SQLite's file and its log, or the PostgreSQL
+# primary's tables and write-ahead log
+store_files=("$CHABAR_DB" "$CHABAR_DB-wal")
+[ -n "${PG_DIR:-}" ] && store_files=("$PG_DIR/p/base" "$PG_DIR/p/pg_wal")
+[ -e "${store_files[0]}" ] || bail "the store's files are where this test looks"
 found=""
 for s in "${secret[@]}"; do
-    for f in "$CHABAR_DB" "$CHABAR_DB-wal"; do
-        [ -f "$f" ] && grep -a -q -F -- "$s" "$f" && found+=" db:$s"
+    for f in "${store_files[@]}"; do
+        [ -e "$f" ] && grep -r -a -q -F -- "$s" "$f" && found+=" db:$s"
     done
     grep -a -q -F -- "$s" "$T/chabard.out" && found+=" log:$s"
     grep -a -q -F -- "$s" "$T/ctl.out" && found+=" chabarctl:$s"

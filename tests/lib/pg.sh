@@ -17,6 +17,7 @@
 #     pg_promote_most_advanced        the standby that received most WAL
 #                                     promoted; prints its name
 #     pg_follow NODE PRIMARY          standby NODE streams from PRIMARY now
+#     pg_streams NODE COUNT           NODE reports COUNT standbys streaming
 #     pg_database NAME                a new database on p, with the
 #                                     SQLite functions of pg-compat.sql;
 #                                     CHABAR_STORE_URI is its URI
@@ -26,7 +27,7 @@
 
 : "${PG_BIN:=/usr/lib/postgresql/15/bin}"
 PG_DIR=
-declare -A PG_PORT=()
+declare -A PG_PORT=() PG_FLUSHED=()
 
 # pg_missing: the programs and the user the clusters need, if missing.
 pg_missing() {
@@ -117,7 +118,7 @@ pg_database() {
     pg_sql p "create database $1" &&
         pg_psql p -d "$1" <"$(dirname "${BASH_SOURCE[0]}")/pg-compat.sql" || return 1
     CHABAR_STORE_URI="postgresql://postgres@127.0.0.1:${PG_PORT[p]},127.0.0.1:${PG_PORT[s1]}"
-    CHABAR_STORE_URI+=",127.0.0.1:${PG_PORT[s2]}/$1?target_session_attrs=read-write"
+    CHABAR_STORE_URI+=",127.0.0.1:${PG_PORT[s2]}/$1?target_session_attrs=read-write&connect_timeout=2"
     export CHABAR_STORE_URI
 }
 
@@ -128,7 +129,11 @@ pg_database() {
 pg_receiver() {
     local pid
     pid=$(pg_sql "$1" "select pid from pg_stat_wal_receiver") && [ -n "$pid" ] &&
-        kill -s "$2" "$pid"
+        kill -s "$2" "$pid" || return 1
+    # what it has flushed, read while it cannot move (a standby restarted
+    # after KILL may answer before it has replayed all of it)
+    [ "$2" = STOP ] && PG_FLUSHED[$1]=$(pg_sql "$1" "select flushed_lsn - '0/0' from pg_stat_wal_receiver")
+    return 0
 }
 
 # pg_kill NODE: SIGKILL the postmaster of NODE (its children follow).
@@ -153,6 +158,7 @@ pg_promote_most_advanced() {
     _stack_wait 30 "" "the standbys answering" eval '_pg_answers s1 && _pg_answers s2' || return 1
     lsn1=$(pg_sql s1 "$lsn")
     lsn2=$(pg_sql s2 "$lsn")
+    lsn1=${PG_FLUSHED[s1]:-$lsn1} lsn2=${PG_FLUSHED[s2]:-$lsn2}
     [ "${lsn2%.*}" -gt "${lsn1%.*}" ] && best=s2
     _pg "$PG_BIN/pg_ctl" -D "$PG_DIR/$best" -w promote >/dev/null || return 1
     _stack_wait 30 "" "$best promoted" _pg_primary "$best" || return 1
@@ -168,6 +174,12 @@ pg_follow() {
         pg_sql "$1" "select pg_reload_conf()" >/dev/null
 }
 
+# pg_streams NODE COUNT: NODE, a primary, has COUNT standbys streaming.
+pg_streams() {
+    [ "$(pg_sql "$1" "select count(*) from pg_stat_replication where state = 'streaming'" \
+        2>/dev/null)" = "$2" ]
+}
+
 # pg_stop_all: stop every cluster (immediate: nothing to keep) by its data
 # directory, then remove them.
 pg_stop_all() {
@@ -178,5 +190,5 @@ pg_stop_all() {
             _pg "$PG_BIN/pg_ctl" -D "$PG_DIR/$node" -m immediate -w stop >/dev/null 2>&1
     done
     rm -rf "$PG_DIR"
-    PG_DIR=
+    PG_DIR= PG_FLUSHED=()
 }

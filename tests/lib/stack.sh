@@ -394,8 +394,9 @@ default_language = $CHABAR_LANGUAGE
 pin_key = $CHABAR_PIN_KEY
 EOF
     if [ -n "${CHABAR_STORE_URI:-}" ]; then
-        printf '\n[store]\nbackend = postgresql\nuri = %s\ntimeout_ms = %s\n' \
-            "$CHABAR_STORE_URI" "${CHABAR_STORE_TIMEOUT_MS:-2000}" >>"$f"
+        printf '\n[store]\nbackend = postgresql\nuri = %s\ntimeout_ms = %s\nstandby = %s\n' \
+            "$CHABAR_STORE_URI" "${CHABAR_STORE_TIMEOUT_MS:-2000}" \
+            "${CHABAR_STORE_STANDBY:-required}" >>"$f"
     fi
     if [ -n "${CHABAR_CONF_EXTRA:-}" ]; then
         printf '\n%s\n' "$CHABAR_CONF_EXTRA" >>"$f"
