@@ -16,8 +16,8 @@
  * each waiting out its own connect. */
 #define RECONNECT_AFTER_S 1.0
 
-/* Cuts a comma-separated list in place into out[]: how many entries (0:
- * more than max). */
+/* Cuts a comma-separated list in place into out[]: how many entries, -1
+ * if more than max. */
 static int split(char *list, char **out, int max)
 {
 	int n = 0;
@@ -27,7 +27,7 @@ static int split(char *list, char **out, int max)
 			return n;
 		*s = '\0';
 	}
-	return 0;
+	return -1;
 }
 
 bool pg_read_uri(struct pg_db *d, const char *uri, char *err, size_t err_size)
@@ -51,6 +51,10 @@ bool pg_read_uri(struct pg_db *d, const char *uri, char *err, size_t err_size)
 	if (!d->hosts)
 		d->hosts = 1; /* libpq's default host */
 	for (int k = 0; k < 3; k++) {
+		if (counts[k] < 0) {
+			snprintf(err, err_size, "it names more than %d hosts", PG_HOSTS_MAX);
+			return false;
+		}
 		if (counts[k] == 1) /* one port (or address) for every host */
 			for (int i = 1; i < d->hosts; i++)
 				lists[k][i] = lists[k][0];
