@@ -422,7 +422,8 @@ static int apply(struct pg_db *d, const struct store_migration *m)
 {
 	char done_sql[128];
 	snprintf(done_sql, sizeof done_sql, "UPDATE chabar_schema SET version = %d", m->version);
-	if (pg_run_command(d, "BEGIN; LOCK TABLE chabar_schema IN EXCLUSIVE MODE") < 0)
+	if (pg_run_command(d, "BEGIN; SET LOCAL lock_timeout = '30s';"
+			      " LOCK TABLE chabar_schema IN EXCLUSIVE MODE") < 0)
 		return -1;
 	int64_t version = single_value(d, "SELECT version FROM chabar_schema");
 	if (version >= m->version) /* the other process did it */
