@@ -422,7 +422,9 @@ static int apply(struct pg_db *d, const struct store_migration *m)
 {
 	char done_sql[128];
 	snprintf(done_sql, sizeof done_sql, "UPDATE chabar_schema SET version = %d", m->version);
-	if (pg_run_command(d, "BEGIN; SET LOCAL lock_timeout = '30s';"
+	/* the session's lock_timeout is for messages: another process's
+	 * migration is waited for, up to the deadline */
+	if (pg_run_command(d, "BEGIN; SET LOCAL lock_timeout = 0;"
 			      " LOCK TABLE chabar_schema IN EXCLUSIVE MODE") < 0)
 		return -1;
 	int64_t version = single_value(d, "SELECT version FROM chabar_schema");
