@@ -164,7 +164,10 @@ static void test_errors(void)
 		     "[store] backend = postgresql needs [store] uri", "PostgreSQL needs its URI");
 	expect_error(KEY_LINE
 		     "[store]\nbackend = postgresql\nuri = postgresql://db1/x?colour=red\n",
-		     "[store] uri: invalid URI query parameter", "a URI libpq cannot read");
+		     "[store] uri: libpq cannot read it (not shown here: it may hold a password)",
+		     "a URI libpq cannot read, not echoed");
+	expect_error(KEY_LINE "[store]\nbackend = postgresql\nuri = postgresql://u:p@ss@db1/x\n",
+		     "a host holds '@'", "a password's '@' not percent-encoded");
 	expect_error(KEY_LINE "[store]\nbackend = mysql\n", "backend", "no other engine");
 	expect_error(KEY_LINE "[chabard]\nlisten = 127.0.0.1:70000\n", "is not a port number",
 		     "port out of range");
