@@ -31,7 +31,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 N=${CRASH_MESSAGES:-1500}
 
 stack_test_begin crash smsbox.log load.out
-sql() { stack_sql "$@"; }
 
 tap_plan 8
 
@@ -41,9 +40,7 @@ write_kannel_conf && write_chabar_conf "$T/chabar.conf" || bail "configs written
 start_kannel && start_chabard "$T/chabar.conf" || bail "Kannel and chabard start"
 ok 0 "Kannel and chabard start"
 
-stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$N" -v 0 \
-    "+996555000001 384 text HELP" "+996555000002 384 text CHECKIN" \
-    "+996700000003 384 text NEXT" "+996770000004 384 text hello"
+spawn_load "$N"
 wait_load_replies $((N / 5)) 60
 ok $? "under load: $(load_replies) of $N replies back"
 
@@ -56,21 +53,13 @@ ok $? "chabard killed with SIGKILL after $before replies, and started again"
 
 wait_load_settled "$N"
 got=$(load_replies)
-stored=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
-ids=$(sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
-answered=$(sql "SELECT count(*) FROM messages m WHERE m.direction = 'in' AND EXISTS
-    (SELECT 1 FROM messages r WHERE r.in_reply_to = m.id AND r.direction = 'out')")
-grep -a 'route=/kannel/mo status=200 ' "$T/chabard.out" | sed -n 's/.* id=\([^ ]*\) .*/\1/p' |
-    sort -u >"$T/acknowledged"
-sql "SELECT network_id FROM messages WHERE direction = 'in'" | sort -u >"$T/stored"
-acked=$(wc -l <"$T/acknowledged")
-lost=$(comm -23 "$T/acknowledged" "$T/stored" | wc -l)
-((acked > 0)) && is "$lost" 0 "every MO answered 200 ($acked logged) is stored"
-((acked > 0)) || ok 1 "chabard logged the MOs it answered"
-((got <= stored && stored <= N))
-ok $? "replies received <= MOs stored <= MOs sent: $got <= $stored <= $N"
-is "$ids" "$stored" "one row per network id"
-is "$answered" "$stored" "every stored MO has its reply"
+mo_ledger
+((MO_ACKED > 0)) && is "$MO_LOST" 0 "every MO answered 200 ($MO_ACKED logged) is stored"
+((MO_ACKED > 0)) || ok 1 "chabard logged the MOs it answered"
+((got <= MO_STORED && MO_STORED <= N))
+ok $? "replies received <= MOs stored <= MOs sent: $got <= $MO_STORED <= $N"
+is "$MO_IDS" "$MO_STORED" "one row per network id"
+is "$MO_ANSWERED" "$MO_STORED" "every stored MO has its reply"
 if _stack_alive "$(stack_pid smsbox)"; then
     ((got > before))
     ok $? "chabard answered after the restart ($((got - before)) replies)"
@@ -80,4 +69,4 @@ else
     # is left to send the retries
     ok 0 "# SKIP smsbox died when chabard was killed (Kannel 1.4.5's own bug)"
 fi
-stack_log "$((N - stored)) of $N MOs never reached the database, $((N - got)) never got a reply"
+stack_log "$((N - MO_STORED)) of $N MOs never reached the database, $((N - got)) never got a reply"

@@ -38,7 +38,6 @@ N=${FAILOVER_MESSAGES:-3000}
 
 stack_test_begin "pg-failover-$MODE" smsbox.log load.out
 stack_test_cleanup() { pg_stop_all; }
-sql() { stack_sql "$@"; }
 
 [ "$MODE" = sync ] && tap_plan 9 || tap_plan 4
 
@@ -65,9 +64,7 @@ write_kannel_conf && write_chabar_conf "$T/chabar.conf" || bail "configs written
 start_kannel && start_chabard "$T/chabar.conf" || bail "Kannel and chabard start"
 ok 0 "Kannel and chabard ($MODE replication) start"
 
-stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$N" -v 0 \
-    "+996555000001 384 text HELP" "+996555000002 384 text CHECKIN" \
-    "+996700000003 384 text NEXT" "+996770000004 384 text hello"
+spawn_load "$N"
 wait_load_replies $((N / 5)) 60
 ok $? "under load: $(load_replies) of $N replies back"
 
@@ -93,30 +90,22 @@ wait_load_settled "$N"
 got=$(load_replies)
 
 # what the new primary holds (the URI finds it), against what chabard answered
-grep -a 'route=/kannel/mo status=200 ' "$T/chabard.out" | sed -n 's/.* id=\([^ ]*\) .*/\1/p' |
-    sort -u >"$T/acknowledged"
-sql "SELECT network_id FROM messages WHERE direction = 'in'" | sort -u >"$T/stored"
-acked=$(wc -l <"$T/acknowledged")
-lost=$(comm -23 "$T/acknowledged" "$T/stored" | wc -l)
+mo_ledger
 ((got > before))
 ok $? "chabard answered after the failover ($((got - before)) replies)"
 if [ "$MODE" = async ]; then
-    ((acked > 0 && lost > 0))
-    ok $? "asynchronous: $lost of $acked MOs answered 200 are not on $promoted (the check can fail)"
+    ((MO_ACKED > 0 && MO_LOST > 0))
+    ok $? "asynchronous: $MO_LOST of $MO_ACKED MOs answered 200 are not on $promoted (the check can fail)"
     exit
 fi
-((acked > 0)) && is "$lost" 0 "every MO answered 200 ($acked logged) is on the promoted $promoted"
-((acked > 0)) || ok 1 "chabard logged the MOs it answered"
-stored=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
-ids=$(sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
-answered=$(sql "SELECT count(*) FROM messages m WHERE m.direction = 'in' AND EXISTS
-    (SELECT 1 FROM messages r WHERE r.in_reply_to = m.id AND r.direction = 'out')")
-is "$ids" "$stored" "one row per network id: Kannel's retries added no duplicate"
-((got <= stored && stored <= N))
-ok $? "replies received <= MOs stored <= MOs sent: $got <= $stored <= $N"
-is "$answered" "$stored" "every stored MO has its reply"
+((MO_ACKED > 0)) && is "$MO_LOST" 0 "every MO answered 200 ($MO_ACKED logged) is on the promoted $promoted"
+((MO_ACKED > 0)) || ok 1 "chabard logged the MOs it answered"
+is "$MO_IDS" "$MO_STORED" "one row per network id: Kannel's retries added no duplicate"
+((got <= MO_STORED && MO_STORED <= N))
+ok $? "replies received <= MOs stored <= MOs sent: $got <= $MO_STORED <= $N"
+is "$MO_ANSWERED" "$MO_STORED" "every stored MO has its reply"
 like "$(stack_curl "http://127.0.0.1:$CHABAR_PORT/health")" \
     '"status":"ok".*"store":"postgresql","standbys":1' "/health: $other streams to $promoted"
 grep -q "event=store_host host=127.0.0.1 port=$silent " "$T/chabard.out"
 ok $? "the URI's first host, which never answers, was tried and passed over"
-stack_log "$((N - stored)) of $N MOs never reached the database, $((N - got)) never got a reply"
+stack_log "$((N - MO_STORED)) of $N MOs never reached the database, $((N - got)) never got a reply"

@@ -27,7 +27,7 @@
 
 : "${PG_BIN:=/usr/lib/postgresql/15/bin}"
 PG_DIR=
-declare -A PG_PORT=() PG_FLUSHED=()
+declare -gA PG_PORT=() PG_FLUSHED=()
 
 # pg_missing: the programs and the user the clusters need, if missing.
 pg_missing() {

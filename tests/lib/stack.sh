@@ -564,6 +564,32 @@ fakesmsc_replies() {
     cat "$@" 2>/dev/null | grep -ac ' Got message [0-9]*: '
 }
 
+# spawn_load N: fakesmsc fires N MOs as fast as bearerbox takes them, from
+#   four senders (an enrolled-looking HELP, CHECKIN, NEXT, an unknown
+#   word), as "stack_spawn load" (its console in STACK_DIR/load.out).
+spawn_load() {
+    stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" -i 0 -m "$1" -v 0 \
+        "+996555000001 384 text HELP" "+996555000002 384 text CHECKIN" \
+        "+996700000003 384 text NEXT" "+996770000004 384 text hello"
+}
+
+# mo_ledger: what chabard answered 200 (the ids its log names) against
+#   what its store holds, after a crash or a failover: sets MO_ACKED (MOs
+#   answered), MO_LOST (answered, not stored), MO_STORED (inbound rows),
+#   MO_IDS (distinct network ids) and MO_ANSWERED (stored MOs with their
+#   reply row).
+mo_ledger() {
+    grep -a 'route=/kannel/mo status=200 ' "$STACK_DIR/chabard.out" |
+        sed -n 's/.* id=\([^ ]*\) .*/\1/p' | sort -u >"$STACK_DIR/acknowledged"
+    stack_sql "SELECT network_id FROM messages WHERE direction = 'in'" | sort -u >"$STACK_DIR/stored"
+    MO_ACKED=$(wc -l <"$STACK_DIR/acknowledged")
+    MO_LOST=$(comm -23 "$STACK_DIR/acknowledged" "$STACK_DIR/stored" | wc -l)
+    MO_STORED=$(stack_sql "SELECT count(*) FROM messages WHERE direction = 'in'")
+    MO_IDS=$(stack_sql "SELECT count(DISTINCT network_id) FROM messages WHERE direction = 'in'")
+    MO_ANSWERED=$(stack_sql "SELECT count(*) FROM messages m WHERE m.direction = 'in' AND EXISTS
+        (SELECT 1 FROM messages r WHERE r.in_reply_to = m.id AND r.direction = 'out')")
+}
+
 # load_replies: how many MTs the load's fakesmsc has received (a
 #   fakesmsc started with "stack_spawn load", its console in
 #   STACK_DIR/load.out).
@@ -886,6 +912,13 @@ stack_test_begin() {
     trap 'exit 130' INT TERM HUP
     stack_init "$T"
     [ "${CHABAR_STORE:-}" = postgresql ] || return 0
+    stack_postgresql && pg_database chabar || { echo "Bail out! PostgreSQL clusters start"; exit 1; }
+}
+
+# stack_postgresql: tests/lib/pg.sh read and its three clusters started
+#   (bails out if PostgreSQL 15 is not installed); stopped at exit by
+#   _stack_test_end, or by the script's own cleanup calling pg_stop_all.
+stack_postgresql() {
     # shellcheck source=pg.sh
     . "$(dirname "${BASH_SOURCE[0]}")/pg.sh" || { echo "Bail out! cannot read pg.sh"; exit 1; }
     local missing
@@ -894,7 +927,7 @@ stack_test_begin() {
         echo "Bail out! PostgreSQL 15 present (missing:$missing)"
         exit 1
     fi
-    pg_start && pg_database chabar || { echo "Bail out! PostgreSQL clusters start"; exit 1; }
+    pg_start
 }
 
 # shellcheck disable=SC2317 # called by the trap

@@ -38,11 +38,7 @@ stack_init "$T"
 for c in curl sqlite3 iconv od perl; do command -v "$c" >/dev/null || bail "$c is installed"; done
 [ -x "$CHABARCTL" ] || bail "$CHABARCTL is built"
 if [ "${CHABAR_STORE:-}" = postgresql ]; then
-    # shellcheck source=../lib/pg.sh
-    . "$here/../lib/pg.sh" || bail "cannot read pg.sh"
-    missing=$(pg_missing)
-    [ -z "$missing" ] || bail "PostgreSQL 15 present (missing:$missing)"
-    pg_start || bail "three PostgreSQL clusters start"
+    stack_postgresql || bail "three PostgreSQL clusters start"
 fi
 # USSD through an aggregator: a step lasts 60 s and a session 600 s; files
 # go past them by ageing the stored session (age-session), never by waiting.
