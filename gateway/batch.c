@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -11,6 +12,12 @@
 
 /* The most messages one commit may hold (batch_max's upper bound). */
 #define BATCH_CAP 1024
+/* The most that may wait for a batch: past it, a message is refused (503:
+ * Kannel and bearerbox keep it and send it again). */
+#define WAITING_MAX (4 * BATCH_CAP)
+
+static void begin_batch(struct batch *b);
+static void settle(struct batch *b);
 
 /* Whether waiting can bring more messages: an open connection has no
  * request under way. Kannel keeps its connections and sends on the idle
@@ -21,27 +28,60 @@ static bool more_may_come(const struct batch *b)
 	return http_connections(b->d->http) > http_active_requests(b->d->http);
 }
 
+static bool wait_is_over(struct batch *b, ev_tstamp now)
+{
+	unsigned wait_ms = b->d->cfg->batch_wait_ms;
+	return !wait_ms || !more_may_come(b) || now - b->first_at >= wait_ms / 1000.0;
+}
+
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct batch *b = w->data;
-	unsigned wait_ms = b->d->cfg->batch_wait_ms;
-	if (b->count &&
-	    (!wait_ms || !more_may_come(b) || ev_now(loop) - b->first_at >= wait_ms / 1000.0))
-		batch_flush(b);
+	/* a commit answered by a call that needed the connection (db.h) */
+	if (b->flight_count && store_socket(b->d->store) < 0)
+		settle(b);
+	if (b->flight_count || !b->waiting_count)
+		return;
+	if (wait_is_over(b, ev_now(loop))) {
+		begin_batch(b);
+	} else if (!ev_is_active(&b->wait)) { /* woken when the wait is over */
+		double wait = b->d->cfg->batch_wait_ms / 1000.0;
+		ev_timer_set(&b->wait, wait - (ev_now(loop) - b->first_at), 0.0);
+		ev_timer_start(loop, &b->wait);
+	}
 }
 
 static void on_wait(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	batch_flush(w->data);
+	/* nothing: the loop is awake, and on_prepare begins the batch */
+}
+
+/* The commit's answer has come, or the deadline: answered unless it is
+ * still on its way (the deadline then looked again at soon). */
+static void on_answer(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct batch *b = w->data;
+	if (store_commit_wait(b->d->store, false) != STORE_BUSY)
+		settle(b);
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct batch *b = w->data;
+	if (store_commit_wait(b->d->store, false) != STORE_BUSY) {
+		settle(b);
+		return;
+	}
+	ev_timer_set(w, 0.01, 0.0); /* the store's clock says not yet */
+	ev_timer_start(loop, w);
 }
 
 int batch_init(struct batch *b, struct daemon *d)
 {
 	memset(b, 0, sizeof *b);
 	b->d = d;
-	b->cap = BATCH_CAP;
-	b->entries = calloc(b->cap, sizeof *b->entries);
-	if (!b->entries)
+	b->flight = calloc(BATCH_CAP, sizeof *b->flight);
+	if (!b->flight)
 		return -1;
 	ev_prepare_init(&b->flush_before_sleep, on_prepare);
 	b->flush_before_sleep.data = b;
@@ -51,106 +91,172 @@ int batch_init(struct batch *b, struct daemon *d)
 	ev_prepare_start(d->loop, &b->flush_before_sleep);
 	ev_init(&b->wait, on_wait);
 	b->wait.data = b;
+	ev_init(&b->answer, on_answer);
+	b->answer.data = b;
+	ev_init(&b->deadline, on_deadline);
+	b->deadline.data = b;
 	return 0;
 }
 
 void batch_cleanup(struct batch *b)
 {
-	if (!b->entries)
+	if (!b->flight)
 		return;
 	batch_flush(b);
 	ev_prepare_stop(b->d->loop, &b->flush_before_sleep);
 	ev_timer_stop(b->d->loop, &b->wait);
-	free(b->entries);
-	b->entries = NULL;
+	free(b->waiting);
+	free(b->flight);
+	b->waiting = b->flight = NULL;
 }
 
-/* The first message of a batch opens its transaction. */
-static int open_batch(struct batch *b)
+/* --- taking messages -------------------------------------------------------- */
+
+/* A place at the end of the waiting list: NULL if too many wait. */
+static struct batch_entry *waiting_slot(struct batch *b)
 {
-	if (store_begin(b->d->store) < 0)
-		return STORE_ERROR;
-	b->first_at = ev_now(b->d->loop);
-	unsigned wait_ms = b->d->cfg->batch_wait_ms;
-	if (wait_ms) {
-		ev_timer_set(&b->wait, wait_ms / 1000.0, 0.0);
-		ev_timer_start(b->d->loop, &b->wait);
+	if (b->waiting_count == b->waiting_cap) {
+		size_t cap = b->waiting_cap ? 2 * b->waiting_cap : 64;
+		struct batch_entry *more =
+		    cap <= WAITING_MAX ? realloc(b->waiting, cap * sizeof *more) : NULL;
+		if (!more)
+			return NULL;
+		b->waiting = more;
+		b->waiting_cap = cap;
 	}
-	return 0;
+	return &b->waiting[b->waiting_count];
 }
 
-/* One request in its own savepoint: rolled back alone if it fails. */
-static int apply_one(struct batch *b, batch_write_fn write, const void *request,
-		     struct inbound_outcome *out)
+/* Adds the entry made in waiting_slot() to the list: true. Or, if request
+ * could not be copied, answers it now: false. */
+static bool take(struct batch *b, struct batch_entry *e, batch_write_fn write, void *request,
+		 void *waiter, batch_answer_fn answer, const void *wire, size_t wire_len)
 {
-	struct store *s = b->d->store;
-	if (store_savepoint(s) < 0)
-		return STORE_ERROR;
-	if (write(b->d, request, out) == 0 && store_release(s) == 0)
-		return 0;
-	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(s));
-	b->failing = true;
-	store_rollback_to(s);
-	return STORE_ERROR;
-}
-
-/* Answers every message of the batch: with its outcome if the batch was
- * committed, else 503. Answers only reply: none may apply a message, which
- * would reuse entries[] while this walks it. */
-static void answer_all(struct batch *b, bool committed)
-{
-	size_t count = b->count;
-	b->count = 0;
-	for (size_t i = 0; i < count; i++) {
-		struct batch_entry *e = &b->entries[i];
-		e->answer(b->d, e->waiter, e->wire, committed ? e->rc : STORE_ERROR, &e->out);
-		buf_cleanup(&e->out.text);
+	struct inbound_outcome none = {0};
+	if (!e || !request) {
+		log_msg(LOG_LEVEL_ERROR, "batch_refused", "waiting=%zu reason=%s", b->waiting_count,
+			e ? "out_of_memory" : "too_many_waiting");
+		free(request);
+		answer(b->d, waiter, wire, STORE_ERROR, &none);
+		return false;
 	}
+	*e = (struct batch_entry){
+	    .write = write, .request = request, .waiter = waiter, .answer = answer};
+	if (wire_len)
+		memcpy(e->wire, wire, wire_len < sizeof e->wire ? wire_len : sizeof e->wire);
+	buf_init(&e->out.text, CONVERSE_REPLY_MAX);
+	if (b->waiting_count++ == 0)
+		b->first_at = ev_now(b->d->loop);
+	return true;
 }
 
-static int write_inbound(struct daemon *d, const void *in, struct inbound_outcome *out)
+bool batch_write(struct batch *b, batch_write_fn write, const void *request, size_t request_size,
+		 void *waiter, batch_answer_fn answer, const void *wire, size_t wire_len)
 {
-	return inbound_apply(d, in, out);
+	void *copy = malloc(request_size);
+	if (copy)
+		memcpy(copy, request, request_size);
+	return take(b, waiting_slot(b), write, copy, waiter, answer, wire, wire_len);
+}
+
+/* Copies s (n bytes and a NUL) to *at, which moves past it: the copy, or
+ * NULL for NULL. */
+static const char *put(char **at, const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *copy = *at;
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	*at += n + 1;
+	return copy;
+}
+
+static size_t size_of(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* in and every string it points to, in one block. */
+static struct inbound *copy_inbound(const struct inbound *in)
+{
+	size_t size = sizeof *in + size_of(in->channel) + size_of(in->msisdn) + size_of(in->peer) +
+		      size_of(in->network_id) + in->len + 1 + size_of(in->smsc) +
+		      size_of(in->meta) + size_of(in->session_id) + size_of(in->service_code);
+	struct inbound *copy = malloc(size);
+	if (!copy)
+		return NULL;
+	*copy = *in;
+	char *at = (char *)(copy + 1);
+	copy->channel = put(&at, in->channel, size_of(in->channel) - 1);
+	copy->msisdn = put(&at, in->msisdn, size_of(in->msisdn) - 1);
+	copy->peer = put(&at, in->peer, size_of(in->peer) - 1);
+	copy->network_id = put(&at, in->network_id, size_of(in->network_id) - 1);
+	copy->text = put(&at, in->text ? in->text : "", in->len);
+	copy->smsc = put(&at, in->smsc, size_of(in->smsc) - 1);
+	copy->meta = put(&at, in->meta, size_of(in->meta) - 1);
+	copy->session_id = put(&at, in->session_id, size_of(in->session_id) - 1);
+	copy->service_code = put(&at, in->service_code, size_of(in->service_code) - 1);
+	return copy;
 }
 
 bool batch_apply(struct batch *b, const struct inbound *in, void *waiter, batch_answer_fn answer,
 		 const void *wire, size_t wire_len)
 {
-	return batch_write(b, write_inbound, in, waiter, answer, wire, wire_len);
+	struct inbound *copy = copy_inbound(in);
+	struct batch_entry *e = waiting_slot(b);
+	if (!take(b, e, NULL, copy, waiter, answer, wire, wire_len))
+		return false;
+	e->sender = copy->msisdn;
+	return true;
 }
 
-bool batch_write(struct batch *b, batch_write_fn write, const void *request, void *waiter,
-		 batch_answer_fn answer, const void *wire, size_t wire_len)
+/* --- a batch ---------------------------------------------------------------- */
+
+/* Whether e's sender has a message among the first n of list. */
+static bool sender_among(const struct batch_entry *e, const struct batch_entry *list, size_t n)
 {
-	struct batch_entry *e = &b->entries[b->count];
-	*e = (struct batch_entry){.waiter = waiter, .answer = answer};
-	if (wire_len)
-		memcpy(e->wire, wire, wire_len < sizeof e->wire ? wire_len : sizeof e->wire);
-	buf_init(&e->out.text, CONVERSE_REPLY_MAX);
-	e->rc = b->count == 0 ? open_batch(b) : 0;
-	if (e->rc < 0) { /* no transaction: answered at once, like a failed commit */
-		b->failing = true;
-		log_msg(LOG_LEVEL_ERROR, "store_begin", "error=\"%s\"", store_errmsg(b->d->store));
-		b->count++;
-		answer_all(b, false);
-		return false;
-	}
-	e->rc = apply_one(b, write, request, &e->out);
-	b->count++;
-	if (!store_in_transaction(b->d->store)) {
-		/* the engine ended the transaction by itself (SQLite: a full
-		 * disk; PostgreSQL: the connection dropped): none of it is kept */
-		log_msg(LOG_LEVEL_ERROR, "store_batch_lost", "messages=%zu", b->count);
-		store_rollback(b->d->store); /* over: what comes next is not in it */
-		b->failing = true;
-		ev_timer_stop(b->d->loop, &b->wait);
-		answer_all(b, false);
-		return false;
-	}
-	if (b->count < b->d->cfg->batch_max && b->count < b->cap)
-		return true;
-	batch_flush(b); /* answered now: no need to wait */
+	for (size_t i = 0; e->sender && i < n; i++)
+		if (list[i].sender && strcmp(list[i].sender, e->sender) == 0)
+			return true;
 	return false;
+}
+
+/* Moves the oldest messages waiting into the batch, batch_max at most and
+ * one per sender; the others keep their order. */
+static void choose(struct batch *b)
+{
+	size_t max = b->d->cfg->batch_max < BATCH_CAP ? b->d->cfg->batch_max : BATCH_CAP;
+	size_t left = 0;
+	for (size_t i = 0; i < b->waiting_count; i++) {
+		struct batch_entry *e = &b->waiting[i];
+		if (b->flight_count < max && !sender_among(e, b->flight, b->flight_count))
+			b->flight[b->flight_count++] = *e;
+		else
+			b->waiting[left++] = *e;
+	}
+	b->waiting_count = left;
+	b->first_at = ev_now(b->d->loop); /* what is left waits from now */
+	ev_timer_stop(b->d->loop, &b->wait);
+}
+
+/* One request in its own savepoint: rolled back alone if it fails. Its
+ * writes are confirmed before the next request's only after a failure
+ * (b->failing): a failure not confirmed fails the whole batch. */
+static int apply_one(struct batch *b, struct batch_entry *e)
+{
+	struct store *s = b->d->store;
+	if (store_savepoint(s) < 0)
+		return STORE_ERROR;
+	int rc = e->write ? e->write(b->d, e->request, &e->out)
+			  : inbound_apply(b->d, e->request, &e->out);
+	if (rc == 0 && store_release(s, b->failing) == 0)
+		return 0;
+	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(s));
+	b->failing = true;
+	if (store_in_transaction(s))
+		store_rollback_to(s);
+	return STORE_ERROR;
 }
 
 /* What a commit sets going: the sender for rows it queued, the timer of
@@ -164,32 +270,136 @@ static void after_commit(struct daemon *d)
 		due_wake(d->due);
 }
 
-void batch_flush(struct batch *b)
+/* Answers every message of the batch in flight: with its outcome if the
+ * batch was committed, else 503. Answers only reply: none may begin a
+ * batch, which would reuse flight[] while this walks it. */
+static void answer_all(struct batch *b, bool committed)
 {
-	if (!b->count)
-		return;
+	size_t count = b->flight_count;
+	b->flight_count = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct batch_entry *e = &b->flight[i];
+		e->answer(b->d, e->waiter, e->wire, committed ? e->rc : STORE_ERROR, &e->out);
+		buf_cleanup(&e->out.text);
+		free(e->request);
+	}
+}
+
+/* The batch in flight is over: rc is its commit's outcome. */
+static void finish(struct batch *b, int rc)
+{
 	struct daemon *d = b->d;
-	ev_timer_stop(d->loop, &b->wait);
-	ev_tstamp began = ev_time();
-	int committed = store_commit(d->store);
-	if (committed < 0) {
+	if (ev_is_active(&b->answer)) {
+		ev_io_stop(d->loop, &b->answer);
+		close(b->answer.fd);
+	}
+	ev_timer_stop(d->loop, &b->deadline);
+	if (rc < 0) {
 		log_msg(LOG_LEVEL_ERROR, "store_commit", "error=\"%s\" messages=%zu",
-			store_errmsg(d->store), b->count);
+			store_errmsg(d->store), b->flight_count);
 		store_rollback(d->store);
 	} else {
-		metrics_commit(&d->metrics, ev_time() - began, b->count);
-	}
-	b->failing = committed < 0;
-	if (committed == 0)
+		metrics_commit(&d->metrics, ev_time() - b->committed, b->flight_count);
 		after_commit(d);
-	answer_all(b, committed == 0);
+	}
+	b->failing = rc < 0;
+	answer_all(b, rc == 0);
+}
+
+/* The batch could not be applied (why is logged): answered 503 now. */
+static void abandon(struct batch *b, const char *event)
+{
+	struct store *s = b->d->store;
+	log_msg(LOG_LEVEL_ERROR, event, "error=\"%s\" messages=%zu", store_errmsg(s),
+		b->flight_count);
+	store_rollback(s);
+	b->failing = true;
+	answer_all(b, false);
+}
+
+/* Waits for the commit's answer without holding the loop: on a dup of
+ * the store's socket (its own fd, which a reconnect cannot reuse under
+ * the watcher), until the batch's deadline. */
+static void await(struct batch *b)
+{
+	struct daemon *d = b->d;
+	int rc = store_commit_wait(d->store, false);
+	int fd = rc == STORE_BUSY ? dup(store_socket(d->store)) : -1;
+	if (rc != STORE_BUSY || fd < 0) {
+		finish(b, rc == STORE_BUSY ? store_commit_wait(d->store, true) : rc);
+		return;
+	}
+	ev_io_set(&b->answer, fd, EV_READ);
+	ev_io_start(d->loop, &b->answer);
+	double left = d->cfg->store_timeout_ms / 1000.0 - (ev_time() - b->began);
+	ev_timer_set(&b->deadline, left > 0.001 ? left : 0.001, 0.0);
+	ev_timer_start(d->loop, &b->deadline);
+}
+
+/* Begins a batch of the messages waiting: loads what they read, applies
+ * each, sends the commit. */
+static void begin_batch(struct batch *b)
+{
+	struct daemon *d = b->d;
+	struct store *s = d->store;
+	choose(b);
+	b->began = ev_time();
+	if (store_begin(s) < 0) {
+		abandon(b, "store_begin");
+		return;
+	}
+	for (size_t i = 0; i < b->flight_count; i++) {
+		if (b->flight[i].write)
+			continue;
+		store_scope(s, (unsigned)i + 1);
+		inbound_prefetch(d, b->flight[i].request);
+	}
+	store_scope(s, 0);
+	store_prefetched(s);
+	for (size_t i = 0; i < b->flight_count; i++) {
+		struct batch_entry *e = &b->flight[i];
+		store_scope(s, e->write ? 0 : (unsigned)i + 1); /* a report is no sender's */
+		e->rc = apply_one(b, e);
+		if (!store_in_transaction(s)) {
+			/* the engine ended the transaction by itself (SQLite: a
+			 * full disk; PostgreSQL: the connection dropped, or a
+			 * write not confirmed failed): none of it is kept */
+			store_scope(s, 0);
+			abandon(b, "store_batch_lost");
+			return;
+		}
+	}
+	store_scope(s, 0);
+	b->committed = ev_time();
+	if (store_commit_send(s) < 0) {
+		abandon(b, "store_commit");
+		return;
+	}
+	await(b);
+}
+
+/* Answers the batch in flight, waiting for its commit's answer if it has
+ * not come. */
+static void settle(struct batch *b)
+{
+	if (b->flight_count)
+		finish(b, store_commit_wait(b->d->store, true));
+}
+
+void batch_flush(struct batch *b)
+{
+	settle(b);
+	while (b->waiting_count) {
+		begin_batch(b);
+		settle(b);
+	}
 }
 
 int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx, void *arg),
 			  void *ctx, void *arg)
 {
 	struct store *s = b->d->store;
-	batch_flush(b);
+	settle(b);
 	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0) {
 		after_commit(b->d);
 		return 0;
@@ -206,7 +416,8 @@ bool batch_failed(const struct batch *b)
 
 bool batch_degraded(struct batch *b)
 {
-	if (b->failing && b->count == 0 && store_probe_write(b->d->store) == 0)
+	if (b->failing && !b->waiting_count && !b->flight_count &&
+	    store_probe_write(b->d->store) == 0)
 		b->failing = false;
 	return b->failing;
 }

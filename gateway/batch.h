@@ -1,20 +1,38 @@
 /*
- * batch — group commit. The messages that arrive in one turn of the loop
- * share one transaction: each is applied (inbound.c) in a savepoint of its
- * own, so one that fails is rolled back alone, and every answer waits for
- * the commit. One fsync then covers many messages, which is what makes
- * synchronous = full (a commit survives power loss) affordable at Kannel's
- * speed. A commit that fails answers every message of its batch 503 and
- * keeps none of them.
+ * batch — group commit, in two phases, one batch in flight while the
+ * next collects. The messages that come while the store is busy wait
+ * (each a copy: its request's buffers are gone by the commit); when
+ * the loop is about to sleep, or the batch's wait is over, a batch of
+ * them begins, one transaction:
  *
- * The batch is committed before the loop next sleeps (an ev_prepare of
- * the highest priority), or at once when it holds batch_max messages; with
- * batch_wait_ms, it waits that long for more while an open connection
- * could still bring one (no request under way on it).
+ *   1. load: what each message reads first (its sender's rows) is
+ *      fetched for all of them at once, one round trip where the store
+ *      is across a network (inbound_prefetch, store_prefetched);
+ *   2. apply: each message is applied (inbound.c) in a savepoint of its
+ *      own, so one that fails is rolled back alone, its writes sent
+ *      without waiting for their answers where that saves round trips;
+ *   3. commit: sent, and answered when the store answers (the loop goes
+ *      on meanwhile, collecting the next batch), or 503 for every
+ *      message of the batch if it fails or the batch's deadline passes
+ *      ([store] timeout_ms): none of them is kept, and Kannel retries.
  *
- * Lifecycle: batch_init() → batch_apply() per message (batch_flush()
- * before a reload or a stop) → batch_cleanup(), which flushes what is left.
- * Loop thread only.
+ * A batch holds at most one message per sender: a second waits for the
+ * next batch, so that no message reads what another of the same batch
+ * is about to change (db_scope). One fsync (or one standby's flush)
+ * then covers many messages, which is what makes synchronous = full
+ * (SQLite) and synchronous replication (PostgreSQL) affordable at
+ * Kannel's speed. After a batch fails, the next ones confirm each
+ * message's writes before the next message (store_release), so that
+ * one that fails again fails alone.
+ *
+ * A batch begins before the loop next sleeps (an ev_prepare of the
+ * highest priority) when none is in flight; with batch_wait_ms, it waits
+ * that long for more while an open connection could still bring one
+ * (no request under way on it); it holds batch_max messages at most.
+ *
+ * Lifecycle: batch_init() → batch_apply()/batch_write() per message
+ * (batch_flush() before a reload or a stop) → batch_cleanup(), which
+ * flushes what is left. Loop thread only.
  */
 #ifndef CHABAR_BATCH_H
 #define CHABAR_BATCH_H
@@ -38,7 +56,14 @@ struct daemon;
 typedef void (*batch_answer_fn)(struct daemon *d, void *waiter, const void *wire, int rc,
 				const struct inbound_outcome *out);
 
+/* What a request writes, inside a batch (in a savepoint of its own): 0
+ * with out filled, or STORE_ERROR. */
+typedef int (*batch_write_fn)(struct daemon *d, const void *request, struct inbound_outcome *out);
+
 struct batch_entry {
+	batch_write_fn write; /* NULL: an inbound message (inbound_apply) */
+	void *request;        /* its copy, the batch's */
+	const char *sender;   /* an inbound message's number (in request), else NULL */
 	void *waiter;
 	batch_answer_fn answer;
 	unsigned char wire[BATCH_WIRE_MAX];
@@ -49,40 +74,44 @@ struct batch_entry {
 struct batch {
 	struct daemon *d;
 	ev_prepare flush_before_sleep;
-	ev_timer wait; /* batch_wait_ms after the first message */
-	struct batch_entry *entries;
-	size_t count, cap;
-	ev_tstamp first_at; /* when the open batch got its first message */
-	bool failing;       /* the store refused the last write */
+	ev_timer wait;               /* wakes the loop when the wait is over */
+	ev_io answer;                /* the commit's answer, on a dup of the store's socket */
+	ev_timer deadline;           /* the batch in flight's */
+	struct batch_entry *waiting; /* come, in no batch yet, oldest first */
+	size_t waiting_count, waiting_cap;
+	struct batch_entry *flight; /* the batch begun, until its answers */
+	size_t flight_count;
+	ev_tstamp first_at;  /* since when the messages waiting wait */
+	ev_tstamp began;     /* when the batch in flight began */
+	ev_tstamp committed; /* when its commit was sent */
+	bool failing;        /* the store refused the last write */
 };
 
 int batch_init(struct batch *b, struct daemon *d);
 void batch_cleanup(struct batch *b);
 
-/* What a request writes, inside the open batch (in a savepoint of its
- * own): 0 with out filled, or STORE_ERROR. */
-typedef int (*batch_write_fn)(struct daemon *d, const void *request, struct inbound_outcome *out);
+/* Takes request (request_size bytes, copied: what it points to must
+ * outlive the batch, or not be read by write) to be written by write in
+ * a batch; answer(waiter) is called with wire (wire_len bytes, copied)
+ * once its fate is known. True if that is after this returns (an HTTP
+ * adapter then suspends its exchange); false if it was answered already:
+ * refused, as too many messages wait. */
+bool batch_write(struct batch *b, batch_write_fn write, const void *request, size_t request_size,
+		 void *waiter, batch_answer_fn answer, const void *wire, size_t wire_len);
 
-/* Writes request with write inside the open batch; answer(waiter) is
- * called with wire (wire_len bytes, copied) once its fate is known. True
- * if that is later, at the commit (an HTTP adapter then suspends its
- * exchange); false if it has been answered already (a failure, or a full
- * batch committed at once). */
-bool batch_write(struct batch *b, batch_write_fn write, const void *request, void *waiter,
-		 batch_answer_fn answer, const void *wire, size_t wire_len);
-
-/* batch_write() of an inbound message (inbound_apply). */
+/* batch_write() of an inbound message (inbound_apply), copied whole. */
 bool batch_apply(struct batch *b, const struct inbound *in, void *waiter, batch_answer_fn answer,
 		 const void *wire, size_t wire_len);
 
-/* Commits the open batch and answers its messages. */
+/* Commits every message waiting, and the batch in flight, and answers
+ * them: before this returns. */
 void batch_flush(struct batch *b);
 
 /* Writes of the daemon's own, outside any request (the outbox, what falls
- * due): the open batch is committed first, so that what fn writes is
- * its alone, then fn(ctx, arg) runs in a transaction of its own, committed
- * before this returns. 0, or STORE_ERROR (rolled back; logged as event
- * what). */
+ * due): the batch in flight is answered first (the connection is its
+ * commit's until then), then fn(ctx, arg) runs in a transaction of its
+ * own, committed before this returns. 0, or STORE_ERROR (rolled back;
+ * logged as event what). */
 int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx, void *arg),
 			  void *ctx, void *arg);
 

@@ -580,7 +580,8 @@ static void take_report(struct box *b, const struct box_sms *sms)
 		return;
 	}
 	enum metrics_dlr metric = r.type->metric;
-	batch_write(&b->d->batch, dlr_write, &r, h, answer_report, &metric, sizeof metric);
+	batch_write(&b->d->batch, dlr_write, &r, sizeof r, h, answer_report, &metric,
+		    sizeof metric);
 }
 
 static void take_ack(struct box *b, const char *id, int nack)

@@ -12,7 +12,9 @@
  * Lifecycle: db_open() → db_prepare() → bind, db_step() until DB_DONE,
  * db_reset() → … → db_finalize() each → db_close(). Bound text and blobs
  * are borrowed until the statement is reset. Loop thread only; a call
- * never waits longer than the timeout db_open() was given.
+ * never waits longer than the timeout db_open() was given, and the calls
+ * of one transaction, from its begin to its commit's answer, not longer
+ * together.
  */
 #ifndef CHABAR_DB_H
 #define CHABAR_DB_H
@@ -23,7 +25,7 @@
 
 #include "cfg.h"
 
-enum { DB_DONE = 0, DB_ROW = 1, DB_ERROR = -1 };
+enum { DB_DONE = 0, DB_ROW = 1, DB_BUSY = 2, DB_ERROR = -1 };
 
 struct db;
 struct db_stmt;
@@ -47,6 +49,8 @@ struct db_driver {
 	int (*run_later)(struct db_stmt *st);
 	void (*prefetch)(struct db_stmt *st);
 	void (*prefetched)(struct db *db);
+	void (*scope)(struct db *db, unsigned request);
+	void (*partition)(struct db *db, const char *table);
 	void (*reset)(struct db_stmt *st);
 	int64_t (*column_int)(struct db_stmt *st, int i);
 	const unsigned char *(*column_text)(struct db_stmt *st, int i);
@@ -59,8 +63,12 @@ struct db_driver {
 	/* A write transaction: begun (SQLite: its lock taken), committed,
 	 * rolled back (nothing if none is open). 0 or DB_ERROR. */
 	int (*begin)(struct db *db);
-	int (*commit)(struct db *db);
 	int (*rollback)(struct db *db);
+	/* The commit in two halves (db_commit_send, db_commit_wait) and what
+	 * to watch for its answer (-1: nothing, the answer is there). */
+	int (*commit_send)(struct db *db);
+	int (*commit_wait)(struct db *db, bool wait);
+	int (*socket)(struct db *db);
 	/* Brings the schema to scripts[count - 1]: 0, or -1 with err. */
 	int (*migrate)(struct db *db, const struct store_migration *scripts, int count, char *err,
 		       size_t err_size);
@@ -133,8 +141,10 @@ static inline int db_step(struct db_stmt *st)
 }
 /* Runs st, whose rows and changes no one reads, and resets it: in a
  * transaction, where the engine is across a network, it is only sent, and
- * its answer read with the next statement's, which fails if st did (so the
- * next statement belongs to the same savepoint). 0 or DB_ERROR. */
+ * its answer read with the next statement's, which fails if st did. A
+ * savepoint released this way leaves a failure after it to no savepoint
+ * of its own: the engine then ends the whole transaction (db_in_transaction
+ * turns false). 0 or DB_ERROR. */
 static inline int db_run_later(struct db_stmt *st)
 {
 	return st->db->driver->run_later(st);
@@ -152,6 +162,21 @@ static inline void db_prefetch(struct db_stmt *st)
 static inline void db_prefetched(struct db *db)
 {
 	db->driver->prefetched(db);
+}
+/* What runs from now on is on behalf of one request of a batch (1, 2, …;
+ * 0: of none): a read it prefetched is answered to it alone, and its
+ * writes to a table named by db_partition() change no other request's
+ * prefetched reads. The caller makes that true: a batch holds one
+ * request per sender, and writes to such a table only rows of its
+ * sender. A write outside a request, or to another table, changes
+ * everyone's. Nothing for SQLite, which prefetches nothing. */
+static inline void db_scope(struct db *db, unsigned request)
+{
+	db->driver->scope(db, request);
+}
+static inline void db_partition(struct db *db, const char *table)
+{
+	db->driver->partition(db, table);
 }
 /* Ready to be bound and run again; its bindings forgotten. */
 static inline void db_reset(struct db_stmt *st)
@@ -199,9 +224,30 @@ static inline int db_begin(struct db *db)
 {
 	return db->driver->begin(db);
 }
+/* Ends the open transaction with a commit whose answer is not waited
+ * for: 0 once it is on its way (or, SQLite, done), DB_ERROR. Until its
+ * answer is read, the connection is the commit's: any other call waits
+ * for it first. */
+static inline int db_commit_send(struct db *db)
+{
+	return db->driver->commit_send(db);
+}
+/* The sent commit's outcome: 0 committed, DB_ERROR not (nothing of the
+ * transaction kept), or without wait DB_BUSY while it is not known yet
+ * (watch db_socket() for reading; past the transaction's deadline the
+ * connection is dropped and it fails). */
+static inline int db_commit_wait(struct db *db, bool wait)
+{
+	return db->driver->commit_wait(db, wait);
+}
+/* The socket a sent commit's answer comes on, -1 if none (it is known). */
+static inline int db_socket(struct db *db)
+{
+	return db->driver->socket(db);
+}
 static inline int db_commit(struct db *db)
 {
-	return db->driver->commit(db);
+	return db_commit_send(db) < 0 ? DB_ERROR : db_commit_wait(db, true);
 }
 static inline int db_rollback(struct db *db)
 {

@@ -176,14 +176,17 @@ static int execute(struct pg_stmt *p, bool later)
 	}
 	if (p->kind == PG_READ && pg_cache_take(d, p))
 		return DB_DONE;
-	pg_cache_drop(d, p->kind == PG_WRITE ? p->writes : p->kind == PG_READ ? 0 : UINT64_MAX);
+	pg_cache_drop(d, p->kind == PG_WRITE         ? p->writes
+			 : p->kind == PG_ROLLBACK_TO ? UINT64_MAX /* what was held may be undone */
+						     : 0);
 	if (!pg_connected(d) || !pg_pipeline(d, true))
 		return DB_ERROR;
-	double deadline = pg_now() + d->timeout_s;
+	double deadline = pg_deadline(d);
 	if (!pg_send_prepared(d, p, p->value, p->length))
 		return DB_ERROR;
 	if (later && d->in_transaction) {
 		d->pending++;
+		d->released |= p->kind == PG_RELEASE;
 		return DB_DONE;
 	}
 	if (!pg_round_trip(d, &p->result, 1, deadline))
@@ -376,6 +379,7 @@ static int begin(struct db *db)
 	/* a row written, so that the commit waits for a standby even when the
 	 * transaction only read (see above); and whether the primary waits
 	 * for one at all (it may have been set to wait for none since) */
+	d->deadline = pg_now() + d->timeout_s; /* for all of it, the commit's answer too */
 	PGresult *r = pg_run_sql(d, "BEGIN; " COMMIT_MARK
 				    "; SELECT current_setting('synchronous_standby_names')");
 	bool unreplicated = r && !*PQgetvalue(r, 0, 0);
@@ -391,20 +395,46 @@ static int begin(struct db *db)
 	return d->in_transaction ? 0 : DB_ERROR;
 }
 
-static int commit(struct db *db)
+static int commit_send(struct db *db)
 {
 	struct pg_db *d = pg(db);
-	PGresult *r = pg_run_sql(d, "COMMIT");
+	pg_cache_drop(d, UINT64_MAX);
+	d->committing = d->in_transaction && pg_send_sql(d, "COMMIT");
+	if (!d->committing && d->in_transaction)
+		settled(d);
+	d->in_transaction = false;
+	return d->committing ? 0 : DB_ERROR;
+}
+
+int pg_commit_read(struct pg_db *d)
+{
+	PGresult *r = pg_answer(d, d->deadline);
 	/* PostgreSQL answers COMMIT of a transaction an error aborted with
 	 * ROLLBACK, not with an error */
 	bool committed = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
 	if (r && !committed)
 		pg_fail(d, "the transaction had failed: it was rolled back, not committed", NULL);
 	PQclear(r);
-	d->in_transaction = false;
-	pg_cache_drop(d, UINT64_MAX);
+	d->committing = false;
 	settled(d);
-	return committed ? 0 : DB_ERROR;
+	d->committed = committed ? 0 : DB_ERROR;
+	return d->committed;
+}
+
+static int commit_wait(struct db *db, bool wait)
+{
+	struct pg_db *d = pg(db);
+	if (!d->committing)
+		return d->committed;
+	if (!wait && pg_now() < d->deadline && !pg_answer_here(d))
+		return DB_BUSY;
+	return pg_commit_read(d);
+}
+
+static int socket_of(struct db *db)
+{
+	struct pg_db *d = pg(db);
+	return d->committing ? pg_socket(d) : -1;
 }
 
 static int rollback(struct db *db)
@@ -500,6 +530,7 @@ static void close_db(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	pg_drop(d);
+	pg_cache_free(d);
 	for (int i = 0; i < d->table_count; i++)
 		free(d->tables[i]);
 	pg_forget_uri(d);
@@ -525,7 +556,11 @@ static const struct db_driver pg_driver = {
     .last_id = last_id,
     .in_transaction = in_transaction,
     .begin = begin,
-    .commit = commit,
+    .commit_send = commit_send,
+    .commit_wait = commit_wait,
+    .socket = socket_of,
+    .scope = pg_scope,
+    .partition = pg_partition,
     .rollback = rollback,
     .migrate = migrate,
     .probe_write = probe_write,

@@ -17,15 +17,16 @@
 #define OID_BOOL  16
 #define OID_BYTEA 17
 
-#define PARAMS_MAX      16  /* the most parameters a statement of store.c takes */
-#define TABLES_MAX      63  /* tables told apart by the read cache; more share bit 63 */
-#define CACHE_MAX       16  /* reads db_prefetch() may hold at once */
-#define CACHE_KEY       256 /* bytes of bound values a held read is found by */
-#define PG_HOSTS_MAX    8   /* hosts a URI may name */
-#define PG_CONNINFO_MAX 64  /* connection options libpq knows, and more */
+#define PARAMS_MAX      16   /* the most parameters a statement of store.c takes */
+#define TABLES_MAX      63   /* tables told apart by the read cache; more share bit 63 */
+#define CACHE_MAX       2048 /* reads db_prefetch() may hold at once (a batch's) */
+#define CACHE_KEY       256  /* bytes of bound values a held read is found by */
+#define PG_HOSTS_MAX    8    /* hosts a URI may name */
+#define PG_CONNINFO_MAX 64   /* connection options libpq knows, and more */
 
-/* What a statement does, as far as the read cache needs to know. */
-enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT_COMMAND };
+/* What a statement does, as far as the read cache and a transaction's
+ * failures need to know. */
+enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT, PG_RELEASE, PG_ROLLBACK_TO };
 
 struct pg_stmt;
 
@@ -33,6 +34,7 @@ struct pg_stmt;
  * values it was bound with. */
 struct pg_cached {
 	struct pg_stmt *stmt;
+	unsigned scope;         /* the request it was fetched for (db_scope) */
 	int length[PARAMS_MAX]; /* -1: NULL */
 	char key[CACHE_KEY];    /* the values, each NUL-terminated, one after the other */
 	PGresult *result;       /* NULL until fetched */
@@ -54,13 +56,19 @@ struct pg_db {
 	int64_t changes;
 	bool warned;         /* the server sent a WARNING with the running command */
 	bool in_transaction; /* begun, not yet committed or rolled back */
+	bool committing;     /* a COMMIT sent, its answer not read yet */
+	int committed;       /* the last commit's outcome, once read */
+	double deadline;     /* of the open transaction, its commit's answer included */
 	bool overdue;        /* the last wait ran out: is a standby there? */
 	int pending;         /* statements sent whose answers are not read yet */
+	bool released;       /* a RELEASE among them: a failure is no one savepoint's */
 	double connect_after;
 	char *tables[TABLES_MAX]; /* names, by the bit that stands for them */
 	int table_count;
-	struct pg_cached cache[CACHE_MAX];
+	struct pg_cached *cache; /* CACHE_MAX of them, made with the first */
 	int cached;
+	unsigned scope;       /* the request running (db_scope), 0 if none */
+	uint64_t partitioned; /* tables whose rows are each one request's (db_partition) */
 	char err[512];
 };
 
@@ -131,6 +139,22 @@ bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline);
 PGresult *pg_run_sql(struct pg_db *d, const char *sql);
 int pg_run_command(struct pg_db *d, const char *sql);
 
+/* The time the running call may wait until: the open transaction's
+ * deadline, or the timeout from now outside one. */
+double pg_deadline(const struct pg_db *d);
+/* Sends SQL without parameters (several statements may share it), the
+ * pending answers read first: false with d->err. */
+bool pg_send_sql(struct pg_db *d, const char *sql);
+/* The answer to what pg_send_sql sent: its last statement's result, or
+ * NULL with d->err (dropped if none came by the deadline). */
+PGresult *pg_answer(struct pg_db *d, double deadline);
+/* Whether the answer pg_answer would read has come, without waiting:
+ * false while libpq would have to wait for it (or the connection is
+ * lost: then pg_answer fails at once). */
+bool pg_answer_here(struct pg_db *d);
+/* The connection's socket, -1 if there is none. */
+int pg_socket(struct pg_db *d);
+
 /* --- db_pg_cache.c -------------------------------------------------------- */
 
 /* What p does and which tables it reads and writes, from its SQL. */
@@ -140,13 +164,21 @@ void pg_classify(struct pg_db *d, struct pg_stmt *p);
 void pg_cache_drop(struct pg_db *d, uint64_t tables);
 /* The read held for p as it is bound, moved to p: false if none. */
 bool pg_cache_take(struct pg_db *d, struct pg_stmt *p);
-/* db.h's prefetch and prefetched. */
+/* db.h's prefetch, prefetched, scope and partition. */
 void pg_prefetch(struct db_stmt *st);
 void pg_prefetched(struct db *db);
+void pg_scope(struct db *db, unsigned request);
+void pg_partition(struct db *db, const char *table);
+/* Forgets every held read, and the cache itself. */
+void pg_cache_free(struct pg_db *d);
 
 /* --- db_pg.c -------------------------------------------------------------- */
 
 /* db.h's reset. */
 void pg_reset(struct db_stmt *st);
+/* Reads the answer to the COMMIT sent (waiting for it up to the
+ * transaction's deadline) into d->committed, and returns it: committed
+ * only if it says COMMIT, without a warning (db_pg.c says why). */
+int pg_commit_read(struct pg_db *d);
 
 #endif

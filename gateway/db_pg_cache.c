@@ -1,6 +1,9 @@
 /* db_pg_cache — see db_pg.h: reads sent ahead (db_prefetch), each held
  * until it is run or a write to one of its tables, the tables read from
- * each statement's SQL. */
+ * each statement's SQL. A batch fetches the reads of all its requests
+ * at once, each under the request's scope (db_scope): a request's write
+ * to a table whose rows are each one sender's (db_partition) forgets
+ * its own reads of that table, not the others'. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,10 +52,12 @@ void pg_classify(struct pg_db *d, struct pg_stmt *p)
 			s++;
 		size_t len = (size_t)(s - w);
 		if (!prev) {
-			bool savepoint = word_is(w, len, "SAVEPOINT") ||
-					 word_is(w, len, "RELEASE") || word_is(w, len, "ROLLBACK");
 			bool read = word_is(w, len, "SELECT") || word_is(w, len, "WITH");
-			p->kind = savepoint ? PG_SAVEPOINT_COMMAND : read ? PG_READ : PG_WRITE;
+			p->kind = word_is(w, len, "SAVEPOINT")  ? PG_SAVEPOINT
+				  : word_is(w, len, "RELEASE")  ? PG_RELEASE
+				  : word_is(w, len, "ROLLBACK") ? PG_ROLLBACK_TO
+				  : read                        ? PG_READ
+								: PG_WRITE;
 		} else if (word_is(prev, prev_len, "FROM") || word_is(prev, prev_len, "JOIN") ||
 			   word_is(prev, prev_len, "INTO") || word_is(prev, prev_len, "UPDATE")) {
 			uint64_t bit = table_bit(d, w, len);
@@ -67,13 +72,23 @@ void pg_classify(struct pg_db *d, struct pg_stmt *p)
 		p->writes = UINT64_MAX;
 }
 
-/* Forgets the held reads of tables a write to `tables` may change
- * (UINT64_MAX: all of them). */
+/* Whether a write to `tables` by the running request may change c. */
+static bool changes(const struct pg_db *d, uint64_t tables, const struct pg_cached *c)
+{
+	if (tables == UINT64_MAX)
+		return true;
+	if (!(c->stmt->reads & tables))
+		return false;
+	return !d->scope || c->scope == d->scope || (tables & ~d->partitioned);
+}
+
+/* Forgets the held reads a write to `tables` may change (UINT64_MAX: all
+ * of them, whoever fetched them). */
 void pg_cache_drop(struct pg_db *d, uint64_t tables)
 {
 	for (int i = 0; i < d->cached;) {
 		struct pg_cached *c = &d->cache[i];
-		if (tables != UINT64_MAX && !(c->stmt->reads & tables)) {
+		if (!changes(d, tables, c)) {
 			i++;
 			continue;
 		}
@@ -112,7 +127,7 @@ bool pg_cache_take(struct pg_db *d, struct pg_stmt *p)
 		size_t n = 0;
 		for (int j = 0; j < p->params; j++)
 			n += c->length[j] >= 0 ? (size_t)c->length[j] + 1 : 0;
-		if (c->stmt != p || !c->result ||
+		if (c->stmt != p || !c->result || c->scope != d->scope ||
 		    memcmp(c->length, want.length, sizeof want.length[0] * (size_t)p->params) ||
 		    memcmp(c->key, want.key, n))
 			continue;
@@ -127,9 +142,11 @@ void pg_prefetch(struct db_stmt *st)
 {
 	struct pg_stmt *p = pst(st);
 	struct pg_db *d = pg(st->db);
-	if (p->kind == PG_READ && d->cached < CACHE_MAX) {
+	if (!d->cache)
+		d->cache = calloc(CACHE_MAX, sizeof *d->cache);
+	if (p->kind == PG_READ && d->cache && d->cached < CACHE_MAX) {
 		struct pg_cached *c = &d->cache[d->cached];
-		*c = (struct pg_cached){.stmt = p};
+		*c = (struct pg_cached){.stmt = p, .scope = d->scope};
 		d->cached += cache_key(p, c);
 	}
 	pg_reset(st);
@@ -145,7 +162,7 @@ void pg_prefetched(struct db *db)
 	if (!n)
 		return;
 	d->warned = false;
-	double deadline = pg_now() + d->timeout_s;
+	double deadline = pg_deadline(d);
 	bool sent = pg_connected(d) && pg_pipeline(d, true);
 	for (int i = first; sent && i < d->cached; i++) {
 		struct pg_cached *c = &d->cache[i];
@@ -166,4 +183,24 @@ void pg_prefetched(struct db *db)
 	/* each is read when it is asked for, and fails then (a drop has
 	 * emptied the cache already) */
 	d->cached = first < d->cached ? first : d->cached;
+}
+
+void pg_scope(struct db *db, unsigned request)
+{
+	pg(db)->scope = request;
+}
+
+void pg_partition(struct db *db, const char *table)
+{
+	struct pg_db *d = pg(db);
+	uint64_t bit = table_bit(d, table, strlen(table));
+	if (bit != UINT64_C(1) << TABLES_MAX) /* shared with other tables: not one sender's */
+		d->partitioned |= bit;
+}
+
+void pg_cache_free(struct pg_db *d)
+{
+	pg_cache_drop(d, UINT64_MAX);
+	free(d->cache);
+	d->cache = NULL;
 }

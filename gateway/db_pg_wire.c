@@ -210,6 +210,10 @@ static bool connect_any_host(struct pg_db *d, double deadline)
  * it: false with d->err if not. */
 bool pg_connected(struct pg_db *d)
 {
+	/* a commit sent owns the connection until its answer is read: it is
+	 * read now, kept for db_commit_wait */
+	if (d->committing)
+		pg_commit_read(d);
 	if (d->conn && PQstatus(d->conn) == CONNECTION_OK)
 		return true;
 	pg_drop(d);
@@ -323,6 +327,18 @@ static bool read_to_sync(struct pg_db *d, double deadline)
 	return false;
 }
 
+/* A statement failed after a savepoint released without waiting (db.h:
+ * run_later): whose it was cannot be told, so none of the transaction
+ * is kept. It is rolled back now; d->err still says what failed. */
+static void abandon(struct pg_db *d)
+{
+	char why[sizeof d->err];
+	snprintf(why, sizeof why, "%s", d->err);
+	d->in_transaction = false;
+	pg_run_command(d, "ROLLBACK");
+	pg_fail(d, "a write failed, its batch rolled back", why);
+}
+
 /* One round trip of the pipeline: what was sent goes, closed by a Sync
  * outside a transaction (each statement its own) or by a flush request in
  * one; then the answers to the pending SAVEPOINTs and to the n commands
@@ -363,6 +379,9 @@ bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline)
 			PQclear(out[i]);
 			out[i] = NULL;
 		}
+	if (!ok && d->released && d->in_transaction && d->conn)
+		abandon(d);
+	d->released = false;
 	return ok;
 }
 
@@ -379,30 +398,57 @@ bool pg_pipeline(struct pg_db *d, bool on)
 	return true;
 }
 
-/* Runs SQL without parameters (several statements may share it): the
- * result of the last, or NULL with d->err. */
-PGresult *pg_run_sql(struct pg_db *d, const char *sql)
+double pg_deadline(const struct pg_db *d)
+{
+	return d->in_transaction || d->committing ? d->deadline : pg_now() + d->timeout_s;
+}
+
+bool pg_send_sql(struct pg_db *d, const char *sql)
 {
 	d->warned = false;
 	if (!pg_connected(d))
-		return NULL;
-	double deadline = pg_now() + d->timeout_s;
-	/* a SAVEPOINT's failure shows in what follows: COMMIT answers ROLLBACK */
+		return false;
+	double deadline = pg_deadline(d);
+	/* a failure among them shows in what follows: COMMIT answers ROLLBACK */
 	if (d->pending && !pg_round_trip(d, NULL, 0, deadline) && !d->conn)
-		return NULL;
+		return false;
 	if (!pg_pipeline(d, false))
-		return NULL;
+		return false;
 	if (!PQsendQuery(d->conn, sql)) {
 		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
 		pg_drop(d);
+		return false;
+	}
+	return flush_all(d, deadline);
+}
+
+PGresult *pg_answer(struct pg_db *d, double deadline)
+{
+	if (!d->conn) {
+		pg_fail(d, "connection to PostgreSQL lost", NULL);
 		return NULL;
 	}
-	PGresult *r = flush_all(d, deadline) ? next_result(d, deadline) : NULL;
+	PGresult *r = next_result(d, deadline);
 	if (r && !good(d, r)) {
 		PQclear(r);
 		return NULL;
 	}
 	return r;
+}
+
+bool pg_answer_here(struct pg_db *d)
+{
+	return !d->conn || !PQconsumeInput(d->conn) || !PQisBusy(d->conn);
+}
+
+int pg_socket(struct pg_db *d)
+{
+	return d->conn ? PQsocket(d->conn) : -1;
+}
+
+PGresult *pg_run_sql(struct pg_db *d, const char *sql)
+{
+	return pg_send_sql(d, sql) ? pg_answer(d, pg_deadline(d)) : NULL;
 }
 
 int pg_run_command(struct pg_db *d, const char *sql)

@@ -16,7 +16,8 @@
 struct sqlite_db {
 	struct db db; /* first: a struct db * is one of these */
 	sqlite3 *handle;
-	int version; /* the schema's, for probe_write */
+	int version;   /* the schema's, for probe_write */
+	int committed; /* the last commit's outcome: a commit is over when sent */
 };
 
 struct sqlite_stmt {
@@ -103,6 +104,15 @@ static void prefetched(struct db *db)
 	/* a read here costs no round trip: nothing to fetch ahead */
 }
 
+static void scope(struct db *db, unsigned request)
+{
+	/* nothing is fetched ahead, so nothing is kept for a request */
+}
+
+static void partition(struct db *db, const char *table)
+{
+}
+
 static int64_t column_int(struct db_stmt *st, int i)
 {
 	return sqlite3_column_int64(stmt(st), i);
@@ -153,9 +163,21 @@ static int begin(struct db *db)
 	return exec(db, "BEGIN IMMEDIATE"); /* the write lock now, not at the first write */
 }
 
-static int commit(struct db *db)
+static int commit_send(struct db *db)
 {
-	return exec(db, "COMMIT");
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	d->committed = exec(db, "COMMIT");
+	return 0; /* its outcome is db_commit_wait's to tell */
+}
+
+static int commit_wait(struct db *db, bool wait)
+{
+	return ((struct sqlite_db *)db)->committed;
+}
+
+static int socket_of(struct db *db)
+{
+	return -1; /* the commit is over when it is sent */
 }
 
 static int rollback(struct db *db)
@@ -241,7 +263,11 @@ static const struct db_driver sqlite_driver = {
     .last_id = last_id,
     .in_transaction = in_transaction,
     .begin = begin,
-    .commit = commit,
+    .commit_send = commit_send,
+    .commit_wait = commit_wait,
+    .socket = socket_of,
+    .scope = scope,
+    .partition = partition,
     .rollback = rollback,
     .migrate = migrate,
     .probe_write = probe_write,

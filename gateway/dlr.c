@@ -119,6 +119,8 @@ const char *dlr_read(struct daemon *d, const struct form *f, struct dlr_report *
 	const char *refused = dlr_parse(f, out);
 	if (!refused && !outbox_mark_ok(d->outbox, out->of, out->id, out->mark, out->mark_len))
 		refused = "not_ours";
+	out->mark = NULL; /* checked: the report outlives the form (batch_write) */
+	out->mark_len = 0;
 	return refused;
 }
 
@@ -136,6 +138,6 @@ void dlr_kannel(void *ctx, struct http_exchange *ex)
 	http_log_field(ex, "%s=%lld type=%ld", r.of == OUTBOX_REPORT_ROW ? "id" : "msg",
 		       (long long)r.id, r.type->type);
 	struct dlr_wire wire = {r.type->metric};
-	if (batch_write(&d->batch, dlr_write, &r, ex, answer, &wire, sizeof wire))
+	if (batch_write(&d->batch, dlr_write, &r, sizeof r, ex, answer, &wire, sizeof wire))
 		http_suspend(ex);
 }

@@ -38,7 +38,7 @@ const struct dlr_type *dlr_type(long type);
 struct dlr_report {
 	enum outbox_report_of of;
 	int64_t id;
-	const char *mark; /* into the form */
+	const char *mark; /* into the form; NULL once dlr_read checked it */
 	size_t mark_len;
 	const struct dlr_type *type;
 	char note[200];   /* ours, then the SMSC's answer (%A), printable */

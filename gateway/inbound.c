@@ -261,8 +261,6 @@ static int decide(struct daemon *d, const struct inbound *in, const char *alias,
 static int hide(struct daemon *d, const struct inbound *in, int64_t now, char alias[MSISDN_SIZE])
 {
 	tip_alias(d->cfg->keys.tipster, in->msisdn, alias);
-	store_prefetch_sender(d->store, in->msisdn, alias, d->flows->any_hidden, in->channel,
-			      in->network_id);
 	int hidden = d->flows->any_hidden ? decide(d, in, alias, now) : 0;
 	if (hidden < 0 || !in->network_id)
 		return hidden;
@@ -381,6 +379,14 @@ static int exchange(struct daemon *d, const struct inbound *in, const char *repo
 	if (confirmation)
 		*confirm_id = answer_id;
 	return 0;
+}
+
+void inbound_prefetch(struct daemon *d, const struct inbound *in)
+{
+	char alias[MSISDN_SIZE];
+	tip_alias(d->cfg->keys.tipster, in->msisdn, alias);
+	store_prefetch_sender(d->store, in->msisdn, alias, d->flows->any_hidden, in->channel,
+			      in->network_id);
 }
 
 int inbound_apply(struct daemon *d, const struct inbound *in, struct inbound_outcome *out)

@@ -56,6 +56,10 @@ struct inbound_outcome {
 				   * flow hides them, tip.h), "" if not known */
 };
 
+/* Names what inbound_apply(in) will read first (its sender's rows), to
+ * be fetched with the rest of its batch's: store_prefetched(). */
+void inbound_prefetch(struct daemon *d, const struct inbound *in);
+
 /* 0 with out filled; STORE_ERROR if the store failed (the caller rolls this
  * message back and acknowledges nothing). */
 int inbound_apply(struct daemon *d, const struct inbound *in, struct inbound_outcome *out);

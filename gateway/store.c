@@ -543,6 +543,12 @@ static struct store *store_on(struct db *db, const char *where, char *err, size_
 		return NULL;
 	}
 	s->version = store_migration_count;
+	/* a message's writes to them change no other sender's reads that
+	 * store_prefetch_sender names: their sessions, their messages and
+	 * replies (a batch holds one message per sender; a report, which
+	 * changes a reply's status, is no sender's) */
+	db_partition(db, "sessions");
+	db_partition(db, "messages");
 	return s;
 }
 
@@ -613,6 +619,27 @@ int store_commit(struct store *s)
 	return db_commit(s->db) < 0 ? STORE_ERROR : 0;
 }
 
+int store_commit_send(struct store *s)
+{
+	return db_commit_send(s->db) < 0 ? STORE_ERROR : 0;
+}
+
+int store_commit_wait(struct store *s, bool wait)
+{
+	int rc = db_commit_wait(s->db, wait);
+	return rc == DB_BUSY ? STORE_BUSY : rc < 0 ? STORE_ERROR : 0;
+}
+
+int store_socket(struct store *s)
+{
+	return db_socket(s->db);
+}
+
+void store_scope(struct store *s, unsigned n)
+{
+	db_scope(s->db, n);
+}
+
 void store_rollback(struct store *s)
 {
 	db_rollback(s->db);
@@ -628,9 +655,11 @@ int store_savepoint(struct store *s)
 	return db_run_later(s->savepoint) < 0 ? STORE_ERROR : 0;
 }
 
-int store_release(struct store *s)
+int store_release(struct store *s, bool confirm)
 {
-	return run(s, s->release);
+	if (confirm)
+		return run(s, s->release);
+	return db_run_later(s->release) < 0 ? STORE_ERROR : 0;
 }
 
 int store_rollback_to(struct store *s)
@@ -840,6 +869,10 @@ void store_prefetch_sender(struct store *s, const char *msisdn, const char *alia
 	fetch_ahead(s->person_find, "t", msisdn);
 	fetch_ahead(s->contact_find, "t", msisdn);
 	fetch_ahead(s->officer_find, "t", msisdn);
+}
+
+void store_prefetched(struct store *s)
+{
 	db_prefetched(s->db);
 }
 

@@ -26,6 +26,7 @@
 enum {
 	STORE_ERROR = -1,     /* the engine failed; store_errmsg() says why */
 	STORE_DUPLICATE = -2, /* a unique key (a message's network id) is already stored */
+	STORE_BUSY = -3,      /* a commit's answer has not come yet */
 };
 
 /* Largest reply text store_find_reply() returns. */
@@ -72,15 +73,30 @@ void store_free(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* The commit in two halves, so that the loop runs while a network store
+ * answers: sent (0, or STORE_ERROR), then its outcome (0, STORE_ERROR,
+ * or without wait STORE_BUSY while it is not known: watch
+ * store_socket() for reading). db.h: db_commit_send. */
+int store_commit_send(struct store *s);
+int store_commit_wait(struct store *s, bool wait);
+int store_socket(struct store *s);
 /* One message's part of a transaction: store_savepoint() before it, then
  * store_release() to keep what it wrote or store_rollback_to() to undo
  * only that. */
 int store_savepoint(struct store *s);
-/* Whether a transaction is open: false after SQLite rolled one back by
- * itself (a full disk, an I/O error, no memory), savepoints and all. */
+/* Whether a transaction is open: false after the engine ended one by
+ * itself (SQLite: a full disk, an I/O error, no memory; PostgreSQL: the
+ * connection lost, or a write failed after a release not confirmed),
+ * savepoints and all. */
 bool store_in_transaction(struct store *s);
-int store_release(struct store *s);
+/* With confirm, waits to know that what the message wrote succeeded (a
+ * round trip, where the store is across a network); without, a failure
+ * may show later, and then ends the whole transaction (db_run_later). */
+int store_release(struct store *s, bool confirm);
 int store_rollback_to(struct store *s);
+/* What runs from now on is for request n of a batch (0: none):
+ * db_scope(). */
+void store_scope(struct store *s, unsigned n);
 
 /* Adds a message; *id gets its row id. With id NULL (no one refers to
  * the row) a repeat is not told apart, and a failure may show only at the
@@ -91,13 +107,15 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
  * utf8, else a BLOB, as the message was stored. */
 int store_message_redact(struct store *s, int64_t id, const char *text, size_t len, bool utf8);
 
-/* What a message from msisdn is about to read, fetched ahead in one
- * round trip where the store is across a network: its session (and the
- * session of alias, its hidden name, if alias_session), whether it was
- * stored before under alias (inbound.c: hide), the person, contact or
- * officer it is. A hint only (db_prefetch). */
+/* What a message from msisdn is about to read, named to be fetched
+ * ahead (db_prefetch): its session (and the session of alias, its hidden
+ * name, if alias_session), whether it was stored before under alias
+ * (inbound.c: hide), the person, contact or officer it is. A hint only.
+ * store_prefetched() fetches what was named, for every message of a
+ * batch, in one round trip where the store is across a network. */
 void store_prefetch_sender(struct store *s, const char *msisdn, const char *alias,
 			   bool alias_session, const char *channel, const char *network_id);
+void store_prefetched(struct store *s);
 
 /* The reply already given to the inbound message of this channel, sender
  * and network id: 1 and *out filled if that message is stored (len 0 if it
