@@ -355,7 +355,11 @@ static void begin_batch(struct batch *b)
 		inbound_prefetch(d, b->flight[i].request);
 	}
 	store_scope(s, 0);
-	store_prefetched(s);
+	store_prefetched(s); /* PostgreSQL: the BEGIN's answers come with these */
+	if (!store_in_transaction(s)) {
+		abandon(b, "store_begin");
+		return;
+	}
 	for (size_t i = 0; i < b->flight_count; i++) {
 		struct batch_entry *e = &b->flight[i];
 		store_scope(s, e->write ? 0 : (unsigned)i + 1); /* a report is no sender's */

@@ -170,8 +170,9 @@ static int execute(struct pg_stmt *p, bool later)
 	struct pg_db *d = pg(p->st.db);
 	d->warned = false;
 	p->row = -1;
-	if (p->unbound) {
-		pg_fail(d, "out of memory", NULL);
+	if (p->unbound || d->aborted) {
+		pg_fail(d, d->aborted ? "the transaction is over: it must be rolled back" : "out of memory",
+			NULL);
 		return DB_ERROR;
 	}
 	if (p->kind == PG_READ && pg_cache_take(d, p))
@@ -186,7 +187,7 @@ static int execute(struct pg_stmt *p, bool later)
 		return DB_ERROR;
 	if (later && d->in_transaction) {
 		d->pending++;
-		d->released |= p->kind == PG_RELEASE;
+		d->fragile |= p->kind == PG_RELEASE;
 		return DB_DONE;
 	}
 	if (!pg_round_trip(d, &p->result, 1, deadline))
@@ -321,7 +322,7 @@ static int64_t last_id(struct db *db)
 
 static bool in_transaction(struct db *db)
 {
-	return pg(db)->in_transaction && pg(db)->conn;
+	return pg(db)->in_transaction && pg(db)->conn && !pg(db)->aborted;
 }
 
 /* Synchronous standbys streaming, as the primary reports them; DB_ERROR
@@ -361,6 +362,17 @@ static void settled(struct pg_db *d)
 	"INSERT INTO chabar_commit_marks (backend, at) VALUES (pg_backend_pid(), now())"           \
 	" ON CONFLICT (backend) DO UPDATE SET at = excluded.at"
 
+/* Fails, the transaction with it, if the primary waits for no standby
+ * at all (it may have been set to wait for none since the last one): its
+ * answer comes with the first statement's, so the failure is made by the
+ * server, a cast that cannot succeed, whose message says why (of the
+ * empty setting and the text, not of a constant, which the planner would
+ * fold, failing every time). */
+#define STANDBY_NAMED                                                                              \
+	"SELECT CASE WHEN current_setting('synchronous_standby_names') = '' THEN CAST("             \
+	"current_setting('synchronous_standby_names') || 'the primary waits for no standby"         \
+	" (synchronous_standby_names is empty)' AS integer) ELSE 0 END"
+
 static int begin(struct db *db)
 {
 	struct pg_db *d = pg(db);
@@ -376,22 +388,16 @@ static int begin(struct db *db)
 			NULL);
 		return DB_ERROR;
 	}
-	/* a row written, so that the commit waits for a standby even when the
-	 * transaction only read (see above); and whether the primary waits
-	 * for one at all (it may have been set to wait for none since) */
+	/* Sent, not waited for: the answers come with the first statement's
+	 * (a batch's reads fetched ahead), and if one failed, so does that
+	 * statement, and the transaction is over (fragile). A row written,
+	 * so that the commit waits for a standby even when the transaction
+	 * only read (see above). */
 	d->deadline = pg_now() + d->timeout_s; /* for all of it, the commit's answer too */
-	PGresult *r = pg_run_sql(d, "BEGIN; " COMMIT_MARK
-				    "; SELECT current_setting('synchronous_standby_names')");
-	bool unreplicated = r && !*PQgetvalue(r, 0, 0);
-	PQclear(r);
-	d->in_transaction = r && !(unreplicated && d->standby_required);
-	if (r && !d->in_transaction) {
-		pg_fail(d, "the primary waits for no standby (synchronous_standby_names is empty)",
-			NULL);
-		pg_run_command(d, "ROLLBACK");
-	}
-	if (!d->in_transaction)
-		settled(d);
+	d->aborted = false;
+	d->in_transaction = pg_send_later(d, "BEGIN") && pg_send_later(d, COMMIT_MARK) &&
+			    (!d->standby_required || pg_send_later(d, STANDBY_NAMED));
+	d->fragile = d->in_transaction;
 	return d->in_transaction ? 0 : DB_ERROR;
 }
 
@@ -399,36 +405,16 @@ static int commit_send(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	pg_cache_drop(d, UINT64_MAX);
-	d->committing = d->in_transaction && pg_send_sql(d, "COMMIT");
-	if (!d->committing && d->in_transaction)
-		settled(d);
-	d->in_transaction = false;
-	return d->committing ? 0 : DB_ERROR;
-}
-
-int pg_commit_read(struct pg_db *d)
-{
-	PGresult *r = pg_answer(d, d->deadline);
-	/* PostgreSQL answers COMMIT of a transaction an error aborted with
-	 * ROLLBACK, not with an error */
-	bool committed = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
-	if (r && !committed)
-		pg_fail(d, "the transaction had failed: it was rolled back, not committed", NULL);
-	PQclear(r);
-	d->committing = false;
-	settled(d);
-	d->committed = committed ? 0 : DB_ERROR;
-	return d->committed;
+	bool sent = in_transaction(db) && pg_send_commit(d);
+	d->in_transaction = d->aborted = false;
+	if (!sent)
+		settled(d); /* a transaction left open is dropped with its connection */
+	return sent ? 0 : DB_ERROR;
 }
 
 static int commit_wait(struct db *db, bool wait)
 {
-	struct pg_db *d = pg(db);
-	if (!d->committing)
-		return d->committed;
-	if (!wait && pg_now() < d->deadline && !pg_answer_here(d))
-		return DB_BUSY;
-	return pg_commit_read(d);
+	return pg_read_commit(pg(db), wait);
 }
 
 static int socket_of(struct db *db)
@@ -439,10 +425,11 @@ static int socket_of(struct db *db)
 
 static int rollback(struct db *db)
 {
-	int rc = in_transaction(db) ? pg_run_command(pg(db), "ROLLBACK") : 0;
-	pg(db)->in_transaction = false;
-	pg_cache_drop(pg(db), UINT64_MAX);
-	settled(pg(db));
+	struct pg_db *d = pg(db);
+	int rc = d->in_transaction && d->conn && !d->committing ? pg_run_command(d, "ROLLBACK") : 0;
+	d->in_transaction = d->aborted = false;
+	pg_cache_drop(d, UINT64_MAX);
+	settled(d);
 	return rc;
 }
 

@@ -56,12 +56,17 @@ struct pg_db {
 	int64_t changes;
 	bool warned;         /* the server sent a WARNING with the running command */
 	bool in_transaction; /* begun, not yet committed or rolled back */
-	bool committing;     /* a COMMIT sent, its answer not read yet */
+	bool aborted;        /* ended by the driver: its statements fail until rollback */
+	bool committing;     /* a COMMIT sent, its answers not all read yet */
+	bool commit_ok;      /* none of the commit's answers failed so far */
 	int committed;       /* the last commit's outcome, once read */
 	double deadline;     /* of the open transaction, its commit's answer included */
 	bool overdue;        /* the last wait ran out: is a standby there? */
 	int pending;         /* statements sent whose answers are not read yet */
-	bool released;       /* a RELEASE among them: a failure is no one savepoint's */
+	/* a failure among them ends the transaction: its BEGIN unanswered,
+	 * or a RELEASE among them (the failure is no one savepoint's) */
+	bool fragile;
+	bool commit_said; /* the last answer read of a commit's was COMMIT's "COMMIT" */
 	double connect_after;
 	char *tables[TABLES_MAX]; /* names, by the bit that stands for them */
 	int table_count;
@@ -142,18 +147,19 @@ int pg_run_command(struct pg_db *d, const char *sql);
 /* The time the running call may wait until: the open transaction's
  * deadline, or the timeout from now outside one. */
 double pg_deadline(const struct pg_db *d);
-/* Sends SQL without parameters (several statements may share it), the
- * pending answers read first: false with d->err. */
-bool pg_send_sql(struct pg_db *d, const char *sql);
-/* The answer to what pg_send_sql sent: its last statement's result, or
- * NULL with d->err (dropped if none came by the deadline). */
-PGresult *pg_answer(struct pg_db *d, double deadline);
-/* Whether the answer pg_answer would read has come, without waiting:
- * false while libpq would have to wait for it (or the connection is
- * lost: then pg_answer fails at once). */
-bool pg_answer_here(struct pg_db *d);
 /* The connection's socket, -1 if there is none. */
 int pg_socket(struct pg_db *d);
+/* Sends SQL without parameters into the pipeline, its answer read with
+ * the next round trip's: false (dropped) if libpq could not. */
+bool pg_send_later(struct pg_db *d, const char *sql);
+/* Sends COMMIT after what is pending, and a sync: false (dropped) if
+ * libpq could not. */
+bool pg_send_commit(struct pg_db *d);
+/* Reads the answers to what pg_send_commit sent, as far as they have
+ * come (all of them, up to the deadline, with wait): DB_BUSY while some
+ * are still to come, else d->committed, which it sets: 0 only if none
+ * failed and COMMIT said COMMIT without a warning (db_pg.c says why). */
+int pg_read_commit(struct pg_db *d, bool wait);
 
 /* --- db_pg_cache.c -------------------------------------------------------- */
 
@@ -176,9 +182,6 @@ void pg_cache_free(struct pg_db *d);
 
 /* db.h's reset. */
 void pg_reset(struct db_stmt *st);
-/* Reads the answer to the COMMIT sent (waiting for it up to the
- * transaction's deadline) into d->committed, and returns it: committed
- * only if it says COMMIT, without a warning (db_pg.c says why). */
-int pg_commit_read(struct pg_db *d);
+
 
 #endif

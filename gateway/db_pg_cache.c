@@ -163,7 +163,7 @@ void pg_prefetched(struct db *db)
 		return;
 	d->warned = false;
 	double deadline = pg_deadline(d);
-	bool sent = pg_connected(d) && pg_pipeline(d, true);
+	bool sent = !d->aborted && pg_connected(d) && pg_pipeline(d, true);
 	for (int i = first; sent && i < d->cached; i++) {
 		struct pg_cached *c = &d->cache[i];
 		const char *value[PARAMS_MAX];

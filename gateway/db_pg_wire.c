@@ -213,7 +213,7 @@ bool pg_connected(struct pg_db *d)
 	/* a commit sent owns the connection until its answer is read: it is
 	 * read now, kept for db_commit_wait */
 	if (d->committing)
-		pg_commit_read(d);
+		pg_read_commit(d, true);
 	if (d->conn && PQstatus(d->conn) == CONNECTION_OK)
 		return true;
 	pg_drop(d);
@@ -327,16 +327,17 @@ static bool read_to_sync(struct pg_db *d, double deadline)
 	return false;
 }
 
-/* A statement failed after a savepoint released without waiting (db.h:
- * run_later): whose it was cannot be told, so none of the transaction
- * is kept. It is rolled back now; d->err still says what failed. */
+/* A statement failed while what was pending was fragile (a BEGIN not
+ * yet answered, a savepoint released without waiting: db.h run_later):
+ * no savepoint can undo it alone, so the transaction is over, its
+ * statements failing until it is rolled back. d->err still says what
+ * failed. */
 static void abandon(struct pg_db *d)
 {
 	char why[sizeof d->err];
 	snprintf(why, sizeof why, "%s", d->err);
-	d->in_transaction = false;
-	pg_run_command(d, "ROLLBACK");
-	pg_fail(d, "a write failed, its batch rolled back", why);
+	d->aborted = true;
+	pg_fail(d, "the transaction is over", why);
 }
 
 /* One round trip of the pipeline: what was sent goes, closed by a Sync
@@ -379,9 +380,9 @@ bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline)
 			PQclear(out[i]);
 			out[i] = NULL;
 		}
-	if (!ok && d->released && d->in_transaction && d->conn)
+	if (!ok && d->fragile && d->in_transaction)
 		abandon(d);
-	d->released = false;
+	d->fragile = false;
 	return ok;
 }
 
@@ -403,32 +404,25 @@ double pg_deadline(const struct pg_db *d)
 	return d->in_transaction || d->committing ? d->deadline : pg_now() + d->timeout_s;
 }
 
-bool pg_send_sql(struct pg_db *d, const char *sql)
+/* Runs SQL without parameters (several statements may share it): the
+ * result of the last, or NULL with d->err. */
+PGresult *pg_run_sql(struct pg_db *d, const char *sql)
 {
 	d->warned = false;
 	if (!pg_connected(d))
-		return false;
+		return NULL;
 	double deadline = pg_deadline(d);
 	/* a failure among them shows in what follows: COMMIT answers ROLLBACK */
 	if (d->pending && !pg_round_trip(d, NULL, 0, deadline) && !d->conn)
-		return false;
+		return NULL;
 	if (!pg_pipeline(d, false))
-		return false;
+		return NULL;
 	if (!PQsendQuery(d->conn, sql)) {
 		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
 		pg_drop(d);
-		return false;
-	}
-	return flush_all(d, deadline);
-}
-
-PGresult *pg_answer(struct pg_db *d, double deadline)
-{
-	if (!d->conn) {
-		pg_fail(d, "connection to PostgreSQL lost", NULL);
 		return NULL;
 	}
-	PGresult *r = next_result(d, deadline);
+	PGresult *r = flush_all(d, deadline) ? next_result(d, deadline) : NULL;
 	if (r && !good(d, r)) {
 		PQclear(r);
 		return NULL;
@@ -436,19 +430,89 @@ PGresult *pg_answer(struct pg_db *d, double deadline)
 	return r;
 }
 
-bool pg_answer_here(struct pg_db *d)
-{
-	return !d->conn || !PQconsumeInput(d->conn) || !PQisBusy(d->conn);
-}
-
 int pg_socket(struct pg_db *d)
 {
 	return d->conn ? PQsocket(d->conn) : -1;
 }
 
-PGresult *pg_run_sql(struct pg_db *d, const char *sql)
+bool pg_send_later(struct pg_db *d, const char *sql)
 {
-	return pg_send_sql(d, sql) ? pg_answer(d, pg_deadline(d)) : NULL;
+	if (!pg_connected(d) || !pg_pipeline(d, true))
+		return false;
+	if (!PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		pg_drop(d);
+		return false;
+	}
+	d->pending++;
+	return true;
+}
+
+bool pg_send_commit(struct pg_db *d)
+{
+	d->warned = false;
+	if (!d->conn || !pg_pipeline(d, true))
+		return false;
+	if (!PQsendQueryParams(d->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQpipelineSync(d->conn)) {
+		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+		pg_drop(d);
+		return false;
+	}
+	if (!flush_all(d, d->deadline))
+		return false;
+	d->pending = 0; /* their answers come before COMMIT's: pg_read_commit */
+	d->fragile = false;
+	d->committing = true;
+	d->commit_ok = true;
+	d->commit_said = false;
+	return true;
+}
+
+/* The commit's answers are all read (answered) or can no longer be: its
+ * outcome. */
+static int commit_over(struct pg_db *d, bool answered)
+{
+	d->committing = false;
+	bool committed = answered && d->commit_ok && d->commit_said;
+	if (answered && d->commit_ok && !committed) /* answered ROLLBACK: an error before */
+		pg_fail(d, "the transaction had failed: it was rolled back, not committed", NULL);
+	d->committed = committed ? 0 : DB_ERROR;
+	return d->committed;
+}
+
+int pg_read_commit(struct pg_db *d, bool wait)
+{
+	if (!d->committing)
+		return d->committed;
+	wait |= pg_now() >= d->deadline; /* then it fails at once, dropped */
+	while (d->conn) {
+		if (!PQconsumeInput(d->conn)) {
+			lost(d, d->deadline);
+			break;
+		}
+		while (!PQisBusy(d->conn)) {
+			PGresult *r = PQgetResult(d->conn);
+			if (!r) /* the end of one command's answers */
+				continue;
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				return commit_over(d, true);
+			}
+			/* PostgreSQL answers the COMMIT of a transaction an error
+			 * aborted with ROLLBACK, not with an error */
+			d->commit_said = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+			d->commit_ok &= good(d, r);
+			PQclear(r);
+		}
+		if (!wait)
+			return DB_BUSY;
+		if (!wait_socket(d, POLLIN, d->deadline)) {
+			lost(d, d->deadline);
+			break;
+		}
+	}
+	return commit_over(d, false);
 }
 
 int pg_run_command(struct pg_db *d, const char *sql)
