@@ -51,6 +51,8 @@ struct db_driver {
 	void (*prefetched)(struct db *db);
 	void (*scope)(struct db *db, unsigned request);
 	void (*partition)(struct db *db, const char *table);
+	void (*reserve_ids)(struct db *db, const char *table, int n);
+	int64_t (*take_id)(struct db *db);
 	void (*reset)(struct db_stmt *st);
 	int64_t (*column_int)(struct db_stmt *st, int i);
 	const unsigned char *(*column_text)(struct db_stmt *st, int i);
@@ -177,6 +179,20 @@ static inline void db_scope(struct db *db, unsigned request)
 static inline void db_partition(struct db *db, const char *table)
 {
 	db->driver->partition(db, table);
+}
+/* Where an insert's RETURNING costs a round trip (PostgreSQL): n row ids
+ * of table (its identity column "id") taken ahead, with the reads of the
+ * next db_prefetched(), for db_take_id() to hand out until the
+ * transaction ends. Nothing for SQLite. */
+static inline void db_reserve_ids(struct db *db, const char *table, int n)
+{
+	db->driver->reserve_ids(db, table, n);
+}
+/* A row id reserved, 0 if none is left (the insert then asks for its
+ * own). */
+static inline int64_t db_take_id(struct db *db)
+{
+	return db->driver->take_id(db);
 }
 /* Ready to be bound and run again; its bindings forgotten. */
 static inline void db_reset(struct db_stmt *st)

@@ -171,7 +171,9 @@ static int execute(struct pg_stmt *p, bool later)
 	d->warned = false;
 	p->row = -1;
 	if (p->unbound || d->aborted) {
-		pg_fail(d, d->aborted ? "the transaction is over: it must be rolled back" : "out of memory",
+		pg_fail(d,
+			d->aborted ? "the transaction is over: it must be rolled back"
+				   : "out of memory",
 			NULL);
 		return DB_ERROR;
 	}
@@ -369,15 +371,22 @@ static void settled(struct pg_db *d)
  * empty setting and the text, not of a constant, which the planner would
  * fold, failing every time). */
 #define STANDBY_NAMED                                                                              \
-	"SELECT CASE WHEN current_setting('synchronous_standby_names') = '' THEN CAST("             \
-	"current_setting('synchronous_standby_names') || 'the primary waits for no standby"         \
+	"SELECT CASE WHEN current_setting('synchronous_standby_names') = '' THEN CAST("            \
+	"current_setting('synchronous_standby_names') || 'the primary waits for no standby"        \
 	" (synchronous_standby_names is empty)' AS integer) ELSE 0 END"
+
+/* What was held for a transaction: its reads fetched ahead, its ids. */
+static void forget_held(struct pg_db *d)
+{
+	pg_cache_drop(d, UINT64_MAX);
+	d->id_count = d->next_id = 0;
+}
 
 static int begin(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	d->in_transaction = false;
-	pg_cache_drop(d, UINT64_MAX);
+	forget_held(d);
 	/* After a wait ran out, most likely for a standby: while the primary
 	 * reports none, fail at once rather than leave one more commit on the
 	 * primary alone (and one more backend waiting there). If it cannot
@@ -404,7 +413,7 @@ static int begin(struct db *db)
 static int commit_send(struct db *db)
 {
 	struct pg_db *d = pg(db);
-	pg_cache_drop(d, UINT64_MAX);
+	forget_held(d);
 	bool sent = in_transaction(db) && pg_send_commit(d);
 	d->in_transaction = d->aborted = false;
 	if (!sent)
@@ -428,7 +437,7 @@ static int rollback(struct db *db)
 	struct pg_db *d = pg(db);
 	int rc = d->in_transaction && d->conn && !d->committing ? pg_run_command(d, "ROLLBACK") : 0;
 	d->in_transaction = d->aborted = false;
-	pg_cache_drop(d, UINT64_MAX);
+	forget_held(d);
 	settled(d);
 	return rc;
 }
@@ -517,6 +526,8 @@ static void close_db(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	pg_drop(d);
+	if (d->reserve)
+		finalize(&d->reserve->st);
 	pg_cache_free(d);
 	for (int i = 0; i < d->table_count; i++)
 		free(d->tables[i]);
@@ -548,6 +559,8 @@ static const struct db_driver pg_driver = {
     .socket = socket_of,
     .scope = pg_scope,
     .partition = pg_partition,
+    .reserve_ids = pg_reserve_ids,
+    .take_id = pg_take_id,
     .rollback = rollback,
     .migrate = migrate,
     .probe_write = probe_write,
@@ -573,6 +586,9 @@ struct db *db_pg_open(const char *uri, unsigned timeout_ms, bool standby_require
 	d->db.driver = &pg_driver;
 	d->timeout_s = timeout_ms / 1000.0;
 	d->standby_required = standby_required;
+	struct db_stmt *reserve = prepare(&d->db, "SELECT nextval(pg_get_serial_sequence(?1, 'id'))"
+						  " FROM generate_series(1, CAST(?2 AS integer))");
+	d->reserve = reserve ? pst(reserve) : NULL;
 	char why[256];
 	if (!pg_read_uri(d, uri, why, sizeof why)) {
 		snprintf(err, err_size, "[store] uri: %s", why);

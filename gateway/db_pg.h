@@ -23,6 +23,7 @@
 #define CACHE_KEY       256  /* bytes of bound values a held read is found by */
 #define PG_HOSTS_MAX    8    /* hosts a URI may name */
 #define PG_CONNINFO_MAX 64   /* connection options libpq knows, and more */
+#define IDS_MAX         512  /* row ids one transaction may reserve (db_reserve_ids) */
 
 /* What a statement does, as far as the read cache and a transaction's
  * failures need to know. */
@@ -72,7 +73,10 @@ struct pg_db {
 	int table_count;
 	struct pg_cached *cache; /* CACHE_MAX of them, made with the first */
 	int cached;
-	unsigned scope;       /* the request running (db_scope), 0 if none */
+	unsigned scope;          /* the request running (db_scope), 0 if none */
+	struct pg_stmt *reserve; /* takes row ids from a table's sequence */
+	int64_t ids[IDS_MAX];    /* reserved, not yet handed out: ids[next_id … id_count) */
+	int id_count, next_id;
 	uint64_t partitioned; /* tables whose rows are each one request's (db_partition) */
 	char err[512];
 };
@@ -175,6 +179,8 @@ void pg_prefetch(struct db_stmt *st);
 void pg_prefetched(struct db *db);
 void pg_scope(struct db *db, unsigned request);
 void pg_partition(struct db *db, const char *table);
+void pg_reserve_ids(struct db *db, const char *table, int n);
+int64_t pg_take_id(struct db *db);
 /* Forgets every held read, and the cache itself. */
 void pg_cache_free(struct pg_db *d);
 
@@ -182,6 +188,5 @@ void pg_cache_free(struct pg_db *d);
 
 /* db.h's reset. */
 void pg_reset(struct db_stmt *st);
-
 
 #endif

@@ -152,6 +152,42 @@ void pg_prefetch(struct db_stmt *st)
 	pg_reset(st);
 }
 
+/* The row ids reserved (pg_reserve_ids) among what came, moved to d->ids. */
+static void take_reserved(struct pg_db *d)
+{
+	for (int i = 0; i < d->cached;) {
+		struct pg_cached *c = &d->cache[i];
+		if (c->stmt != d->reserve || !c->result) {
+			i++;
+			continue;
+		}
+		for (int row = 0; row < PQntuples(c->result) && d->id_count < IDS_MAX; row++)
+			d->ids[d->id_count++] = strtoll(PQgetvalue(c->result, row, 0), NULL, 10);
+		PQclear(c->result);
+		*c = d->cache[--d->cached];
+	}
+}
+
+void pg_reserve_ids(struct db *db, const char *table, int n)
+{
+	struct pg_db *d = pg(db);
+	unsigned scope = d->scope;
+	n = n < IDS_MAX - d->id_count ? n : IDS_MAX - d->id_count;
+	if (n <= 0 || !d->reserve)
+		return;
+	db_bind_text(&d->reserve->st, 1, table, -1);
+	db_bind_int(&d->reserve->st, 2, n);
+	d->scope = 0; /* no request's: handed out to any */
+	pg_prefetch(&d->reserve->st);
+	d->scope = scope;
+}
+
+int64_t pg_take_id(struct db *db)
+{
+	struct pg_db *d = pg(db);
+	return d->next_id < d->id_count ? d->ids[d->next_id++] : 0;
+}
+
 void pg_prefetched(struct db *db)
 {
 	struct pg_db *d = pg(db);
@@ -178,6 +214,7 @@ void pg_prefetched(struct db *db)
 	if (sent && pg_round_trip(d, out, n, deadline)) {
 		for (int i = 0; i < n; i++)
 			d->cache[first + i].result = out[i];
+		take_reserved(d);
 		return;
 	}
 	/* each is read when it is asked for, and fails then (a drop has

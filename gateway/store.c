@@ -49,6 +49,10 @@
 	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                                 \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO "       \
 	  "NOTHING RETURNING id")                                                                  \
+	X(add_message_as,                                                                          \
+	  "INSERT INTO messages (direction, network_id, channel, msisdn, peer, text, coding,"      \
+	  " smsc, meta, sent_at, status, in_reply_to, created_at, id)"                             \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")                 \
 	X(find_reply, "SELECT r.text, r.coding, coalesce(r.meta, ''), coalesce(r.id, 0),"          \
 		      " r.status = 'confirmation' FROM messages m"                                 \
 		      " LEFT JOIN messages r ON r.in_reply_to = m.id AND r.direction = 'out'"      \
@@ -500,6 +504,7 @@ struct store {
 	int version;
 	bool outbox_added;      /* a row was queued since store_outbox_added() last asked */
 	bool deadlines_changed; /* since store_deadlines_changed() last asked */
+	int ids_wanted;         /* message ids to reserve with the reads fetched ahead */
 #define X(name, sql) struct db_stmt *name;
 	STORE_STATEMENTS(X)
 #undef X
@@ -686,7 +691,19 @@ static void bind_int_or_null(struct db_stmt *st, int i, int64_t v)
 
 int store_add_message(struct store *s, const struct store_message *m, int64_t *id)
 {
-	struct db_stmt *st = s->add_message;
+	/* Where asking an insert for its id costs a round trip, an id taken
+	 * ahead (store_prefetched) and an insert not waited for: a repeat is
+	 * then found first, by a read fetched with the sender's, and one that
+	 * comes between (another process) fails the insert, the whole batch
+	 * with it, to be tried again. */
+	int64_t reserved = id ? db_take_id(s->db) : 0;
+	if (reserved && m->network_id && !m->outbound) {
+		struct store_reply stored;
+		int found = store_find_reply(s, m->channel, m->msisdn, m->network_id, &stored);
+		if (found != 0)
+			return found == 1 ? STORE_DUPLICATE : STORE_ERROR;
+	}
+	struct db_stmt *st = reserved ? s->add_message_as : s->add_message;
 	db_bind_text(st, 1, m->outbound ? "out" : "in", -1);
 	bind_text_or_null(st, 2, m->network_id);
 	db_bind_text(st, 3, m->channel, -1);
@@ -703,7 +720,11 @@ int store_add_message(struct store *s, const struct store_message *m, int64_t *i
 	db_bind_text(st, 11, m->status, -1);
 	bind_int_or_null(st, 12, m->in_reply_to);
 	db_bind_int(st, 13, m->created_at);
-	if (!id) /* a row no one refers to: nothing to wait for (a reply) */
+	if (reserved) {
+		db_bind_int(st, 14, reserved);
+		*id = reserved;
+	}
+	if (!id || reserved) /* nothing to wait for: a reply, an id known */
 		return db_run_later(st) < 0 ? STORE_ERROR : 0;
 	return insert_returning(st, id);
 }
@@ -864,8 +885,11 @@ void store_prefetch_sender(struct store *s, const char *msisdn, const char *alia
 	fetch_ahead(s->session_get, "tt", msisdn, channel);
 	if (alias_session)
 		fetch_ahead(s->session_get, "tt", alias, channel);
-	if (network_id)
+	if (network_id) { /* under either name (inbound.c: hide; store_add_message) */
 		fetch_ahead(s->find_reply, "ttt", channel, alias, network_id);
+		fetch_ahead(s->find_reply, "ttt", channel, msisdn, network_id);
+	}
+	s->ids_wanted += 2; /* the message's, and its reply's if a confirmation */
 	fetch_ahead(s->person_find, "t", msisdn);
 	fetch_ahead(s->contact_find, "t", msisdn);
 	fetch_ahead(s->officer_find, "t", msisdn);
@@ -873,6 +897,8 @@ void store_prefetch_sender(struct store *s, const char *msisdn, const char *alia
 
 void store_prefetched(struct store *s)
 {
+	db_reserve_ids(s->db, "messages", s->ids_wanted);
+	s->ids_wanted = 0;
 	db_prefetched(s->db);
 }
 
