@@ -249,14 +249,15 @@ kannel_run_one() {
 
     # fakesmsc picks one of these lines at random for each MO: several
     # senders, like real traffic.  -v 0: it logs received MTs only at debug.
-    local t0 t1=
+    local t0 t1= i BENCH_LINES=()
+    local texts=("CHECKIN home" "CHECKIN work" "CHECKIN other" "HELP")
+    for ((i = 0; i < ${BENCH_SENDERS:-4}; i++)); do
+        BENCH_LINES+=("+99655$(printf '%07d' $((1000 + i))) 384 text ${texts[i % 4]}")
+    done
     t0=$(now)
     stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" \
         -i 0 -m "$n" -v 0 \
-        "+996555000001 384 text CHECKIN home" \
-        "+996555000002 384 text CHECKIN work" \
-        "+996700000003 384 text CHECKIN other" \
-        "+996770000004 384 text HELP"
+        "${BENCH_LINES[@]}"
     pid[load]=$STACK_LAST_PID
     for p in bearerbox smsbox app; do
         [ -n "${pid[$p]}" ] && before[$p]=$(cpu_ticks "${pid[$p]}")

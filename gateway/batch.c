@@ -16,8 +16,8 @@
  * Kannel and bearerbox keep it and send it again). */
 #define WAITING_MAX (4 * BATCH_CAP)
 
-static void begin_batch(struct batch *b);
-static void settle(struct batch *b);
+static void begin_batch(struct batch_lane *l);
+static void settle(struct batch_lane *l);
 
 /* Whether waiting can bring more messages: an open connection has no
  * request under way. Kannel keeps its connections and sends on the idle
@@ -34,17 +34,31 @@ static bool wait_is_over(struct batch *b, ev_tstamp now)
 	return !wait_ms || !more_may_come(b) || now - b->first_at >= wait_ms / 1000.0;
 }
 
+/* A lane with no batch in flight, NULL if all are busy. */
+static struct batch_lane *free_lane(struct batch *b)
+{
+	for (unsigned i = 0; i < b->lane_count; i++)
+		if (!b->lanes[i].flight_count)
+			return &b->lanes[i];
+	return NULL;
+}
+
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct batch *b = w->data;
 	/* a commit answered by a call that needed the connection (db.h) */
-	if (b->flight_count && store_socket(b->d->store) < 0)
-		settle(b);
-	if (b->flight_count || !b->waiting_count)
-		return;
-	if (wait_is_over(b, ev_now(loop))) {
-		begin_batch(b);
-	} else if (!ev_is_active(&b->wait)) { /* woken when the wait is over */
+	for (unsigned i = 0; i < b->lane_count; i++)
+		if (b->lanes[i].flight_count && store_socket(b->lanes[i].store) < 0)
+			settle(&b->lanes[i]);
+	struct batch_lane *l;
+	while (b->waiting_count && (l = free_lane(b)) && wait_is_over(b, ev_now(loop))) {
+		size_t before = b->waiting_count;
+		begin_batch(l);
+		if (b->waiting_count == before) /* each waits for its sender's batch */
+			return;
+	}
+	if (b->waiting_count && free_lane(b) && !ev_is_active(&b->wait)) {
+		/* woken when the wait is over */
 		double wait = b->d->cfg->batch_wait_ms / 1000.0;
 		ev_timer_set(&b->wait, wait - (ev_now(loop) - b->first_at), 0.0);
 		ev_timer_start(loop, &b->wait);
@@ -60,28 +74,55 @@ static void on_wait(struct ev_loop *loop, ev_timer *w, int revents)
  * still on its way (the deadline then looked again at soon). */
 static void on_answer(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct batch *b = w->data;
-	if (store_commit_wait(b->d->store, false) != STORE_BUSY)
-		settle(b);
+	struct batch_lane *l = w->data;
+	if (store_commit_wait(l->store, false) != STORE_BUSY)
+		settle(l);
 }
 
 static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct batch *b = w->data;
-	if (store_commit_wait(b->d->store, false) != STORE_BUSY) {
-		settle(b);
+	struct batch_lane *l = w->data;
+	if (store_commit_wait(l->store, false) != STORE_BUSY) {
+		settle(l);
 		return;
 	}
 	ev_timer_set(w, 0.01, 0.0); /* the store's clock says not yet */
 	ev_timer_start(loop, w);
 }
 
+/* Lane i, on the daemon's store (lane 0) or a connection of its own: -1
+ * if none could be made. */
+static int lane_init(struct batch *b, unsigned i)
+{
+	struct batch_lane *l = &b->lanes[i];
+	char err[512];
+	l->b = b;
+	l->store = i ? store_connect(b->d->cfg, err, sizeof err) : b->d->store;
+	l->flight = l->store ? calloc(BATCH_CAP, sizeof *l->flight) : NULL;
+	if (!l->flight) {
+		log_msg(LOG_LEVEL_WARN, "batch_lane", "lane=%u error=\"%s\"", i,
+			l->store ? "out of memory" : err);
+		if (i)
+			store_free(l->store);
+		return -1;
+	}
+	ev_init(&l->answer, on_answer);
+	l->answer.data = l;
+	ev_init(&l->deadline, on_deadline);
+	l->deadline.data = l;
+	return 0;
+}
+
 int batch_init(struct batch *b, struct daemon *d)
 {
 	memset(b, 0, sizeof *b);
 	b->d = d;
-	b->flight = calloc(BATCH_CAP, sizeof *b->flight);
-	if (!b->flight)
+	/* SQLite answers a commit at once: one lane is all it can use */
+	unsigned lanes = strcmp(store_backend(d->store), "sqlite") ? d->cfg->store_connections : 1;
+	lanes = lanes < BATCH_LANES_MAX ? lanes : BATCH_LANES_MAX;
+	while (b->lane_count < lanes && lane_init(b, b->lane_count) == 0)
+		b->lane_count++;
+	if (!b->lane_count)
 		return -1;
 	ev_prepare_init(&b->flush_before_sleep, on_prepare);
 	b->flush_before_sleep.data = b;
@@ -91,23 +132,24 @@ int batch_init(struct batch *b, struct daemon *d)
 	ev_prepare_start(d->loop, &b->flush_before_sleep);
 	ev_init(&b->wait, on_wait);
 	b->wait.data = b;
-	ev_init(&b->answer, on_answer);
-	b->answer.data = b;
-	ev_init(&b->deadline, on_deadline);
-	b->deadline.data = b;
 	return 0;
 }
 
 void batch_cleanup(struct batch *b)
 {
-	if (!b->flight)
+	if (!b->lane_count)
 		return;
 	batch_flush(b);
 	ev_prepare_stop(b->d->loop, &b->flush_before_sleep);
 	ev_timer_stop(b->d->loop, &b->wait);
+	for (unsigned i = 0; i < b->lane_count; i++) {
+		free(b->lanes[i].flight);
+		if (i)
+			store_free(b->lanes[i].store);
+	}
+	b->lane_count = 0;
 	free(b->waiting);
-	free(b->flight);
-	b->waiting = b->flight = NULL;
+	b->waiting = NULL;
 }
 
 /* --- taking messages -------------------------------------------------------- */
@@ -213,44 +255,61 @@ bool batch_apply(struct batch *b, const struct inbound *in, void *waiter, batch_
 
 /* --- a batch ---------------------------------------------------------------- */
 
-/* Whether e's sender has a message among the first n of list. */
-static bool sender_among(const struct batch_entry *e, const struct batch_entry *list, size_t n)
+/* The first of the n messages of list from e's sender, NULL if none. */
+static const struct batch_entry *sender_in(const struct batch_entry *e,
+					   const struct batch_entry *list, size_t n)
 {
 	for (size_t i = 0; e->sender && i < n; i++)
 		if (list[i].sender && strcmp(list[i].sender, e->sender) == 0)
+			return &list[i];
+	return NULL;
+}
+
+/* Whether e's sender has a message in a batch in flight on another lane
+ * than l. */
+static bool sender_busy(const struct batch *b, const struct batch_lane *l,
+			const struct batch_entry *e)
+{
+	for (unsigned i = 0; i < b->lane_count; i++)
+		if (&b->lanes[i] != l && sender_in(e, b->lanes[i].flight, b->lanes[i].flight_count))
 			return true;
 	return false;
 }
 
-/* Moves the oldest messages waiting into the batch, batch_max at most and
- * one per sender; the others keep their order. */
-static void choose(struct batch *b)
+/* Moves the oldest messages waiting into l's batch, batch_max at most,
+ * none whose sender is in flight on another lane; the others keep their
+ * order. A sender's messages share a scope (db_scope): each reads what
+ * the one before wrote. */
+static void choose(struct batch_lane *l)
 {
+	struct batch *b = l->b;
 	size_t max = b->d->cfg->batch_max < BATCH_CAP ? b->d->cfg->batch_max : BATCH_CAP;
 	size_t left = 0;
 	for (size_t i = 0; i < b->waiting_count; i++) {
 		struct batch_entry *e = &b->waiting[i];
-		if (b->flight_count < max && !sender_among(e, b->flight, b->flight_count))
-			b->flight[b->flight_count++] = *e;
-		else
+		if (l->flight_count == max || sender_busy(b, l, e)) {
 			b->waiting[left++] = *e;
+			continue;
+		}
+		const struct batch_entry *first = sender_in(e, l->flight, l->flight_count);
+		e->scope = first ? first->scope : (unsigned)l->flight_count + 1;
+		l->flight[l->flight_count++] = *e;
 	}
 	b->waiting_count = left;
 	b->first_at = ev_now(b->d->loop); /* what is left waits from now */
 	ev_timer_stop(b->d->loop, &b->wait);
 }
 
-/* One request in its own savepoint: rolled back alone if it fails. Its
- * writes are confirmed before the next request's only after a failure
- * (b->failing): a failure not confirmed fails the whole batch. */
-static int apply_one(struct batch *b, struct batch_entry *e)
+/* One request in its own savepoint: rolled back alone if it fails. Where
+ * that costs (db.h: db_savepoint), only after a failure (b->failing):
+ * otherwise a failure fails the whole batch. */
+static int apply_one(struct batch *b, struct store *s, struct batch_entry *e)
 {
-	struct store *s = b->d->store;
-	if (store_savepoint(s) < 0)
+	if (store_savepoint(s, b->failing) < 0)
 		return STORE_ERROR;
 	int rc = e->write ? e->write(b->d, e->request, &e->out)
 			  : inbound_apply(b->d, e->request, &e->out);
-	if (rc == 0 && store_release(s, b->failing) == 0)
+	if (rc == 0 && store_release(s) == 0)
 		return 0;
 	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(s));
 	b->failing = true;
@@ -262,140 +321,163 @@ static int apply_one(struct batch *b, struct batch_entry *e)
 /* What a commit sets going: the sender for rows it queued, the timer of
  * what falls due for deadlines it changed. (What a rolled-back write
  * noted only costs a look that finds nothing.) */
-static void after_commit(struct daemon *d)
+static void after_commit(struct daemon *d, struct store *s)
 {
-	if (store_outbox_added(d->store))
+	if (store_outbox_added(s))
 		outbox_wake(d->outbox);
-	if (store_deadlines_changed(d->store))
+	if (store_deadlines_changed(s))
 		due_wake(d->due);
 }
 
-/* Answers every message of the batch in flight: with its outcome if the
- * batch was committed, else 503. Answers only reply: none may begin a
- * batch, which would reuse flight[] while this walks it. */
-static void answer_all(struct batch *b, bool committed)
+/* Answers every message of l's batch: with its outcome if the batch was
+ * committed, else 503. Answers only reply: none may begin a batch, which
+ * would reuse flight[] while this walks it. */
+static void answer_all(struct batch_lane *l, bool committed)
 {
-	size_t count = b->flight_count;
-	b->flight_count = 0;
+	size_t count = l->flight_count;
+	l->flight_count = 0;
 	for (size_t i = 0; i < count; i++) {
-		struct batch_entry *e = &b->flight[i];
-		e->answer(b->d, e->waiter, e->wire, committed ? e->rc : STORE_ERROR, &e->out);
+		struct batch_entry *e = &l->flight[i];
+		e->answer(l->b->d, e->waiter, e->wire, committed ? e->rc : STORE_ERROR, &e->out);
 		buf_cleanup(&e->out.text);
 		free(e->request);
 	}
 }
 
-/* The batch in flight is over: rc is its commit's outcome. */
-static void finish(struct batch *b, int rc)
+/* l's batch is over: rc is its commit's outcome. */
+static void finish(struct batch_lane *l, int rc)
 {
-	struct daemon *d = b->d;
-	if (ev_is_active(&b->answer)) {
-		ev_io_stop(d->loop, &b->answer);
-		close(b->answer.fd);
+	struct daemon *d = l->b->d;
+	if (ev_is_active(&l->answer)) {
+		ev_io_stop(d->loop, &l->answer);
+		close(l->answer.fd);
 	}
-	ev_timer_stop(d->loop, &b->deadline);
+	ev_timer_stop(d->loop, &l->deadline);
 	if (rc < 0) {
 		log_msg(LOG_LEVEL_ERROR, "store_commit", "error=\"%s\" messages=%zu",
-			store_errmsg(d->store), b->flight_count);
-		store_rollback(d->store);
+			store_errmsg(l->store), l->flight_count);
+		store_rollback(l->store);
 	} else {
-		metrics_commit(&d->metrics, ev_time() - b->committed, b->flight_count);
-		after_commit(d);
+		metrics_commit(&d->metrics, ev_time() - l->committed, l->flight_count);
+		after_commit(d, l->store);
 	}
-	b->failing = rc < 0;
-	answer_all(b, rc == 0);
+	l->b->failing = rc < 0;
+	answer_all(l, rc == 0);
 }
 
-/* The batch could not be applied (why is logged): answered 503 now. */
-static void abandon(struct batch *b, const char *event)
+/* l's batch could not be applied (why is logged): answered 503 now. */
+static void abandon(struct batch_lane *l, const char *event)
 {
-	struct store *s = b->d->store;
-	log_msg(LOG_LEVEL_ERROR, event, "error=\"%s\" messages=%zu", store_errmsg(s),
-		b->flight_count);
-	store_rollback(s);
-	b->failing = true;
-	answer_all(b, false);
+	log_msg(LOG_LEVEL_ERROR, event, "error=\"%s\" messages=%zu", store_errmsg(l->store),
+		l->flight_count);
+	store_rollback(l->store);
+	l->b->failing = true;
+	answer_all(l, false);
 }
 
 /* Waits for the commit's answer without holding the loop: on a dup of
  * the store's socket (its own fd, which a reconnect cannot reuse under
  * the watcher), until the batch's deadline. */
-static void await(struct batch *b)
+static void await(struct batch_lane *l)
 {
-	struct daemon *d = b->d;
-	int rc = store_commit_wait(d->store, false);
-	int fd = rc == STORE_BUSY ? dup(store_socket(d->store)) : -1;
+	struct daemon *d = l->b->d;
+	int rc = store_commit_wait(l->store, false);
+	int fd = rc == STORE_BUSY ? dup(store_socket(l->store)) : -1;
 	if (rc != STORE_BUSY || fd < 0) {
-		finish(b, rc == STORE_BUSY ? store_commit_wait(d->store, true) : rc);
+		finish(l, rc == STORE_BUSY ? store_commit_wait(l->store, true) : rc);
 		return;
 	}
-	ev_io_set(&b->answer, fd, EV_READ);
-	ev_io_start(d->loop, &b->answer);
-	double left = d->cfg->store_timeout_ms / 1000.0 - (ev_time() - b->began);
-	ev_timer_set(&b->deadline, left > 0.001 ? left : 0.001, 0.0);
-	ev_timer_start(d->loop, &b->deadline);
+	ev_io_set(&l->answer, fd, EV_READ);
+	ev_io_start(d->loop, &l->answer);
+	double left = d->cfg->store_timeout_ms / 1000.0 - (ev_time() - l->began);
+	ev_timer_set(&l->deadline, left > 0.001 ? left : 0.001, 0.0);
+	ev_timer_start(d->loop, &l->deadline);
 }
 
-/* Begins a batch of the messages waiting: loads what they read, applies
- * each, sends the commit. */
-static void begin_batch(struct batch *b)
+/* Loads what the batch's messages read, applies each: false (answered
+ * 503) if the transaction did not last. */
+static bool apply_all(struct batch_lane *l)
 {
-	struct daemon *d = b->d;
-	struct store *s = d->store;
-	choose(b);
-	b->began = ev_time();
-	if (store_begin(s) < 0) {
-		abandon(b, "store_begin");
-		return;
-	}
-	for (size_t i = 0; i < b->flight_count; i++) {
-		if (b->flight[i].write)
+	struct batch *b = l->b;
+	struct store *s = l->store;
+	for (size_t i = 0; i < l->flight_count; i++) {
+		struct batch_entry *e = &l->flight[i];
+		if (e->write || e->scope != i + 1) /* a report, or not its sender's first */
 			continue;
-		store_scope(s, (unsigned)i + 1);
-		inbound_prefetch(d, b->flight[i].request);
+		store_scope(s, e->scope);
+		inbound_prefetch(b->d, e->request);
 	}
 	store_scope(s, 0);
 	store_prefetched(s); /* PostgreSQL: the BEGIN's answers come with these */
 	if (!store_in_transaction(s)) {
-		abandon(b, "store_begin");
-		return;
+		abandon(l, "store_begin");
+		return false;
 	}
-	for (size_t i = 0; i < b->flight_count; i++) {
-		struct batch_entry *e = &b->flight[i];
-		store_scope(s, e->write ? 0 : (unsigned)i + 1); /* a report is no sender's */
-		e->rc = apply_one(b, e);
+	for (size_t i = 0; i < l->flight_count; i++) {
+		struct batch_entry *e = &l->flight[i];
+		store_scope(s, e->write ? 0 : e->scope); /* a report is no sender's */
+		if (!e->write && e->scope != i + 1) {
+			/* not its sender's first: what it reads, after what the
+			 * ones before wrote, in a round trip of its own */
+			inbound_prefetch(b->d, e->request);
+			store_prefetched(s);
+		}
+		e->rc = apply_one(b, s, e);
 		if (!store_in_transaction(s)) {
 			/* the engine ended the transaction by itself (SQLite: a
 			 * full disk; PostgreSQL: the connection dropped, or a
 			 * write not confirmed failed): none of it is kept */
 			store_scope(s, 0);
-			abandon(b, "store_batch_lost");
-			return;
+			abandon(l, "store_batch_lost");
+			return false;
 		}
 	}
 	store_scope(s, 0);
-	b->committed = ev_time();
-	if (store_commit_send(s) < 0) {
-		abandon(b, "store_commit");
-		return;
-	}
-	await(b);
+	return true;
 }
 
-/* Answers the batch in flight, waiting for its commit's answer if it has
- * not come. */
-static void settle(struct batch *b)
+/* Begins a batch of the messages waiting on l: loads what they read,
+ * applies each, sends the commit. The daemon's store is l's meanwhile:
+ * everything a message does goes into l's transaction. */
+static void begin_batch(struct batch_lane *l)
 {
-	if (b->flight_count)
-		finish(b, store_commit_wait(b->d->store, true));
+	struct daemon *d = l->b->d;
+	choose(l);
+	if (!l->flight_count)
+		return;
+	l->began = ev_time();
+	if (store_begin(l->store) < 0) {
+		abandon(l, "store_begin");
+		return;
+	}
+	struct store *own = d->store;
+	d->store = l->store;
+	bool applied = apply_all(l);
+	d->store = own;
+	if (!applied)
+		return;
+	l->committed = ev_time();
+	if (store_commit_send(l->store) < 0) {
+		abandon(l, "store_commit");
+		return;
+	}
+	await(l);
+}
+
+/* Answers l's batch, waiting for its commit's answer if it has not come. */
+static void settle(struct batch_lane *l)
+{
+	if (l->flight_count)
+		finish(l, store_commit_wait(l->store, true));
 }
 
 void batch_flush(struct batch *b)
 {
-	settle(b);
+	for (unsigned i = 0; i < b->lane_count; i++)
+		settle(&b->lanes[i]);
 	while (b->waiting_count) {
-		begin_batch(b);
-		settle(b);
+		begin_batch(&b->lanes[0]);
+		settle(&b->lanes[0]);
 	}
 }
 
@@ -403,9 +485,9 @@ int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx
 			  void *ctx, void *arg)
 {
 	struct store *s = b->d->store;
-	settle(b);
+	settle(&b->lanes[0]); /* its connection is the daemon's store's */
 	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0) {
-		after_commit(b->d);
+		after_commit(b->d, s);
 		return 0;
 	}
 	log_msg(LOG_LEVEL_ERROR, what, "error=\"%s\"", store_errmsg(s));
@@ -418,10 +500,18 @@ bool batch_failed(const struct batch *b)
 	return b->failing;
 }
 
+/* Whether no message is in a batch, waiting or in flight. */
+static bool idle(const struct batch *b)
+{
+	for (unsigned i = 0; i < b->lane_count; i++)
+		if (b->lanes[i].flight_count)
+			return false;
+	return !b->waiting_count;
+}
+
 bool batch_degraded(struct batch *b)
 {
-	if (b->failing && !b->waiting_count && !b->flight_count &&
-	    store_probe_write(b->d->store) == 0)
+	if (b->failing && idle(b) && store_probe_write(b->d->store) == 0)
 		b->failing = false;
 	return b->failing;
 }

@@ -1,9 +1,9 @@
 /*
- * batch — group commit, in two phases, one batch in flight while the
- * next collects. The messages that come while the store is busy wait
- * (each a copy: its request's buffers are gone by the commit); when
- * the loop is about to sleep, or the batch's wait is over, a batch of
- * them begins, one transaction:
+ * batch — group commit, in two phases, batches in flight while the next
+ * collects. The messages that come while the store is busy wait (each a
+ * copy: its request's buffers are gone by the commit); when the loop is
+ * about to sleep, or the batch's wait is over, and a lane (a connection
+ * to the store) is free, a batch of them begins, one transaction:
  *
  *   1. load: what each message reads first (its sender's rows) is
  *      fetched for all of them at once, one round trip where the store
@@ -12,13 +12,21 @@
  *      own, so one that fails is rolled back alone, its writes sent
  *      without waiting for their answers where that saves round trips;
  *   3. commit: sent, and answered when the store answers (the loop goes
- *      on meanwhile, collecting the next batch), or 503 for every
- *      message of the batch if it fails or the batch's deadline passes
- *      ([store] timeout_ms): none of them is kept, and Kannel retries.
+ *      on meanwhile, collecting the next batch, or beginning it on
+ *      another lane), or 503 for every message of the batch if it fails
+ *      or the batch's deadline passes ([store] timeout_ms): none of them
+ *      is kept, and Kannel retries.
  *
- * A batch holds at most one message per sender: a second waits for the
- * next batch, so that no message reads what another of the same batch
- * is about to change (db_scope). One fsync (or one standby's flush)
+ * SQLite answers a commit when it is sent: one lane. PostgreSQL has
+ * [store] connections lanes: a commit waits for a standby's flush, and
+ * the next batch need not wait with it (PostgreSQL flushes commits that
+ * come together at once).
+ *
+ * A sender's messages in one batch are applied in order, each reading
+ * what the one before wrote (they share a scope: db_scope); while one is
+ * in flight on a lane, the sender's next ones wait for it to be answered,
+ * so that no message reads what another transaction not yet committed is
+ * about to change. One fsync (or one standby's flush)
  * then covers many messages, which is what makes synchronous = full
  * (SQLite) and synchronous replication (PostgreSQL) affordable at
  * Kannel's speed. After a batch fails, the next ones confirm each
@@ -26,7 +34,7 @@
  * one that fails again fails alone.
  *
  * A batch begins before the loop next sleeps (an ev_prepare of the
- * highest priority) when none is in flight; with batch_wait_ms, it waits
+ * highest priority) when a lane is free; with batch_wait_ms, it waits
  * that long for more while an open connection could still bring one
  * (no request under way on it); it holds batch_max messages at most.
  *
@@ -64,6 +72,7 @@ struct batch_entry {
 	batch_write_fn write; /* NULL: an inbound message (inbound_apply) */
 	void *request;        /* its copy, the batch's */
 	const char *sender;   /* an inbound message's number (in request), else NULL */
+	unsigned scope;       /* in a batch: its sender's (db_scope) */
 	void *waiter;
 	batch_answer_fn answer;
 	unsigned char wire[BATCH_WIRE_MAX];
@@ -71,20 +80,31 @@ struct batch_entry {
 	struct inbound_outcome out;
 };
 
+/* The most batches in flight at once ([store] connections). */
+#define BATCH_LANES_MAX 8
+
+/* A connection to the store and the batch in flight on it. */
+struct batch_lane {
+	struct batch *b;
+	struct store *store;        /* lane 0's is the daemon's own */
+	struct batch_entry *flight; /* the batch begun, until its answers */
+	size_t flight_count;
+	ev_io answer;        /* its commit's answer, on a dup of the store's socket */
+	ev_timer deadline;   /* its deadline */
+	ev_tstamp began;     /* when it began */
+	ev_tstamp committed; /* when its commit was sent */
+};
+
 struct batch {
 	struct daemon *d;
 	ev_prepare flush_before_sleep;
 	ev_timer wait;               /* wakes the loop when the wait is over */
-	ev_io answer;                /* the commit's answer, on a dup of the store's socket */
-	ev_timer deadline;           /* the batch in flight's */
 	struct batch_entry *waiting; /* come, in no batch yet, oldest first */
 	size_t waiting_count, waiting_cap;
-	struct batch_entry *flight; /* the batch begun, until its answers */
-	size_t flight_count;
-	ev_tstamp first_at;  /* since when the messages waiting wait */
-	ev_tstamp began;     /* when the batch in flight began */
-	ev_tstamp committed; /* when its commit was sent */
-	bool failing;        /* the store refused the last write */
+	ev_tstamp first_at; /* since when the messages waiting wait */
+	struct batch_lane lanes[BATCH_LANES_MAX];
+	unsigned lane_count;
+	bool failing; /* the store refused the last write */
 };
 
 int batch_init(struct batch *b, struct daemon *d);

@@ -95,6 +95,7 @@ struct cfg {
 	char *store_uri;                /* libpq's URI (it may hold a password: never logged) */
 	unsigned store_timeout_ms;      /* the longest wait for PostgreSQL */
 	enum cfg_standby store_standby; /* may the primary wait for no standby? */
+	unsigned store_connections;     /* PostgreSQL: batches in flight at once */
 
 	enum cfg_send_via sendsms_via; /* sendsms over HTTP, or the box */
 	char *sendsms_url;             /* Kannel's http://host:port/cgi-bin/sendsms */

@@ -66,6 +66,9 @@ struct db_driver {
 	 * rolled back (nothing if none is open). 0 or DB_ERROR. */
 	int (*begin)(struct db *db);
 	int (*rollback)(struct db *db);
+	int (*savepoint)(struct db *db, bool alone);
+	int (*release)(struct db *db);
+	int (*rollback_to)(struct db *db);
 	/* The commit in two halves (db_commit_send, db_commit_wait) and what
 	 * to watch for its answer (-1: nothing, the answer is there). */
 	int (*commit_send)(struct db *db);
@@ -143,10 +146,8 @@ static inline int db_step(struct db_stmt *st)
 }
 /* Runs st, whose rows and changes no one reads, and resets it: in a
  * transaction, where the engine is across a network, it is only sent, and
- * its answer read with the next statement's, which fails if st did. A
- * savepoint released this way leaves a failure after it to no savepoint
- * of its own: the engine then ends the whole transaction (db_in_transaction
- * turns false). 0 or DB_ERROR. */
+ * its answer read with the next statement's, which fails if st did.
+ * 0 or DB_ERROR. */
 static inline int db_run_later(struct db_stmt *st)
 {
 	return st->db->driver->run_later(st);
@@ -260,6 +261,27 @@ static inline int db_commit_wait(struct db *db, bool wait)
 static inline int db_socket(struct db *db)
 {
 	return db->driver->socket(db);
+}
+/* One message's part of a transaction: db_savepoint() before it, then
+ * db_release() to keep what it wrote, or db_rollback_to() to undo only
+ * that. With alone, its part is made undoable by itself: a savepoint,
+ * whose release confirms its writes (a round trip, where the engine is
+ * across a network). Without, where that has a cost (PostgreSQL: a
+ * subtransaction and a round trip per message), none is made: a failure
+ * then ends the whole transaction (db_in_transaction turns false), and
+ * db_rollback_to() fails. SQLite makes a savepoint either way, at no
+ * cost. 0 or DB_ERROR. */
+static inline int db_savepoint(struct db *db, bool alone)
+{
+	return db->driver->savepoint(db, alone);
+}
+static inline int db_release(struct db *db)
+{
+	return db->driver->release(db);
+}
+static inline int db_rollback_to(struct db *db)
+{
+	return db->driver->rollback_to(db);
 }
 static inline int db_commit(struct db *db)
 {

@@ -179,9 +179,7 @@ static int execute(struct pg_stmt *p, bool later)
 	}
 	if (p->kind == PG_READ && pg_cache_take(d, p))
 		return DB_DONE;
-	pg_cache_drop(d, p->kind == PG_WRITE         ? p->writes
-			 : p->kind == PG_ROLLBACK_TO ? UINT64_MAX /* what was held may be undone */
-						     : 0);
+	pg_cache_drop(d, p->kind == PG_WRITE ? p->writes : 0);
 	if (!pg_connected(d) || !pg_pipeline(d, true))
 		return DB_ERROR;
 	double deadline = pg_deadline(d);
@@ -189,7 +187,6 @@ static int execute(struct pg_stmt *p, bool later)
 		return DB_ERROR;
 	if (later && d->in_transaction) {
 		d->pending++;
-		d->fragile |= p->kind == PG_RELEASE;
 		return DB_DONE;
 	}
 	if (!pg_round_trip(d, &p->result, 1, deadline))
@@ -432,6 +429,43 @@ static int socket_of(struct db *db)
 	return d->committing ? pg_socket(d) : -1;
 }
 
+static int savepoint(struct db *db, bool alone)
+{
+	struct pg_db *d = pg(db);
+	d->alone = alone;
+	d->fragile |= !alone; /* no savepoint: a failure is the transaction's */
+	if (!in_transaction(db))
+		return DB_ERROR;
+	return !alone || pg_send_later(d, "SAVEPOINT message") ? 0 : DB_ERROR;
+}
+
+/* Sends sql after what is pending and waits for all of it. */
+static int confirm(struct pg_db *d, const char *sql)
+{
+	return pg_send_later(d, sql) && pg_round_trip(d, NULL, 0, pg_deadline(d)) ? 0 : DB_ERROR;
+}
+
+static int release(struct db *db)
+{
+	struct pg_db *d = pg(db);
+	if (!in_transaction(db))
+		return DB_ERROR;
+	return d->alone ? confirm(d, "RELEASE message") : 0;
+}
+
+static int rollback_to(struct db *db)
+{
+	struct pg_db *d = pg(db);
+	pg_cache_drop(d, UINT64_MAX); /* what was held may be undone */
+	if (!d->alone || !in_transaction(db)) {
+		d->aborted = true;
+		pg_fail(d, "the transaction is over", "a message failed that had no savepoint");
+		return DB_ERROR;
+	}
+	/* ROLLBACK TO keeps the savepoint open: released too */
+	return confirm(d, "ROLLBACK TO message") == 0 ? confirm(d, "RELEASE message") : DB_ERROR;
+}
+
 static int rollback(struct db *db)
 {
 	struct pg_db *d = pg(db);
@@ -559,6 +593,9 @@ static const struct db_driver pg_driver = {
     .socket = socket_of,
     .scope = pg_scope,
     .partition = pg_partition,
+    .savepoint = savepoint,
+    .release = release,
+    .rollback_to = rollback_to,
     .reserve_ids = pg_reserve_ids,
     .take_id = pg_take_id,
     .rollback = rollback,

@@ -27,7 +27,7 @@
 
 /* What a statement does, as far as the read cache and a transaction's
  * failures need to know. */
-enum pg_kind { PG_READ, PG_WRITE, PG_SAVEPOINT, PG_RELEASE, PG_ROLLBACK_TO };
+enum pg_kind { PG_READ, PG_WRITE };
 
 struct pg_stmt;
 
@@ -65,8 +65,9 @@ struct pg_db {
 	bool overdue;        /* the last wait ran out: is a standby there? */
 	int pending;         /* statements sent whose answers are not read yet */
 	/* a failure among them ends the transaction: its BEGIN unanswered,
-	 * or a RELEASE among them (the failure is no one savepoint's) */
+	 * or a message's writes with no savepoint of its own (db_savepoint) */
 	bool fragile;
+	bool alone;       /* the running message has a savepoint of its own */
 	bool commit_said; /* the last answer read of a commit's was COMMIT's "COMMIT" */
 	double connect_after;
 	char *tables[TABLES_MAX]; /* names, by the bit that stands for them */

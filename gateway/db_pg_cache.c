@@ -53,11 +53,7 @@ void pg_classify(struct pg_db *d, struct pg_stmt *p)
 		size_t len = (size_t)(s - w);
 		if (!prev) {
 			bool read = word_is(w, len, "SELECT") || word_is(w, len, "WITH");
-			p->kind = word_is(w, len, "SAVEPOINT")  ? PG_SAVEPOINT
-				  : word_is(w, len, "RELEASE")  ? PG_RELEASE
-				  : word_is(w, len, "ROLLBACK") ? PG_ROLLBACK_TO
-				  : read                        ? PG_READ
-								: PG_WRITE;
+			p->kind = read ? PG_READ : PG_WRITE;
 		} else if (word_is(prev, prev_len, "FROM") || word_is(prev, prev_len, "JOIN") ||
 			   word_is(prev, prev_len, "INTO") || word_is(prev, prev_len, "UPDATE")) {
 			uint64_t bit = table_bit(d, w, len);

@@ -328,7 +328,7 @@ static bool read_to_sync(struct pg_db *d, double deadline)
 }
 
 /* A statement failed while what was pending was fragile (a BEGIN not
- * yet answered, a savepoint released without waiting: db.h run_later):
+ * yet answered, a message's writes without a savepoint: db_savepoint):
  * no savepoint can undo it alone, so the transaction is over, its
  * statements failing until it is rolled back. d->err still says what
  * failed. */

@@ -18,6 +18,8 @@ struct sqlite_db {
 	sqlite3 *handle;
 	int version;   /* the schema's, for probe_write */
 	int committed; /* the last commit's outcome: a commit is over when sent */
+	/* a message's savepoint: made, released, rolled back to */
+	struct db_stmt *savepoint, *release, *rollback_to;
 };
 
 struct sqlite_stmt {
@@ -168,6 +170,31 @@ static int exec(struct db *db, const char *sql)
 	return sqlite3_exec(handle(db), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : DB_ERROR;
 }
 
+/* Runs a statement of the driver's own, made at open: 0 or DB_ERROR. */
+static int run_own(struct db_stmt *st)
+{
+	int rc = st ? step(st) : DB_ERROR;
+	if (st)
+		reset(st);
+	return rc == DB_DONE ? 0 : DB_ERROR;
+}
+
+static int savepoint(struct db *db, bool alone)
+{
+	return run_own(((struct sqlite_db *)db)->savepoint); /* alone or not: it costs nothing */
+}
+
+static int release(struct db *db)
+{
+	return run_own(((struct sqlite_db *)db)->release);
+}
+
+static int rollback_to(struct db *db)
+{
+	/* ROLLBACK TO keeps the savepoint open: released too */
+	return run_own(((struct sqlite_db *)db)->rollback_to) == 0 ? release(db) : DB_ERROR;
+}
+
 static int begin(struct db *db)
 {
 	return exec(db, "BEGIN IMMEDIATE"); /* the write lock now, not at the first write */
@@ -244,6 +271,11 @@ static const char *errmsg(struct db *db)
 
 static void close_db(struct db *db)
 {
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	struct db_stmt *own[] = {d->savepoint, d->release, d->rollback_to};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (own[i])
+			finalize(own[i]);
 	sqlite3 *h = handle(db);
 	if (h && sqlite3_close(h) != SQLITE_OK)
 		log_msg(LOG_LEVEL_ERROR, "store_close", "error=\"%s\"", sqlite3_errmsg(h));
@@ -278,6 +310,9 @@ static const struct db_driver sqlite_driver = {
     .socket = socket_of,
     .scope = scope,
     .partition = partition,
+    .savepoint = savepoint,
+    .release = release,
+    .rollback_to = rollback_to,
     .reserve_ids = reserve_ids,
     .take_id = take_id,
     .rollback = rollback,
@@ -325,5 +360,8 @@ struct db *db_sqlite_open(const char *path, enum cfg_sync sync, char *err, size_
 		return NULL;
 	}
 	sqlite3_busy_timeout(d->handle, BUSY_TIMEOUT_MS);
+	d->savepoint = prepare(&d->db, "SAVEPOINT message");
+	d->release = prepare(&d->db, "RELEASE message");
+	d->rollback_to = prepare(&d->db, "ROLLBACK TO message");
 	return &d->db;
 }

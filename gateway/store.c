@@ -41,9 +41,6 @@
 #define TIP_OFFICER_COLUMNS "o.id, o.msisdn, o.language"
 
 #define STORE_STATEMENTS(X)                                                                        \
-	X(savepoint, "SAVEPOINT message")                                                          \
-	X(release, "RELEASE message")                                                              \
-	X(rollback_to, "ROLLBACK TO message")                                                      \
 	X(add_message,                                                                             \
 	  "INSERT INTO messages (direction, network_id, channel, msisdn, peer, text, coding,"      \
 	  " smsc, meta, sent_at, status, in_reply_to, created_at)"                                 \
@@ -655,22 +652,19 @@ bool store_in_transaction(struct store *s)
 	return db_in_transaction(s->db);
 }
 
-int store_savepoint(struct store *s)
+int store_savepoint(struct store *s, bool alone)
 {
-	return db_run_later(s->savepoint) < 0 ? STORE_ERROR : 0;
+	return db_savepoint(s->db, alone) < 0 ? STORE_ERROR : 0;
 }
 
-int store_release(struct store *s, bool confirm)
+int store_release(struct store *s)
 {
-	if (confirm)
-		return run(s, s->release);
-	return db_run_later(s->release) < 0 ? STORE_ERROR : 0;
+	return db_release(s->db) < 0 ? STORE_ERROR : 0;
 }
 
 int store_rollback_to(struct store *s)
 {
-	/* ROLLBACK TO keeps the savepoint open: release it too */
-	return run(s, s->rollback_to) == 0 ? run(s, s->release) : STORE_ERROR;
+	return db_rollback_to(s->db) < 0 ? STORE_ERROR : 0;
 }
 
 static void bind_text_or_null(struct db_stmt *st, int i, const char *v)

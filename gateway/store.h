@@ -82,17 +82,15 @@ int store_commit_wait(struct store *s, bool wait);
 int store_socket(struct store *s);
 /* One message's part of a transaction: store_savepoint() before it, then
  * store_release() to keep what it wrote or store_rollback_to() to undo
- * only that. */
-int store_savepoint(struct store *s);
+ * only that; with alone, even where that costs (db.h: db_savepoint),
+ * else a failure may end the whole transaction. */
+int store_savepoint(struct store *s, bool alone);
 /* Whether a transaction is open: false after the engine ended one by
  * itself (SQLite: a full disk, an I/O error, no memory; PostgreSQL: the
- * connection lost, or a write failed after a release not confirmed),
+ * connection lost, or a failure no savepoint could undo alone),
  * savepoints and all. */
 bool store_in_transaction(struct store *s);
-/* With confirm, waits to know that what the message wrote succeeded (a
- * round trip, where the store is across a network); without, a failure
- * may show later, and then ends the whole transaction (db_run_later). */
-int store_release(struct store *s, bool confirm);
+int store_release(struct store *s);
 int store_rollback_to(struct store *s);
 /* What runs from now on is for request n of a batch (0: none):
  * db_scope(). */
