@@ -379,6 +379,16 @@ static void forget_held(struct pg_db *d)
 	d->id_count = d->next_id = 0;
 }
 
+/* Sends one of the driver's own statements, its answer read with the
+ * next round trip's. */
+static bool send_own(struct pg_db *d, struct pg_stmt *p)
+{
+	if (!pg_send_prepared(d, p, p->value, p->length))
+		return false;
+	d->pending++;
+	return true;
+}
+
 static int begin(struct db *db)
 {
 	struct pg_db *d = pg(db);
@@ -401,8 +411,8 @@ static int begin(struct db *db)
 	 * only read (see above). */
 	d->deadline = pg_now() + d->timeout_s; /* for all of it, the commit's answer too */
 	d->aborted = false;
-	d->in_transaction = pg_send_later(d, "BEGIN") && pg_send_later(d, COMMIT_MARK) &&
-			    (!d->standby_required || pg_send_later(d, STANDBY_NAMED));
+	d->in_transaction = pg_send_later(d, "BEGIN") && send_own(d, d->mark) &&
+			    (!d->standby_required || send_own(d, d->named));
 	d->fragile = d->in_transaction;
 	return d->in_transaction ? 0 : DB_ERROR;
 }
@@ -560,8 +570,10 @@ static void close_db(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	pg_drop(d);
-	if (d->reserve)
-		finalize(&d->reserve->st);
+	struct pg_stmt *own[] = {d->mark, d->named, d->reserve};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (own[i])
+			finalize(&own[i]->st);
 	pg_cache_free(d);
 	for (int i = 0; i < d->table_count; i++)
 		free(d->tables[i]);
@@ -623,9 +635,18 @@ struct db *db_pg_open(const char *uri, unsigned timeout_ms, bool standby_require
 	d->db.driver = &pg_driver;
 	d->timeout_s = timeout_ms / 1000.0;
 	d->standby_required = standby_required;
+	struct db_stmt *mark = prepare(&d->db, COMMIT_MARK);
+	struct db_stmt *named = prepare(&d->db, STANDBY_NAMED);
 	struct db_stmt *reserve = prepare(&d->db, "SELECT nextval(pg_get_serial_sequence(?1, 'id'))"
 						  " FROM generate_series(1, CAST(?2 AS integer))");
+	d->mark = mark ? pst(mark) : NULL;
+	d->named = named ? pst(named) : NULL;
 	d->reserve = reserve ? pst(reserve) : NULL;
+	if (!mark || !named || !reserve) {
+		snprintf(err, err_size, "out of memory");
+		close_db(&d->db);
+		return NULL;
+	}
 	char why[256];
 	if (!pg_read_uri(d, uri, why, sizeof why)) {
 		snprintf(err, err_size, "[store] uri: %s", why);

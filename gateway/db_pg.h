@@ -74,9 +74,12 @@ struct pg_db {
 	int table_count;
 	struct pg_cached *cache; /* CACHE_MAX of them, made with the first */
 	int cached;
-	unsigned scope;          /* the request running (db_scope), 0 if none */
-	struct pg_stmt *reserve; /* takes row ids from a table's sequence */
-	int64_t ids[IDS_MAX];    /* reserved, not yet handed out: ids[next_id … id_count) */
+	unsigned scope; /* the request running (db_scope), 0 if none */
+	/* the driver's own statements, prepared with store.c's: the row of
+	 * this session's commit (db_pg.c: begin), whether a standby is
+	 * waited for, row ids taken from a table's sequence */
+	struct pg_stmt *mark, *named, *reserve;
+	int64_t ids[IDS_MAX]; /* reserved, not yet handed out: ids[next_id … id_count) */
 	int id_count, next_id;
 	uint64_t partitioned; /* tables whose rows are each one request's (db_partition) */
 	char err[512];

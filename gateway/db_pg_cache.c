@@ -169,7 +169,7 @@ void pg_reserve_ids(struct db *db, const char *table, int n)
 	struct pg_db *d = pg(db);
 	unsigned scope = d->scope;
 	n = n < IDS_MAX - d->id_count ? n : IDS_MAX - d->id_count;
-	if (n <= 0 || !d->reserve)
+	if (n <= 0)
 		return;
 	db_bind_text(&d->reserve->st, 1, table, -1);
 	db_bind_int(&d->reserve->st, 2, n);

@@ -883,7 +883,7 @@ void store_prefetch_sender(struct store *s, const char *msisdn, const char *alia
 		fetch_ahead(s->find_reply, "ttt", channel, alias, network_id);
 		fetch_ahead(s->find_reply, "ttt", channel, msisdn, network_id);
 	}
-	s->ids_wanted += 2; /* the message's, and its reply's if a confirmation */
+	s->ids_wanted++; /* the message's (a reply that needs its id is rarer: it asks) */
 	fetch_ahead(s->person_find, "t", msisdn);
 	fetch_ahead(s->contact_find, "t", msisdn);
 	fetch_ahead(s->officer_find, "t", msisdn);
