@@ -90,22 +90,22 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_start(loop, w);
 }
 
-/* Lane i, on the daemon's store (lane 0) or a connection of its own: -1
- * if none could be made. */
-static int lane_init(struct batch *b, unsigned i)
+/* A lane on store, the daemon's own (one writer at a time: SQLite) or a
+ * connection of its own, made now (NULL): -1 if none could be. */
+static int lane_init(struct batch *b, struct store *store)
 {
-	struct batch_lane *l = &b->lanes[i];
-	char err[512];
+	struct batch_lane *l = &b->lanes[b->lane_count];
+	char err[512] = "out of memory";
 	l->b = b;
-	l->store = i ? store_connect(b->d->cfg, err, sizeof err) : b->d->store;
+	l->store = store ? store : store_connect(b->d->cfg, err, sizeof err);
 	l->flight = l->store ? calloc(BATCH_CAP, sizeof *l->flight) : NULL;
 	if (!l->flight) {
-		log_msg(LOG_LEVEL_WARN, "batch_lane", "lane=%u error=\"%s\"", i,
-			l->store ? "out of memory" : err);
-		if (i)
+		log_msg(LOG_LEVEL_WARN, "batch_lane", "lane=%u error=\"%s\"", b->lane_count, err);
+		if (!store)
 			store_free(l->store);
 		return -1;
 	}
+	b->lane_count++;
 	ev_init(&l->answer, on_answer);
 	l->answer.data = l;
 	ev_init(&l->deadline, on_deadline);
@@ -117,11 +117,19 @@ int batch_init(struct batch *b, struct daemon *d)
 {
 	memset(b, 0, sizeof *b);
 	b->d = d;
-	/* SQLite answers a commit at once: one lane is all it can use */
-	unsigned lanes = strcmp(store_backend(d->store), "sqlite") ? d->cfg->store_connections : 1;
-	lanes = lanes < BATCH_LANES_MAX ? lanes : BATCH_LANES_MAX;
-	while (b->lane_count < lanes && lane_init(b, b->lane_count) == 0)
-		b->lane_count++;
+	/* One writer at a time (SQLite, which answers a commit when it is
+	 * sent): one lane, on the daemon's store. Else [store] connections
+	 * lanes, each on a connection of its own, so that the daemon's
+	 * (the outbox, /health) never waits for a batch's commit. */
+	if (!store_concurrent(d->store)) {
+		lane_init(b, d->store);
+	} else {
+		unsigned lanes = d->cfg->store_connections < BATCH_LANES_MAX
+				     ? d->cfg->store_connections
+				     : BATCH_LANES_MAX;
+		while (b->lane_count < lanes && lane_init(b, NULL) == 0)
+			;
+	}
 	if (!b->lane_count)
 		return -1;
 	ev_prepare_init(&b->flush_before_sleep, on_prepare);
@@ -144,7 +152,7 @@ void batch_cleanup(struct batch *b)
 	ev_timer_stop(b->d->loop, &b->wait);
 	for (unsigned i = 0; i < b->lane_count; i++) {
 		free(b->lanes[i].flight);
-		if (i)
+		if (b->lanes[i].store != b->d->store)
 			store_free(b->lanes[i].store);
 	}
 	b->lane_count = 0;
@@ -485,7 +493,8 @@ int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx
 			  void *ctx, void *arg)
 {
 	struct store *s = b->d->store;
-	settle(&b->lanes[0]); /* its connection is the daemon's store's */
+	if (b->lanes[0].store == s) /* its connection is busy until then */
+		settle(&b->lanes[0]);
 	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0) {
 		after_commit(b->d, s);
 		return 0;
@@ -500,18 +509,19 @@ bool batch_failed(const struct batch *b)
 	return b->failing;
 }
 
-/* Whether no message is in a batch, waiting or in flight. */
-static bool idle(const struct batch *b)
+void batch_counts(const struct batch *b, size_t *waiting, size_t *in_flight)
 {
+	*waiting = b->waiting_count;
+	*in_flight = 0;
 	for (unsigned i = 0; i < b->lane_count; i++)
-		if (b->lanes[i].flight_count)
-			return false;
-	return !b->waiting_count;
+		*in_flight += b->lanes[i].flight_count;
 }
 
 bool batch_degraded(struct batch *b)
 {
-	if (b->failing && idle(b) && store_probe_write(b->d->store) == 0)
+	size_t waiting, in_flight;
+	batch_counts(b, &waiting, &in_flight);
+	if (b->failing && !waiting && !in_flight && store_probe_write(b->d->store) == 0)
 		b->failing = false;
 	return b->failing;
 }

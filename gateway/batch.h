@@ -144,4 +144,8 @@ bool batch_degraded(struct batch *b);
  * begin or commit): what batch_degraded() would probe, without a write. */
 bool batch_failed(const struct batch *b);
 
+/* How many messages wait for a batch, and how many are in batches in
+ * flight. */
+void batch_counts(const struct batch *b, size_t *waiting, size_t *in_flight);
+
 #endif

@@ -35,6 +35,7 @@ struct store_migration; /* store_migrate.h */
 /* What each engine does its own way (db_sqlite.c, db_pg.c). */
 struct db_driver {
 	const char *name;
+	bool concurrent; /* several connections may write at once */
 	struct db_stmt *(*prepare)(struct db *db, const char *sql);
 	/* Every statement made: 0 once each is prepared (PostgreSQL: on this
 	 * connection and every later one), DB_ERROR naming the first that is
@@ -311,6 +312,10 @@ static inline int db_standbys(struct db *db, double *lag)
 static inline int64_t db_disk_free(struct db *db)
 {
 	return db->driver->disk_free(db);
+}
+static inline bool db_concurrent(struct db *db)
+{
+	return db->driver->concurrent;
 }
 static inline const char *db_backend(struct db *db)
 {

@@ -583,6 +583,7 @@ static void close_db(struct db *db)
 
 static const struct db_driver pg_driver = {
     .name = "postgresql",
+    .concurrent = true,
     .prepare = prepare,
     .finalize = finalize,
     .bind_int = bind_int,

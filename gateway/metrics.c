@@ -196,6 +196,12 @@ int metrics_render(const struct metrics *m, const struct metrics_gauges *g, stru
 	render_histogram(out, "chabar_commit_batch_size", "Messages one commit held.",
 			 &m->batch_size, batch_bounds, BOUNDS(batch_bounds));
 	buf_printf(out,
+		   "# HELP chabar_batch_waiting Messages waiting for a batch.\n"
+		   "# TYPE chabar_batch_waiting gauge\nchabar_batch_waiting %zu\n"
+		   "# HELP chabar_batch_in_flight Messages in batches begun, not yet answered.\n"
+		   "# TYPE chabar_batch_in_flight gauge\nchabar_batch_in_flight %zu\n",
+		   g->waiting, g->in_flight);
+	buf_printf(out,
 		   "# HELP chabar_open_sessions Conversations not yet expired.\n"
 		   "# TYPE chabar_open_sessions gauge\nchabar_open_sessions %lld\n",
 		   (long long)g->open_sessions);

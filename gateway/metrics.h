@@ -130,6 +130,8 @@ struct metrics_gauges {
 	const char *backend; /* the store's: "sqlite" or "postgresql" */
 	int standbys;        /* postgresql: synchronous standbys streaming (-1: unknown) */
 	double flush_lag;    /* postgresql: the longest, seconds */
+	size_t waiting;      /* messages waiting for a batch */
+	size_t in_flight;    /* messages in batches begun, not yet answered */
 };
 /* Appends the exposition text. */
 int metrics_render(const struct metrics *m, const struct metrics_gauges *g, struct buf *out);

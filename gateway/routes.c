@@ -58,6 +58,7 @@ static void metrics(void *ctx, struct http_exchange *ex)
 	    .backend = store_backend(d->store),
 	};
 	g.standbys = store_standbys(d->store, &g.flush_lag);
+	batch_counts(&d->batch, &g.waiting, &g.in_flight);
 	if (metrics_render(&d->metrics, &g, &out) < 0)
 		http_reply_text(ex, 500, "metrics too large\n");
 	else

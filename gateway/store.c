@@ -579,6 +579,11 @@ void store_free(struct store *s)
 	free(s);
 }
 
+bool store_concurrent(struct store *s)
+{
+	return db_concurrent(s->db);
+}
+
 const char *store_backend(struct store *s)
 {
 	return db_backend(s->db);

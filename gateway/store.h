@@ -68,6 +68,9 @@ struct store *store_connect(const struct cfg *cfg, char *err, size_t err_size);
 struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t err_size);
 /* "sqlite" or "postgresql". */
 const char *store_backend(struct store *s);
+/* Whether transactions on several connections may write at once
+ * (PostgreSQL; SQLite has one writer at a time). */
+bool store_concurrent(struct store *s);
 void store_free(struct store *s);
 
 int store_begin(struct store *s);
