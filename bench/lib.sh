@@ -159,11 +159,13 @@ chabard_problems() {
 # kannel_header, bench_rounds BASE TARGET and kannel_summary.
 
 # kannel_bench_init: the settings (BENCH_MESSAGES 20000, BENCH_RUNS 3,
+# BENCH_SENDERS 4 (the load's numbers, each texting one of four texts),
 # BENCH_TIMEOUT 60 + BENCH_MESSAGES / 200, BENCH_KEEP, CHABARD, RESPONDER)
 # and the programs checked; BENCH_DIR made.
 kannel_bench_init() {
     : "${BENCH_MESSAGES:=20000}"
     : "${BENCH_RUNS:=3}"
+    : "${BENCH_SENDERS:=4}"
     : "${BENCH_KEEP:=0}"
     : "${CHABARD:=${top_builddir:-.}/gateway/chabard}"
     : "${RESPONDER:=${top_builddir:-.}/bench/responder}"
@@ -249,15 +251,15 @@ kannel_run_one() {
 
     # fakesmsc picks one of these lines at random for each MO: several
     # senders, like real traffic.  -v 0: it logs received MTs only at debug.
-    local t0 t1= i BENCH_LINES=()
+    local t0 t1= i lines=()
     local texts=("CHECKIN home" "CHECKIN work" "CHECKIN other" "HELP")
-    for ((i = 0; i < ${BENCH_SENDERS:-4}; i++)); do
-        BENCH_LINES+=("+99655$(printf '%07d' $((1000 + i))) 384 text ${texts[i % 4]}")
+    for ((i = 0; i < BENCH_SENDERS; i++)); do
+        lines+=("+99655$(printf '%07d' $((1000 + i))) 384 text ${texts[i % 4]}")
     done
     t0=$(now)
     stack_spawn load INT "$FAKESMSC" -H 127.0.0.1 -r "$KANNEL_FAKE_PORT" \
         -i 0 -m "$n" -v 0 \
-        "${BENCH_LINES[@]}"
+        "${lines[@]}"
     pid[load]=$STACK_LAST_PID
     for p in bearerbox smsbox app; do
         [ -n "${pid[$p]}" ] && before[$p]=$(cpu_ticks "${pid[$p]}")

@@ -15,7 +15,10 @@
 # medians are printed), each run a fresh Kannel stack and chabard, the load
 # of bench/kannel.sh (one fakesmsc firing BENCH_MESSAGES MOs as fast as
 # bearerbox takes them, through smsbox's post-url, timed from its start to
-# the N-th reply):
+# the N-th reply), from BENCH_SENDERS numbers (200 here, where
+# bench/kannel.sh has 4: a sender's message waits for its last one's
+# commit, batch.h, so four senders would allow four messages a commit, a
+# burst no probation office's or tip line's traffic makes):
 #
 #   sqlite      chabard's default store, synchronous = full (an fsync per
 #               commit), a new file each run.
@@ -34,6 +37,7 @@
 # process's, /proc/stat, the servers' too).
 #
 # Settings (environment): BENCH_MESSAGES (default 20000), BENCH_RUNS (3),
+# BENCH_SENDERS (200),
 # BENCH_TIMEOUT, BENCH_KEEP, and CHABARD, top_builddir, BEARERBOX, SMSBOX,
 # FAKESMSC, KANNEL_LOG_LEVEL, CHABAR_LOG_LEVEL, PG_BIN as in
 # tests/lib/stack.sh and tests/lib/pg.sh.
@@ -56,6 +60,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh" || exit 1
 
+BENCH_SENDERS=${BENCH_SENDERS:-200}
 kannel_bench_init
 missing=$(pg_missing)
 [ -z "$missing" ] || die "PostgreSQL 15 is needed (missing:$missing; contrib/deps-debian.sh)"

@@ -101,7 +101,7 @@ static const struct cfg_key cfg_keys[] = {
     {"store", "uri", parse_text, OFF(store_uri), "", 0, 0, NULL, true},
     {"store", "timeout_ms", parse_uint, OFF(store_timeout_ms), "2000", 100, 60000, NULL, true},
     {"store", "standby", parse_choice, OFF(store_standby), "required", 0, 0, standby_names, true},
-    {"store", "connections", parse_uint, OFF(store_connections), "2", 1, 8, NULL, true},
+    {"store", "connections", parse_uint, OFF(store_connections), "3", 1, 8, NULL, true},
     {"box", "bearerbox", parse_peer, OFF(box_bearerbox), "", 0, 0, NULL, true},
     {"box", "id", parse_text, OFF(box_id), "", 0, 0, NULL, true},
     {"sendsms", "via", parse_choice, OFF(sendsms_via), "http", 0, 0, via_names, true},
