@@ -26,7 +26,9 @@
 #               for one standby to have flushed them (synchronous_commit =
 #               on, the second standby of tests/lib/pg.sh stopped, so one
 #               is there to wait for), on this machine; a new database each
-#               run. The clusters are started once, as the postgres user.
+#               run. The clusters are started once, as the postgres user; before
+#               each run the standby has replayed the last one and both
+#               checkpointed.
 #
 # Afterwards each database must hold exactly N inbound messages with N
 # distinct network ids, and fakesmsc must have received N replies. Commit
@@ -69,11 +71,26 @@ stack_init "$BENCH_DIR/pg" && pg_start || die "the PostgreSQL clusters did not s
 _pg "$PG_BIN/pg_ctl" -D "$PG_DIR/s2" -m immediate -w stop >/dev/null ||
     die "could not leave one standby"
 
+# _replayed: the standby has replayed all the primary wrote.
+_replayed() {
+    [ "$(pg_sql s1 "select pg_last_wal_replay_lsn() >= '$1'")" = t ]
+}
+
+# _settled: the clusters idle, as a new SQLite file is: the last run's
+# log replayed by the standby and checkpointed, so that no run pays for
+# the one before.
+_settled() {
+    local lsn
+    pg_sql p "checkpoint" >/dev/null && lsn=$(pg_sql p "select pg_current_wal_lsn()") &&
+        _stack_wait 120 "" "the standby replayed the last run" _replayed "$lsn" &&
+        pg_sql s1 "checkpoint" >/dev/null
+}
+
 # kannel_target TARGET TAG (bench/lib.sh): the stack of one run.
 kannel_target() {
     unset CHABAR_STORE_URI
     if [ "$1" = postgresql ]; then
-        pg_database "bench_${2//-/_}" || return 1
+        _settled && pg_database "bench_${2//-/_}" || return 1
     fi
     KANNEL_APP=chabard
     write_chabar_conf "$STACK_DIR/chabar.conf" &&
