@@ -15,6 +15,10 @@
 /* The most that may wait for a batch: past it, a message is refused (503:
  * Kannel and bearerbox keep it and send it again). */
 #define WAITING_MAX (4 * BATCH_CAP)
+/* How long after a failure every message gets a savepoint of its own,
+ * where that costs (db_savepoint): long enough for Kannel's retries of
+ * the batch that failed (http-queue-delay, a few seconds) to come. */
+#define CAREFUL_S 60.0
 
 static void begin_batch(struct batch_lane *l);
 static void settle(struct batch_lane *l);
@@ -37,19 +41,20 @@ static bool wait_is_over(struct batch *b, ev_tstamp now)
 /* A lane with no batch in flight, NULL if all are busy. */
 static struct batch_lane *free_lane(struct batch *b)
 {
-	for (unsigned i = 0; i < b->lane_count; i++)
-		if (!b->lanes[i].flight_count)
-			return &b->lanes[i];
-	return NULL;
+	struct batch_lane *free = NULL;
+	for (unsigned i = 0; i < b->lane_count; i++) {
+		struct batch_lane *l = &b->lanes[i];
+		/* the one idle longest: every connection kept in use, none left
+		 * for a firewall to forget */
+		if (!l->flight_count && (!free || l->began < free->began))
+			free = l;
+	}
+	return free;
 }
 
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct batch *b = w->data;
-	/* a commit answered by a call that needed the connection (db.h) */
-	for (unsigned i = 0; i < b->lane_count; i++)
-		if (b->lanes[i].flight_count && store_socket(b->lanes[i].store) < 0)
-			settle(&b->lanes[i]);
 	struct batch_lane *l;
 	while (b->waiting_count && (l = free_lane(b)) && wait_is_over(b, ev_now(loop))) {
 		size_t before = b->waiting_count;
@@ -308,19 +313,26 @@ static void choose(struct batch_lane *l)
 	ev_timer_stop(b->d->loop, &b->wait);
 }
 
+/* After a failure: a savepoint for every message for a while. */
+static void be_careful(struct batch *b)
+{
+	b->failing = true;
+	b->careful_until = ev_now(b->d->loop) + CAREFUL_S;
+}
+
 /* One request in its own savepoint: rolled back alone if it fails. Where
- * that costs (db.h: db_savepoint), only after a failure (b->failing):
- * otherwise a failure fails the whole batch. */
+ * that costs (db.h: db_savepoint), only for a while after a failure
+ * (be_careful): otherwise a failure fails the whole batch. */
 static int apply_one(struct batch *b, struct store *s, struct batch_entry *e)
 {
-	if (store_savepoint(s, b->failing) < 0)
+	if (store_savepoint(s, ev_now(b->d->loop) < b->careful_until) < 0)
 		return STORE_ERROR;
 	int rc = e->write ? e->write(b->d, e->request, &e->out)
 			  : inbound_apply(b->d, e->request, &e->out);
 	if (rc == 0 && store_release(s) == 0)
 		return 0;
 	log_msg(LOG_LEVEL_ERROR, "store_write", "error=\"%s\"", store_errmsg(s));
-	b->failing = true;
+	be_careful(b);
 	if (store_in_transaction(s))
 		store_rollback_to(s);
 	return STORE_ERROR;
@@ -365,11 +377,12 @@ static void finish(struct batch_lane *l, int rc)
 		log_msg(LOG_LEVEL_ERROR, "store_commit", "error=\"%s\" messages=%zu",
 			store_errmsg(l->store), l->flight_count);
 		store_rollback(l->store);
+		be_careful(l->b);
 	} else {
 		metrics_commit(&d->metrics, ev_time() - l->committed, l->flight_count);
 		after_commit(d, l->store);
+		l->b->failing = false;
 	}
-	l->b->failing = rc < 0;
 	answer_all(l, rc == 0);
 }
 
@@ -379,7 +392,7 @@ static void abandon(struct batch_lane *l, const char *event)
 	log_msg(LOG_LEVEL_ERROR, event, "error=\"%s\" messages=%zu", store_errmsg(l->store),
 		l->flight_count);
 	store_rollback(l->store);
-	l->b->failing = true;
+	be_careful(l->b);
 	answer_all(l, false);
 }
 
@@ -493,8 +506,9 @@ int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx
 			  void *ctx, void *arg)
 {
 	struct store *s = b->d->store;
-	if (b->lanes[0].store == s) /* its connection is busy until then */
-		settle(&b->lanes[0]);
+	/* what fn reads, a batch in flight may be changing: answered first */
+	for (unsigned i = 0; i < b->lane_count; i++)
+		settle(&b->lanes[i]);
 	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0) {
 		after_commit(b->d, s);
 		return 0;

@@ -9,8 +9,10 @@
  *      fetched for all of them at once, one round trip where the store
  *      is across a network (inbound_prefetch, store_prefetched);
  *   2. apply: each message is applied (inbound.c) in a savepoint of its
- *      own, so one that fails is rolled back alone, its writes sent
- *      without waiting for their answers where that saves round trips;
+ *      own, so one that fails is rolled back alone (PostgreSQL, where a
+ *      savepoint costs a subtransaction and a round trip, makes none
+ *      until a failure: then one failure fails the whole batch once), its
+ *      writes sent without waiting for their answers;
  *   3. commit: sent, and answered when the store answers (the loop goes
  *      on meanwhile, collecting the next batch, or beginning it on
  *      another lane), or 503 for every message of the batch if it fails
@@ -64,8 +66,8 @@ struct daemon;
 typedef void (*batch_answer_fn)(struct daemon *d, void *waiter, const void *wire, int rc,
 				const struct inbound_outcome *out);
 
-/* What a request writes, inside a batch (in a savepoint of its own): 0
- * with out filled, or STORE_ERROR. */
+/* What a request writes, inside a batch (in a savepoint of its own where
+ * that is made): 0 with out filled, or STORE_ERROR. */
 typedef int (*batch_write_fn)(struct daemon *d, const void *request, struct inbound_outcome *out);
 
 struct batch_entry {
@@ -104,7 +106,8 @@ struct batch {
 	ev_tstamp first_at; /* since when the messages waiting wait */
 	struct batch_lane lanes[BATCH_LANES_MAX];
 	unsigned lane_count;
-	bool failing; /* the store refused the last write */
+	bool failing;            /* the store refused the last write */
+	ev_tstamp careful_until; /* a savepoint for every message until then */
 };
 
 int batch_init(struct batch *b, struct daemon *d);
@@ -128,10 +131,10 @@ bool batch_apply(struct batch *b, const struct inbound *in, void *waiter, batch_
 void batch_flush(struct batch *b);
 
 /* Writes of the daemon's own, outside any request (the outbox, what falls
- * due): the batch in flight is answered first (the connection is its
- * commit's until then), then fn(ctx, arg) runs in a transaction of its
- * own, committed before this returns. 0, or STORE_ERROR (rolled back;
- * logged as event what). */
+ * due): the batches in flight are answered first (what fn reads, they may
+ * be changing: a session a reminder would open), then fn(ctx, arg) runs
+ * in a transaction of its own, committed before this returns. 0, or
+ * STORE_ERROR (rolled back; logged as event what). */
 int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx, void *arg),
 			  void *ctx, void *arg);
 

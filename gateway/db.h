@@ -5,9 +5,9 @@
  *
  * Statements are written once, in the SQL both engines take (numbered
  * parameters ?1 …, IS [NOT] DISTINCT FROM, ON CONFLICT with a target, a
- * repeat found by ON CONFLICT DO NOTHING rather than by an error, which
- * PostgreSQL would make abort the transaction). Each driver prepares them
- * its way.
+ * repeat found by ON CONFLICT DO NOTHING, or by a read first, rather
+ * than by an error, which PostgreSQL would make abort the transaction).
+ * Each driver prepares them its way.
  *
  * Lifecycle: db_open() → db_prepare() → bind, db_step() until DB_DONE,
  * db_reset() → … → db_finalize() each → db_close(). Bound text and blobs
@@ -167,12 +167,12 @@ static inline void db_prefetched(struct db *db)
 {
 	db->driver->prefetched(db);
 }
-/* What runs from now on is on behalf of one request of a batch (1, 2, …;
- * 0: of none): a read it prefetched is answered to it alone, and its
- * writes to a table named by db_partition() change no other request's
- * prefetched reads. The caller makes that true: a batch holds one
- * request per sender, and writes to such a table only rows of its
- * sender. A write outside a request, or to another table, changes
+/* What runs from now on is on behalf of one sender's requests in a batch
+ * (1, 2, …; 0: of none): a read prefetched for it is answered to it
+ * alone, and its writes to a table named by db_partition() change no
+ * other scope's prefetched reads. The caller makes that true: a sender's
+ * requests share one scope, and write to such a table only rows of their
+ * sender. A write outside a scope, or to another table, changes
  * everyone's. Nothing for SQLite, which prefetches nothing. */
 static inline void db_scope(struct db *db, unsigned request)
 {

@@ -3,13 +3,15 @@
  *
  * The connection is libpq's non-blocking one, to a URI that may name
  * several hosts with target_session_attrs=read-write, so that after a
- * promotion the next connect finds the new primary. Each call sends its
- * statement and waits for the answer on the socket with poll(), never
- * longer than the timeout: past it, the connection is dropped (never a
- * cancel, which would leave a commit standing on the primary alone) and
- * the call fails, so the batch is answered 503 and Kannel tries again.
- * The loop waits with the call: ARCHITECTURE.md says why that is the
- * shape for now, and what it costs.
+ * promotion the next connect finds the new primary, in pipeline mode: a
+ * statement whose answer no one waits for is only sent, and a read is
+ * fetched ahead with others (db_pg_cache.c). A call that needs an answer
+ * waits for it on the socket with poll(), the loop with it, never past
+ * the transaction's deadline (the timeout from its BEGIN): past it, the
+ * connection is dropped (never a cancel, which would leave a commit
+ * standing on the primary alone) and the call fails, so the batch is
+ * answered 503 and Kannel tries again. A commit is only sent: its
+ * answer is read when it comes (db_commit_wait, batch.c).
  *
  * A commit is kept only if the primary answered it without a WARNING:
  * "canceling wait for synchronous replication" comes as one, with the row
@@ -28,6 +30,8 @@
 #include "db_pg.h"
 #include "log.h"
 #include "store_migrate.h"
+
+bool pg_overdue;
 
 /* store.c's ?N as PostgreSQL's $N, outside quoted text. */
 static char *dialect(const char *sql, int *params)
@@ -399,7 +403,7 @@ static int begin(struct db *db)
 	 * primary alone (and one more backend waiting there). If it cannot
 	 * say, the commit will. */
 	double lag;
-	if (d->overdue && (d->overdue = standbys(db, &lag) == 0)) {
+	if (pg_overdue && (pg_overdue = standbys(db, &lag) == 0)) {
 		pg_fail(d, "no synchronous standby streams to the primary: a commit would wait",
 			NULL);
 		return DB_ERROR;

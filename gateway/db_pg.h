@@ -62,7 +62,6 @@ struct pg_db {
 	bool commit_ok;      /* none of the commit's answers failed so far */
 	int committed;       /* the last commit's outcome, once read */
 	double deadline;     /* of the open transaction, its commit's answer included */
-	bool overdue;        /* the last wait ran out: is a standby there? */
 	int pending;         /* statements sent whose answers are not read yet */
 	/* a failure among them ends the transaction: its BEGIN unanswered,
 	 * or a message's writes with no savepoint of its own (db_savepoint) */
@@ -151,6 +150,11 @@ bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline);
  * last one's result, or NULL with d->err. */
 PGresult *pg_run_sql(struct pg_db *d, const char *sql);
 int pg_run_command(struct pg_db *d, const char *sql);
+
+/* A wait ran out, on any connection of this process (the lanes of
+ * batch.c each have one): is a standby there? The primary's standbys
+ * are one fact for all of them. Loop thread only. */
+extern bool pg_overdue;
 
 /* The time the running call may wait until: the open transaction's
  * deadline, or the timeout from now outside one. */

@@ -245,10 +245,11 @@ bool pg_connected(struct pg_db *d)
  * which. */
 static void lost(struct pg_db *d, double deadline)
 {
-	d->overdue = pg_now() >= deadline;
+	bool overdue = pg_now() >= deadline;
+	pg_overdue |= overdue;
 	pg_fail(d,
-		d->overdue ? "PostgreSQL did not answer in time, connection dropped"
-			   : "connection to PostgreSQL lost",
+		overdue ? "PostgreSQL did not answer in time, connection dropped"
+			: "connection to PostgreSQL lost",
 		PQerrorMessage(d->conn));
 	log_msg(LOG_LEVEL_ERROR, "store_dropped", "error=\"%s\"", d->err);
 	pg_drop(d);
@@ -342,9 +343,10 @@ static void abandon(struct pg_db *d)
 
 /* One round trip of the pipeline: what was sent goes, closed by a Sync
  * outside a transaction (each statement its own) or by a flush request in
- * one; then the answers to the pending SAVEPOINTs and to the n commands
- * sent last, into out[]. false, out[] empty, if any failed (d->err): an
- * error in a transaction leaves it aborted, for ROLLBACK TO. */
+ * one; then the answers to what was pending (a BEGIN, writes) and to the
+ * n commands sent last, into out[]. false, out[] empty, if any failed
+ * (d->err): an error in a transaction leaves it aborted, for ROLLBACK TO,
+ * or over if what was pending was fragile (abandon). */
 bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline)
 {
 	bool sync = !d->in_transaction;
@@ -477,6 +479,10 @@ static int commit_over(struct pg_db *d, bool answered)
 	bool committed = answered && d->commit_ok && d->commit_said;
 	if (answered && d->commit_ok && !committed) /* answered ROLLBACK: an error before */
 		pg_fail(d, "the transaction had failed: it was rolled back, not committed", NULL);
+	/* a write failed before it: the server skipped COMMIT, its transaction
+	 * left aborted, rolled back here rather than the connection dropped */
+	if (answered && PQtransactionStatus(d->conn) == PQTRANS_INERROR)
+		pg_run_command(d, "ROLLBACK");
 	d->committed = committed ? 0 : DB_ERROR;
 	return d->committed;
 }

@@ -37,7 +37,10 @@ void ledger_hash(const unsigned char key[32], const struct store_checkin *c,
 
 int ledger_add(struct store *s, const unsigned char key[32], struct store_checkin *c)
 {
-	int rc = store_checkin_last_hash(s, c->prev_hash);
+	/* the chain's lock first (db/0015): the check-in read as the last is
+	 * then the last committed, whatever else is in flight */
+	int rc = store_ledger_lock(s, c->at) < 0 ? STORE_ERROR
+						 : store_checkin_last_hash(s, c->prev_hash);
 	if (rc < 0)
 		return STORE_ERROR;
 	if (rc == 0)

@@ -209,6 +209,7 @@
 	  "INSERT INTO checkins (person_id, at, location, channel, message_id, receipt,"           \
 	  " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING")      \
 	X(checkin_last_hash, "SELECT coalesce(hash, '') FROM checkins ORDER BY id DESC LIMIT 1")   \
+	X(ledger_lock, "UPDATE ledger_lock SET taken_at = ?1 WHERE id = 1")                        \
 	X(checkin_all,                                                                             \
 	  "SELECT " CHECKIN_COLUMNS " FROM checkins c WHERE c.id > ?1 ORDER BY c.id LIMIT 1")      \
 	X(checkin_by_receipt,                                                                      \
@@ -547,8 +548,8 @@ static struct store *store_on(struct db *db, const char *where, char *err, size_
 	s->version = store_migration_count;
 	/* a message's writes to them change no other sender's reads that
 	 * store_prefetch_sender names: their sessions, their messages and
-	 * replies (a batch holds one message per sender; a report, which
-	 * changes a reply's status, is no sender's) */
+	 * replies (a sender's messages in a batch share one scope; a report,
+	 * which changes a reply's status, is no sender's) */
 	db_partition(db, "sessions");
 	db_partition(db, "messages");
 	return s;
@@ -888,7 +889,7 @@ void store_prefetch_sender(struct store *s, const char *msisdn, const char *alia
 		fetch_ahead(s->find_reply, "ttt", channel, alias, network_id);
 		fetch_ahead(s->find_reply, "ttt", channel, msisdn, network_id);
 	}
-	s->ids_wanted++; /* the message's (a reply that needs its id is rarer: it asks) */
+	s->ids_wanted++; /* one a message: an insert that needs its id takes one while they last */
 	fetch_ahead(s->person_find, "t", msisdn);
 	fetch_ahead(s->contact_find, "t", msisdn);
 	fetch_ahead(s->officer_find, "t", msisdn);
@@ -989,6 +990,12 @@ int store_checkin_add(struct store *s, const struct store_checkin *c)
 			write_bound(s, s->checkin_add, "iittnttt", c->person_id, c->at, c->location,
 				    c->channel, c->message_id, c->receipt[0] ? c->receipt : NULL,
 				    c->hash[0] ? c->prev_hash : NULL, c->hash[0] ? c->hash : NULL));
+}
+
+int store_ledger_lock(struct store *s, int64_t now)
+{
+	db_bind_int(s->ledger_lock, 1, now);
+	return run(s, s->ledger_lock);
 }
 
 int store_checkin_last_hash(struct store *s, char out[STORE_HASH_SIZE])

@@ -101,7 +101,9 @@ void store_scope(struct store *s, unsigned n);
 
 /* Adds a message; *id gets its row id. With id NULL (no one refers to
  * the row) a repeat is not told apart, and a failure may show only at the
- * next call of the same message. */
+ * next call of the same message. With an id reserved (store_prefetched,
+ * PostgreSQL) the insert is not waited for either: an inbound repeat is
+ * found first, by a read fetched with the sender's (STORE_DUPLICATE). */
 int store_add_message(struct store *s, const struct store_message *m, int64_t *id);
 
 /* Replaces a stored message's text with one that holds no PIN: TEXT if
@@ -172,6 +174,9 @@ struct store_checkin {
 int store_checkin_add(struct store *s, const struct store_checkin *c);
 /* The newest check-in's hash ("" if it has none): 1, 0 if there is no
  * check-in, STORE_ERROR. */
+/* Takes the ledger's lock, held to the commit (db/0015): 0 or
+ * STORE_ERROR (another transaction held it past the lock timeout). */
+int store_ledger_lock(struct store *s, int64_t now);
 int store_checkin_last_hash(struct store *s, char out[STORE_HASH_SIZE]);
 /* The first check-in after id (0: the first of all): 1 with out, 0 if none. */
 int store_checkin_after(struct store *s, int64_t id, struct store_checkin *out);
