@@ -1,6 +1,7 @@
 /* batch — see batch.h. */
 #include "batch.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,10 @@
  * where that costs (db_savepoint): long enough for Kannel's retries of
  * the batch that failed (http-queue-delay, a few seconds) to come. */
 #define CAREFUL_S 60.0
+/* How long the daemon's own transaction waits for the batches in flight
+ * (their commits, usually a few ms): past it, it is tried again later,
+ * rather than the loop held while no standby answers. */
+#define OWN_WAIT_S 0.1
 
 static void begin_batch(struct batch_lane *l);
 static void settle(struct batch_lane *l);
@@ -44,6 +49,8 @@ static struct batch_lane *free_lane(struct batch *b)
 	struct batch_lane *free = NULL;
 	for (unsigned i = 0; i < b->lane_count; i++) {
 		struct batch_lane *l = &b->lanes[i];
+		if (l->flight_count && l->alone)
+			return NULL;
 		/* the one idle longest: every connection kept in use, none left
 		 * for a firewall to forget */
 		if (!l->flight_count && (!free || l->began < free->began))
@@ -125,7 +132,8 @@ int batch_init(struct batch *b, struct daemon *d)
 	/* One writer at a time (SQLite, which answers a commit when it is
 	 * sent): one lane, on the daemon's store. Else [store] connections
 	 * lanes, each on a connection of its own, so that the daemon's
-	 * (the outbox, /health) never waits for a batch's commit. */
+	 * reads (/health, /metrics) never wait for a batch's commit (its
+	 * own transactions do: batch_own_transaction). */
 	if (!store_concurrent(d->store)) {
 		lane_init(b, d->store);
 	} else {
@@ -386,13 +394,16 @@ static void finish(struct batch_lane *l, int rc)
 	answer_all(l, rc == 0);
 }
 
-/* l's batch could not be applied (why is logged): answered 503 now. */
-static void abandon(struct batch_lane *l, const char *event)
+/* l's batch could not be applied (why is logged): answered 503 now. A
+ * savepoint each would not have saved a batch that could not begin. */
+static void abandon(struct batch_lane *l, const char *event, bool careful)
 {
 	log_msg(LOG_LEVEL_ERROR, event, "error=\"%s\" messages=%zu", store_errmsg(l->store),
 		l->flight_count);
 	store_rollback(l->store);
-	be_careful(l->b);
+	l->b->failing = true;
+	if (careful)
+		be_careful(l->b);
 	answer_all(l, false);
 }
 
@@ -431,7 +442,7 @@ static bool apply_all(struct batch_lane *l)
 	store_scope(s, 0);
 	store_prefetched(s); /* PostgreSQL: the BEGIN's answers come with these */
 	if (!store_in_transaction(s)) {
-		abandon(l, "store_begin");
+		abandon(l, "store_begin", false);
 		return false;
 	}
 	for (size_t i = 0; i < l->flight_count; i++) {
@@ -449,7 +460,7 @@ static bool apply_all(struct batch_lane *l)
 			 * full disk; PostgreSQL: the connection dropped, or a
 			 * write not confirmed failed): none of it is kept */
 			store_scope(s, 0);
-			abandon(l, "store_batch_lost");
+			abandon(l, "store_batch_lost", true);
 			return false;
 		}
 	}
@@ -468,18 +479,19 @@ static void begin_batch(struct batch_lane *l)
 		return;
 	l->began = ev_time();
 	if (store_begin(l->store) < 0) {
-		abandon(l, "store_begin");
+		abandon(l, "store_begin", false);
 		return;
 	}
 	struct store *own = d->store;
 	d->store = l->store;
 	bool applied = apply_all(l);
 	d->store = own;
+	l->alone = store_ledger_taken(l->store);
 	if (!applied)
 		return;
 	l->committed = ev_time();
 	if (store_commit_send(l->store) < 0) {
-		abandon(l, "store_commit");
+		abandon(l, "store_commit", true);
 		return;
 	}
 	await(l);
@@ -502,14 +514,45 @@ void batch_flush(struct batch *b)
 	}
 }
 
+/* Answers l's batch if its commit's answer comes within `within` seconds:
+ * false if it has not. */
+static bool settle_soon(struct batch_lane *l, double within)
+{
+	double until = ev_time() + within;
+	while (l->flight_count) {
+		int rc = store_commit_wait(l->store, false);
+		if (rc != STORE_BUSY) {
+			finish(l, rc);
+			break;
+		}
+		double left = until - ev_time();
+		if (left <= 0)
+			return false;
+		struct pollfd p = {.fd = l->answer.fd, .events = POLLIN};
+		poll(&p, 1, (int)(left * 1000) + 1);
+	}
+	return true;
+}
+
 int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx, void *arg),
 			  void *ctx, void *arg)
 {
 	struct store *s = b->d->store;
 	/* what fn reads, a batch in flight may be changing: answered first */
-	for (unsigned i = 0; i < b->lane_count; i++)
-		settle(&b->lanes[i]);
-	if (store_begin(s) == 0 && fn(ctx, arg) == 0 && store_commit(s) == 0) {
+	for (unsigned i = 0; i < b->lane_count; i++) {
+		if (!settle_soon(&b->lanes[i], OWN_WAIT_S)) {
+			log_msg(LOG_LEVEL_WARN, what,
+				"error=\"a batch's commit is not answered yet\" "
+				"retry=later");
+			return STORE_ERROR;
+		}
+	}
+	int rc = store_begin(s) == 0 ? fn(ctx, arg) : STORE_ERROR;
+	if (rc == 0 && !store_wrote(s)) { /* a look that found nothing: no standby to wait for */
+		store_rollback(s);
+		return 0;
+	}
+	if (rc == 0 && store_commit(s) == 0) {
 		after_commit(b->d, s);
 		return 0;
 	}

@@ -28,7 +28,9 @@
  * what the one before wrote (they share a scope: db_scope); while one is
  * in flight on a lane, the sender's next ones wait for it to be answered,
  * so that no message reads what another transaction not yet committed is
- * about to change. One fsync (or one standby's flush)
+ * about to change. A batch that added to the ledger (a check-in, chained
+ * to the one before it: ledger.c) is alone in flight: the next waits for
+ * it, rather than for its lock. One fsync (or one standby's flush)
  * then covers many messages, which is what makes synchronous = full
  * (SQLite) and synchronous replication (PostgreSQL) affordable at
  * Kannel's speed. After a batch fails, the next ones confirm each
@@ -88,9 +90,10 @@ struct batch_entry {
 /* A connection to the store and the batch in flight on it. */
 struct batch_lane {
 	struct batch *b;
-	struct store *store;        /* lane 0's is the daemon's own */
+	struct store *store;        /* the daemon's own (SQLite), or a connection of its own */
 	struct batch_entry *flight; /* the batch begun, until its answers */
 	size_t flight_count;
+	bool alone;          /* it took the ledger's lock: no other begins meanwhile */
 	ev_io answer;        /* its commit's answer, on a dup of the store's socket */
 	ev_timer deadline;   /* its deadline */
 	ev_tstamp began;     /* when it began */
@@ -134,7 +137,8 @@ void batch_flush(struct batch *b);
  * due): the batches in flight are answered first (what fn reads, they may
  * be changing: a session a reminder would open), then fn(ctx, arg) runs
  * in a transaction of its own, committed before this returns. 0, or
- * STORE_ERROR (rolled back; logged as event what). */
+ * STORE_ERROR (rolled back, or not begun: a batch's commit still not
+ * answered after 100 ms; logged as event what): try again later. */
 int batch_own_transaction(struct batch *b, const char *what, int (*fn)(void *ctx, void *arg),
 			  void *ctx, void *arg);
 

@@ -67,6 +67,7 @@ struct db_driver {
 	 * rolled back (nothing if none is open). 0 or DB_ERROR. */
 	int (*begin)(struct db *db);
 	int (*rollback)(struct db *db);
+	bool (*wrote)(struct db *db);
 	int (*savepoint)(struct db *db, bool alone);
 	int (*release)(struct db *db);
 	int (*rollback_to)(struct db *db);
@@ -312,6 +313,13 @@ static inline int db_standbys(struct db *db, double *lag)
 static inline int64_t db_disk_free(struct db *db)
 {
 	return db->driver->disk_free(db);
+}
+/* Whether the open transaction has written anything (the engine's own
+ * rows apart); true where a commit that wrote nothing costs nothing
+ * (SQLite). */
+static inline bool db_wrote(struct db *db)
+{
+	return db->driver->wrote(db);
 }
 static inline bool db_concurrent(struct db *db)
 {

@@ -184,6 +184,7 @@ static int execute(struct pg_stmt *p, bool later)
 	if (p->kind == PG_READ && pg_cache_take(d, p))
 		return DB_DONE;
 	pg_cache_drop(d, p->kind == PG_WRITE ? p->writes : 0);
+	d->wrote |= p->kind == PG_WRITE;
 	if (!pg_connected(d) || !pg_pipeline(d, true))
 		return DB_ERROR;
 	double deadline = pg_deadline(d);
@@ -414,7 +415,7 @@ static int begin(struct db *db)
 	 * so that the commit waits for a standby even when the transaction
 	 * only read (see above). */
 	d->deadline = pg_now() + d->timeout_s; /* for all of it, the commit's answer too */
-	d->aborted = false;
+	d->aborted = d->wrote = false;
 	d->in_transaction = pg_send_later(d, "BEGIN") && send_own(d, d->mark) &&
 			    (!d->standby_required || send_own(d, d->named));
 	d->fragile = d->in_transaction;
@@ -441,6 +442,11 @@ static int socket_of(struct db *db)
 {
 	struct pg_db *d = pg(db);
 	return d->committing ? pg_socket(d) : -1;
+}
+
+static bool wrote(struct db *db)
+{
+	return pg(db)->wrote;
 }
 
 static int savepoint(struct db *db, bool alone)
@@ -610,6 +616,7 @@ static const struct db_driver pg_driver = {
     .socket = socket_of,
     .scope = pg_scope,
     .partition = pg_partition,
+    .wrote = wrote,
     .savepoint = savepoint,
     .release = release,
     .rollback_to = rollback_to,

@@ -67,6 +67,7 @@ struct pg_db {
 	 * or a message's writes with no savepoint of its own (db_savepoint) */
 	bool fragile;
 	bool alone;       /* the running message has a savepoint of its own */
+	bool wrote;       /* the transaction ran a write of store.c's */
 	bool commit_said; /* the last answer read of a commit's was COMMIT's "COMMIT" */
 	double connect_after;
 	char *tables[TABLES_MAX]; /* names, by the bit that stands for them */

@@ -179,6 +179,11 @@ static int run_own(struct db_stmt *st)
 	return rc == DB_DONE ? 0 : DB_ERROR;
 }
 
+static bool wrote(struct db *db)
+{
+	return true; /* a commit of nothing writes nothing here */
+}
+
 static int savepoint(struct db *db, bool alone)
 {
 	return run_own(((struct sqlite_db *)db)->savepoint); /* alone or not: it costs nothing */
@@ -310,6 +315,7 @@ static const struct db_driver sqlite_driver = {
     .socket = socket_of,
     .scope = scope,
     .partition = partition,
+    .wrote = wrote,
     .savepoint = savepoint,
     .release = release,
     .rollback_to = rollback_to,

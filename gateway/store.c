@@ -209,7 +209,8 @@
 	  "INSERT INTO checkins (person_id, at, location, channel, message_id, receipt,"           \
 	  " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING")      \
 	X(checkin_last_hash, "SELECT coalesce(hash, '') FROM checkins ORDER BY id DESC LIMIT 1")   \
-	X(ledger_lock, "UPDATE ledger_lock SET taken_at = ?1 WHERE id = 1")                        \
+	X(ledger_lock, "INSERT INTO ledger_lock (id, taken_at) VALUES (1, ?1)"                     \
+		       " ON CONFLICT (id) DO UPDATE SET taken_at = ?1")                            \
 	X(checkin_all,                                                                             \
 	  "SELECT " CHECKIN_COLUMNS " FROM checkins c WHERE c.id > ?1 ORDER BY c.id LIMIT 1")      \
 	X(checkin_by_receipt,                                                                      \
@@ -503,6 +504,7 @@ struct store {
 	bool outbox_added;      /* a row was queued since store_outbox_added() last asked */
 	bool deadlines_changed; /* since store_deadlines_changed() last asked */
 	int ids_wanted;         /* message ids to reserve with the reads fetched ahead */
+	bool ledger_taken;      /* since store_ledger_taken() last asked */
 #define X(name, sql) struct db_stmt *name;
 	STORE_STATEMENTS(X)
 #undef X
@@ -578,6 +580,11 @@ void store_free(struct store *s)
 #undef X
 	db_close(s->db);
 	free(s);
+}
+
+bool store_wrote(struct store *s)
+{
+	return db_wrote(s->db);
 }
 
 bool store_concurrent(struct store *s)
@@ -994,8 +1001,17 @@ int store_checkin_add(struct store *s, const struct store_checkin *c)
 
 int store_ledger_lock(struct store *s, int64_t now)
 {
-	db_bind_int(s->ledger_lock, 1, now);
-	return run(s, s->ledger_lock);
+	db_bind_int(s->ledger_lock, 1, now); /* the row made again if it went */
+	int rc = run(s, s->ledger_lock);
+	s->ledger_taken |= rc == 0;
+	return rc;
+}
+
+bool store_ledger_taken(struct store *s)
+{
+	bool taken = s->ledger_taken;
+	s->ledger_taken = false;
+	return taken;
 }
 
 int store_checkin_last_hash(struct store *s, char out[STORE_HASH_SIZE])

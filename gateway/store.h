@@ -68,6 +68,9 @@ struct store *store_connect(const struct cfg *cfg, char *err, size_t err_size);
 struct store *store_open(const char *path, enum cfg_sync sync, char *err, size_t err_size);
 /* "sqlite" or "postgresql". */
 const char *store_backend(struct store *s);
+/* Whether the open transaction wrote anything: one that did not need not
+ * be committed (db_wrote). */
+bool store_wrote(struct store *s);
 /* Whether transactions on several connections may write at once
  * (PostgreSQL; SQLite has one writer at a time). */
 bool store_concurrent(struct store *s);
@@ -177,6 +180,9 @@ int store_checkin_add(struct store *s, const struct store_checkin *c);
 /* Takes the ledger's lock, held to the commit (db/0015): 0 or
  * STORE_ERROR (another transaction held it past the lock timeout). */
 int store_ledger_lock(struct store *s, int64_t now);
+/* Whether the ledger's lock was taken since this was last asked: a batch
+ * that took it is alone in flight (batch.c). */
+bool store_ledger_taken(struct store *s);
 int store_checkin_last_hash(struct store *s, char out[STORE_HASH_SIZE]);
 /* The first check-in after id (0: the first of all): 1 with out, 0 if none. */
 int store_checkin_after(struct store *s, int64_t id, struct store_checkin *out);
