@@ -25,21 +25,13 @@ write_chabar_conf "$T/chabar.conf" || exit 1
 BASE="http://127.0.0.1:$CHABAR_PORT"
 sql() { stack_sql "$@"; }
 
-# together ID:TEXT...: one /kannel/mo request per argument, all at once (one
-# curl, in parallel); prints each "ID STATUS", sorted by ID.
+# together ID:TEXT...: stack_together, each from a number of its own.
 together() {
-    local args=() a
+    local a args=()
     for a in "$@"; do
-        # --next: each URL its own -s, -o and -w
-        args+=(--next -s -o /dev/null -w "${a%%:*} %{http_code}\n"
-            "$BASE/kannel/mo?key=$CHABAR_KEY&from=%2B99655500${a%%:*}&to=384&text=${a#*:}&id=${a%%:*}&coding=0")
+        args+=("${a%%:*}:$a")
     done
-    stack_curl --parallel --parallel-immediate --parallel-max 16 "${args[@]}" 2>/dev/null | sort
-}
-
-# batches: how many commits chabard has made (its /metrics).
-batches() {
-    stack_curl "$BASE/metrics" | awk '/^chabar_commit_batch_size_count / { print $2 }'
+    stack_together "${args[@]}"
 }
 
 tap_plan 15
@@ -51,10 +43,10 @@ ok 0 "chabard starts"
 exec {IDLE}<>"/dev/tcp/127.0.0.1/$CHABAR_PORT" || bail "an idle connection opens"
 
 # --- messages sent together share one commit ---------------------------------
-before=$(batches)
+before=$(stack_commits)
 is "$(together 1001:HELP 1002:HELP 1003:HELP 1004:HELP)" "$(printf '%s 200\n' 1001 1002 1003 1004)" \
     "four messages sent together: each answered 200"
-is "$(($(batches) - before))" 1 "in one commit"
+is "$(($(stack_commits) - before))" 1 "in one commit"
 is "$(sql "select count(*) from messages where direction = 'in'")" 4 "all four stored"
 
 # --- one message fails: it alone is answered 503 -----------------------------

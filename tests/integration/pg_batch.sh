@@ -31,21 +31,6 @@ sql() { stack_sql "$@"; }
 : "${CHABARCTL:=$top_builddir/gateway/chabarctl}"
 ctl() { "$CHABARCTL" -c "$T/chabar.conf" "$@"; }
 
-# together SENDER:ID:TEXT...: one /kannel/mo request per argument, all at
-# once; prints each "ID STATUS", sorted by ID.
-together() {
-    local args=() a sender id text
-    for a in "$@"; do
-        IFS=: read -r sender id text <<<"$a"
-        args+=(--next -s -o /dev/null -w "$id %{http_code}\n"
-            "$BASE/kannel/mo?key=$CHABAR_KEY&from=%2B99655500$sender&to=384&text=$text&id=$id&coding=0")
-    done
-    stack_curl --parallel --parallel-immediate --parallel-max 16 "${args[@]}" 2>/dev/null | sort
-}
-# commits: how many commits chabard has made (its /metrics).
-commits() {
-    stack_curl "$BASE/metrics" | awk '/^chabar_commit_batch_size_count / { print $2 }'
-}
 stored() {
     sql "select count(*) from messages where direction = 'in' and network_id like '$1'"
 }
@@ -73,11 +58,11 @@ BASE="http://127.0.0.1:$CHABAR_PORT"
 exec {IDLE}<>"/dev/tcp/127.0.0.1/$CHABAR_PORT" || bail "an idle connection opens"
 
 # --- together: one commit, a sender's several messages too ----------------
-before=$(commits)
-is "$(together 1001:101:HELP 1002:102:HELP 1001:103:HELP 1001:104:HELP)" \
+before=$(stack_commits)
+is "$(stack_together 1001:101:HELP 1002:102:HELP 1001:103:HELP 1001:104:HELP)" \
     "$(printf '%s 200\n' 101 102 103 104)" \
     "four messages sent together, three of them from one sender: each answered 200"
-is "$(($(commits) - before))" 1 "in one commit"
+is "$(($(stack_commits) - before))" 1 "in one commit"
 is "$(sql "select count(*), count(distinct m.network_id), count(r.id) from messages m
            left join messages r on r.in_reply_to = m.id
            where m.direction = 'in' and m.network_id like '10_'")" "4|4|4" \
@@ -89,18 +74,18 @@ sql "CREATE FUNCTION fail_one() RETURNS trigger LANGUAGE plpgsql AS \$\$
      CREATE TRIGGER fail_one BEFORE INSERT ON messages FOR EACH ROW
      WHEN (new.text = 'FAIL-ONE') EXECUTE FUNCTION fail_one()" >/dev/null ||
     bail "the trigger"
-is "$(together 2001:201:HELP 2002:202:FAIL-ONE 2003:203:HELP)" \
+is "$(stack_together 2001:201:HELP 2002:202:FAIL-ONE 2003:203:HELP)" \
     "$(printf '201 503\n202 503\n203 503\n')" \
     "a message whose insert fails: its whole batch gets 503 (no savepoint each)"
 is "$(stored '20_')" 0 "none of the batch is stored"
-is "$(together 2001:201:HELP 2002:202:FAIL-ONE 2003:203:HELP)" \
+is "$(stack_together 2001:201:HELP 2002:202:FAIL-ONE 2003:203:HELP)" \
     "$(printf '201 200\n202 503\n203 200\n')" \
     "sent again (as Kannel retries): a savepoint each, the failing one alone gets 503"
 is "$(sql "select string_agg(network_id, ',' order by network_id) from messages
            where direction = 'in' and network_id like '20_'")" "201,203" \
     "the other two are stored, the failing one not at all"
 sql "DROP TRIGGER fail_one ON messages" >/dev/null
-is "$(together 2002:202:FAIL-ONE)" "202 200" "once the fault is gone, it is stored"
+is "$(stack_together 2002:202:FAIL-ONE)" "202 200" "once the fault is gone, it is stored"
 
 # --- two batches in flight, a sender's next message held ------------------
 exec {IDLE}>&- # nothing idle: each message begins its batch at once

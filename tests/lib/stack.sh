@@ -89,6 +89,27 @@ stack_curl() {
     curl -s --noproxy '*' --max-time "${STACK_CURL_TIMEOUT:-10}" "$@"
 }
 
+# stack_together SENDER:ID:TEXT...
+#   One /kannel/mo request to chabard per argument, all at once (one curl,
+#   in parallel), from +99655500SENDER with network id ID; prints each
+#   "ID STATUS", sorted by ID.
+stack_together() {
+    local args=() a sender id text
+    for a in "$@"; do
+        IFS=: read -r sender id text <<<"$a"
+        # --next: each URL its own -s, -o and -w
+        args+=(--next -s -o /dev/null -w "$id %{http_code}\n"
+            "http://127.0.0.1:$CHABAR_PORT/kannel/mo?key=$CHABAR_KEY&from=%2B99655500$sender&to=384&text=$text&id=$id&coding=0")
+    done
+    stack_curl --parallel --parallel-immediate --parallel-max 16 "${args[@]}" 2>/dev/null | sort
+}
+
+# stack_commits: how many commits chabard has made (its /metrics).
+stack_commits() {
+    stack_curl "http://127.0.0.1:$CHABAR_PORT/metrics" |
+        awk '/^chabar_commit_batch_size_count / { print $2 }'
+}
+
 # --------------------------------------------------------------------------
 # free_port
 #   Print a TCP port on which nothing listens on 127.0.0.1, claimed for this
