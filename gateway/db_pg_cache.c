@@ -1,9 +1,9 @@
 /* db_pg_cache — see db_pg.h: reads sent ahead (db_prefetch), each held
  * until it is run or a write to one of its tables, the tables read from
- * each statement's SQL. A batch fetches the reads of all its requests
- * at once, each under the request's scope (db_scope): a request's write
- * to a table whose rows are each one sender's (db_partition) forgets
- * its own reads of that table, not the others'. */
+ * each statement's SQL. A batch fetches the reads of all its senders
+ * at once, each under the sender's scope (db_scope): a write in one scope
+ * to a table whose rows are each one sender's (db_partition) forgets that
+ * scope's reads of the table, not the others'. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
