@@ -222,17 +222,20 @@ bool batch_write(struct batch *b, batch_write_fn write, const void *request, siz
 	return take(b, waiting_slot(b), write, copy, waiter, answer, wire, wire_len);
 }
 
-/* Copies s (n bytes and a NUL) to *at, which moves past it: the copy, or
- * NULL for NULL. */
+/* Copies n bytes of s and a NUL to *at, which moves past them: the copy. */
 static const char *put(char **at, const char *s, size_t n)
 {
-	if (!s)
-		return NULL;
 	char *copy = *at;
 	memcpy(copy, s, n);
 	copy[n] = '\0';
 	*at += n + 1;
 	return copy;
+}
+
+/* put() of a string, NULL for NULL. */
+static const char *put_string(char **at, const char *s)
+{
+	return s ? put(at, s, strlen(s)) : NULL;
 }
 
 static size_t size_of(const char *s)
@@ -251,15 +254,15 @@ static struct inbound *copy_inbound(const struct inbound *in)
 		return NULL;
 	*copy = *in;
 	char *at = (char *)(copy + 1);
-	copy->channel = put(&at, in->channel, size_of(in->channel) - 1);
-	copy->msisdn = put(&at, in->msisdn, size_of(in->msisdn) - 1);
-	copy->peer = put(&at, in->peer, size_of(in->peer) - 1);
-	copy->network_id = put(&at, in->network_id, size_of(in->network_id) - 1);
+	copy->channel = put_string(&at, in->channel);
+	copy->msisdn = put_string(&at, in->msisdn);
+	copy->peer = put_string(&at, in->peer);
+	copy->network_id = put_string(&at, in->network_id);
 	copy->text = put(&at, in->text ? in->text : "", in->len);
-	copy->smsc = put(&at, in->smsc, size_of(in->smsc) - 1);
-	copy->meta = put(&at, in->meta, size_of(in->meta) - 1);
-	copy->session_id = put(&at, in->session_id, size_of(in->session_id) - 1);
-	copy->service_code = put(&at, in->service_code, size_of(in->service_code) - 1);
+	copy->smsc = put_string(&at, in->smsc);
+	copy->meta = put_string(&at, in->meta);
+	copy->session_id = put_string(&at, in->session_id);
+	copy->service_code = put_string(&at, in->service_code);
 	return copy;
 }
 
@@ -426,6 +429,13 @@ static void await(struct batch_lane *l)
 	ev_timer_start(d->loop, &l->deadline);
 }
 
+/* Whether e, the i-th of its batch, is an inbound message and its
+ * sender's first there (choose: the first's scope is its place). */
+static bool sender_first(const struct batch_entry *e, size_t i)
+{
+	return !e->write && e->scope == i + 1;
+}
+
 /* Loads what the batch's messages read, applies each: false (answered
  * 503) if the transaction did not last. */
 static bool apply_all(struct batch_lane *l)
@@ -434,7 +444,7 @@ static bool apply_all(struct batch_lane *l)
 	struct store *s = l->store;
 	for (size_t i = 0; i < l->flight_count; i++) {
 		struct batch_entry *e = &l->flight[i];
-		if (e->write || e->scope != i + 1) /* a report, or not its sender's first */
+		if (!sender_first(e, i))
 			continue;
 		store_scope(s, e->scope);
 		inbound_prefetch(b->d, e->request);
@@ -448,7 +458,7 @@ static bool apply_all(struct batch_lane *l)
 	for (size_t i = 0; i < l->flight_count; i++) {
 		struct batch_entry *e = &l->flight[i];
 		store_scope(s, e->write ? 0 : e->scope); /* a report is no sender's */
-		if (!e->write && e->scope != i + 1) {
+		if (!e->write && !sender_first(e, i)) {
 			/* not its sender's first: what it reads, after what the
 			 * ones before wrote, in a round trip of its own */
 			inbound_prefetch(b->d, e->request);

@@ -328,6 +328,15 @@ static bool read_to_sync(struct pg_db *d, double deadline)
 	return false;
 }
 
+/* libpq could not send (d->err says why): the connection is dropped,
+ * as nothing sound can follow on it. false. */
+static bool unsent(struct pg_db *d)
+{
+	pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
+	pg_drop(d);
+	return false;
+}
+
 /* A statement failed while what was pending was fragile (a BEGIN not
  * yet answered, a message's writes without a savepoint: db_savepoint):
  * no savepoint can undo it alone, so the transaction is over, its
@@ -351,9 +360,7 @@ bool pg_round_trip(struct pg_db *d, PGresult **out, int n, double deadline)
 {
 	bool sync = !d->in_transaction;
 	if (!(sync ? PQpipelineSync(d->conn) : PQsendFlushRequest(d->conn))) {
-		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-		pg_drop(d);
-		return false;
+		return unsent(d);
 	}
 	if (!flush_all(d, deadline))
 		return false;
@@ -394,9 +401,7 @@ bool pg_pipeline(struct pg_db *d, bool on)
 {
 	bool in = PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF;
 	if (in != on && !(on ? PQenterPipelineMode(d->conn) : PQexitPipelineMode(d->conn))) {
-		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-		pg_drop(d); /* answers still owed: nothing sound follows on it */
-		return false;
+		return unsent(d); /* answers still owed */
 	}
 	return true;
 }
@@ -420,8 +425,7 @@ PGresult *pg_run_sql(struct pg_db *d, const char *sql)
 	if (!pg_pipeline(d, false))
 		return NULL;
 	if (!PQsendQuery(d->conn, sql)) {
-		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-		pg_drop(d);
+		unsent(d);
 		return NULL;
 	}
 	PGresult *r = flush_all(d, deadline) ? next_result(d, deadline) : NULL;
@@ -442,9 +446,7 @@ bool pg_send_later(struct pg_db *d, const char *sql)
 	if (!pg_connected(d) || !pg_pipeline(d, true))
 		return false;
 	if (!PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL, NULL, 0)) {
-		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-		pg_drop(d);
-		return false;
+		return unsent(d);
 	}
 	d->pending++;
 	return true;
@@ -457,9 +459,7 @@ bool pg_send_commit(struct pg_db *d)
 		return false;
 	if (!PQsendQueryParams(d->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
 	    !PQpipelineSync(d->conn)) {
-		pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-		pg_drop(d);
-		return false;
+		return unsent(d);
 	}
 	if (!flush_all(d, d->deadline))
 		return false;
@@ -561,11 +561,8 @@ bool pg_send_prepared(struct pg_db *d, struct pg_stmt *p, const char *const *val
 	int format[PARAMS_MAX];
 	for (int i = 0; i < p->params; i++)
 		format[i] = p->bytea[i];
-	if (PQsendQueryPrepared(d->conn, p->name, p->params, value, length, format, 0))
-		return true;
-	pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-	pg_drop(d);
-	return false;
+	return PQsendQueryPrepared(d->conn, p->name, p->params, value, length, format, 0) ||
+	       unsent(d);
 }
 
 /* Every statement prepared on this connection in one round trip, the
@@ -578,9 +575,7 @@ bool pg_prepare_all(struct pg_db *d, double deadline)
 	for (struct pg_stmt *p = d->statements; p; p = p->next) {
 		if (!PQsendPrepare(d->conn, p->name, p->sql, p->params, NULL) ||
 		    !PQsendDescribePrepared(d->conn, p->name)) {
-			pg_fail(d, "PostgreSQL", PQerrorMessage(d->conn));
-			pg_drop(d);
-			return false;
+			return unsent(d);
 		}
 	}
 	if (!PQpipelineSync(d->conn) || !flush_all(d, deadline))
